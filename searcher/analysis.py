@@ -1,0 +1,266 @@
+"""The analysis chain, shared by indexing and querying so that both see the same terms.
+
+Steps, each keeping every character at its offset so tokens point into the ORIGINAL text:
+
+1. ``fold_width``: full-width Latin, digits and punctuation to ASCII, Latin lowercased.
+2. ``fold_script``: OpenCC ``t2s`` over the whole text (jieba's dictionary is Simplified, and
+   Traditional text segments badly: 內部力/勸). ``t2s`` maps characters one to one; where a
+   conversion would change length anyway, that stretch is folded character by character.
+3. Segmentation: jieba (precise mode) on the folded text, with a user dictionary holding the
+   corpus names and every variant-table member, so each is one word.
+4. Variants: each word is replaced by its group's canonical term (川普 → 特朗普).
+
+Two token streams come out of one text:
+
+* words: ordinal positions (punctuation leaves a gap, so phrases never bridge it), plus the
+  dictionary sub-words of long words (军事行动 → 军事, 行动) at their parent's position;
+* units: one token per CJK character or Latin/digit run, ordinal positions, no variants: a
+  phrase over units is an exact substring match of the folded text.
+
+    >>> chain = AnalysisChain(AnalysisSettings.default())
+    >>> [t[0] for t in chain.word_tokens("川普與普丁")]
+    ['特朗普', '与', '普京']
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from searcher.variants import VariantTable, parse_groups
+
+# Bump when a change to the chain changes the terms an index holds: old indexes are refused.
+ANALYSIS_VERSION = 1
+
+_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20  # ideographic space
+_WIDTH_TABLE.update({code: code + 32 for code in range(ord("A"), ord("Z") + 1)})
+
+# Scripts written without spaces: one unit per character. Everything else that is a word
+# character (Latin, digits, Cyrillic…) forms runs.
+_CJK = (
+    "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3038-\u303b\u3040-\u30ff\u3100-\u312f"
+    "\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
+)
+_UNIT_RE = re.compile(rf"(?:(?![{_CJK}])\w)+|\S")
+
+
+def fold_width(text: str) -> str:
+    """Full-width forms to ASCII and Latin to lower case, one character for one character."""
+    narrowed = text.translate(_WIDTH_TABLE)
+    lowered = narrowed.lower()
+    if len(lowered) == len(narrowed):
+        return lowered
+    # A few letters lower to two characters (İ → i̇); those keep their case.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in narrowed)
+
+
+@functools.cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _fold_chars(text: str) -> str:
+    converter = _t2s()
+    out = []
+    for char in text:
+        try:
+            converted = converter.convert(char)
+        except Exception:  # a lone surrogate cannot cross into OpenCC's UTF-8
+            converted = char
+        out.append(converted if len(converted) == 1 else char)
+    return "".join(out)
+
+
+def _fold_line(line: str) -> str:
+    try:
+        converted = _t2s().convert(line)
+    except Exception:
+        converted = ""
+    return converted if len(converted) == len(line) else _fold_chars(line)
+
+
+def fold_script(text: str) -> str:
+    """Traditional to Simplified with OpenCC ``t2s``; the result has the same length."""
+    try:
+        converted = _t2s().convert(text)
+    except Exception:
+        converted = ""
+    if len(converted) == len(text):
+        return converted
+    return "".join(_fold_line(line) for line in text.splitlines(keepends=True))
+
+
+@functools.lru_cache(maxsize=16)  # indexing folds each text once per field
+def fold(text: str) -> str:
+    """Width then script folding: ``len(fold(t)) == len(t)`` and offsets carry over."""
+    return fold_script(fold_width(text))
+
+
+def is_gap(token: str) -> bool:
+    """Punctuation and symbols: not indexed, but they break phrases."""
+    return all(unicodedata.category(c)[0] in "PSZC" for c in token)
+
+
+def units(folded: str) -> Iterator[tuple[str, int, int]]:
+    """Unit tokens ``(unit, start, end)`` of folded text, gaps included, white space skipped."""
+    for match in _UNIT_RE.finditer(folded):
+        yield match.group(), match.start(), match.end()
+
+
+def _data_text(name: str) -> str:
+    return resources.files("searcher.data").joinpath(name).read_text(encoding="utf-8")
+
+
+SHIPPED_VARIANT_FILES = ("variants_opencc.txt", "variants_names.txt")
+SHIPPED_USERDICT = "userdict.txt"
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Everything the chain's output depends on; an index stores it and queries reuse it.
+
+    ``variants`` is the merged table text; ``userwords`` the segmenter's extra words with the
+    frequencies they were given, in order (jieba's result depends on both).
+    """
+
+    variants: str
+    userwords: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def default(cls) -> "AnalysisSettings":
+        return cls.from_files()
+
+    @classmethod
+    def from_files(
+        cls, variant_files: tuple[Path, ...] = (), userdict_files: tuple[Path, ...] = ()
+    ) -> "AnalysisSettings":
+        """The shipped tables extended by the user's files (read as UTF-8)."""
+        variant_texts = [_data_text(n) for n in SHIPPED_VARIANT_FILES]
+        variant_texts += [Path(p).read_text(encoding="utf-8") for p in variant_files]
+        table = VariantTable([g for t in variant_texts for g in parse_groups(t)], fold)
+        userdict_texts = [_data_text(SHIPPED_USERDICT)]
+        userdict_texts += [Path(p).read_text(encoding="utf-8") for p in userdict_files]
+        words = [line.split()[0] for t in userdict_texts for line in t.splitlines()
+                 if line.split() and not line.startswith("#")]
+        words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
+        return cls(variants=table.dumps(), userwords=_frequencies(words))
+
+    @functools.cached_property
+    def variants_sha256(self) -> str:
+        return hashlib.sha256(self.variants.encode("utf-8")).hexdigest()
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """One hash of the chain's version, its libraries and its data."""
+        import jieba
+        import opencc
+
+        payload = json.dumps(
+            [ANALYSIS_VERSION, jieba.__version__, opencc.__version__,
+             self.variants, self.userwords], ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def to_json(self) -> dict:
+        return {"variants": self.variants, "userwords": [list(w) for w in self.userwords]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "AnalysisSettings":
+        return cls(variants=data["variants"],
+                   userwords=tuple((w, int(f)) for w, f in data["userwords"]))
+
+
+def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:
+    """A hash of the variant table's sources as they are on disk now (cheap: no folding)."""
+    digest = hashlib.sha256()
+    for text in [_data_text(n) for n in SHIPPED_VARIANT_FILES]:
+        digest.update(text.encode("utf-8"))
+    for path in variant_files:
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(b"\0missing\0" + str(path).encode())
+    return digest.hexdigest()
+
+
+def _new_jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _frequencies(words: list[str]) -> tuple[tuple[str, int], ...]:
+    """Give each word the frequency jieba suggests for cutting it out whole, in order."""
+    tokenizer = _new_jieba()
+    result = []
+    for word in words:
+        tokenizer.add_word(word)
+        result.append((word, tokenizer.FREQ[word]))
+    return tuple(result)
+
+
+class AnalysisChain:
+    """The chain for one set of settings; the segmenter loads on first use."""
+
+    def __init__(self, settings: AnalysisSettings) -> None:
+        self.settings = settings
+        self.variants = VariantTable.parse(settings.variants, fold)
+        self._segmenter = None
+
+    @property
+    def segmenter(self):
+        if self._segmenter is None:
+            tokenizer = _new_jieba()
+            for word, freq in self.settings.userwords:
+                tokenizer.add_word(word, freq)
+            self._segmenter = tokenizer
+        return self._segmenter
+
+    def words(self, folded: str) -> Iterator[tuple[str, int, int]]:
+        """Precise-mode words ``(word, start, end)`` of folded text, gaps and spaces included."""
+        return self.segmenter.tokenize(folded, HMM=True)
+
+    def word_tokens(self, text: str, subwords: bool = True) -> Iterator[tuple[str, int, int, int]]:
+        """Index terms ``(term, position, start, end)``; offsets index the original ``text``."""
+        freq = self.segmenter.FREQ
+        position = -1
+        for word, start, end in self.words(fold(text)):
+            if word.isspace():
+                continue
+            position += 1
+            if is_gap(word):
+                continue
+            yield self.variants.canonical(word), position, start, end
+            if subwords and len(word) > 2:
+                seen = {word}
+                for size in (2, 3):
+                    for i in range(len(word) - size + 1):
+                        sub = word[i:i + size]
+                        if sub not in seen and freq.get(sub):
+                            seen.add(sub)
+                            yield self.variants.canonical(sub), position, start + i, start + i + size
+
+    def unit_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """Unit terms ``(unit, position, start, end)``: the exact-substring field."""
+        position = -1
+        for unit, start, end in units(fold(text)):
+            position += 1
+            if not is_gap(unit):
+                yield unit, position, start, end
+
+    def query_words(self, text: str) -> list[str]:
+        """Folded words of query text, precise mode, no sub-words, no punctuation."""
+        return [w for w, _, _ in self.words(fold(text)) if not w.isspace() and not is_gap(w)]

@@ -1,0 +1,276 @@
+"""The ``searcher`` command: read options, call the library, pick a printer, map errors to
+exit codes. Nothing here searches or indexes by itself.
+
+Exit status: 0 found / done, 1 nothing found, 2 a user error (one line on stderr), 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from searcher.errors import SearcherError
+
+DEFAULT_INDEX = Path("index")
+DEFAULT_CORPUS = Path("corpus")
+
+
+class ExitStatus(enum.IntEnum):
+    FOUND = 0
+    NOT_FOUND = 1
+    ERROR = 2
+    INTERRUPTED = 130
+
+
+def _config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "searcher"
+
+
+def user_files(kind: str, explicit: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The user's ``variants``/``userdict`` files: the default location if present, then
+    those given on the command line."""
+    default = _config_dir() / f"{kind}.txt"
+    return ((default,) if default.is_file() else ()) + tuple(explicit)
+
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX, envvar="SEARCHER_INDEX", show_default=True,
+    help="Index folder (env SEARCHER_INDEX).")
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Machine-readable output (JSON Lines for search).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="searcher", prog_name="searcher")
+def cli() -> None:
+    """Full-text search for Chinese commentary, in any script, region or spelling.
+
+    \b
+    Examples:
+      searcher search 停火                  # builds ./index from ./corpus on first use
+      searcher search 俄罗斯 停火 --since 2025-10
+      searcher search '"俄烏停火"' --json   # exact phrase, JSON Lines
+      searcher index corpus/ --rebuild
+      searcher variants 川普
+    """
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build afresh beside the live index, then swap.")
+@click.option("--variants", "variant_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra variant table (one group a line); repeatable.")
+@click.option("--userdict", "userdict_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra words for the segmenter (one a line); repeatable.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait for another writer to finish.")
+@json_option
+def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, as_json):
+    """Build or update the index from corpus files or folders (default: ./corpus).
+
+    \b
+    Examples:
+      searcher index                       # ./corpus into ./index, incrementally
+      searcher index ~/articles --index ~/articles.idx --rebuild
+      searcher index --variants my-names.txt --json
+    """
+    report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
+                   show_progress=sys.stderr.isatty() and not as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        for file, reason in report.skipped:
+            click.echo(f"warning: skipped {file}: {reason}", err=True)
+        click.echo(
+            f"indexed into {index_dir}: {report.added} added, {report.updated} updated, "
+            f"{report.removed} removed, {report.unchanged} unchanged, "
+            f"{len(report.skipped)} skipped in {report.seconds:.1f} s", err=True)
+    if report.skipped:
+        sys.exit(ExitStatus.ERROR)
+
+
+@cli.command("search", context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True)
+@index_option
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Most hits to show.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
+              default="relevance", show_default=True, help="Order of hits; ties by score.")
+@click.option("--since", help="From this date on: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
+@click.option("--until", help="Up to this date: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
+@json_option
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour: auto = on a terminal unless NO_COLOR is set.")
+@click.pass_context
+def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, color):
+    """Ranked full-text search with highlighted snippets.
+
+    Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
+    title:, author:, path:, and date:2025-09, date:2025-09..2026-01, date:>=2025-10-01.
+    A word matches every spelling in its variant group (川普 finds 特朗普); a quoted phrase
+    matches only what it says.
+
+    \b
+    Examples:
+      searcher search 停火
+      searcher search 俄罗斯 停火 --since 2025-10 --until 2026-01
+      searcher search '"普丁"' --json
+      searcher search 停火 -伊朗
+      searcher search 'title:停火 OR date:2026-01 委內瑞拉'
+    """
+    from searcher.dates import DateRange, parse_bound
+    from searcher.querying import search
+
+    unknown = [word for word in query if word.startswith("--")]
+    if unknown:
+        raise click.UsageError(f"no such option: {unknown[0]}")
+    dates = DateRange(parse_bound(since) if since else None,
+                      parse_bound(until, upper=True) if until else None)
+    default_index = ctx.get_parameter_source("index_dir") == click.core.ParameterSource.DEFAULT
+    index = open_for_search(index_dir, build_if_missing=default_index)
+    result = search(index, " ".join(query), limit=limit, sort=sort, dates=dates)
+    print_result(result, as_json, color, [f"since {since}"] * bool(since) + [f"until {until}"]
+                 * bool(until) + [f"sort {sort}"] * (sort != "relevance"))
+    sys.exit(ExitStatus.FOUND if result.hits else ExitStatus.NOT_FOUND)
+
+
+@cli.command("variants")
+@click.argument("term")
+@index_option
+def variants_command(term, index_dir):
+    """Show the variant group a term belongs to, as the index uses it.
+
+    \b
+    Example:
+      searcher variants 川普       # 特朗普 川普 …
+    """
+    from searcher.analysis import AnalysisChain, AnalysisSettings, fold
+    from searcher.store import index_exists, open_index
+
+    chain = (open_index(index_dir).chain if index_exists(index_dir)
+             else AnalysisChain(AnalysisSettings.default()))
+    group = chain.variants.spellings(fold(term.strip()), fold)
+    if group is None:
+        click.echo(f"{term}: no variants (matched as written, in either script)")
+        sys.exit(ExitStatus.NOT_FOUND)
+    click.echo(" ".join(group))
+
+
+def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tuple[Path, ...],
+          userdict_files: tuple[Path, ...], wait: float, show_progress: bool):
+    """Run the indexer with the user's tables; paths default to the index's own roots."""
+    from searcher.analysis import AnalysisSettings, variant_sources_sha256
+    from searcher.indexing import update_index
+    from searcher.store import index_exists, open_index
+
+    if not paths:
+        roots = open_index(index_dir).meta.get("roots") if index_exists(index_dir) else None
+        paths = [Path(r) for r in roots] if roots else [DEFAULT_CORPUS]
+    variant_files = user_files("variants", variant_files)
+    settings = AnalysisSettings.from_files(variant_files,
+                                           user_files("userdict", userdict_files))
+    with _progress_bar(show_progress) as progress:
+        return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
+                            progress=progress, variant_files=variant_files,
+                            variant_sources_sha256=variant_sources_sha256(variant_files))
+
+
+def _progress_bar(show: bool):
+    """A rich progress bar on stderr, or nothing."""
+    import contextlib
+
+    if not show:
+        return contextlib.nullcontext(None)
+    from rich.progress import Progress
+
+    @contextlib.contextmanager
+    def bar():
+        with Progress(console=_stderr_console(), transient=True) as progress:
+            task = progress.add_task("indexing", total=None)
+            yield lambda done, total: progress.update(task, completed=done, total=total)
+
+    return bar()
+
+
+def _stderr_console():
+    from searcher.render import make_console
+
+    tty = sys.stderr.isatty()
+    return make_console(sys.stderr, styled=tty, colored=tty and "NO_COLOR" not in os.environ)
+
+
+def open_for_search(index_dir: Path, build_if_missing: bool):
+    """Open the index for searching; the default one is built from ./corpus on first use."""
+    from searcher.analysis import variant_sources_sha256
+    from searcher.errors import IndexMissingError
+    from searcher.store import index_exists, open_index
+
+    if build_if_missing and not index_exists(index_dir):
+        if not DEFAULT_CORPUS.is_dir():
+            raise IndexMissingError(
+                f"no index at {index_dir} and no {DEFAULT_CORPUS}/ folder to build it from: "
+                f"run `searcher index PATH` first")
+        click.echo(f"searcher: no index yet; building {index_dir}/ from {DEFAULT_CORPUS}/ "
+                   f"(first use)", err=True)
+        build(index_dir, [DEFAULT_CORPUS], False, (), (), wait=60.0, show_progress=False)
+    index = open_index(index_dir)
+    recorded = [Path(p) for p in index.meta.get("variant_files", [])]
+    now = tuple(dict.fromkeys(recorded + list(user_files("variants", ()))))
+    if variant_sources_sha256(now) != index.meta.get("variant_sources_sha256"):
+        click.echo(f"searcher: warning: the variant table changed since {index_dir} was built; "
+                   f"searching with the one it was built with (apply the new one with "
+                   f"`searcher index --rebuild --index {index_dir}`)", err=True)
+    return index
+
+
+def print_result(result, as_json: bool, color: str, filters: list[str]) -> None:
+    """Pick the printer: JSON Lines, the terminal view, or plain lines for a pipe."""
+    from searcher.render import JsonLinesPrinter, PlainPrinter, TextPrinter, make_console
+
+    tty = sys.stdout.isatty()
+    if as_json:
+        printer = JsonLinesPrinter(sys.stdout)
+    elif tty or color == "always":
+        styled = color == "always" or (color == "auto" and tty)
+        colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
+        printer = TextPrinter(make_console(sys.stdout, styled, colored))
+    else:
+        printer = PlainPrinter(sys.stdout)
+    for hit in result.hits:
+        printer.hit(hit)
+    if isinstance(printer, TextPrinter):
+        printer.footer(len(result.hits), result.total, result.seconds, filters)
+
+
+def main() -> None:
+    """Entry point: run the command, funnel errors into exit codes."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(ExitStatus.ERROR)
+    except click.exceptions.Abort:
+        sys.exit(ExitStatus.INTERRUPTED)
+    except SearcherError as error:
+        click.echo(f"searcher: error: {error}", err=True)
+        sys.exit(ExitStatus.ERROR)
+    except KeyboardInterrupt:
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining
+        # when it flushes stdout on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(ExitStatus.FOUND)

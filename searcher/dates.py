@@ -1,0 +1,91 @@
+"""Date bounds and ranges as used by ``--since/--until`` and ``date:`` in queries.
+
+Dates are days written as integers ``YYYYMMDD`` (what the index stores). A bound may be a year,
+a month or a day; as a lower bound it means its first day, as an upper bound its last, so
+``--until 2025-11`` includes 30 November.
+
+    >>> parse_range("2025-09..2026-01")
+    DateRange(low=20250901, high=20260131)
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+
+from searcher.errors import DateError
+
+_BOUND_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Inclusive range of days; None on a side means unbounded."""
+
+    low: int | None = None
+    high: int | None = None
+
+    def intersect(self, other: "DateRange") -> "DateRange":
+        lows = [d for d in (self.low, other.low) if d is not None]
+        highs = [d for d in (self.high, other.high) if d is not None]
+        return DateRange(max(lows) if lows else None, min(highs) if highs else None)
+
+    @property
+    def unbounded(self) -> bool:
+        return self.low is None and self.high is None
+
+
+def day_number(date: str) -> int:
+    """``YYYY-MM-DD`` → ``YYYYMMDD``."""
+    return int(date.replace("-", ""))
+
+
+def parse_bound(text: str, upper: bool = False) -> int:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` → its first day (or last, when ``upper``)."""
+    match = _BOUND_RE.fullmatch(text.strip())
+    if not match:
+        raise DateError(f"bad date {text!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+    year = int(match.group(1))
+    month = int(match.group(2)) if match.group(2) else None
+    day = int(match.group(3)) if match.group(3) else None
+    if month is not None and not 1 <= month <= 12:
+        raise DateError(f"bad date {text!r}: month {month} does not exist")
+    if year < 1:
+        raise DateError(f"bad date {text!r}: year {year} does not exist")
+    if month is None:
+        month = 12 if upper else 1
+    last_day = calendar.monthrange(year, month)[1]
+    if day is not None and not 1 <= day <= last_day:
+        raise DateError(f"bad date {text!r}: day {day} does not exist")
+    if day is None:
+        day = last_day if upper else 1
+    return year * 10000 + month * 100 + day
+
+
+def parse_range(text: str) -> DateRange:
+    """A ``date:`` value: ``2025-09``, ``2025-09..2026-01``, ``..2026``, ``>=2025-10-01``, ``<2026``."""
+    text = text.strip()
+    for op in (">=", "<=", ">", "<"):
+        if text.startswith(op):
+            value = text[len(op):]
+            if op == ">=":
+                return DateRange(low=parse_bound(value))
+            if op == "<=":
+                return DateRange(high=parse_bound(value, upper=True))
+            if op == ">":
+                return DateRange(low=_shift_day(parse_bound(value, upper=True), 1))
+            return DateRange(high=_shift_day(parse_bound(value), -1))
+    if ".." in text:
+        low, high = text.split("..", 1)
+        if not low and not high:
+            raise DateError(f"bad date range {text!r}: give at least one end")
+        return DateRange(parse_bound(low) if low else None,
+                         parse_bound(high, upper=True) if high else None)
+    return DateRange(parse_bound(text), parse_bound(text, upper=True))
+
+
+def _shift_day(day: int, delta: int) -> int:
+    moved = datetime.date(day // 10000, day // 100 % 100, day % 100) + datetime.timedelta(delta)
+    return moved.year * 10000 + moved.month * 100 + moved.day

@@ -1,0 +1,33 @@
+"""User-facing errors: each message says what went wrong and what to do about it.
+
+The CLI maps every ``SearcherError`` to one line on stderr and exit status 2; anything else is a
+bug and keeps its traceback.
+"""
+
+
+class SearcherError(Exception):
+    """A problem the user can fix: bad input, a missing or incompatible index."""
+
+
+class QuerySyntaxError(SearcherError):
+    """A query that cannot be parsed; the message points at the offending position."""
+
+
+class DateError(SearcherError):
+    """A date or date range that cannot be read."""
+
+
+class IndexMissingError(SearcherError):
+    """No index where one was expected."""
+
+
+class IndexIncompatibleError(SearcherError):
+    """An index built by another schema or analysis version."""
+
+
+class IndexLockedError(SearcherError):
+    """Another writer holds the index lock."""
+
+
+class DocumentError(SearcherError):
+    """A corpus file that cannot be read as a document."""

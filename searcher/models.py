@@ -1,0 +1,42 @@
+"""Plain data passed between the library and its printers. Offsets are half-open ``[start, end)``
+character offsets into the text they name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article as read from the corpus."""
+
+    path: str  # relative to the corpus root; JSON Lines records are ``FILE#ID``
+    body: str
+    title: str
+    date: str | None = None  # YYYY-MM-DD, or None when the article is undated
+    author: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A window of the original text with highlight spans relative to ``text``."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked search result."""
+
+    rank: int
+    path: str
+    title: str
+    date: str | None
+    score: float
+    snippets: tuple[Snippet, ...]
+    matches: tuple[str, ...]  # distinct surface strings matched, as written in the article
+    author: str | None = None
+    title_highlights: tuple[tuple[int, int], ...] = field(default=())

@@ -1,0 +1,208 @@
+"""Parse query text into a small tree; no Whoosh, no analysis, just syntax.
+
+    words        ANDed: 俄羅斯 停火
+    "phrase"     exact (also “…” and 「…」)
+    A OR B       either;  NOT A, -A: exclude;  ( … ) group
+    field:value  title:, author:, path:, body: (value a word or a "phrase")
+    date:VALUE   2025-09, 2025-09..2026-01, >=2025-10-01, <2026
+
+Errors name the character where the problem is: ``unclosed quote at 5``.
+
+    >>> parse('停火 -伊朗')
+    And(items=(Words(text='停火', field=None), Not(item=Words(text='伊朗', field=None))))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from searcher.dates import DateRange, parse_range
+from searcher.errors import DateError, QuerySyntaxError
+
+TEXT_FIELDS = ("title", "body", "author", "path")
+QUOTES = {'"': '"', "“": "”", "「": "」", "＂": "＂"}
+OPEN_PARENS = "(（"
+CLOSE_PARENS = ")）"
+MAX_QUERY_LENGTH = 2000
+MAX_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class Words:
+    """Unquoted text: its words are ANDed, each found as a word or as characters."""
+
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Quoted text: an exact substring of the folded text, no variants."""
+
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    range: DateRange
+
+
+@dataclass(frozen=True)
+class Not:
+    item: "Node"
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple["Node", ...]
+
+
+Node = Words | Phrase | DateFilter | Not | And | Or
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # word, phrase, open, close, or, and, not, minus
+    text: str
+    at: int  # character offset in the query, for messages
+    field: str | None = None
+
+
+def _lex(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i = 0
+    n = len(query)
+    while i < n:
+        c = query[i]
+        if c.isspace():
+            i += 1
+        elif c in OPEN_PARENS:
+            tokens.append(_Token("open", c, i))
+            i += 1
+        elif c in CLOSE_PARENS:
+            tokens.append(_Token("close", c, i))
+            i += 1
+        elif c in QUOTES:
+            text, i = _read_quoted(query, i)
+            tokens.append(_Token("phrase", text, i))
+        elif c in "-－" and i + 1 < n and not query[i + 1].isspace():
+            tokens.append(_Token("minus", c, i))
+            i += 1
+        else:
+            start = i
+            while i < n and not query[i].isspace() and query[i] not in (
+                    OPEN_PARENS + CLOSE_PARENS) and query[i] not in QUOTES:
+                i += 1
+            word = query[start:i]
+            field, sep, value = word.replace("：", ":").partition(":")
+            if sep and field.lower() in TEXT_FIELDS + ("date",):
+                field = field.lower()
+                if not value and i < n and query[i] in QUOTES:
+                    value, i = _read_quoted(query, i)
+                    tokens.append(_Token("phrase", value, start, field))
+                elif not value:
+                    raise QuerySyntaxError(f"{field}: at {start + 1} needs a value")
+                else:
+                    tokens.append(_Token("word", value, start, field))
+            elif word in ("OR", "AND", "NOT"):
+                tokens.append(_Token(word.lower(), word, start))
+            else:
+                tokens.append(_Token("word", word, start))
+    return tokens
+
+
+def _read_quoted(query: str, i: int) -> tuple[str, int]:
+    close = QUOTES[query[i]]
+    end = query.find(close, i + 1)
+    if end < 0:
+        raise QuerySyntaxError(f"unclosed quote {query[i]} at {i + 1}: close it with {close}")
+    return query[i + 1:end], end + 1
+
+
+class _Parser:
+    def __init__(self, tokens: list[_Token], query: str) -> None:
+        self.tokens = tokens
+        self.query = query
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def parse(self) -> Node:
+        node = self.or_expr()
+        token = self.peek()
+        if token is not None:
+            raise QuerySyntaxError(f"unmatched {token.text!r} at {token.at + 1}")
+        return node
+
+    def or_expr(self) -> Node:
+        items = [self.and_expr()]
+        while (token := self.peek()) is not None and token.kind == "or":
+            self.take()
+            items.append(self.and_expr())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def and_expr(self) -> Node:
+        items = []
+        while (token := self.peek()) is not None and token.kind not in ("or", "close"):
+            if token.kind == "and":
+                self.take()
+                continue
+            items.append(self.unary())
+        if not items:
+            token = self.peek()
+            where = f"before {token.text!r} at {token.at + 1}" if token else "at the end"
+            raise QuerySyntaxError(f"missing search term {where}")
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def unary(self) -> Node:
+        token = self.take()
+        if token.kind in ("not", "minus"):
+            if self.peek() is None or self.peek().kind in ("or", "close", "and"):
+                raise QuerySyntaxError(f"{token.text} at {token.at + 1} needs a term after it")
+            return Not(self.unary())
+        if token.kind == "open":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QuerySyntaxError(f"parentheses nested deeper than {MAX_DEPTH}")
+            node = self.or_expr()
+            closing = self.peek()
+            if closing is None or closing.kind != "close":
+                raise QuerySyntaxError(f"unclosed parenthesis at {token.at + 1}")
+            self.take()
+            self.depth -= 1
+            return node
+        if token.kind == "close":
+            raise QuerySyntaxError(f"unmatched ')' at {token.at + 1}")
+        if token.field == "date":
+            if token.kind == "phrase":
+                raise QuerySyntaxError(f"date: at {token.at + 1} takes a date, not a phrase")
+            try:
+                return DateFilter(parse_range(token.text))
+            except DateError as error:
+                raise QuerySyntaxError(f"{error} (date: at {token.at + 1})") from None
+        if token.kind == "phrase":
+            return Phrase(token.text, token.field)
+        return Words(token.text, token.field)
+
+
+def parse(query: str) -> Node:
+    """The query's tree, or ``QuerySyntaxError`` naming where it went wrong."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QuerySyntaxError(f"query longer than {MAX_QUERY_LENGTH} characters")
+    tokens = _lex(query)
+    if not tokens:
+        raise QuerySyntaxError("empty query: give at least one word")
+    return _Parser(tokens, query).parse()

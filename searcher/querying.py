@@ -1,0 +1,170 @@
+"""Run a query against an index: compile the parsed query through the analysis chain, rank
+with BM25F, and build hits with snippets.
+
+How a query becomes Whoosh queries (see ``query_syntax`` for the syntax):
+
+* an unquoted word matches its canonical term in the word fields (so 川普 finds 特朗普) OR its
+  characters as a phrase in the unit fields (so no segmentation can hide it); word matches
+  score higher. Several words typed together (俄罗斯停火) are ANDed, with a bonus when they
+  also stand together;
+* a quoted phrase is a phrase over units only: an exact substring of the folded text;
+* title matches weigh more than body matches.
+
+    >>> result = search(open_index(Path("index")), "俄罗斯 停火", limit=3)
+    >>> [hit.path for hit in result.hits]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from searcher import query_syntax as qs
+from searcher.analysis import fold, is_gap, units
+from searcher.dates import DateRange
+from searcher.errors import QuerySyntaxError
+from searcher.models import Hit
+from searcher.snippets import find_spans, make_snippets
+from searcher.store import OpenIndex
+
+WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside another word
+PHRASE_BONUS = 1.0  # words typed together that also stand together
+FIELD_BOOSTS = {"title": 2.0, "body": 1.0, "author": 1.0, "path": 1.0}
+DEFAULT_FIELDS = ("title", "body")
+UNIT_FIELD = {"title": "title_units", "body": "body_units", "author": "author_units",
+              "path": "path_units"}
+WORD_FIELDS = {"title", "body", "author"}
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int  # documents matched, before --limit
+    seconds: float
+    query: str
+    dates: DateRange = field(default_factory=DateRange)
+
+
+@dataclass
+class CompiledQuery:
+    """A Whoosh query and the folded strings to highlight for it."""
+
+    query: wq.Query
+    needles: list[str]
+
+
+class _Compiler:
+    def __init__(self, chain) -> None:
+        self.chain = chain
+        self.needles: dict[str, None] = {}  # ordered set
+
+    def compile(self, node: qs.Node, positive: bool = True) -> wq.Query:
+        if isinstance(node, qs.Words):
+            return self.words(node, positive)
+        if isinstance(node, qs.Phrase):
+            folded = fold(node.text)
+            if positive:
+                self.needles[folded] = None
+            return self.units(folded, node.field, node.text)
+        if isinstance(node, qs.DateFilter):
+            return wq.NumericRange("day", node.range.low, node.range.high)
+        if isinstance(node, qs.Not):
+            return wq.Not(self.compile(node.item, not positive))
+        if isinstance(node, qs.Or):
+            return wq.Or([self.compile(item, positive) for item in node.items])
+        included = [self.compile(i, positive) for i in node.items if not isinstance(i, qs.Not)]
+        excluded = [self.compile(i.item, not positive) for i in node.items
+                    if isinstance(i, qs.Not)]
+        result = wq.And(included) if included else wq.Every()
+        return wq.AndNot(result, wq.Or(excluded)) if excluded else result
+
+    def fields(self, field: str | None) -> tuple[str, ...]:
+        return (field,) if field else DEFAULT_FIELDS
+
+    def words(self, node: qs.Words, positive: bool) -> wq.Query:
+        words = self.chain.query_words(node.text)
+        if not words:
+            raise QuerySyntaxError(f"nothing to search for in {node.text!r}")
+        clauses = [self.word(w, node.field, positive) for w in words]
+        if len(clauses) == 1:
+            return clauses[0]
+        together = fold(node.text)
+        if positive:
+            self.needles[together] = None
+        return wq.AndMaybe(wq.And(clauses), self.units(together, node.field, node.text,
+                                                        PHRASE_BONUS))
+
+    def word(self, word: str, field: str | None, positive: bool) -> wq.Query:
+        canonical = self.chain.variants.canonical(word)
+        if positive:
+            self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
+        alternatives = [wq.Term(f, canonical, boost=FIELD_BOOSTS[f] * WORD_BOOST)
+                        for f in self.fields(field) if f in WORD_FIELDS]
+        return wq.Or(alternatives + [self.units(word, field, word)])
+
+    def units(self, folded: str, field: str | None, written: str,
+              boost: float = 1.0) -> wq.Query:
+        """Exact substring of the folded text: a phrase over units, split where gaps are."""
+        runs: list[list[str]] = [[]]
+        for unit, _, _ in units(folded):
+            if is_gap(unit):
+                runs.append([])
+            else:
+                runs[-1].append(unit)
+        runs = [r for r in runs if r]
+        if not runs:
+            raise QuerySyntaxError(f"nothing to search for in {written!r}")
+        per_field = []
+        for f in self.fields(field):
+            name = UNIT_FIELD[f]
+            parts = [wq.Term(name, r[0]) if len(r) == 1 else wq.Phrase(name, r) for r in runs]
+            per_field.append(wq.And(parts) if len(parts) > 1 else parts[0])
+            per_field[-1].boost = FIELD_BOOSTS[f] * boost
+        return wq.Or(per_field) if len(per_field) > 1 else per_field[0]
+
+
+def compile_query(text: str, chain) -> CompiledQuery:
+    """Parse and compile query text for this chain (raises ``QuerySyntaxError``)."""
+    compiler = _Compiler(chain)
+    query = compiler.compile(qs.parse(text))
+    return CompiledQuery(query, sorted(compiler.needles, key=len, reverse=True))
+
+
+def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
+           dates: DateRange = DateRange()) -> SearchResult:
+    """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range."""
+    started = time.monotonic()
+    compiled = compile_query(text, index.chain)
+    date_filter = None if dates.unbounded else wq.NumericRange("day", dates.low, dates.high)
+    with index.whoosh.searcher(weighting=BM25F()) as searcher:
+        ranked = limit if sort == "relevance" else None
+        results = searcher.search(compiled.query, limit=ranked, filter=date_filter)
+        scored = [(r.docnum, r.score) for r in results]
+        total = len(results)
+        if sort != "relevance":
+            days = searcher.reader().column_reader("day")
+            dated = [(days[d], s, d) for d, s in scored if days[d]]
+            undated = [(s, d) for d, s in scored if not days[d]]
+            newest = sort == "newest"
+            dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[1]))
+            scored = [(d, s) for _, s, d in dated] + [(d, s) for s, d in undated]
+            scored = scored[:limit] if limit is not None else scored
+        hits = [_hit(rank, searcher.stored_fields(docnum), score, compiled.needles)
+                for rank, (docnum, score) in enumerate(scored, 1)]
+    return SearchResult(hits, total, time.monotonic() - started, text, dates)
+
+
+def _hit(rank: int, stored: dict, score: float, needles: list[str]) -> Hit:
+    body = stored.get("body", "")
+    title = stored.get("title", "")
+    spans = find_spans(fold(body), needles)
+    matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
+    return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
+               score=score, snippets=make_snippets(body, spans), matches=matches,
+               author=stored.get("author"),
+               title_highlights=tuple(find_spans(fold(title), needles)))

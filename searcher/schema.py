@@ -1,0 +1,89 @@
+"""The Whoosh schema: which fields an index holds and how each is analysed.
+
+Whoosh pickles the schema, analyzers included, into the index. The analyzers here are small
+importable classes that name their token stream; the chain itself (jieba, OpenCC, the variant
+table) is attached after the index is opened (``attach_chain``) and never pickled.
+
+Text fields come in pairs: ``body`` holds words (ranked, variant-folded) and ``body_units``
+holds one token per character (exact phrases, full recall).
+"""
+
+from __future__ import annotations
+
+from whoosh.analysis import Analyzer, Token
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from searcher.analysis import AnalysisChain
+
+# Bump when fields change: an index built with another version is refused.
+SCHEMA_VERSION = 1
+
+WORD_FIELDS = ("title", "body", "author")
+UNIT_FIELDS = {"title": "title_units", "body": "body_units", "author": "author_units",
+               "path": "path_units"}
+
+
+class ChainAnalyzer(Analyzer):
+    """Whoosh's view of one of the chain's token streams: ``words`` or ``units``."""
+
+    def __init__(self, stream: str) -> None:
+        self.stream = stream
+        self.chain: AnalysisChain | None = None
+
+    def __getstate__(self) -> dict:
+        return {"stream": self.stream}
+
+    def __setstate__(self, state: dict) -> None:
+        self.stream = state["stream"]
+        self.chain = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChainAnalyzer) and other.stream == self.stream
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        if self.chain is None:
+            raise RuntimeError("ChainAnalyzer used before attach_chain()")
+        tokens = (self.chain.word_tokens(value) if self.stream == "words"
+                  else self.chain.unit_tokens(value))
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for text, position, start, end in tokens:
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def build_schema() -> Schema:
+    words = ChainAnalyzer("words")
+    units = ChainAnalyzer("units")
+    return Schema(
+        path=ID(stored=True, unique=True),
+        path_units=TEXT(analyzer=units, phrase=True),
+        title=TEXT(analyzer=words, stored=True, phrase=True),
+        title_units=TEXT(analyzer=units, phrase=True),
+        body=TEXT(analyzer=words, stored=True, phrase=True),
+        body_units=TEXT(analyzer=units, phrase=True),
+        author=TEXT(analyzer=words, stored=True, phrase=True),
+        author_units=TEXT(analyzer=units, phrase=True),
+        day=NUMERIC(int, bits=32, stored=True, signed=False, sortable=True),
+        date=STORED,
+        source=STORED,
+        url=STORED,
+        file=STORED,  # absolute path of the corpus file, for incremental updates
+        fingerprint=STORED,  # size, mtime and content hash of that file
+    )
+
+
+def attach_chain(schema: Schema, chain: AnalysisChain) -> None:
+    """Give every chain analyzer in a (possibly unpickled) schema the live chain."""
+    for name in schema.names():
+        analyzer = getattr(schema[name], "analyzer", None)
+        if isinstance(analyzer, ChainAnalyzer):
+            analyzer.chain = chain

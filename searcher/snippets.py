@@ -1,0 +1,93 @@
+"""Find where a query matched in a document and cut snippets around it.
+
+Matching runs on the folded text, which has the original's length, so a span found there
+indexes the original: a Simplified query highlights the Traditional characters the author
+wrote. Needles are folded strings (query words, their variant spellings, quoted phrases).
+
+    >>> find_spans("特朗普与普京会晤", ["普京", "特朗普"])
+    [(0, 3), (4, 6)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from searcher.models import Snippet
+
+SNIPPET_WIDTH = 90
+CONTEXT_BEFORE = 20
+MAX_SNIPPETS = 3
+_BREAK_RE = re.compile(r"\s")
+
+
+def find_spans(folded: str, needles: Iterable[str]) -> list[tuple[int, int]]:
+    """Every occurrence of every needle in ``folded``, overlaps merged, in order."""
+    spans = []
+    for needle in needles:
+        if not needle:
+            continue
+        # A Latin or digit needle matches whole words only: "s" must not light up every s.
+        bounded = needle[0].isascii() and needle[0].isalnum(), needle[-1].isascii() and \
+            needle[-1].isalnum()
+        start = folded.find(needle)
+        while start >= 0:
+            end = start + len(needle)
+            if not (bounded[0] and start > 0 and _is_latin(folded[start - 1])) and \
+                    not (bounded[1] and end < len(folded) and _is_latin(folded[end])):
+                spans.append((start, end))
+            start = folded.find(needle, start + 1)
+    return merge_spans(spans)
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH,
+                  most: int = MAX_SNIPPETS) -> tuple[Snippet, ...]:
+    """Up to ``most`` windows of ``text``, preferring ones that show matches not yet shown.
+
+    White space inside a window becomes single spaces (same length, so offsets hold).
+    """
+    if not text:
+        return ()
+    if not spans:
+        return (_window(text, 0, min(len(text), width), []),)
+    windows: list[tuple[int, int]] = []
+    first_of_surface = {}
+    for span in spans:
+        first_of_surface.setdefault(text[span[0]:span[1]], span)
+    # The first occurrence of each distinct match first, then the others, left to right.
+    candidates = list(first_of_surface.values()) + [s for s in spans
+                                                    if s not in first_of_surface.values()]
+    for start, end in candidates:
+        if len(windows) >= most:
+            break
+        if any(w_start < end and start < w_end for w_start, w_end in windows):
+            continue  # already shown, or too close to a window to cut a new one
+        w_start = max([0, start - CONTEXT_BEFORE] + [w_end for _, w_end in windows
+                                                     if w_end <= start])
+        w_end = min([len(text), max(end, w_start + width)] + [w for w, _ in windows if w >= end])
+        windows.append((w_start, w_end))
+    return tuple(_window(text, s, e, spans) for s, e in sorted(windows))
+
+
+def _window(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
+    piece = _BREAK_RE.sub(" ", text[start:end])
+    highlights = tuple((max(s, start) - start, min(e, end) - start)
+                       for s, e in spans if s < end and e > start)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    return Snippet(prefix + piece + suffix, tuple((s + shift, e + shift) for s, e in highlights))

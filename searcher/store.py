@@ -1,0 +1,186 @@
+"""The on-disk index: a folder of generations, one of them current, and one writer at a time.
+
+    index/
+      CURRENT          name of the live generation (replaced atomically)
+      gen-…/           a Whoosh index plus searcher.json (versions, settings, provenance)
+      .lock            held (flock) by the one writer; names its holder
+
+A rebuild writes a new generation beside the live one and publishes it by replacing
+``CURRENT``, so a reader sees the old index or the new one, never half of one, and a crash
+mid-build leaves the old one live. The lock is an ``flock``: the kernel drops it when its
+holder dies, so a killed writer never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from searcher.analysis import ANALYSIS_VERSION, AnalysisChain, AnalysisSettings
+from searcher.errors import IndexIncompatibleError, IndexLockedError, IndexMissingError
+from searcher.schema import SCHEMA_VERSION, attach_chain, build_schema
+
+CURRENT = "CURRENT"
+META = "searcher.json"
+LOCK = ".lock"
+
+
+@dataclass
+class OpenIndex:
+    """A generation opened for reading or writing, with its chain attached."""
+
+    index_dir: Path
+    generation: Path
+    whoosh: whoosh_index.Index
+    meta: dict
+    chain: AnalysisChain
+
+
+def rebuild_command(index_dir: Path) -> str:
+    return f"searcher index --rebuild --index {index_dir}"
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return index_dir / name if name else None
+
+
+def index_exists(index_dir: Path) -> bool:
+    return current_generation(index_dir) is not None
+
+
+def open_index(index_dir: Path) -> OpenIndex:
+    """Open the live generation; refuses a missing or incompatible index with the fix."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise IndexMissingError(
+            f"no index at {index_dir}: build it with `searcher index PATH --index {index_dir}`")
+    try:
+        meta = json.loads((generation / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexIncompatibleError(
+            f"index at {index_dir} is damaged ({error}); rebuild it with "
+            f"`{rebuild_command(index_dir)}`") from error
+    if (meta.get("schema_version"), meta.get("analysis_version")) != (SCHEMA_VERSION,
+                                                                        ANALYSIS_VERSION):
+        raise IndexIncompatibleError(
+            f"index at {index_dir} was built by an incompatible version of searcher "
+            f"(schema {meta.get('schema_version')}, analysis {meta.get('analysis_version')}; "
+            f"this one needs {SCHEMA_VERSION}, {ANALYSIS_VERSION}): rebuild it with "
+            f"`{rebuild_command(index_dir)}`")
+    try:
+        ix = whoosh_index.open_dir(str(generation))
+    except Exception as error:  # Whoosh raises many types for a damaged folder
+        raise IndexIncompatibleError(
+            f"index at {index_dir} cannot be opened ({type(error).__name__}: {error}); "
+            f"rebuild it with `{rebuild_command(index_dir)}`") from error
+    chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]))
+    attach_chain(ix.schema, chain)
+    return OpenIndex(index_dir, generation, ix, meta, chain)
+
+
+def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -> OpenIndex:
+    """A new, empty, unpublished generation."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    generation = index_dir / f"gen-{stamp}-{os.getpid()}"
+    generation.mkdir()
+    full_meta = {
+        "schema_version": SCHEMA_VERSION,
+        "analysis_version": ANALYSIS_VERSION,
+        "fingerprint": settings.fingerprint,
+        "variants_sha256": settings.variants_sha256,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **meta,
+        "settings": settings.to_json(),
+    }
+    write_meta(generation, full_meta)
+    chain = AnalysisChain(settings)
+    schema = build_schema()
+    attach_chain(schema, chain)
+    ix = whoosh_index.create_in(str(generation), schema)
+    return OpenIndex(index_dir, generation, ix, full_meta, chain)
+
+
+def write_meta(generation: Path, meta: dict) -> None:
+    """Replace a generation's metadata atomically."""
+    temporary = generation / (META + ".tmp")
+    temporary.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, generation / META)
+
+
+def publish(index_dir: Path, generation: Path) -> None:
+    """Make ``generation`` the live index (atomic), then drop generations no longer needed."""
+    _fsync_tree(generation)
+    temporary = index_dir / (CURRENT + ".tmp")
+    temporary.write_text(generation.name + "\n", encoding="utf-8")
+    os.replace(temporary, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    remove_stale_generations(index_dir)
+
+
+def remove_stale_generations(index_dir: Path) -> None:
+    """Delete every generation but the live one (call with the lock held)."""
+    live = current_generation(index_dir)
+    for path in index_dir.glob("gen-*"):
+        if path != live and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for file in path.iterdir():
+        if file.is_file():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(path)
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index's one-writer lock; wait up to ``wait`` seconds for it, else refuse."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                    raise IndexLockedError(
+                        f"index at {index_dir} is being written by another process "
+                        f"({holder or 'unknown holder'}); try again later or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} since {datetime.now().isoformat(timespec='seconds')}"
+                  .encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
