@@ -136,6 +136,8 @@ class AnalysisSettings:
 
     variants: str
     userwords: tuple[tuple[str, int], ...]
+    # The user's variant files it was read from (provenance only: not part of the fingerprint).
+    variant_files: tuple[str, ...] = ()
 
     @classmethod
     def default(cls) -> "AnalysisSettings":
@@ -154,7 +156,8 @@ class AnalysisSettings:
         words = [line.split()[0] for t in userdict_texts for line in t.splitlines()
                  if line.split() and not line.startswith("#")]
         words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
-        return cls(variants=table.dumps(), userwords=_frequencies(words))
+        return cls(variants=table.dumps(), userwords=_frequencies(words),
+                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files))
 
     @functools.cached_property
     def variants_sha256(self) -> str:
@@ -172,12 +175,14 @@ class AnalysisSettings:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict:
-        return {"variants": self.variants, "userwords": [list(w) for w in self.userwords]}
+        return {"variants": self.variants, "userwords": [list(w) for w in self.userwords],
+                "variant_files": list(self.variant_files)}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnalysisSettings":
         return cls(variants=data["variants"],
-                   userwords=tuple((w, int(f)) for w, f in data["userwords"]))
+                   userwords=tuple((w, int(f)) for w, f in data["userwords"]),
+                   variant_files=tuple(data.get("variant_files", ())))
 
 
 def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:

@@ -47,7 +47,18 @@ json_option = click.option("--json", "as_json", is_flag=True,
                            help="Machine-readable output (JSON Lines for search).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as grep and ripgrep do, and keep
+            # Python from complaining when it flushes stdout on exit. (click would exit 1.)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(ExitStatus.FOUND)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="searcher", prog_name="searcher")
 def cli() -> None:
     """Full-text search for Chinese commentary, in any script, region or spelling.
@@ -169,20 +180,18 @@ def variants_command(term, index_dir):
 def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tuple[Path, ...],
           userdict_files: tuple[Path, ...], wait: float, show_progress: bool):
     """Run the indexer with the user's tables; paths default to the index's own roots."""
-    from searcher.analysis import AnalysisSettings, variant_sources_sha256
+    from searcher.analysis import AnalysisSettings
     from searcher.indexing import update_index
     from searcher.store import index_exists, open_index
 
     if not paths:
         roots = open_index(index_dir).meta.get("roots") if index_exists(index_dir) else None
         paths = [Path(r) for r in roots] if roots else [DEFAULT_CORPUS]
-    variant_files = user_files("variants", variant_files)
-    settings = AnalysisSettings.from_files(variant_files,
+    settings = AnalysisSettings.from_files(user_files("variants", variant_files),
                                            user_files("userdict", userdict_files))
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
-                            progress=progress, variant_files=variant_files,
-                            variant_sources_sha256=variant_sources_sha256(variant_files))
+                            progress=progress)
 
 
 def _progress_bar(show: bool):
@@ -224,7 +233,7 @@ def open_for_search(index_dir: Path, build_if_missing: bool):
                    f"(first use)", err=True)
         build(index_dir, [DEFAULT_CORPUS], False, (), (), wait=60.0, show_progress=False)
     index = open_index(index_dir)
-    recorded = [Path(p) for p in index.meta.get("variant_files", [])]
+    recorded = [Path(p) for p in index.chain.settings.variant_files]
     now = tuple(dict.fromkeys(recorded + list(user_files("variants", ()))))
     if variant_sources_sha256(now) != index.meta.get("variant_sources_sha256"):
         click.echo(f"searcher: warning: the variant table changed since {index_dir} was built; "
@@ -268,9 +277,3 @@ def main() -> None:
         sys.exit(ExitStatus.ERROR)
     except KeyboardInterrupt:
         sys.exit(ExitStatus.INTERRUPTED)
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining
-        # when it flushes stdout on exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(ExitStatus.FOUND)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from searcher.analysis import AnalysisSettings
+from searcher.analysis import AnalysisSettings, variant_sources_sha256
 from searcher.dates import day_number
 from searcher.documents import corpus_files, parse_file
 from searcher.errors import DocumentError
@@ -71,8 +71,7 @@ def _file_stat(file: Path) -> dict:
 
 def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
                  rebuild: bool = False, wait: float = 0.0, progress: Progress | None = None,
-                 variant_files: tuple[Path, ...] = (),
-                 variant_sources_sha256: str | None = None) -> IndexReport:
+) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the files under ``paths``."""
     started = time.monotonic()
     report = IndexReport()
@@ -85,8 +84,7 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
                 live = None  # new analysis settings: every term may change
         report.rebuilt = live is None
         meta = {"roots": [str(p.resolve()) for p in paths],
-                "variant_files": [str(p.resolve()) for p in variant_files],
-                "variant_sources_sha256": variant_sources_sha256}
+                "variant_sources_sha256": variant_sources_sha256(settings.variant_files)}
         target = live or create_generation(index_dir, settings, meta)
         _write(target, files, report, progress, incremental=live is not None)
         if live is None:

@@ -29,6 +29,7 @@ from searcher.dates import DateRange
 from searcher.errors import QuerySyntaxError
 from searcher.models import Hit
 from searcher.snippets import find_spans, make_snippets
+from searcher.schema import NO_DAY
 from searcher.store import OpenIndex
 
 WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside another word
@@ -148,8 +149,8 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
         total = len(results)
         if sort != "relevance":
             days = searcher.reader().column_reader("day")
-            dated = [(days[d], s, d) for d, s in scored if days[d]]
-            undated = [(s, d) for d, s in scored if not days[d]]
+            dated = [(days[d], s, d) for d, s in scored if days[d] != NO_DAY]
+            undated = [(s, d) for d, s in scored if days[d] == NO_DAY]
             newest = sort == "newest"
             dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[1]))
             scored = [(d, s) for _, s, d in dated] + [(d, s) for s, d in undated]

@@ -18,9 +18,8 @@ from searcher.analysis import AnalysisChain
 # Bump when fields change: an index built with another version is refused.
 SCHEMA_VERSION = 1
 
-WORD_FIELDS = ("title", "body", "author")
-UNIT_FIELDS = {"title": "title_units", "body": "body_units", "author": "author_units",
-               "path": "path_units"}
+# What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
+NO_DAY = 2**32 - 1
 
 
 class ChainAnalyzer(Analyzer):

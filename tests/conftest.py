@@ -1,0 +1,82 @@
+"""Shared fixtures: the bundled corpus, an index built from it, and the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from searcher.analysis import AnalysisSettings
+from searcher.indexing import update_index
+from searcher.store import open_index
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+def corpus_texts() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def settings() -> AnalysisSettings:
+    return AnalysisSettings.default()
+
+
+@pytest.fixture(scope="session")
+def corpus_index_dir(tmp_path_factory, settings) -> Path:
+    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
+    update_index(index_dir, [CORPUS], settings)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def corpus_index(corpus_index_dir):
+    return open_index(corpus_index_dir)
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json_lines(self) -> list[dict]:
+        return [json.loads(line) for line in self.stdout.splitlines()]
+
+
+@pytest.fixture
+def cli_env(tmp_path) -> dict[str, str]:
+    """The environment of a cron job: no terminal, C locale, a config dir of its own."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SEARCHER_INDEX")}
+    env.update(LANG="C", LC_ALL="C", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    return env
+
+
+@pytest.fixture
+def run_cli(cli_env):
+    """Run ``python -m searcher ARGS`` as a real subprocess."""
+
+    def run(*args: str, cwd: Path | None = None, env: dict | None = None,
+            input: str | None = None) -> Run:
+        process = subprocess.run(
+            [sys.executable, "-m", "searcher", *args], cwd=cwd or ROOT,
+            env={**cli_env, **(env or {})}, input=input, capture_output=True,
+            text=True, encoding="utf-8", timeout=300)
+        return Run(process.returncode, process.stdout, process.stderr)
+
+    return run
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the sample corpus in a folder of its own."""
+    target = tmp_path / "work" / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target

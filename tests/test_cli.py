@@ -1,0 +1,184 @@
+"""The real command line, as a subprocess: exit codes, pipes, JSON Lines, colour, errors."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+
+import pytest
+
+from searcher.analysis import fold
+from tests.conftest import ROOT, corpus_texts
+
+ESCAPE = "\x1b"
+COLOUR_SGR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7])[;m]")
+
+
+def one_clear_line(stderr: str) -> bool:
+    return len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
+def test_first_use_builds_the_default_index_then_searches(run_cli, corpus_copy):
+    work = corpus_copy.parent
+    first = run_cli("search", "停火", cwd=work)
+    assert first.code == 0, first.stderr
+    assert "building" in first.stderr and (work / "index" / "CURRENT").is_file()
+    lines = first.stdout.splitlines()
+    assert len(lines) == 5 and all(len(line.split("\t")) == 4 for line in lines)
+    assert ESCAPE not in first.stdout
+    again = run_cli("search", "俄罗斯", "停火", cwd=work)
+    assert again.code == 0 and "building" not in again.stderr
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_named_index_that_does_not_exist_is_an_error(run_cli, tmp_path, how):
+    missing = tmp_path / "nowhere"
+    args, env = (["--index", str(missing)], None) if how == "option" else ([], {"SEARCHER_INDEX": str(missing)})
+    result = run_cli("search", "停火", *args, env=env)
+    assert result.code == 2 and one_clear_line(result.stderr)
+    assert "searcher index" in result.stderr and not missing.exists()
+
+
+def test_json_lines_contract(run_cli, corpus_index_dir):
+    result = run_cli("search", "普丁", "停火", "--json", "--index", str(corpus_index_dir))
+    assert result.code == 0, result.stderr
+    records = result.json_lines()
+    assert len(records) == 4
+    needles = {fold(n) for n in ("普京", "普丁", "停火")}
+    for record in records:
+        assert {"path", "title", "date", "score", "snippet", "highlights", "matches"} <= set(record)
+        assert record["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["date"])
+        assert record["highlights"]
+        for start, end in record["highlights"]:
+            assert fold(record["snippet"][start:end]) in needles
+        assert set(record["matches"]) <= {"普京", "普丁", "停火"}
+    assert any("普京" in r["matches"] for r in records)
+    assert [r["score"] for r in records] == sorted((r["score"] for r in records), reverse=True)
+
+
+def test_no_hits_exits_1(run_cli, corpus_index_dir):
+    result = run_cli("search", "量子計算機", "--index", str(corpus_index_dir))
+    assert result.code == 1 and result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["停火", "--since", "2025-13"], ["停火", "--until", "yesterday"],
+                                  ['"俄烏停火'], ["(停火"], ["停火", "date:2025-02-30"],
+                                  ["停火", "--limt", "3"]])
+def test_user_mistakes_exit_2_with_one_line(run_cli, corpus_index_dir, args):
+    result = run_cli("search", *args, "--index", str(corpus_index_dir))
+    assert result.code == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_bad_date_message_points_at_the_problem(run_cli, corpus_index_dir):
+    result = run_cli("search", "停火", "--since", "2025-13", "--index", str(corpus_index_dir))
+    assert one_clear_line(result.stderr) and "2025-13" in result.stderr
+
+
+def test_operators_through_the_cli(run_cli, corpus_index_dir):
+    def found(*query):
+        result = run_cli("search", *query, "--index", str(corpus_index_dir), "-n", "50")
+        return {line.split("\t")[0] for line in result.stdout.splitlines()}
+
+    everything = found("停火")
+    with_iran = found("停火", "伊朗")
+    assert found("停火", "-伊朗") == found("停火 NOT 伊朗") == everything - with_iran
+    assert found("塔爾圖斯 OR 紙老虎") == found("塔爾圖斯") | found("紙老虎")
+    assert found("date:2026-01", "俄羅斯") <= found("俄羅斯")
+    assert found("--since", "2026-01", "--until", "2026-01", "俄羅斯") == found("date:2026-01", "俄羅斯")
+
+
+def test_limit_and_sort(run_cli, corpus_index_dir):
+    result = run_cli("search", "停火", "-n", "2", "--sort", "newest", "--json", "--index", str(corpus_index_dir))
+    dates = [r["date"] for r in result.json_lines()]
+    expected = sorted((re.match(r"\s*date (\S+)", t).group(1) for t in corpus_texts().values()
+                       if "停火" in t and re.match(r"\s*date ", t)), reverse=True)[:2]
+    assert dates == expected
+
+
+def run_in_pty(args: list[str], env: dict) -> str:
+    """Run the CLI with its stdout on a terminal; return what the terminal received."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "searcher", *args], cwd=ROOT, env=env,
+                               stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    output = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=120)
+    os.close(leader)
+    return output.decode("utf-8", "replace")
+
+
+def test_colour_on_a_terminal_and_never_with_no_color(cli_env, corpus_index_dir):
+    args = ["search", "停火", "--index", str(corpus_index_dir), "-n", "2"]
+    coloured = run_in_pty(args, cli_env)
+    assert COLOUR_SGR.search(coloured) and "undated" in coloured or "20" in coloured
+    plain = run_in_pty(args, {**cli_env, "NO_COLOR": "1"})
+    assert "停火" in plain and not COLOUR_SGR.search(plain)
+    never = run_in_pty(args + ["--color", "never"], cli_env)
+    assert "停火" in never and ESCAPE not in never
+
+
+def test_piped_output_has_no_escape_codes_unless_forced(run_cli, corpus_index_dir):
+    piped = run_cli("search", "停火", "--index", str(corpus_index_dir))
+    assert piped.code == 0 and ESCAPE not in piped.stdout
+    forced = run_cli("search", "停火", "--color", "always", "--index", str(corpus_index_dir))
+    assert COLOUR_SGR.search(forced.stdout)
+
+
+def test_broken_pipe_exits_quietly(cli_env, corpus_index_dir):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "searcher", "search", "停火", "--json", "--index", str(corpus_index_dir)],
+        cwd=ROOT, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first line is written
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0 and stderr == ""
+
+
+def test_index_command_json_summary_and_incremental_counts(run_cli, corpus_copy, tmp_path):
+    index = str(tmp_path / "idx")
+    first = run_cli("index", str(corpus_copy), "--index", index, "--json")
+    assert first.code == 0, first.stderr
+    import json
+    summary = json.loads(first.stdout)
+    assert summary["added"] == 5 and summary["removed"] == 0 and "seconds" in summary
+    (corpus_copy / "005_new.txt").write_text(" date 2026-02-01 新的停火評論。", encoding="utf-8")
+    (corpus_copy / "000_24b6ebb8716294de.txt").unlink()
+    second = json.loads(run_cli("index", "--index", index, "--json").stdout)
+    assert (second["added"], second["removed"], second["unchanged"]) == (1, 1, 4)
+    found = run_cli("search", '"新的停火"', "--index", index)
+    assert found.stdout.startswith("005_new.txt\t2026-02-01\t")
+
+
+def test_variants_command(run_cli, corpus_index_dir):
+    group = run_cli("variants", "川普", "--index", str(corpus_index_dir))
+    assert group.code == 0 and "特朗普" in group.stdout.split()
+    none = run_cli("variants", "停火", "--index", str(corpus_index_dir))
+    assert none.code == 1 and "no variants" in none.stdout
+
+
+def test_variant_table_change_is_reported(run_cli, corpus_copy, cli_env, tmp_path):
+    config = tmp_path / "config" / "searcher"
+    config.mkdir(parents=True)
+    (config / "variants.txt").write_text("塔爾圖斯 塔土斯\n", encoding="utf-8")
+    index = str(tmp_path / "idx")
+    assert run_cli("index", str(corpus_copy), "--index", index).code == 0
+    before = run_cli("search", "塔土斯", "--index", index)
+    assert before.code == 0 and "warning" not in before.stderr
+    (config / "variants.txt").write_text("塔爾圖斯 塔土斯 塔斯\n", encoding="utf-8")
+    after = run_cli("search", "塔土斯", "--index", index)
+    assert after.code == 0 and "variant table changed" in after.stderr

@@ -1,0 +1,149 @@
+"""Searching the bundled corpus through the library: recall, variants, phrases, operators,
+dates and ranking, each checked against the text of the articles themselves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from searcher.analysis import fold
+from searcher.dates import DateRange, parse_bound
+from searcher.errors import QuerySyntaxError
+from searcher.querying import search
+from tests.conftest import corpus_texts
+
+TEXTS = corpus_texts()
+FOLDED = {name: fold(text) for name, text in TEXTS.items()}
+
+
+def paths(index, query, **options) -> set[str]:
+    return {hit.path for hit in search(index, query, limit=None, **options).hits}
+
+
+def containing(*needles: str) -> set[str]:
+    """Ground truth: the articles whose folded text contains every needle."""
+    return {name for name, text in FOLDED.items() if all(fold(n) in text for n in needles)}
+
+
+@pytest.mark.parametrize("query", ["停火", "俄罗斯 停火", "委內瑞拉 防空", "俄羅斯", "伊朗"])
+def test_plain_queries_find_every_article_that_contains_them(corpus_index, query):
+    expected = containing(*query.split())
+    assert expected  # the query is about something the corpus has
+    assert paths(corpus_index, query) == expected
+
+
+def test_simplified_query_highlights_traditional_text(corpus_index):
+    hits = search(corpus_index, "俄罗斯 停火").hits
+    for hit in hits:
+        assert "俄羅斯" in hit.matches
+        for snippet in hit.snippets:
+            for start, end in snippet.highlights:
+                assert fold(snippet.text[start:end]) in ("俄罗斯", "停火", "俄罗斯停火")
+
+
+def test_ranking_puts_the_article_about_it_first(corpus_index):
+    hits = search(corpus_index, "停火").hits
+    counts = {name: text.count("停火") for name, text in TEXTS.items()}
+    assert hits[0].path == max(counts, key=counts.get)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+# Twenty phrases of 2–6 characters cut from the articles, some across word boundaries.
+PHRASES = ["俄烏停火", "停火", "紙老虎", "塔爾圖斯", "委內瑞拉變天", "烏克蘭", "軍事行動", "機會窗口",
+           "和平總統", "大國博弈", "能源和基礎", "林肯號", "習特會", "代理戰爭", "冷戰後代", "戰斧導彈",
+           "割地求和", "美國出手", "委內瑞拉", "安全保障"]
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+def test_quoted_phrase_equals_substring_ground_truth(corpus_index, phrase):
+    assert any(phrase in text for text in TEXTS.values()), "phrase must come from the corpus"
+    assert paths(corpus_index, f'"{phrase}"') == containing(phrase)
+    assert paths(corpus_index, phrase) >= containing(phrase)
+
+
+def test_quoted_phrase_of_one_character_and_crossing_words(corpus_index):
+    assert paths(corpus_index, '"煉"') == containing("煉")
+    assert paths(corpus_index, '"斯總統普"') == containing("斯總統普")
+
+
+def test_phrase_hit_highlights_the_whole_phrase(corpus_index):
+    for hit in search(corpus_index, '"俄烏停火"').hits:
+        assert set(hit.matches) == {"俄烏停火"}
+
+
+def test_unquoted_word_inside_a_longer_word_is_found(corpus_index):
+    # 烏停 is no word; its characters still occur, and Ctrl-F would find them.
+    assert paths(corpus_index, "烏停") == containing("烏停")
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("停火 NOT 伊朗", containing("停火") - containing("伊朗")),
+    ("停火 -伊朗", containing("停火") - containing("伊朗")),
+    ("塔爾圖斯 OR 紙老虎", containing("塔爾圖斯") | containing("紙老虎")),
+    ("(塔爾圖斯 OR 紙老虎) 停火", (containing("塔爾圖斯") | containing("紙老虎")) & containing("停火")),
+])
+def test_operators(corpus_index, query, expected):
+    assert expected
+    assert paths(corpus_index, query) == expected
+
+
+def test_title_field(corpus_index):
+    titles = {h.path: h.title for h in search(corpus_index, "美國", limit=None).hits}
+    word = "特朗普"
+    expected = {p for p, t in titles.items() if word in t}
+    assert expected and expected != set(TEXTS)
+    assert paths(corpus_index, f"title:{word}") == expected
+
+
+def test_latin_and_numbers(corpus_index):
+    assert paths(corpus_index, "trump") == containing("Trump") | containing("川普") | containing("特朗普")
+    assert paths(corpus_index, "S-300VM") == {n for n, t in TEXTS.items() if "S-300VM" in t}
+    assert paths(corpus_index, '"USS Abraham Lincoln"') == containing("USS Abraham Lincoln")
+    assert paths(corpus_index, "595架") == containing("595架")
+
+
+def dated(start: str, end: str) -> set[str]:
+    low, high = parse_bound(start), parse_bound(end, upper=True)
+    result = set()
+    for name, text in TEXTS.items():
+        match = re.match(r"\s*date (\d{4})-(\d{2})-(\d{2})", text)
+        if match and low <= int("".join(match.groups())) <= high:
+            result.add(name)
+    return result
+
+
+@pytest.mark.parametrize("since,until", [("2026", "2026"), ("2025-11", "2026-01"),
+                                         ("2025-09-30", "2025-09-30"), ("2025-10-01", "2025-11-05")])
+def test_date_filters_at_year_month_and_day(corpus_index, since, until):
+    dates = DateRange(parse_bound(since), parse_bound(until, upper=True))
+    assert paths(corpus_index, "停火", dates=dates) == containing("停火") & dated(since, until)
+    assert paths(corpus_index, f"停火 date:{since}..{until}") == containing("停火") & dated(since, until)
+
+
+def test_undated_article_is_undated_and_excluded_by_date_filters(corpus_index):
+    undated = [h for h in search(corpus_index, "停火", limit=None).hits if h.date is None]
+    assert [h.path for h in undated] == ["003_fbfd2bed5f7712db.txt"]
+    everything = DateRange(parse_bound("1900"), parse_bound("2100", upper=True))
+    assert "003_fbfd2bed5f7712db.txt" not in paths(corpus_index, "停火", dates=everything)
+
+
+def test_date_operators_in_query(corpus_index):
+    assert paths(corpus_index, "俄羅斯 date:>=2025-12-01") == containing("俄羅斯") & dated("2025-12", "2100")
+    assert paths(corpus_index, "俄羅斯 date:<2025-11-06") == containing("俄羅斯") & dated("1900", "2025-11-05")
+    assert paths(corpus_index, "date:2026-01 俄羅斯") == containing("俄羅斯") & dated("2026-01", "2026-01")
+
+
+def test_sort_newest_and_oldest(corpus_index):
+    newest = search(corpus_index, "停火", limit=None, sort="newest").hits
+    dates = [h.date for h in newest if h.date]
+    assert dates == sorted(dates, reverse=True)
+    assert newest[-1].date is None  # undated last
+    oldest = [h.date for h in search(corpus_index, "停火", limit=None, sort="oldest").hits if h.date]
+    assert oldest == sorted(oldest)
+
+
+@pytest.mark.parametrize("query", ['"俄烏', "(停火", "停火)", "停火 OR", "date:2025-13", "NOT", "，"])
+def test_bad_syntax_raises_a_pointed_error(corpus_index, query):
+    with pytest.raises(QuerySyntaxError):
+        search(corpus_index, query)
