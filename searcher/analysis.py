@@ -13,9 +13,11 @@ Steps, each keeping every character at its offset so tokens point into the ORIGI
 Two token streams come out of one text:
 
 * words: ordinal positions (punctuation leaves a gap, so phrases never bridge it), plus the
-  dictionary sub-words of long words (军事行动 → 军事, 行动) at their parent's position;
-* units: one token per CJK character or Latin/digit run, ordinal positions, no variants: a
-  phrase over units is an exact substring match of the folded text.
+  dictionary sub-words of long words (军事行动 → 军事, 行动) at their parent's position, as
+  written (布什 inside 新罕布什尔 must not turn into every spelling of Bush);
+* units: one token per CJK character, Latin/digit run or run of white space, ordinal
+  positions, no variants: a phrase over units is an exact substring match of the folded text
+  (white space runs compare equal whatever their length).
 
     >>> chain = AnalysisChain(AnalysisSettings.default())
     >>> [t[0] for t in chain.word_tokens("川普與普丁")]
@@ -50,7 +52,8 @@ _CJK = (
     "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3038-\u303b\u3040-\u30ff\u3100-\u312f"
     "\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
 )
-_UNIT_RE = re.compile(rf"(?:(?![{_CJK}])\w)+|\S")
+_UNIT_RE = re.compile(rf"(?:(?![{_CJK}])\w)+|\s+|\S")
+SPACE_UNIT = " "  # any run of white space: phrases match across it only where the query has it
 
 
 def fold_width(text: str) -> str:
@@ -109,13 +112,15 @@ def fold(text: str) -> str:
 
 def is_gap(token: str) -> bool:
     """Punctuation and symbols: not indexed, but they break phrases."""
-    return all(unicodedata.category(c)[0] in "PSZC" for c in token)
+    return not token.isspace() and all(unicodedata.category(c)[0] in "PSZC" for c in token)
 
 
 def units(folded: str) -> Iterator[tuple[str, int, int]]:
-    """Unit tokens ``(unit, start, end)`` of folded text, gaps included, white space skipped."""
+    """Unit tokens ``(unit, start, end)`` of folded text, gaps included; a run of white space
+    is one ``SPACE_UNIT``."""
     for match in _UNIT_RE.finditer(folded):
-        yield match.group(), match.start(), match.end()
+        unit = match.group()
+        yield SPACE_UNIT if unit.isspace() else unit, match.start(), match.end()
 
 
 def _data_text(name: str) -> str:
@@ -256,7 +261,7 @@ class AnalysisChain:
                         sub = word[i:i + size]
                         if sub not in seen and freq.get(sub):
                             seen.add(sub)
-                            yield self.variants.canonical(sub), position, start + i, start + i + size
+                            yield sub, position, start + i, start + i + size
 
     def unit_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """Unit terms ``(unit, position, start, end)``: the exact-substring field."""

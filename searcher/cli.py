@@ -100,8 +100,10 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
+        for warning in report.warnings:
+            click.echo(f"searcher: warning: {warning}", err=True)
         for file, reason in report.skipped:
-            click.echo(f"warning: skipped {file}: {reason}", err=True)
+            click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
         click.echo(
             f"indexed into {index_dir}: {report.added} added, {report.updated} updated, "
             f"{report.removed} removed, {report.unchanged} unchanged, "

@@ -64,6 +64,27 @@ def parse_bound(text: str, upper: bool = False) -> int:
     return year * 10000 + month * 100 + day
 
 
+_WRITTEN_DATE_RE = re.compile(
+    r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
+    r"(?:[T\s]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def normalize_date(text: str) -> str | None:
+    """A date as commentary writes it → ``YYYY-MM-DD``, or None if it is not a real date.
+
+    Accepts 2025-09-30, 2025/9/30, 2025.9.30, 2025年9月30日, 2025 年 3 月 31 日 and ISO
+    timestamps (2025-09-30T08:00:00+08:00: the calendar date as written, zone ignored).
+    """
+    match = _WRITTEN_DATE_RE.fullmatch(text.strip())
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
 def parse_range(text: str) -> DateRange:
     """A ``date:`` value: ``2025-09``, ``2025-09..2026-01``, ``..2026``, ``>=2025-10-01``, ``<2026``."""
     text = text.strip()

@@ -12,14 +12,19 @@ so one is derived from the lead's first sentence.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from searcher.dates import normalize_date
 from searcher.errors import DocumentError
 from searcher.models import Document
 
 TEXT_SUFFIXES = {".txt", ".text"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+CORPUS_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
+BODY_KEYS = ("body", "text", "content")
 TITLE_LENGTH = 30
 
 _DATE_PREFIX_RE = re.compile(r"\A\s*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+|[ \t]*\r?\n)")
@@ -54,9 +59,44 @@ def decode(data: bytes, name: str) -> str:
                             f"{error.start})") from error
 
 
-def parse_file(data: bytes, path: str) -> list[Document]:
-    """The documents in one corpus file's bytes; ``path`` names it in results."""
+def parse_file(data: bytes, path: str, warnings: list[str] | None = None) -> list[Document]:
+    """The documents in one corpus file's bytes; ``path`` names it in results. Problems that
+    cost a part of the file (one bad JSON line) are appended to ``warnings``."""
+    if Path(path).suffix.lower() in JSONL_SUFFIXES:
+        return list(parse_jsonl(decode(data, path), path, warnings if warnings is not None else []))
     return [parse_text(decode(data, path), path)]
+
+
+def parse_jsonl(text: str, path: str, warnings: list[str]) -> Iterator[Document]:
+    """One article a line: ``title``, ``date``, ``body``/``text``/``content``, ``url``,
+    ``author``, ``source``; its path is ``FILE#ID`` (the ``id`` field, else the line number)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            warnings.append(f"{path}:{number}: not JSON ({error.msg}); line skipped")
+            continue
+        if not isinstance(record, dict):
+            warnings.append(f"{path}:{number}: not a JSON object; line skipped")
+            continue
+        body = next((record[k] for k in BODY_KEYS if isinstance(record.get(k), str)), "")
+        date = None
+        if record.get("date"):
+            date = normalize_date(str(record["date"]))
+            if date is None:
+                warnings.append(f"{path}:{number}: unreadable date {record['date']!r}; undated")
+        title = _text_field(record, "title") or derive_title(body)
+        yield Document(path=f"{path}#{record.get('id', number)}", body=body, title=title,
+                       date=date, author=_text_field(record, "author"),
+                       source=_text_field(record, "source"), url=_text_field(record, "url"))
+
+
+def _text_field(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 def corpus_files(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
@@ -64,7 +104,7 @@ def corpus_files(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
     for path in paths:
         if path.is_dir():
             for file in sorted(path.rglob("*")):
-                if file.is_file() and file.suffix.lower() in TEXT_SUFFIXES:
+                if file.is_file() and file.suffix.lower() in CORPUS_SUFFIXES:
                     yield file, path
         elif path.is_file():
             yield path, path.parent

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ class IndexReport:
     removed: int = 0
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    warnings: list[str] = field(default_factory=list)  # parts of files lost, dates unread
     rebuilt: bool = False
     seconds: float = 0.0
 
@@ -45,6 +46,7 @@ class IndexReport:
         return {"added": self.added, "updated": self.updated, "removed": self.removed,
                 "unchanged": self.unchanged, "skipped": len(self.skipped),
                 "skipped_files": [{"file": f, "reason": r} for f, r in self.skipped],
+                "warnings": self.warnings,
                 "rebuilt": self.rebuilt, "seconds": round(self.seconds, 3)}
 
 
@@ -135,7 +137,7 @@ def _write_file(writer, file: Path, root: Path, previous: list[dict], report: In
         if previous and all(s["fingerprint"]["sha256"] == fingerprint["sha256"] for s in previous):
             report.unchanged += len(previous)
             return previous_paths
-        documents = parse_file(data, relative)
+        documents = parse_file(data, relative, report.warnings)
     except (OSError, DocumentError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         report.skipped.append((str(file), reason))
@@ -148,6 +150,27 @@ def _write_file(writer, file: Path, root: Path, previous: list[dict], report: In
             report.added += 1
         add(**document_fields(doc, file, fingerprint))
     return {doc.path for doc in documents}
+
+
+def index_documents(index_dir: Path, documents: Iterable[Document],
+                    settings: AnalysisSettings) -> IndexReport:
+    """Build a fresh index from documents that are not files (benchmarks, evaluations)."""
+    started = time.monotonic()
+    report = IndexReport(rebuilt=True)
+    with writer_lock(index_dir):
+        target = create_generation(index_dir, settings, {"roots": []})
+        writer = target.whoosh.writer(limitmb=256)
+        try:
+            for doc in documents:
+                writer.add_document(**document_fields(doc, Path(doc.path), {}))
+                report.added += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        publish(index_dir, target.generation)
+    report.seconds = time.monotonic() - started
+    return report
 
 
 def _same_stat(stored: dict, stat: dict) -> bool:

@@ -68,12 +68,12 @@ class _Compiler:
         if isinstance(node, qs.Words):
             return self.words(node, positive)
         if isinstance(node, qs.Phrase):
-            folded = fold(node.text)
+            folded = fold(node.text.strip())
             if positive:
                 self.needles[folded] = None
             return self.units(folded, node.field, node.text)
         if isinstance(node, qs.DateFilter):
-            return wq.NumericRange("day", node.range.low, node.range.high)
+            return day_range(node.range)
         if isinstance(node, qs.Not):
             return wq.Not(self.compile(node.item, not positive))
         if isinstance(node, qs.Or):
@@ -129,6 +129,10 @@ class _Compiler:
         return wq.Or(per_field) if len(per_field) > 1 else per_field[0]
 
 
+def day_range(dates: DateRange) -> wq.Query:
+    return wq.NumericRange("day", dates.low, dates.high)
+
+
 def compile_query(text: str, chain) -> CompiledQuery:
     """Parse and compile query text for this chain (raises ``QuerySyntaxError``)."""
     compiler = _Compiler(chain)
@@ -141,7 +145,7 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain)
-    date_filter = None if dates.unbounded else wq.NumericRange("day", dates.low, dates.high)
+    date_filter = None if dates.unbounded else day_range(dates)
     with index.whoosh.searcher(weighting=BM25F()) as searcher:
         ranked = limit if sort == "relevance" else None
         results = searcher.search(compiled.query, limit=ranked, filter=date_filter)

@@ -2,7 +2,8 @@
 
 Whoosh pickles the schema, analyzers included, into the index. The analyzers here are small
 importable classes that name their token stream; the chain itself (jieba, OpenCC, the variant
-table) is attached after the index is opened (``attach_chain``) and never pickled.
+table) is attached to a schema built afresh for each open (``attach_chain``) and never pickled;
+``store`` opens indexes with that schema, so the pickled copy is never read back.
 
 Text fields come in pairs: ``body`` holds words (ranked, variant-folded) and ``body_units``
 holds one token per character (exact phrases, full recall).
@@ -19,7 +20,7 @@ from searcher.analysis import AnalysisChain
 SCHEMA_VERSION = 1
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
-NO_DAY = 2**32 - 1
+NO_DAY = 2**31 - 1
 
 
 class ChainAnalyzer(Analyzer):
@@ -71,7 +72,8 @@ def build_schema() -> Schema:
         body_units=TEXT(analyzer=units, phrase=True),
         author=TEXT(analyzer=words, stored=True, phrase=True),
         author_units=TEXT(analyzer=units, phrase=True),
-        day=NUMERIC(int, bits=32, stored=True, signed=False, sortable=True),
+        # Signed: Whoosh 2.7 answers range queries on unsigned numeric fields wrongly.
+        day=NUMERIC(int, bits=32, stored=True, sortable=True),
         date=STORED,
         source=STORED,
         url=STORED,

@@ -82,14 +82,17 @@ def open_index(index_dir: Path) -> OpenIndex:
             f"(schema {meta.get('schema_version')}, analysis {meta.get('analysis_version')}; "
             f"this one needs {SCHEMA_VERSION}, {ANALYSIS_VERSION}): rebuild it with "
             f"`{rebuild_command(index_dir)}`")
+    chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]))
+    schema = build_schema()
+    attach_chain(schema, chain)
     try:
-        ix = whoosh_index.open_dir(str(generation))
+        # Our own schema, not the pickled one: readers and writers get the live chain, and
+        # Whoosh never unpickles analyzer classes from disk.
+        ix = whoosh_index.open_dir(str(generation), schema=schema)
     except Exception as error:  # Whoosh raises many types for a damaged folder
         raise IndexIncompatibleError(
             f"index at {index_dir} cannot be opened ({type(error).__name__}: {error}); "
             f"rebuild it with `{rebuild_command(index_dir)}`") from error
-    chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]))
-    attach_chain(ix.schema, chain)
     return OpenIndex(index_dir, generation, ix, meta, chain)
 
 

@@ -77,8 +77,8 @@ def test_query_words_are_precise_no_subwords(chain):
     assert "罗斯" not in chain.query_words("俄羅斯停火")
 
 
-def test_units_one_per_cjk_character_and_latin_runs():
-    assert [u for u, *_ in units(fold("USS Abraham，595架"))] == ["uss", "abraham", ",", "595", "架"]
+def test_units_one_per_cjk_character_latin_run_and_space_run():
+    assert [u for u, *_ in units(fold("USS  Abraham，595架"))] == ["uss", " ", "abraham", ",", "595", "架"]
 
 
 def test_index_and_query_chains_agree_on_every_corpus_word(chain):

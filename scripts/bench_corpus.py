@@ -1,0 +1,45 @@
+"""Read a slice of the benchmark corpus (``../shared/bench/*.jsonl``) as ``Document``s.
+
+Shared by the benchmark and evaluation scripts. Files are interleaved line by line so a slice
+mixes sources and scripts; it stops once ``mb`` megabytes of text have been read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from searcher.documents import parse_jsonl
+from searcher.models import Document
+
+DEFAULT_BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
+
+
+def bench_documents(bench_dir: Path = DEFAULT_BENCH, mb: float | None = None,
+                    files: list[str] | None = None) -> Iterator[Document]:
+    """Documents from the benchmark JSON Lines files, interleaved, up to ``mb`` MB of text."""
+    paths = sorted(bench_dir.glob("*.jsonl"))
+    if files:
+        paths = [p for p in paths if p.name in files]
+    if not paths:
+        raise SystemExit(f"no benchmark files in {bench_dir}")
+    handles = [open(p, encoding="utf-8") for p in paths]
+    budget = mb * 1_000_000 if mb else float("inf")
+    used = 0
+    warnings: list[str] = []
+    try:
+        while handles and used < budget:
+            for handle in list(handles):
+                line = handle.readline()
+                if not line:
+                    handles.remove(handle)
+                    handle.close()
+                    continue
+                for doc in parse_jsonl(line, Path(handle.name).name, warnings):
+                    used += len(doc.body.encode("utf-8"))
+                    yield doc
+                if used >= budget:
+                    break
+    finally:
+        for handle in handles:
+            handle.close()
