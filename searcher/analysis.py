@@ -15,9 +15,9 @@ Two token streams come out of one text:
 * words: ordinal positions (punctuation leaves a gap, so phrases never bridge it), plus the
   dictionary sub-words of long words (军事行动 → 军事, 行动) at their parent's position, as
   written (布什 inside 新罕布什尔 must not turn into every spelling of Bush);
-* units: one token per CJK character, Latin/digit run or run of white space, ordinal
-  positions, no variants: a phrase over units is an exact substring match of the folded text
-  (white space runs compare equal whatever their length).
+* units: one token per CJK character, punctuation mark, Latin/digit run or run of white
+  space, ordinal positions, no variants: a phrase over units is an exact substring match of
+  the folded text (white space runs compare equal whatever their length).
 
     >>> chain = AnalysisChain(AnalysisSettings.default())
     >>> [t[0] for t in chain.word_tokens("川普與普丁")]
@@ -265,11 +265,13 @@ class AnalysisChain:
 
     def unit_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """Unit terms ``(unit, position, start, end)``: the exact-substring field."""
-        position = -1
-        for unit, start, end in units(fold(text)):
-            position += 1
-            if not is_gap(unit):
-                yield unit, position, start, end
+        for position, (unit, start, end) in enumerate(units(fold(text))):
+            yield unit, position, start, end
+
+    def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """One term per character (paths: any substring is a phrase over them)."""
+        for position, char in enumerate(fold(text)):
+            yield char, position, position, position + 1
 
     def query_words(self, text: str) -> list[str]:
         """Folded words of query text, precise mode, no sub-words, no punctuation."""

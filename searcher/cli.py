@@ -184,10 +184,10 @@ def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tupl
     """Run the indexer with the user's tables; paths default to the index's own roots."""
     from searcher.analysis import AnalysisSettings
     from searcher.indexing import update_index
-    from searcher.store import index_exists, open_index
+    from searcher.store import read_meta
 
     if not paths:
-        roots = open_index(index_dir).meta.get("roots") if index_exists(index_dir) else None
+        roots = (read_meta(index_dir) or {}).get("roots")
         paths = [Path(r) for r in roots] if roots else [DEFAULT_CORPUS]
     settings = AnalysisSettings.from_files(user_files("variants", variant_files),
                                            user_files("userdict", userdict_files))

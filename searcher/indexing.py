@@ -21,7 +21,7 @@ from pathlib import Path
 from searcher.analysis import AnalysisSettings, variant_sources_sha256
 from searcher.dates import day_number
 from searcher.documents import corpus_files, parse_file
-from searcher.errors import DocumentError
+from searcher.errors import DocumentError, IndexIncompatibleError
 from searcher.models import Document
 from searcher.store import (
     OpenIndex, create_generation, index_exists, open_index, publish, write_meta, writer_lock)
@@ -50,10 +50,15 @@ class IndexReport:
                 "rebuilt": self.rebuilt, "seconds": round(self.seconds, 3)}
 
 
+def document_id(path: str) -> str:
+    """A short id for a document path, the same in every index built from it."""
+    return hashlib.sha1(path.encode("utf-8")).hexdigest()[:12]
+
+
 def document_fields(doc: Document, file: Path, fingerprint: dict) -> dict:
     """The Whoosh fields of one document."""
     fields = {
-        "path": doc.path, "path_units": doc.path,
+        "path": doc.path, "path_units": doc.path, "doc_id": document_id(doc.path),
         "title": doc.title, "title_units": doc.title,
         "body": doc.body, "body_units": doc.body,
         "date": doc.date, "source": doc.source, "url": doc.url,
@@ -81,8 +86,11 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
         files = list(corpus_files(paths))
         live = None
         if not rebuild and index_exists(index_dir):
-            live = open_index(index_dir)
-            if live.meta.get("fingerprint") != settings.fingerprint:
+            try:
+                live = open_index(index_dir)
+            except IndexIncompatibleError:
+                live = None  # built by another version: rebuild beside it
+            if live and live.meta.get("fingerprint") != settings.fingerprint:
                 live = None  # new analysis settings: every term may change
         report.rebuilt = live is None
         meta = {"roots": [str(p.resolve()) for p in paths],

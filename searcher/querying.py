@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from searcher import query_syntax as qs
-from searcher.analysis import fold, is_gap, units
+from searcher.analysis import fold, units
 from searcher.dates import DateRange
 from searcher.errors import QuerySyntaxError
 from searcher.models import Hit
@@ -110,22 +110,17 @@ class _Compiler:
 
     def units(self, folded: str, field: str | None, written: str,
               boost: float = 1.0) -> wq.Query:
-        """Exact substring of the folded text: a phrase over units, split where gaps are."""
-        runs: list[list[str]] = [[]]
-        for unit, _, _ in units(folded):
-            if is_gap(unit):
-                runs.append([])
-            else:
-                runs[-1].append(unit)
-        runs = [r for r in runs if r]
-        if not runs:
+        """Exact substring of the folded text: a phrase over units."""
+        folded = folded.strip()
+        sequence = list(folded) if field == "path" else [unit for unit, _, _ in units(folded)]
+        if not sequence:
             raise QuerySyntaxError(f"nothing to search for in {written!r}")
         per_field = []
         for f in self.fields(field):
             name = UNIT_FIELD[f]
-            parts = [wq.Term(name, r[0]) if len(r) == 1 else wq.Phrase(name, r) for r in runs]
-            per_field.append(wq.And(parts) if len(parts) > 1 else parts[0])
-            per_field[-1].boost = FIELD_BOOSTS[f] * boost
+            per_field.append(wq.Term(name, sequence[0], boost=FIELD_BOOSTS[f] * boost)
+                             if len(sequence) == 1 else
+                             wq.Phrase(name, sequence, boost=FIELD_BOOSTS[f] * boost))
         return wq.Or(per_field) if len(per_field) > 1 else per_field[0]
 
 

@@ -24,7 +24,7 @@ NO_DAY = 2**31 - 1
 
 
 class ChainAnalyzer(Analyzer):
-    """Whoosh's view of one of the chain's token streams: ``words`` or ``units``."""
+    """Whoosh's view of one of the chain's token streams: ``words``, ``units`` or ``chars``."""
 
     def __init__(self, stream: str) -> None:
         self.stream = stream
@@ -45,8 +45,8 @@ class ChainAnalyzer(Analyzer):
                  **kwargs):
         if self.chain is None:
             raise RuntimeError("ChainAnalyzer used before attach_chain()")
-        tokens = (self.chain.word_tokens(value) if self.stream == "words"
-                  else self.chain.unit_tokens(value))
+        tokens = {"words": self.chain.word_tokens, "units": self.chain.unit_tokens,
+                  "chars": self.chain.char_tokens}[self.stream](value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for text, position, start, end in tokens:
             token.text = text
@@ -65,7 +65,8 @@ def build_schema() -> Schema:
     units = ChainAnalyzer("units")
     return Schema(
         path=ID(stored=True, unique=True),
-        path_units=TEXT(analyzer=units, phrase=True),
+        doc_id=ID(stored=True, unique=True),  # short hash of path: stable across rebuilds
+        path_units=TEXT(analyzer=ChainAnalyzer("chars"), phrase=True),
         title=TEXT(analyzer=words, stored=True, phrase=True),
         title_units=TEXT(analyzer=units, phrase=True),
         body=TEXT(analyzer=words, stored=True, phrase=True),

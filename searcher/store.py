@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import jieba
 from whoosh import index as whoosh_index
 
 from searcher.analysis import ANALYSIS_VERSION, AnalysisChain, AnalysisSettings
@@ -61,6 +62,15 @@ def current_generation(index_dir: Path) -> Path | None:
 
 def index_exists(index_dir: Path) -> bool:
     return current_generation(index_dir) is not None
+
+
+def read_meta(index_dir: Path) -> dict | None:
+    """The live generation's metadata, or None when there is none to read."""
+    generation = current_generation(index_dir)
+    try:
+        return json.loads((generation / META).read_text(encoding="utf-8")) if generation else None
+    except (OSError, ValueError):
+        return None
 
 
 def open_index(index_dir: Path) -> OpenIndex:
@@ -107,6 +117,8 @@ def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -
         "analysis_version": ANALYSIS_VERSION,
         "fingerprint": settings.fingerprint,
         "variants_sha256": settings.variants_sha256,
+        "segmenter": f"jieba {jieba.__version__}",
+        "userwords": len(settings.userwords),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **meta,
         "settings": settings.to_json(),

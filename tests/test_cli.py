@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -153,7 +154,6 @@ def test_index_command_json_summary_and_incremental_counts(run_cli, corpus_copy,
     index = str(tmp_path / "idx")
     first = run_cli("index", str(corpus_copy), "--index", index, "--json")
     assert first.code == 0, first.stderr
-    import json
     summary = json.loads(first.stdout)
     assert summary["added"] == 5 and summary["removed"] == 0 and "seconds" in summary
     (corpus_copy / "005_new.txt").write_text(" date 2026-02-01 新的停火評論。", encoding="utf-8")
@@ -182,3 +182,17 @@ def test_variant_table_change_is_reported(run_cli, corpus_copy, cli_env, tmp_pat
     (config / "variants.txt").write_text("塔爾圖斯 塔土斯 塔斯\n", encoding="utf-8")
     after = run_cli("search", "塔土斯", "--index", index)
     assert after.code == 0 and "variant table changed" in after.stderr
+
+
+def test_index_from_an_incompatible_version_is_refused(run_cli, corpus_copy, tmp_path):
+    index = tmp_path / "idx"
+    assert run_cli("index", str(corpus_copy), "--index", str(index)).code == 0
+    generation = index / (index / "CURRENT").read_text().strip()
+    meta = json.loads((generation / "searcher.json").read_text())
+    meta["schema_version"] = 0
+    (generation / "searcher.json").write_text(json.dumps(meta))
+    result = run_cli("search", "停火", "--index", str(index))
+    assert result.code == 2 and one_clear_line(result.stderr)
+    assert "--rebuild" in result.stderr
+    assert run_cli("index", "--rebuild", "--index", str(index)).code == 0
+    assert run_cli("search", "停火", "--index", str(index)).code == 0

@@ -179,3 +179,14 @@ def test_sort_newest_and_oldest(corpus_index):
 def test_bad_syntax_raises_a_pointed_error(corpus_index, query):
     with pytest.raises(QuerySyntaxError):
         search(corpus_index, query)
+
+
+def test_phrase_with_punctuation_and_space_is_exact(corpus_index):
+    for phrase in ["停火，", "（Donald Trump", "Donald Trump，又譯川普"]:
+        assert paths(corpus_index, f'"{phrase}"') == containing(phrase), phrase
+    assert containing("Donald Trump，又譯川普")
+
+
+def test_path_field(corpus_index):
+    assert paths(corpus_index, "path:003") == {"003_fbfd2bed5f7712db.txt"}
+    assert paths(corpus_index, "停火 -path:003") == containing("停火") - {"003_fbfd2bed5f7712db.txt"}
