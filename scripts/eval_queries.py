@@ -98,7 +98,8 @@ def main() -> None:
         documents = list(bench_documents(args.bench, args.mb))
     else:
         documents = [doc for file, root in corpus_files([args.corpus])
-                     for doc in parse_file(file.read_bytes(), file.relative_to(root).as_posix())]
+                     for doc in parse_file(file.read_bytes(), file.relative_to(root).as_posix(),
+                                                 []).documents]
     folded = {doc.path: fold(doc.title + "\n" + doc.body) for doc in documents}
     settings = AnalysisSettings.default()
     with tempfile.TemporaryDirectory() as tmp:

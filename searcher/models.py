@@ -17,6 +17,7 @@ class Document:
     author: str | None = None
     source: str | None = None
     url: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

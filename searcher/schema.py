@@ -12,7 +12,7 @@ holds one token per character (exact phrases, full recall).
 from __future__ import annotations
 
 from whoosh.analysis import Analyzer, Token
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from searcher.analysis import AnalysisChain
 
@@ -60,26 +60,44 @@ class ChainAnalyzer(Analyzer):
             yield token
 
 
+class Postings(tuple):
+    """A field value analysed ahead of time (possibly in a worker process): the
+    ``(term bytes, frequency, weight, encoded positions)`` tuples ``FieldType.index`` yields."""
+
+
+class ChainText(TEXT):
+    """A text field that also accepts ``Postings``, so analysis can run outside the writer."""
+
+    def index(self, value, **kwargs):
+        if isinstance(value, Postings):
+            return iter(value)
+        return super().index(value, **kwargs)
+
+
+ANALYZED_FIELDS = ("path_units", "title", "title_units", "body", "body_units", "author",
+                   "author_units")
+
+
 def build_schema() -> Schema:
     words = ChainAnalyzer("words")
     units = ChainAnalyzer("units")
     return Schema(
         path=ID(stored=True, unique=True),
         doc_id=ID(stored=True, unique=True),  # short hash of path: stable across rebuilds
-        path_units=TEXT(analyzer=ChainAnalyzer("chars"), phrase=True),
-        title=TEXT(analyzer=words, stored=True, phrase=True),
-        title_units=TEXT(analyzer=units, phrase=True),
-        body=TEXT(analyzer=words, stored=True, phrase=True),
-        body_units=TEXT(analyzer=units, phrase=True),
-        author=TEXT(analyzer=words, stored=True, phrase=True),
-        author_units=TEXT(analyzer=units, phrase=True),
+        path_units=ChainText(analyzer=ChainAnalyzer("chars"), phrase=True),
+        title=ChainText(analyzer=words, stored=True, phrase=True),
+        title_units=ChainText(analyzer=units, phrase=True),
+        body=ChainText(analyzer=words, stored=True, phrase=True),
+        body_units=ChainText(analyzer=units, phrase=True),
+        author=ChainText(analyzer=words, stored=True, phrase=True),
+        author_units=ChainText(analyzer=units, phrase=True),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         # Signed: Whoosh 2.7 answers range queries on unsigned numeric fields wrongly.
         day=NUMERIC(int, bits=32, stored=True, sortable=True),
         date=STORED,
         source=STORED,
         url=STORED,
-        file=STORED,  # absolute path of the corpus file, for incremental updates
-        fingerprint=STORED,  # size, mtime and content hash of that file
+        file=STORED,  # the corpus file it came from
     )
 
 

@@ -7,24 +7,24 @@ from tests.conftest import corpus_texts
 
 
 def test_date_prefix_on_the_lead_line_is_stripped_and_the_paragraph_kept():
-    doc = parse_text(" date 2026-01-20 在海灣阿拉伯國家內部力勸下。\n\n第二段。", "a.txt")
+    doc = parse_text(" date 2026-01-20 在海灣阿拉伯國家內部力勸下。\n\n第二段。", "a.txt", [])
     assert doc.date == "2026-01-20"
     assert doc.body.startswith("在海灣阿拉伯國家") and doc.body.endswith("第二段。")
 
 
 def test_date_prefix_on_a_line_of_its_own():
-    doc = parse_text("\n  date 2025-09-30\n經歷聯合國大會。", "a.txt")
+    doc = parse_text("\n  date 2025-09-30\n經歷聯合國大會。", "a.txt", [])
     assert doc.date == "2025-09-30" and doc.body == "經歷聯合國大會。"
 
 
 def test_no_prefix_means_undated_never_today():
-    doc = parse_text("3月18日，美國總統川普與俄羅斯總統普丁通話。", "a.txt")
+    doc = parse_text("3月18日，美國總統川普與俄羅斯總統普丁通話。", "a.txt", [])
     assert doc.date is None
 
 
 def test_every_sample_article_reads_as_documented():
     for name, text in corpus_texts().items():
-        doc = parse_file(text.encode("utf-8"), name)[0]
+        doc = parse_file(text.encode("utf-8"), name, []).documents[0]
         assert (doc.date is None) == name.startswith("003")
         assert not doc.body.startswith("date") and doc.body in text
         assert 0 < len(doc.title) <= 30 and doc.title.rstrip("…") in doc.body
@@ -41,7 +41,7 @@ def test_json_lines_one_document_a_line_with_stable_paths():
             'not json\n'
             '{"body": "正文二。", "author": "王小明", "date": "2025年3月31日"}\n').encode()
     warnings: list[str] = []
-    docs = parse_file(data, "feed.jsonl", warnings)
+    docs = parse_file(data, "feed.jsonl", warnings).documents
     assert [d.path for d in docs] == ["feed.jsonl#a1", "feed.jsonl#3"]
     assert (docs[0].title, docs[0].date, docs[0].body) == ("標題", "2025-09-30", "正文一")
     assert (docs[1].author, docs[1].date, docs[1].title) == ("王小明", "2025-03-31", "正文二。")

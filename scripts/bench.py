@@ -1,0 +1,465 @@
+"""Benchmark searcher on a slice of ``../shared/bench``: indexing against the stock jieba +
+Whoosh baseline, cold and warm query latency, and incremental ``searcher index`` runs.
+
+    python3 scripts/bench.py                        # 8 MB slice, everything
+    python3 scripts/bench.py --mb 2 --skip-cold     # quicker
+    python3 scripts/bench.py --index index/ --skip-baseline --skip-incremental
+    python3 scripts/bench.py --keep /tmp/bench-ix --out results.json
+
+What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bodies):
+
+1. indexing: ``searcher.indexing.index_documents`` (``--procs`` is passed through when the
+   library accepts it) and the naive baseline, jieba's ``ChineseAnalyzer`` in a three-field
+   Whoosh schema with the default writer. Each build runs in its own fresh (spawned) process
+   holding the slice in memory; it reports wall seconds (MB/s, docs/s), resident memory before
+   the build and at its peak (``VmHWM``, Linux), and the index size on disk;
+2. cold query latency: ``python -m searcher search --json QUERY... --index DIR`` as a new
+   process per run over a fixed list of queries (1–4 words, Simplified and Traditional, some
+   phrases, some date filters), end to end; plus ``searcher --version`` as the start-up floor;
+3. warm latency: ``searcher.querying.search`` in this process, snippets included, over the same
+   queries for several rounds after one warm-up round;
+4. incremental indexing: the slice written as JSON Lines files of 20 documents, indexed once by
+   the CLI, then re-indexed with nothing changed and after rewriting 1% of the files.
+
+It prints a table and writes every figure, the machine and the parameters as JSON (``--out``,
+default ``bench-results/bench-<timestamp>.json``). Built indexes live in a temporary folder
+unless ``--keep DIR``; the corpus slice is only ever written to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import importlib.metadata
+import inspect
+import json
+import logging
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_corpus import DEFAULT_BENCH, bench_documents  # noqa: E402
+
+from searcher.models import Document  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS_PER_FILE = 20
+CHANGED_FRACTION = 0.01
+CHANGE_MARK = "\n（本文已修訂 bench）"
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    """One query as typed on the command line."""
+
+    words: tuple[str, ...]
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)  # what the CLI passes to search()
+
+    @property
+    def label(self) -> str:
+        return " ".join(self.cli_args())
+
+    def cli_args(self) -> list[str]:
+        args = list(self.words)
+        if self.since:
+            args += ["--since", self.since]
+        if self.until:
+            args += ["--until", self.until]
+        return args
+
+
+QUERIES: tuple[BenchQuery, ...] = (
+    BenchQuery(("停火",)),
+    BenchQuery(("經濟",)),
+    BenchQuery(("房地产",)),
+    BenchQuery(("川普",)),
+    BenchQuery(("俄罗斯", "乌克兰")),
+    BenchQuery(("國家", "安全")),
+    BenchQuery(("习近平", "会见"), since="2024"),
+    BenchQuery(("疫情", "防控"), since="2022-01", until="2022-12"),
+    BenchQuery(("美國", "關稅"), since="2025-01"),
+    BenchQuery(("中華民國", "憲法", "修正")),
+    BenchQuery(("人民", "法院", "判决"), until="2023"),
+    BenchQuery(("人工智能", "发展", "科技", "创新")),
+    BenchQuery(("環境", "保護", "污染", "罰鍰")),
+    BenchQuery(('"新闻联播"',)),
+    BenchQuery(('"行政院"',)),
+    BenchQuery(('"一带一路"', "合作"), since="2023-06"),
+)
+
+
+# --- measurements in a fresh process ------------------------------------------------------
+
+def _status_kib(field: str) -> int:
+    """A ``/proc/self/status`` memory figure (``VmRSS``, ``VmHWM``) in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _measure_build(build: Callable[[list[Document]], None], bench_dir: str, mb: float,
+                   index_dir: str) -> dict:
+    """Load the slice, run ``build`` on it and measure; runs in the child process."""
+    docs = list(bench_documents(Path(bench_dir), mb))
+    rss_before = _status_kib("VmRSS")
+    started = time.perf_counter()
+    build(docs)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "docs": len(docs), "rss_before_mib": rss_before / 1024,
+            "peak_rss_mib": _status_kib("VmHWM") / 1024,
+            "index_mib": _tree_bytes(Path(index_dir)) / 2**20}
+
+
+def _build_ours(bench_dir: str, mb: float, index_dir: str, procs: int | None) -> dict:
+    from searcher.analysis import AnalysisSettings
+    from searcher.indexing import index_documents
+
+    extra = {} if procs is None else {"procs": procs}
+
+    def build(docs: list[Document]) -> None:
+        index_documents(Path(index_dir), docs, AnalysisSettings.default(), **extra)
+
+    return _measure_build(build, bench_dir, mb, index_dir)
+
+
+def _build_baseline(bench_dir: str, mb: float, index_dir: str) -> dict:
+    import jieba
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+
+    jieba.setLogLevel(logging.WARNING)  # as searcher does: no dictionary-loading chatter
+
+    def build(docs: list[Document]) -> None:
+        schema = Schema(id=ID(stored=True, unique=True),
+                        title=TEXT(stored=True, analyzer=ChineseAnalyzer()),
+                        body=TEXT(stored=True, analyzer=ChineseAnalyzer()))
+        Path(index_dir).mkdir(parents=True)
+        writer = whoosh_index.create_in(index_dir, schema).writer()
+        for doc in docs:
+            writer.add_document(id=doc.path, title=doc.title, body=doc.body)
+        writer.commit()
+
+    return _measure_build(build, bench_dir, mb, index_dir)
+
+
+def in_fresh_process(function: Callable[..., dict], *args: object) -> dict:
+    """``function(*args)`` in a newly spawned interpreter, so builds share no memory."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _tree_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+# --- figures --------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: int) -> float:
+    """The ``q``-th percentile, interpolated between samples."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def latency_summary(seconds: list[float]) -> dict:
+    ms = [s * 1000 for s in seconds]
+    return {"samples": len(ms), "p50_ms": percentile(ms, 50), "p90_ms": percentile(ms, 90),
+            "p99_ms": percentile(ms, 99), "max_ms": max(ms)}
+
+
+def throughput(build: dict, text_bytes: int) -> dict:
+    return {**build, "mb_per_s": text_bytes / 1e6 / build["seconds"],
+            "docs_per_s": build["docs"] / build["seconds"]}
+
+
+# --- queries --------------------------------------------------------------------------------
+
+def searcher_cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "searcher", *args]
+
+
+def cold_queries(index_dir: Path, runs: int) -> dict:
+    """Each query as a new ``searcher search`` process, ``runs`` times, timed end to end."""
+    floor = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(searcher_cli("--version"), check=True, capture_output=True)
+        floor.append(time.perf_counter() - started)
+    per_query = []
+    for query in QUERIES:
+        times = []
+        for _ in range(runs):
+            command = searcher_cli("search", "--json", *query.cli_args(), "--index", str(index_dir))
+            started = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True)
+            times.append(time.perf_counter() - started)
+            if done.returncode not in (0, 1):  # 1 is "no hits"
+                raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+        per_query.append({"query": query.label, "hits": len(done.stdout.splitlines()),
+                          "seconds": times})
+    every = [s for q in per_query for s in q["seconds"]]
+    return {"runs_per_query": runs, "startup_floor": latency_summary(floor),
+            **latency_summary(every), "queries": per_query}
+
+
+def warm_queries(index_dir: Path, rounds: int) -> dict:
+    """``search()`` with snippets on one open index: a warm-up round, then ``rounds``."""
+    from searcher.dates import DateRange, parse_bound
+    from searcher.querying import search
+    from searcher.store import open_index
+
+    started = time.perf_counter()
+    index = open_index(index_dir)
+    open_seconds = time.perf_counter() - started
+    dates = [DateRange(parse_bound(q.since) if q.since else None,
+                       parse_bound(q.until, upper=True) if q.until else None) for q in QUERIES]
+    times: dict[BenchQuery, list[float]] = {q: [] for q in QUERIES}
+    hits: dict[BenchQuery, int] = {}
+    first_round = []
+    for round_number in range(rounds + 1):
+        for query, date_range in zip(QUERIES, dates):
+            started = time.perf_counter()
+            result = search(index, query.text, limit=10, dates=date_range)
+            elapsed = time.perf_counter() - started
+            if round_number:
+                times[query].append(elapsed)
+            else:
+                first_round.append(elapsed)
+                hits[query] = len(result.hits)
+    every = [s for samples in times.values() for s in samples]
+    return {"rounds": rounds, "open_index_s": open_seconds, "warmup_round_s": sum(first_round),
+            **latency_summary(every),
+            "queries": [{"query": q.label, "hits": hits[q], "p50_ms": percentile(s, 50) * 1000,
+                         "max_ms": max(s) * 1000} for q, s in times.items()]}
+
+
+# --- incremental indexing -------------------------------------------------------------------
+
+def write_corpus(docs: list[Document], folder: Path, mark: str = "") -> list[Path]:
+    """The slice as JSON Lines files of ``DOCS_PER_FILE`` documents each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for start in range(0, len(docs), DOCS_PER_FILE):
+        file = folder / f"part-{start // DOCS_PER_FILE:05d}.jsonl"
+        write_part(file, docs[start:start + DOCS_PER_FILE], mark)
+        files.append(file)
+    return files
+
+
+def write_part(file: Path, docs: Iterable[Document], mark: str = "") -> None:
+    lines = [json.dumps({"id": doc.path.partition("#")[2] or doc.path, "title": doc.title,
+                         "date": doc.date, "text": doc.body + mark}, ensure_ascii=False)
+             for doc in docs]
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def cli_index(folder: Path, index_dir: Path) -> dict:
+    """One ``searcher index --json`` run: wall seconds and its summary."""
+    command = searcher_cli("index", str(folder), "--index", str(index_dir), "--json")
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if not done.stdout.strip():
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+    summary = json.loads(done.stdout.splitlines()[-1])
+    return {"wall_s": wall, "exit": done.returncode,
+            **{k: summary[k] for k in ("added", "updated", "removed", "unchanged", "skipped",
+                                       "rebuilt", "seconds")}}
+
+
+def incremental(docs: list[Document], folder: Path, index_dir: Path) -> dict:
+    files = write_corpus(docs, folder)
+    initial = cli_index(folder, index_dir)
+    unchanged = cli_index(folder, index_dir)
+    count = max(1, round(len(files) * CHANGED_FRACTION))
+    step = len(files) / count
+    changed = [int(i * step) for i in range(count)]
+    for number in changed:
+        start = number * DOCS_PER_FILE
+        write_part(files[number], docs[start:start + DOCS_PER_FILE], CHANGE_MARK)
+    after_change = cli_index(folder, index_dir)
+    return {"files": len(files), "docs_per_file": DOCS_PER_FILE, "changed_files": count,
+            "initial": initial, "nothing_changed": unchanged, "after_change": after_change}
+
+
+# --- report ---------------------------------------------------------------------------------
+
+def machine() -> dict:
+    def version(package: str) -> str | None:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    git = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                         capture_output=True, text=True)
+    return {"cpu_count": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "machine": platform.machine(),
+            "searcher_git": git.stdout.strip() or None,
+            "versions": {p: version(p) for p in ("searcher", "whoosh", "jieba", "opencc")}}
+
+
+def table(results: dict) -> str:
+    piece = results["slice"]
+    lines = [f"searcher benchmark: {piece['text_mb']:.2f} MB, {piece['docs']} docs of "
+             f"{results['parameters']['bench_dir']} | {results['machine']['cpu_count']} CPUs, "
+             f"Python {results['machine']['python']}", ""]
+    indexing = results.get("indexing", {})
+    if indexing:
+        lines.append(f"{'indexing':<26}{'MB/s':>8}{'docs/s':>9}{'seconds':>9}"
+                     f"{'RSS before':>12}{'peak RSS':>10}{'index MB':>10}")
+        for key, name in (("ours", f"searcher (procs={indexing.get('procs') or 'default'})"),
+                          ("baseline", "jieba ChineseAnalyzer")):
+            if key in indexing:
+                row = indexing[key]
+                lines.append(f"  {name:<24}{row['mb_per_s']:>8.3f}{row['docs_per_s']:>9.1f}"
+                             f"{row['seconds']:>9.1f}{row['rss_before_mib']:>11.0f}M"
+                             f"{row['peak_rss_mib']:>9.0f}M{row['index_mib']:>10.1f}")
+        if "ratio_mb_per_s" in indexing:
+            lines.append(f"  {'ours / baseline (MB/s)':<24}{indexing['ratio_mb_per_s']:>8.2f}x")
+        lines.append("")
+    latency_rows = []
+    if "cold_cli" in results:
+        cold = results["cold_cli"]
+        latency_rows.append((f"cold CLI ({cold['runs_per_query']} runs each)", cold))
+        latency_rows.append(("  floor: searcher --version", cold["startup_floor"]))
+    if "warm" in results:
+        latency_rows.append((f"warm search() ({results['warm']['rounds']} rounds)",
+                             results["warm"]))
+    if latency_rows:
+        lines.append(f"{f'queries ({len(QUERIES)})':<34}{'p50 ms':>9}{'p90 ms':>9}"
+                     f"{'p99 ms':>9}{'max ms':>9}")
+        for name, row in latency_rows:
+            lines.append(f"  {name:<32}{row['p50_ms']:>9.1f}{row['p90_ms']:>9.1f}"
+                         f"{row['p99_ms']:>9.1f}{row['max_ms']:>9.1f}")
+        lines.append("")
+    if "incremental" in results:
+        inc = results["incremental"]
+        heading = f"searcher index ({inc['files']} files x {inc['docs_per_file']} docs)"
+        lines.append(f"{heading:<34}{'wall s':>8}{'added':>7}{'upd':>6}{'rem':>6}{'unch':>7}{'skip':>6}")
+        for key, name in (("initial", "first run (build)"), ("nothing_changed", "nothing changed"),
+                          ("after_change", f"{inc['changed_files']} file(s) rewritten (1%)")):
+            row = inc[key]
+            lines.append(f"  {name:<32}{row['wall_s']:>8.2f}{row['added']:>7}{row['updated']:>6}"
+                         f"{row['removed']:>6}{row['unchanged']:>7}{row['skipped']:>6}")
+    return "\n".join(lines)
+
+
+# --- main -------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH,
+                        help="folder of benchmark *.jsonl files (default: %(default)s)")
+    parser.add_argument("--mb", type=float, default=8.0, help="slice size in MB (default: 8)")
+    parser.add_argument("--procs", type=int, help="indexing processes, if the library takes it")
+    parser.add_argument("--skip-baseline", action="store_true", help="no jieba+Whoosh baseline")
+    parser.add_argument("--skip-cold", action="store_true", help="no cold CLI queries")
+    parser.add_argument("--skip-incremental", action="store_true",
+                        help="no incremental `searcher index` runs")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="build the indexes in DIR (must not hold them yet) and keep them")
+    parser.add_argument("--index", type=Path, metavar="DIR",
+                        help="query this existing index instead of building ours")
+    parser.add_argument("--runs", type=int, default=3, help="cold runs per query (default: 3)")
+    parser.add_argument("--rounds", type=int, default=20,
+                        help="warm rounds over the queries (default: 20)")
+    parser.add_argument("--out", type=Path, help="JSON results (default: "
+                        "bench-results/bench-<timestamp>.json)")
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace, work: Path) -> dict:
+    from searcher.indexing import index_documents
+
+    stamp = datetime.now()
+    docs = list(bench_documents(args.bench_dir, args.mb))
+    text_bytes = sum(len(d.title.encode("utf-8")) + len(d.body.encode("utf-8")) for d in docs)
+    takes_procs = "procs" in inspect.signature(index_documents).parameters
+    procs = args.procs if takes_procs else None
+    if args.procs is not None and not takes_procs:
+        print(f"note: index_documents takes no procs; --procs {args.procs} ignored",
+              file=sys.stderr)
+    results: dict = {
+        "started": stamp.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "parameters": {"bench_dir": str(args.bench_dir), "mb": args.mb, "procs": args.procs,
+                       "index_documents_takes_procs": takes_procs, "runs": args.runs,
+                       "rounds": args.rounds, "index": str(args.index) if args.index else None,
+                       "skip_baseline": args.skip_baseline, "skip_cold": args.skip_cold,
+                       "skip_incremental": args.skip_incremental,
+                       "queries": [asdict(q) for q in QUERIES]},
+        "slice": {"docs": len(docs), "text_mb": text_bytes / 1e6,
+                  "body_mb": sum(len(d.body.encode("utf-8")) for d in docs) / 1e6},
+    }
+    indexing: dict = {"procs": procs}
+    query_index = args.index
+    if query_index is None:
+        query_index = work / "searcher"
+        print(f"indexing {len(docs)} docs with searcher ...", file=sys.stderr)
+        indexing["ours"] = throughput(in_fresh_process(
+            _build_ours, str(args.bench_dir), args.mb, str(query_index), procs), text_bytes)
+    if not args.skip_baseline:
+        print("indexing with the jieba ChineseAnalyzer baseline ...", file=sys.stderr)
+        indexing["baseline"] = throughput(in_fresh_process(
+            _build_baseline, str(args.bench_dir), args.mb, str(work / "baseline")), text_bytes)
+    if "ours" in indexing and "baseline" in indexing:
+        indexing["ratio_mb_per_s"] = (indexing["ours"]["mb_per_s"]
+                                      / indexing["baseline"]["mb_per_s"])
+    if len(indexing) > 1:
+        results["indexing"] = indexing
+    if not args.skip_cold:
+        print("cold CLI queries ...", file=sys.stderr)
+        results["cold_cli"] = cold_queries(query_index, args.runs)
+    print("warm queries ...", file=sys.stderr)
+    results["warm"] = warm_queries(query_index, args.rounds)
+    if not args.skip_incremental:
+        print("incremental searcher index ...", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="searcher-bench-corpus-") as corpus:
+            results["incremental"] = incremental(docs, Path(corpus) / "corpus",
+                                                 work / "incremental")
+    results["total_s"] = (datetime.now() - stamp).total_seconds()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.keep:
+        taken = [n for n in ("searcher", "baseline", "incremental") if (args.keep / n).exists()]
+        if taken:
+            raise SystemExit(f"{args.keep} already holds {', '.join(taken)}: choose another "
+                             f"--keep folder or remove them")
+        args.keep.mkdir(parents=True, exist_ok=True)
+        results = run(args, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="searcher-bench-") as work:
+            results = run(args, Path(work))
+    out = args.out or REPO / "bench-results" / f"bench-{results['started'].replace(':', '')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(table(results))
+    print(f"\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()
