@@ -11,8 +11,10 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
 1. indexing: ``searcher.indexing.index_documents`` (``--procs`` is passed through when the
    library accepts it) and the naive baseline, jieba's ``ChineseAnalyzer`` in a three-field
    Whoosh schema with the default writer. Each build runs in its own fresh (spawned) process
-   holding the slice in memory; it reports wall seconds (MB/s, docs/s), resident memory before
-   the build and at its peak (``VmHWM``, Linux), and the index size on disk;
+   holding the slice in memory; it reports wall seconds (MB/s, docs/s), the index size on disk
+   and memory (Linux ``/proc``): the process's RSS before the build and at its peak
+   (``VmHWM``), the largest worker's peak RSS, and the peak PSS summed over the process and its
+   workers ("tree PSS", sampled every 0.2 s: the figure to compare when ``procs`` > 1);
 2. cold query latency: ``python -m searcher search --json QUERY... --index DIR`` as a new
    process per run over a fixed list of queries (1–4 words, Simplified and Traditional, some
    phrases, some date filters), end to end; plus ``searcher --version`` as the start-up floor;
@@ -37,10 +39,12 @@ import logging
 import multiprocessing
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -91,7 +95,7 @@ QUERIES: tuple[BenchQuery, ...] = (
     BenchQuery(("川普",)),
     BenchQuery(("俄罗斯", "乌克兰")),
     BenchQuery(("國家", "安全")),
-    BenchQuery(("习近平", "会见"), since="2024"),
+    BenchQuery(("习近平", "会见"), since="2022-01-10"),
     BenchQuery(("疫情", "防控"), since="2022-01", until="2022-12"),
     BenchQuery(("美國", "關稅"), since="2025-01"),
     BenchQuery(("中華民國", "憲法", "修正")),
@@ -100,7 +104,7 @@ QUERIES: tuple[BenchQuery, ...] = (
     BenchQuery(("環境", "保護", "污染", "罰鍰")),
     BenchQuery(('"新闻联播"',)),
     BenchQuery(('"行政院"',)),
-    BenchQuery(('"一带一路"', "合作"), since="2023-06"),
+    BenchQuery(('"一带一路"', "合作"), since="2021-07"),
 )
 
 
@@ -114,16 +118,75 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
+def _descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (worker pools), from ``/proc/*/stat``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            parent = int(stat.rpartition(")")[2].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    frontier = [root]
+    while frontier:
+        below = children.get(frontier.pop(), [])
+        found += below
+        frontier += below
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages split between the processes sharing them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass  # gone meanwhile
+    return 0
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed PSS of this process and its descendants; keeps the peak."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.peak_kib = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            pids = [os.getpid(), *_descendants(os.getpid())]
+            self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in pids))
+            if self.done.wait(self.interval):
+                return
+
+    def stop(self) -> int:
+        self.done.set()
+        self.join()
+        return self.peak_kib
+
+
 def _measure_build(build: Callable[[list[Document]], None], bench_dir: str, mb: float,
                    index_dir: str) -> dict:
     """Load the slice, run ``build`` on it and measure; runs in the child process."""
     docs = list(bench_documents(Path(bench_dir), mb))
     rss_before = _status_kib("VmRSS")
+    sampler = TreeMemory()
+    sampler.start()
     started = time.perf_counter()
     build(docs)
     seconds = time.perf_counter() - started
+    tree_pss = sampler.stop()
     return {"seconds": seconds, "docs": len(docs), "rss_before_mib": rss_before / 1024,
             "peak_rss_mib": _status_kib("VmHWM") / 1024,
+            "largest_worker_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            / 1024,
+            "peak_tree_pss_mib": tree_pss / 1024,
             "index_mib": _tree_bytes(Path(index_dir)) / 2**20}
 
 
@@ -206,9 +269,9 @@ def cold_queries(index_dir: Path, runs: int) -> dict:
         floor.append(time.perf_counter() - started)
     per_query = []
     for query in QUERIES:
+        command = searcher_cli("search", "--json", *query.cli_args(), "--index", str(index_dir))
         times = []
         for _ in range(runs):
-            command = searcher_cli("search", "--json", *query.cli_args(), "--index", str(index_dir))
             started = time.perf_counter()
             done = subprocess.run(command, capture_output=True, text=True)
             times.append(time.perf_counter() - started)
@@ -254,13 +317,13 @@ def warm_queries(index_dir: Path, rounds: int) -> dict:
 
 # --- incremental indexing -------------------------------------------------------------------
 
-def write_corpus(docs: list[Document], folder: Path, mark: str = "") -> list[Path]:
+def write_corpus(docs: list[Document], folder: Path) -> list[Path]:
     """The slice as JSON Lines files of ``DOCS_PER_FILE`` documents each."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for start in range(0, len(docs), DOCS_PER_FILE):
         file = folder / f"part-{start // DOCS_PER_FILE:05d}.jsonl"
-        write_part(file, docs[start:start + DOCS_PER_FILE], mark)
+        write_part(file, docs[start:start + DOCS_PER_FILE])
         files.append(file)
     return files
 
@@ -322,20 +385,24 @@ def table(results: dict) -> str:
     piece = results["slice"]
     lines = [f"searcher benchmark: {piece['text_mb']:.2f} MB, {piece['docs']} docs of "
              f"{results['parameters']['bench_dir']} | {results['machine']['cpu_count']} CPUs, "
-             f"Python {results['machine']['python']}", ""]
+             f"Python {results['machine']['python']}"]
+    if results["parameters"]["index"]:
+        lines.append(f"queries run against the existing index {results['parameters']['index']}")
+    lines.append("")
     indexing = results.get("indexing", {})
     if indexing:
-        lines.append(f"{'indexing':<26}{'MB/s':>8}{'docs/s':>9}{'seconds':>9}"
-                     f"{'RSS before':>12}{'peak RSS':>10}{'index MB':>10}")
-        for key, name in (("ours", f"searcher (procs={indexing.get('procs') or 'default'})"),
-                          ("baseline", "jieba ChineseAnalyzer")):
+        lines.append(f"{'indexing':<26}{'MB/s':>7}{'docs/s':>8}{'seconds':>9}"
+                     f"{'RSS before':>12}{'peak RSS':>10}{'tree PSS':>10}{'index MB':>10}")
+        for key, name in (("ours", "searcher"), ("baseline", "jieba ChineseAnalyzer")):
             if key in indexing:
                 row = indexing[key]
-                lines.append(f"  {name:<24}{row['mb_per_s']:>8.3f}{row['docs_per_s']:>9.1f}"
+                label = f"{name} (procs={row['procs']})" if key == "ours" else name
+                lines.append(f"  {label:<24}{row['mb_per_s']:>7.3f}{row['docs_per_s']:>8.1f}"
                              f"{row['seconds']:>9.1f}{row['rss_before_mib']:>11.0f}M"
-                             f"{row['peak_rss_mib']:>9.0f}M{row['index_mib']:>10.1f}")
+                             f"{row['peak_rss_mib']:>9.0f}M{row['peak_tree_pss_mib']:>9.0f}M"
+                             f"{row['index_mib']:>10.1f}")
         if "ratio_mb_per_s" in indexing:
-            lines.append(f"  {'ours / baseline (MB/s)':<24}{indexing['ratio_mb_per_s']:>8.2f}x")
+            lines.append(f"  {'ours / baseline (MB/s)':<24}{indexing['ratio_mb_per_s']:>7.2f}x")
         lines.append("")
     latency_rows = []
     if "cold_cli" in results:
@@ -355,13 +422,14 @@ def table(results: dict) -> str:
     if "incremental" in results:
         inc = results["incremental"]
         heading = f"searcher index ({inc['files']} files x {inc['docs_per_file']} docs)"
-        lines.append(f"{heading:<34}{'wall s':>8}{'added':>7}{'upd':>6}{'rem':>6}{'unch':>7}{'skip':>6}")
+        lines.append(f"{heading:<36}{'wall s':>8}{'added':>7}{'upd':>6}{'rem':>6}{'unch':>7}"
+                     f"{'skip':>6}")
         for key, name in (("initial", "first run (build)"), ("nothing_changed", "nothing changed"),
                           ("after_change", f"{inc['changed_files']} file(s) rewritten (1%)")):
             row = inc[key]
-            lines.append(f"  {name:<32}{row['wall_s']:>8.2f}{row['added']:>7}{row['updated']:>6}"
+            lines.append(f"  {name:<34}{row['wall_s']:>8.2f}{row['added']:>7}{row['updated']:>6}"
                          f"{row['removed']:>6}{row['unchanged']:>7}{row['skipped']:>6}")
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip()
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -395,38 +463,42 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     stamp = datetime.now()
     docs = list(bench_documents(args.bench_dir, args.mb))
     text_bytes = sum(len(d.title.encode("utf-8")) + len(d.body.encode("utf-8")) for d in docs)
-    takes_procs = "procs" in inspect.signature(index_documents).parameters
-    procs = args.procs if takes_procs else None
-    if args.procs is not None and not takes_procs:
+    parameters = inspect.signature(index_documents).parameters
+    if args.procs is not None and "procs" not in parameters:
         print(f"note: index_documents takes no procs; --procs {args.procs} ignored",
               file=sys.stderr)
+    procs = args.procs if "procs" in parameters else None
     results: dict = {
         "started": stamp.isoformat(timespec="seconds"),
         "machine": machine(),
         "parameters": {"bench_dir": str(args.bench_dir), "mb": args.mb, "procs": args.procs,
-                       "index_documents_takes_procs": takes_procs, "runs": args.runs,
-                       "rounds": args.rounds, "index": str(args.index) if args.index else None,
+                       "index_documents_takes_procs": "procs" in parameters,
+                       "runs": args.runs, "rounds": args.rounds,
+                       "index": str(args.index) if args.index else None,
                        "skip_baseline": args.skip_baseline, "skip_cold": args.skip_cold,
                        "skip_incremental": args.skip_incremental,
                        "queries": [asdict(q) for q in QUERIES]},
         "slice": {"docs": len(docs), "text_mb": text_bytes / 1e6,
                   "body_mb": sum(len(d.body.encode("utf-8")) for d in docs) / 1e6},
     }
-    indexing: dict = {"procs": procs}
+    indexing: dict = {}
     query_index = args.index
     if query_index is None:
         query_index = work / "searcher"
         print(f"indexing {len(docs)} docs with searcher ...", file=sys.stderr)
-        indexing["ours"] = throughput(in_fresh_process(
-            _build_ours, str(args.bench_dir), args.mb, str(query_index), procs), text_bytes)
+        ours = in_fresh_process(_build_ours, str(args.bench_dir), args.mb, str(query_index),
+                                procs)
+        library_default = parameters["procs"].default if "procs" in parameters else 1
+        indexing["ours"] = {"procs": procs or library_default, **throughput(ours, text_bytes)}
     if not args.skip_baseline:
         print("indexing with the jieba ChineseAnalyzer baseline ...", file=sys.stderr)
-        indexing["baseline"] = throughput(in_fresh_process(
-            _build_baseline, str(args.bench_dir), args.mb, str(work / "baseline")), text_bytes)
+        baseline = in_fresh_process(_build_baseline, str(args.bench_dir), args.mb,
+                                    str(work / "baseline"))
+        indexing["baseline"] = {"procs": 1, **throughput(baseline, text_bytes)}
     if "ours" in indexing and "baseline" in indexing:
         indexing["ratio_mb_per_s"] = (indexing["ours"]["mb_per_s"]
                                       / indexing["baseline"]["mb_per_s"])
-    if len(indexing) > 1:
+    if indexing:
         results["indexing"] = indexing
     if not args.skip_cold:
         print("cold CLI queries ...", file=sys.stderr)

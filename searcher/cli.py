@@ -85,8 +85,13 @@ def cli() -> None:
               help="Extra words for the segmenter (one a line); repeatable.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to wait for another writer to finish.")
+@click.option("--procs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for reading and analysis [default: one per core for "
+                   "large corpora, else 1].")
+@click.option("-v", "--verbose", is_flag=True, help="Name each file read and its encoding.")
 @json_option
-def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, as_json):
+def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, procs,
+                  verbose, as_json):
     """Build or update the index from corpus files or folders (default: ./corpus).
 
     \b
@@ -96,14 +101,17 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
       searcher index --variants my-names.txt --json
     """
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
-                   show_progress=sys.stderr.isatty() and not as_json)
+                   show_progress=sys.stderr.isatty() and not as_json, procs=procs)
+    if verbose:
+        for file, encoding in report.encodings.items():
+            click.echo(f"searcher: read {file} ({encoding})", err=True)
+    for warning in report.warnings:
+        click.echo(f"searcher: warning: {warning}", err=True)
+    for file, reason in report.skipped:
+        click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        for warning in report.warnings:
-            click.echo(f"searcher: warning: {warning}", err=True)
-        for file, reason in report.skipped:
-            click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
         click.echo(
             f"indexed into {index_dir}: {report.added} added, {report.updated} updated, "
             f"{report.removed} removed, {report.unchanged} unchanged, "
@@ -157,6 +165,28 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, co
     sys.exit(ExitStatus.FOUND if result.hits else ExitStatus.NOT_FOUND)
 
 
+@cli.command("show")
+@click.argument("ref")
+@index_option
+@json_option
+def show_command(ref, index_dir, as_json):
+    """Print one indexed document with its metadata, as the indexer read it.
+
+    REF is a path as search prints it, a document id, or the end of a path.
+
+    \b
+    Examples:
+      searcher show 003_fbfd2bed5f7712db.txt
+      searcher show feeds/2025.jsonl#a17 --json
+    """
+    from searcher.querying import get_document
+    from searcher.render import print_document
+    from searcher.store import open_index
+
+    stored = get_document(open_index(index_dir), ref)
+    print_document(stored, sys.stdout, as_json)
+
+
 @cli.command("variants")
 @click.argument("term")
 @index_option
@@ -180,7 +210,8 @@ def variants_command(term, index_dir):
 
 
 def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tuple[Path, ...],
-          userdict_files: tuple[Path, ...], wait: float, show_progress: bool):
+          userdict_files: tuple[Path, ...], wait: float, show_progress: bool,
+          procs: int | None = None):
     """Run the indexer with the user's tables; paths default to the index's own roots."""
     from searcher.analysis import AnalysisSettings
     from searcher.indexing import update_index
@@ -193,7 +224,7 @@ def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tupl
                                            user_files("userdict", userdict_files))
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
-                            progress=progress)
+                            progress=progress, procs=procs)
 
 
 def _progress_bar(show: bool):

@@ -88,7 +88,13 @@ def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
         documents = [parse_html(text, path, warnings)]
     else:
         documents = [parse_text(text, path, warnings)]
-    return ParsedFile([_bounded(doc, warnings) for doc in documents], encoding)
+    kept = []
+    for doc in documents:
+        if doc.body.strip():
+            kept.append(_bounded(doc, warnings))
+        else:
+            warnings.append(f"{doc.path}: no text; not indexed")
+    return ParsedFile(kept, encoding)
 
 
 def parse_text(text: str, path: str, warnings: list[str]) -> Document:

@@ -35,7 +35,8 @@ from searcher.errors import DocumentError, IndexIncompatibleError
 from searcher.models import Document
 from searcher.schema import ANALYZED_FIELDS, Postings, attach_chain, build_schema
 from searcher.store import (
-    OpenIndex, create_generation, index_exists, open_index, publish, write_meta, writer_lock)
+    OpenIndex, create_generation, index_exists, open_index, publish, remove_stale_generations,
+    write_meta, writer_lock)
 
 Progress = Callable[[int, int], None]
 MANIFEST = "files.json"
@@ -182,18 +183,21 @@ def _results(work: Callable, jobs: Iterable, chain: AnalysisChain, procs: int) -
             yield pending.popleft().get()
 
 
-def default_procs() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+def default_procs(files: int) -> int:
+    """One worker per core once there are enough files to repay starting them."""
+    return max(1, min(os.cpu_count() or 1, files // 50))
 
 
 def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
                  rebuild: bool = False, wait: float = 0.0, progress: Progress | None = None,
-                 procs: int = 1) -> IndexReport:
+                 procs: int | None = None) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the files under ``paths``."""
     started = time.monotonic()
     report = IndexReport()
     with writer_lock(index_dir, wait):
+        remove_stale_generations(index_dir)  # left by a writer that was killed
         files = list(corpus_files(paths))
+        procs = procs or default_procs(len(files))
         live = None
         if not rebuild and index_exists(index_dir):
             try:

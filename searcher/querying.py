@@ -26,7 +26,7 @@ from whoosh.scoring import BM25F
 from searcher import query_syntax as qs
 from searcher.analysis import fold, units
 from searcher.dates import DateRange
-from searcher.errors import QuerySyntaxError
+from searcher.errors import QuerySyntaxError, SearcherError
 from searcher.models import Hit
 from searcher.snippets import find_spans, make_snippets
 from searcher.schema import NO_DAY
@@ -157,6 +157,26 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
         hits = [_hit(rank, searcher.stored_fields(docnum), score, compiled.needles)
                 for rank, (docnum, score) in enumerate(scored, 1)]
     return SearchResult(hits, total, time.monotonic() - started, text, dates)
+
+
+def get_document(index: OpenIndex, ref: str) -> dict:
+    """The stored fields of the document ``ref`` names: its path, its id, or a unique end of
+    its path. Raises ``SearcherError`` when none or several match."""
+    with index.whoosh.searcher() as searcher:
+        for field_name in ("path", "doc_id"):
+            found = searcher.document(**{field_name: ref})
+            if found:
+                return found
+        candidates = [f for f in searcher.all_stored_fields()
+                      if f["path"].endswith("/" + ref) or f["path"].endswith(ref)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise SearcherError(f"no document {ref!r} in {index.index_dir}: give a path as "
+                            f"`searcher search` prints it, or a document id")
+    names = ", ".join(sorted(c["path"] for c in candidates)[:5])
+    raise SearcherError(f"{ref!r} matches {len(candidates)} documents ({names}…): be more "
+                        f"specific")
 
 
 def _hit(rank: int, stored: dict, score: float, needles: list[str]) -> Hit:

@@ -113,3 +113,18 @@ def make_console(stream: IO[str], styled: bool, colored: bool,
     return Console(file=stream, force_terminal=styled, no_color=not colored,
                    color_system="auto" if styled else None, highlight=False, markup=False,
                    emoji=False, width=width)
+
+
+DOCUMENT_FIELDS = ("path", "doc_id", "title", "date", "author", "source", "url", "tags", "file")
+
+
+def print_document(stored: dict, stream: IO[str], as_json: bool) -> None:
+    """One document: metadata lines, a blank line, the body (``show``)."""
+    if as_json:
+        record = {k: stored.get(k) for k in DOCUMENT_FIELDS} | {"body": stored.get("body", "")}
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    for key in DOCUMENT_FIELDS:
+        value = stored.get(key)
+        stream.write(f"{key}: {safe(str(value)) if value is not None else '-'}\n")
+    stream.write("\n" + safe(stored.get("body", "")) + "\n")
