@@ -95,7 +95,7 @@ QUERIES: tuple[BenchQuery, ...] = (
     BenchQuery(("川普",)),
     BenchQuery(("俄罗斯", "乌克兰")),
     BenchQuery(("國家", "安全")),
-    BenchQuery(("习近平", "会见"), since="2022-01-10"),
+    BenchQuery(("习近平", "总统"), since="2022-01-10"),
     BenchQuery(("疫情", "防控"), since="2022-01", until="2022-12"),
     BenchQuery(("美國", "關稅"), since="2025-01"),
     BenchQuery(("中華民國", "憲法", "修正")),

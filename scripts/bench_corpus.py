@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from searcher.documents import parse_jsonl
+from searcher.documents import parse_jsonl_line
 from searcher.models import Document
 
 DEFAULT_BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
@@ -26,16 +26,20 @@ def bench_documents(bench_dir: Path = DEFAULT_BENCH, mb: float | None = None,
     handles = [open(p, encoding="utf-8") for p in paths]
     budget = mb * 1_000_000 if mb else float("inf")
     used = 0
+    line_numbers = [0] * len(handles)
     warnings: list[str] = []
     try:
-        while handles and used < budget:
-            for handle in list(handles):
+        while any(not h.closed for h in handles) and used < budget:
+            for i, handle in enumerate(handles):
+                if handle.closed:
+                    continue
                 line = handle.readline()
                 if not line:
-                    handles.remove(handle)
                     handle.close()
                     continue
-                for doc in parse_jsonl(line, Path(handle.name).name, warnings):
+                line_numbers[i] += 1
+                doc = parse_jsonl_line(line, line_numbers[i], Path(handle.name).name, warnings)
+                if doc is not None:
                     used += len(doc.body.encode("utf-8"))
                     yield doc
                 if used >= budget:

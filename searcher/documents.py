@@ -8,7 +8,7 @@ encoding ``decoding`` can identify.
 * Markdown (``.md``): YAML front matter (title, date, author, source, url, tags); the title
   falls back to the first ``#`` heading.
 * HTML (``.html``/``.htm``): see ``html_text``.
-* JSON Lines (``.jsonl``): one article a line (``title``, ``date``, ``body``/``text``/``content``,
+* JSON Lines (``.jsonl``, UTF-8 as the format requires): one article a line (``title``, ``date``, ``body``/``text``/``content``,
   ``url``, ``author``, ``source``, ``tags``); its path is ``FILE#ID`` (the ``id`` field, else the
   line number).
 
@@ -78,23 +78,28 @@ def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
     """The documents in one corpus file's bytes; ``path`` names it in results. Problems that
     cost part of the file or its metadata go to ``warnings``; an unreadable file raises
     ``DocumentError``."""
-    text, encoding = decode(data, path)
     suffix = Path(path).suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        documents = list(parse_jsonl(text, path, warnings))
-    elif suffix in MARKDOWN_SUFFIXES:
+    if suffix in JSONL_SUFFIXES:  # UTF-8 by definition, read line by line
+        return ParsedFile(parse_jsonl_range(data.rstrip(b"\r\n"), 1, path, warnings), "utf-8")
+    text, encoding = decode(data, path)
+    if suffix in MARKDOWN_SUFFIXES:
         documents = [parse_markdown(text, path, warnings)]
     elif suffix in HTML_SUFFIXES:
         documents = [parse_html(text, path, warnings)]
     else:
         documents = [parse_text(text, path, warnings)]
+    return ParsedFile(_kept(documents, warnings), encoding)
+
+
+def _kept(documents: list[Document], warnings: list[str]) -> list[Document]:
+    """Documents worth indexing: empty ones dropped, huge ones cut, each with a warning."""
     kept = []
     for doc in documents:
         if doc.body.strip():
             kept.append(_bounded(doc, warnings))
         else:
             warnings.append(f"{doc.path}: no text; not indexed")
-    return ParsedFile(kept, encoding)
+    return kept
 
 
 def parse_text(text: str, path: str, warnings: list[str]) -> Document:
@@ -153,21 +158,37 @@ def parse_html(text: str, path: str, warnings: list[str]) -> Document:
     return _document(path, page.text, fields, warnings)
 
 
-def parse_jsonl(text: str, path: str, warnings: list[str]) -> Iterator[Document]:
-    """One article a line; bad lines are skipped with a warning."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+def parse_jsonl_line(line: str, number: int, path: str, warnings: list[str]) -> Document | None:
+    """The document on line ``number`` of a JSON Lines file, or None (blank or bad line)."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        warnings.append(f"{path}:{number}: not JSON ({error.msg}); line skipped")
+        return None
+    if not isinstance(record, dict):
+        warnings.append(f"{path}:{number}: not a JSON object; line skipped")
+        return None
+    body = next((record[k] for k in BODY_KEYS if isinstance(record.get(k), str)), "")
+    return _document(f"{path}#{record.get('id', number)}", body.strip(), record, warnings)
+
+
+def parse_jsonl_range(data: bytes, first_line: int, path: str,
+                      warnings: list[str]) -> list[Document]:
+    """The documents in a run of whole UTF-8 JSON Lines starting at line ``first_line`` (a
+    large file is read in such runs, so it never sits in memory whole)."""
+    documents = []
+    for number, raw in enumerate(data.split(b"\n"), first_line):
         try:
-            record = json.loads(line)
-        except ValueError as error:
-            warnings.append(f"{path}:{number}: not JSON ({error.msg}); line skipped")
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            warnings.append(f"{path}:{number}: not UTF-8; line skipped")
             continue
-        if not isinstance(record, dict):
-            warnings.append(f"{path}:{number}: not a JSON object; line skipped")
-            continue
-        body = next((record[k] for k in BODY_KEYS if isinstance(record.get(k), str)), "")
-        yield _document(f"{path}#{record.get('id', number)}", body.strip(), record, warnings)
+        doc = parse_jsonl_line(line, number, path, warnings)
+        if doc is not None:
+            documents.append(doc)
+    return _kept(documents, warnings)
 
 
 def _document(path: str, body: str, fields: dict, warnings: list[str]) -> Document:

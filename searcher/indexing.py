@@ -30,7 +30,7 @@ from pathlib import Path
 
 from searcher.analysis import AnalysisChain, AnalysisSettings, variant_sources_sha256
 from searcher.dates import day_number
-from searcher.documents import corpus_files, parse_file
+from searcher.documents import JSONL_SUFFIXES, corpus_files, parse_file, parse_jsonl_range
 from searcher.errors import DocumentError, IndexIncompatibleError
 from searcher.models import Document
 from searcher.schema import ANALYZED_FIELDS, Postings, attach_chain, build_schema
@@ -41,6 +41,7 @@ from searcher.store import (
 Progress = Callable[[int, int], None]
 MANIFEST = "files.json"
 WRITER_MB = 256  # Whoosh's posting pool; bounds the writer's memory
+JSONL_CHUNK_BYTES = 4_000_000  # larger JSON Lines files are read in chunks of about this
 
 
 @dataclass
@@ -111,15 +112,35 @@ def prepare(doc: Document, file: str) -> dict:
 
 @dataclass
 class FileJob:
+    """Read one whole file (unless its stat or hash says it is unchanged)."""
+
     file: str
     root: str
     previous: dict | None  # the manifest entry from the last run
 
 
 @dataclass
+class ChunkJob:
+    """Read the JSON Lines that start in bytes ``[start, end)`` of a large file."""
+
+    file: str
+    root: str
+    start: int
+    end: int
+    newlines_before: int  # in bytes [0, start): gives the line numbers
+    entry: dict | None  # the file's new manifest entry, on its last chunk only
+
+
+@dataclass
+class Unchanged:
+    file: str
+    entry: dict
+
+
+@dataclass
 class FileResult:
     file: str
-    entry: dict | None = None  # new manifest entry (None: skipped)
+    entry: dict | None = None  # the manifest entry, on a file's last result (paths added later)
     prepared: list[dict] = field(default_factory=list)
     changed: bool = False
     encoding: str | None = None
@@ -127,36 +148,119 @@ class FileResult:
     error: str | None = None
 
 
+def _relative(file: str, root: str) -> str:
+    return Path(file).relative_to(root).as_posix() if file != root else Path(file).name
+
+
+def _stat_entry(file: Path) -> dict:
+    stat = file.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _same_stat(previous: dict | None, entry: dict) -> bool:
+    return bool(previous) and (previous["size"], previous["mtime_ns"]) == (entry["size"],
+                                                                          entry["mtime_ns"])
+
+
 def read_file(job: FileJob) -> FileResult:
     """Read, decode, parse and analyse one corpus file, unless it is unchanged."""
     file = Path(job.file)
     result = FileResult(job.file)
-    previous = job.previous
     try:
-        stat = file.stat()
-        entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-        if previous and (previous["size"], previous["mtime_ns"]) == (entry["size"],
-                                                                     entry["mtime_ns"]):
-            result.entry = previous
+        entry = _stat_entry(file)
+        if _same_stat(job.previous, entry):
+            result.entry = job.previous
             return result
         data = file.read_bytes()
         entry["sha256"] = hashlib.sha256(data).hexdigest()
-        if previous and previous.get("sha256") == entry["sha256"]:
-            result.entry = {**previous, **entry}
+        if job.previous and job.previous.get("sha256") == entry["sha256"]:
+            result.entry = {**job.previous, **entry}
             return result
-        relative = file.relative_to(job.root).as_posix() if job.file != job.root else file.name
-        parsed = parse_file(data, relative, result.warnings)
-    except OSError as error:
-        result.error = error.strerror or str(error)
-        return result
-    except DocumentError as error:
-        result.error = str(error)
+        parsed = parse_file(data, _relative(job.file, job.root), result.warnings)
+    except (OSError, DocumentError) as error:
+        result.error = (error.strerror if isinstance(error, OSError) and error.strerror
+                        else str(error))
         return result
     result.encoding = parsed.encoding
     result.changed = True
     result.prepared = [prepare(doc, job.file) for doc in parsed.documents]
-    result.entry = {**entry, "paths": [fields["path"] for fields in result.prepared]}
+    result.entry = entry
     return result
+
+
+def read_chunk(job: ChunkJob) -> FileResult:
+    """Parse and analyse the lines of one chunk of a large JSON Lines file."""
+    result = FileResult(job.file, entry=job.entry, changed=True, encoding="utf-8")
+    try:
+        with open(job.file, "rb") as handle:
+            handle.seek(max(job.start - 1, 0))
+            first_line = job.newlines_before + 1
+            if job.start > 0 and handle.read(1) != b"\n":
+                handle.readline()  # the line in progress belongs to the previous chunk
+                first_line += 1
+            lines = []
+            while handle.tell() < job.end:
+                line = handle.readline()
+                if not line:
+                    break
+                lines.append(line.rstrip(b"\r\n"))
+    except OSError as error:
+        result.error = error.strerror or str(error)
+        return result
+    documents = parse_jsonl_range(b"\n".join(lines), first_line,
+                                  _relative(job.file, job.root), result.warnings)
+    result.prepared = [prepare(doc, job.file) for doc in documents]
+    return result
+
+
+def _run_job(job: FileJob | ChunkJob | Unchanged) -> FileResult:
+    if isinstance(job, FileJob):
+        return read_file(job)
+    if isinstance(job, ChunkJob):
+        return read_chunk(job)
+    return FileResult(job.file, entry=job.entry)
+
+
+def plan_jobs(files: list[tuple[Path, Path]], manifest: dict) -> Iterator:
+    """The jobs for a run: a whole file each, except large JSON Lines files, which are cut
+    into chunks of whole lines so that they are read in parallel and never held whole."""
+    for file, root in files:
+        previous = manifest.get(str(file))
+        if file.suffix.lower() not in JSONL_SUFFIXES:
+            yield FileJob(str(file), str(root), previous)
+            continue
+        try:
+            entry = _stat_entry(file)
+            if entry["size"] <= JSONL_CHUNK_BYTES or _same_stat(previous, entry):
+                yield FileJob(str(file), str(root), previous)
+                continue
+            digest, boundaries = _scan(file)
+        except OSError:
+            yield FileJob(str(file), str(root), previous)  # reports the error
+            continue
+        entry["sha256"] = digest
+        if previous and previous.get("sha256") == digest:
+            yield Unchanged(str(file), {**previous, **entry})
+            continue
+        for i, (start, newlines) in enumerate(boundaries):
+            end = boundaries[i + 1][0] if i + 1 < len(boundaries) else entry["size"]
+            last = i + 1 == len(boundaries)
+            yield ChunkJob(str(file), str(root), start, end, newlines, entry if last else None)
+
+
+def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
+    """SHA-256 of a file and its chunk starts, each with the newlines before it."""
+    digest = hashlib.sha256()
+    boundaries = [(0, 0)]
+    newlines = 0
+    offset = 0
+    with open(file, "rb") as handle:
+        while block := handle.read(JSONL_CHUNK_BYTES):
+            digest.update(block)
+            newlines += block.count(b"\n")
+            offset += len(block)
+            boundaries.append((offset, newlines))
+    return digest.hexdigest(), [b for b in boundaries if b[0] < offset] or [(0, 0)]
 
 
 def _prepare_document(doc: Document) -> dict:
@@ -225,23 +329,25 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
 def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: dict,
                  report: IndexReport, progress: Progress | None, procs: int,
                  incremental: bool) -> dict:
-    jobs = (FileJob(str(f), str(r), manifest.get(str(f))) for f, r in files)
     new_manifest: dict[str, dict] = {}
+    written: list[str] = []  # paths of the file in progress (a large one spans results)
+    done = 0
     writer = target.whoosh.writer(limitmb=WRITER_MB)
     try:
-        for done, result in enumerate(_results(read_file, jobs, target.chain, procs), 1):
+        for result in _results(_run_job, plan_jobs(files, manifest), target.chain, procs):
             report.warnings.extend(result.warnings)
-            previous_paths = set((manifest.get(result.file) or {}).get("paths", []))
+            previous = manifest.get(result.file) or {}
+            previous_paths = set(previous.get("paths", []))
             if result.error is not None:
                 report.skipped.append((result.file, result.error))
-                if result.file in manifest:  # keep what was indexed before
-                    new_manifest[result.file] = manifest[result.file]
+                if previous:  # keep what was indexed before
+                    new_manifest[result.file] = previous
+                    written = []
             elif not result.changed:
                 report.unchanged += len(result.entry.get("paths", []))
                 new_manifest[result.file] = result.entry
             else:
                 report.encodings[result.file] = result.encoding
-                new_manifest[result.file] = result.entry
                 for fields in result.prepared:
                     if fields["path"] in previous_paths:
                         report.updated += 1
@@ -250,9 +356,16 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
                         report.added += 1
                         (writer.update_document if incremental else writer.add_document)(
                             **fields)
-                for path in previous_paths - set(result.entry["paths"]):
+                    written.append(fields["path"])
+            if result.entry is None:
+                continue  # more chunks of this file to come
+            if result.changed and result.error is None:
+                new_manifest[result.file] = {**result.entry, "paths": written}
+                for path in previous_paths - set(written):
                     writer.delete_by_term("path", path)
                     report.removed += 1
+                written = []
+            done += 1
             if progress:
                 progress(done, len(files))
         for file in manifest.keys() - new_manifest.keys():

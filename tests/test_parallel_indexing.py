@@ -1,0 +1,93 @@
+"""Indexing in worker processes and in chunks gives the same index as one process reading
+whole files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import searcher.indexing as indexing
+from searcher.documents import parse_file
+from searcher.indexing import update_index
+from searcher.store import open_index
+from tests.conftest import CORPUS
+
+
+def index_contents(index_dir: Path) -> tuple[dict, dict]:
+    """Every posting (field, term → {path: positions}) and every stored document, by path."""
+    index = open_index(index_dir)
+    postings: dict = {}
+    with index.whoosh.searcher() as searcher:
+        reader = searcher.reader()
+        paths = {docnum: fields["path"] for docnum, fields in reader.iter_docs()}
+        for field_name, term in reader.all_terms():
+            matcher = reader.postings(field_name, term)
+            entries = {}
+            while matcher.is_active():
+                try:
+                    value = tuple(matcher.value_as("positions"))
+                except Exception:  # fields without positions
+                    value = matcher.weight()
+                entries[paths[matcher.id()]] = value
+                matcher.next()
+            postings[(field_name, term)] = entries
+        stored = {fields["path"]: {k: v for k, v in fields.items() if k != "file"}
+                  for _, fields in reader.iter_docs()}
+    return postings, stored
+
+
+@pytest.fixture
+def jsonl_corpus(tmp_path) -> Path:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    lines = []
+    for i in range(60):
+        record = {"text": texts[i % 5][i * 40 % 2000:][:300], "date": f"2025-{i % 12 + 1:02d}-01"}
+        if i % 3:
+            record["id"] = f"n{i}"
+        lines.append(json.dumps(record, ensure_ascii=False).encode())
+    lines[10] = b"{not json"
+    lines[20] = b'{"text": "\xff\xfe bad bytes"}'
+    (folder / "feed.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    for p in sorted(CORPUS.glob("*.txt")):
+        (folder / p.name).write_bytes(p.read_bytes())
+    return folder
+
+
+def test_worker_processes_and_chunks_build_the_same_index(jsonl_corpus, tmp_path, settings,
+                                                          monkeypatch):
+    single = update_index(tmp_path / "one", [jsonl_corpus], settings, procs=1)
+    monkeypatch.setattr(indexing, "JSONL_CHUNK_BYTES", 2048)
+    parallel = update_index(tmp_path / "two", [jsonl_corpus], settings, procs=2)
+    assert single.added == parallel.added == 5 + 58
+    assert sorted(single.warnings) == sorted(parallel.warnings)
+    assert any("feed.jsonl:11" in w for w in parallel.warnings)
+    assert any("feed.jsonl:21" in w for w in parallel.warnings)
+    assert index_contents(tmp_path / "one") == index_contents(tmp_path / "two")
+
+
+def test_chunked_file_reads_every_line_with_its_number(jsonl_corpus, tmp_path, settings,
+                                                        monkeypatch):
+    monkeypatch.setattr(indexing, "JSONL_CHUNK_BYTES", 1000)
+    update_index(tmp_path / "idx", [jsonl_corpus], settings, procs=1)
+    _, stored = index_contents(tmp_path / "idx")
+    whole = parse_file((jsonl_corpus / "feed.jsonl").read_bytes(), "feed.jsonl", []).documents
+    assert {d.path: d.body for d in whole} == {p: s["body"] for p, s in stored.items()
+                                               if p.startswith("feed.jsonl")}
+    # an edit in the middle: that line is updated, a vanished line removed; lines without an
+    # id are named by their line number, so the ones after it move
+    before = {d.path for d in whole}
+    data = (jsonl_corpus / "feed.jsonl").read_bytes().split(b"\n")
+    data[30] = json.dumps({"id": "n30", "text": "格陵蘭"}, ensure_ascii=False).encode()
+    del data[40]
+    (jsonl_corpus / "feed.jsonl").write_bytes(b"\n".join(data))
+    after = {d.path for d in parse_file(b"\n".join(data), "feed.jsonl", []).documents}
+    report = update_index(tmp_path / "idx", [jsonl_corpus], settings, procs=1)
+    assert (report.added, report.removed) == (len(after - before), len(before - after)) != (0, 0)
+    assert (report.updated, report.unchanged) == (len(after & before), 5)
+    _, stored = index_contents(tmp_path / "idx")
+    assert stored["feed.jsonl#n30"]["body"] == "格陵蘭" and "feed.jsonl#n40" not in stored
+    assert set(stored) == after | {p.name for p in CORPUS.glob("*.txt")}
