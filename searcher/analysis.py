@@ -6,8 +6,10 @@ Steps, each keeping every character at its offset so tokens point into the ORIGI
 2. ``fold_script``: OpenCC ``t2s`` over the whole text (jieba's dictionary is Simplified, and
    Traditional text segments badly: 內部力/勸). ``t2s`` maps characters one to one; where a
    conversion would change length anyway, that stretch is folded character by character.
-3. Segmentation: jieba (precise mode) on the folded text, with a user dictionary holding the
-   corpus names and every variant-table member, so each is one word.
+3. Segmentation (precise mode) on the folded text, with a user dictionary holding the corpus
+   names and every variant-table member, so each is one word. The segmenter is rjieba (the
+   Rust port of jieba: same dictionary and algorithm, about ten times faster, loads in a tenth
+   of the time) or jieba itself, the reference; the index records which.
 4. Variants: each word is replaced by its group's canonical term (川普 → 特朗普).
 
 Two token streams come out of one text:
@@ -141,6 +143,7 @@ class AnalysisSettings:
 
     variants: str
     userwords: tuple[tuple[str, int], ...]
+    segmenter: str = "rjieba"
     # The user's variant files it was read from (provenance only: not part of the fingerprint).
     variant_files: tuple[str, ...] = ()
 
@@ -150,7 +153,8 @@ class AnalysisSettings:
 
     @classmethod
     def from_files(
-        cls, variant_files: tuple[Path, ...] = (), userdict_files: tuple[Path, ...] = ()
+        cls, variant_files: tuple[Path, ...] = (), userdict_files: tuple[Path, ...] = (),
+        segmenter: str = "rjieba",
     ) -> "AnalysisSettings":
         """The shipped tables extended by the user's files (read as UTF-8)."""
         variant_texts = [_data_text(n) for n in SHIPPED_VARIANT_FILES]
@@ -161,7 +165,8 @@ class AnalysisSettings:
         words = [line.split()[0] for t in userdict_texts for line in t.splitlines()
                  if line.split() and not line.startswith("#")]
         words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
-        return cls(variants=table.dumps(), userwords=_frequencies(words),
+        return cls(variants=table.dumps(), userwords=SEGMENTERS[segmenter].frequencies(words),
+                   segmenter=segmenter,
                    variant_files=tuple(str(Path(p).resolve()) for p in variant_files))
 
     @functools.cached_property
@@ -171,22 +176,22 @@ class AnalysisSettings:
     @functools.cached_property
     def fingerprint(self) -> str:
         """One hash of the chain's version, its libraries and its data."""
-        import jieba
         import opencc
 
         payload = json.dumps(
-            [ANALYSIS_VERSION, jieba.__version__, opencc.__version__,
+            [ANALYSIS_VERSION, SEGMENTERS[self.segmenter].version(), opencc.__version__,
              self.variants, self.userwords], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict:
         return {"variants": self.variants, "userwords": [list(w) for w in self.userwords],
-                "variant_files": list(self.variant_files)}
+                "segmenter": self.segmenter, "variant_files": list(self.variant_files)}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnalysisSettings":
         return cls(variants=data["variants"],
                    userwords=tuple((w, int(f)) for w, f in data["userwords"]),
+                   segmenter=data.get("segmenter", "jieba"),
                    variant_files=tuple(data.get("variant_files", ())))
 
 
@@ -203,23 +208,75 @@ def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
-def _new_jieba():
-    import jieba
+class JiebaSegmenter:
+    """jieba, the reference implementation."""
 
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
+    name = "jieba"
+
+    def __init__(self, userwords: tuple[tuple[str, int], ...] = ()) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        for word, freq in userwords:
+            self._tokenizer.add_word(word, freq)
+
+    @staticmethod
+    def version() -> str:
+        import jieba
+
+        return f"jieba {jieba.__version__}"
+
+    @classmethod
+    def frequencies(cls, words: list[str]) -> tuple[tuple[str, int], ...]:
+        """The frequency that cuts each word out whole, added in order (each depends on the
+        ones before)."""
+        segmenter = cls()
+        result = []
+        for word in words:
+            segmenter._tokenizer.add_word(word)
+            result.append((word, segmenter._tokenizer.FREQ[word]))
+        return tuple(result)
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        return list(self._tokenizer.tokenize(text, HMM=True))
+
+    def is_word(self, word: str) -> bool:
+        return bool(self._tokenizer.FREQ.get(word))
 
 
-def _frequencies(words: list[str]) -> tuple[tuple[str, int], ...]:
-    """Give each word the frequency jieba suggests for cutting it out whole, in order."""
-    tokenizer = _new_jieba()
-    result = []
-    for word in words:
-        tokenizer.add_word(word)
-        result.append((word, tokenizer.FREQ[word]))
-    return tuple(result)
+class RJiebaSegmenter:
+    """rjieba: jieba-rs, the Rust port of jieba (same dictionary, same algorithm)."""
+
+    name = "rjieba"
+
+    def __init__(self, userwords: tuple[tuple[str, int], ...] = ()) -> None:
+        import rjieba
+
+        self._jieba = rjieba.Jieba()
+        for word, freq in userwords:
+            self._jieba.add_word(word, freq, None)
+
+    @staticmethod
+    def version() -> str:
+        from importlib.metadata import version
+
+        return f"rjieba {version('rjieba')}"
+
+    @classmethod
+    def frequencies(cls, words: list[str]) -> tuple[tuple[str, int], ...]:
+        segmenter = cls()
+        return tuple((word, segmenter._jieba.add_word(word, None, None)) for word in words)
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        return self._jieba.tokenize(text, "default", True)
+
+    def is_word(self, word: str) -> bool:
+        return self._jieba.has_word(word)
+
+
+SEGMENTERS = {"jieba": JiebaSegmenter, "rjieba": RJiebaSegmenter}
 
 
 class AnalysisChain:
@@ -231,21 +288,18 @@ class AnalysisChain:
         self._segmenter = None
 
     @property
-    def segmenter(self):
+    def segmenter(self) -> JiebaSegmenter | RJiebaSegmenter:
         if self._segmenter is None:
-            tokenizer = _new_jieba()
-            for word, freq in self.settings.userwords:
-                tokenizer.add_word(word, freq)
-            self._segmenter = tokenizer
+            self._segmenter = SEGMENTERS[self.settings.segmenter](self.settings.userwords)
         return self._segmenter
 
-    def words(self, folded: str) -> Iterator[tuple[str, int, int]]:
+    def words(self, folded: str) -> list[tuple[str, int, int]]:
         """Precise-mode words ``(word, start, end)`` of folded text, gaps and spaces included."""
-        return self.segmenter.tokenize(folded, HMM=True)
+        return self.segmenter.tokenize(folded)
 
     def word_tokens(self, text: str, subwords: bool = True) -> Iterator[tuple[str, int, int, int]]:
         """Index terms ``(term, position, start, end)``; offsets index the original ``text``."""
-        freq = self.segmenter.FREQ
+        is_word = self.segmenter.is_word
         position = -1
         for word, start, end in self.words(fold(text)):
             if word.isspace():
@@ -259,7 +313,7 @@ class AnalysisChain:
                 for size in (2, 3):
                     for i in range(len(word) - size + 1):
                         sub = word[i:i + size]
-                        if sub not in seen and freq.get(sub):
+                        if sub not in seen and is_word(sub):
                             seen.add(sub)
                             yield sub, position, start + i, start + i + size
 

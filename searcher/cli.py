@@ -85,13 +85,15 @@ def cli() -> None:
               help="Extra words for the segmenter (one a line); repeatable.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to wait for another writer to finish.")
+@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default="rjieba",
+              show_default=True, help="Word segmenter (jieba is the slower reference).")
 @click.option("--procs", type=click.IntRange(min=1), default=None,
               help="Worker processes for reading and analysis [default: one per core for "
                    "large corpora, else 1].")
 @click.option("-v", "--verbose", is_flag=True, help="Name each file read and its encoding.")
 @json_option
-def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, procs,
-                  verbose, as_json):
+def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, segmenter,
+                  procs, verbose, as_json):
     """Build or update the index from corpus files or folders (default: ./corpus).
 
     \b
@@ -101,7 +103,8 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
       searcher index --variants my-names.txt --json
     """
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
-                   show_progress=sys.stderr.isatty() and not as_json, procs=procs)
+                   show_progress=sys.stderr.isatty() and not as_json, procs=procs,
+                   segmenter=segmenter)
     if verbose:
         for file, encoding in report.encodings.items():
             click.echo(f"searcher: read {file} ({encoding})", err=True)
@@ -211,7 +214,7 @@ def variants_command(term, index_dir):
 
 def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tuple[Path, ...],
           userdict_files: tuple[Path, ...], wait: float, show_progress: bool,
-          procs: int | None = None):
+          procs: int | None = None, segmenter: str = "rjieba"):
     """Run the indexer with the user's tables; paths default to the index's own roots."""
     from searcher.analysis import AnalysisSettings
     from searcher.indexing import update_index
@@ -221,7 +224,7 @@ def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tupl
         roots = (read_meta(index_dir) or {}).get("roots")
         paths = [Path(r) for r in roots] if roots else [DEFAULT_CORPUS]
     settings = AnalysisSettings.from_files(user_files("variants", variant_files),
-                                           user_files("userdict", userdict_files))
+                                           user_files("userdict", userdict_files), segmenter)
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
                             progress=progress, procs=procs)

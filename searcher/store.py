@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import jieba
 from whoosh import index as whoosh_index
 
-from searcher.analysis import ANALYSIS_VERSION, AnalysisChain, AnalysisSettings
+from searcher.analysis import ANALYSIS_VERSION, SEGMENTERS, AnalysisChain, AnalysisSettings
 from searcher.errors import IndexIncompatibleError, IndexLockedError, IndexMissingError
 from searcher.schema import SCHEMA_VERSION, attach_chain, build_schema
 
@@ -117,7 +116,7 @@ def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -
         "analysis_version": ANALYSIS_VERSION,
         "fingerprint": settings.fingerprint,
         "variants_sha256": settings.variants_sha256,
-        "segmenter": f"jieba {jieba.__version__}",
+        "segmenter": SEGMENTERS[settings.segmenter].version(),
         "userwords": len(settings.userwords),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **meta,

@@ -88,3 +88,30 @@ def test_index_and_query_chains_agree_on_every_corpus_word(chain):
         for sentence in text.split("。")[:40]:
             for word in chain.query_words(sentence):
                 assert chain.variants.canonical(word) in indexed, (name, word)
+
+
+def test_rjieba_segments_like_jieba_the_reference(settings):
+    """The fast segmenter agrees with jieba on nearly every word boundary of the corpus, and
+    both keep the user dictionary's names whole."""
+    from dataclasses import replace
+
+    fast = AnalysisChain(settings)
+    reference = AnalysisChain(replace(settings, segmenter="jieba",
+                                      userwords=analysis.JiebaSegmenter.frequencies(
+                                          [w for w, _ in settings.userwords])))
+    assert fast.segmenter.name == "rjieba" and reference.segmenter.name == "jieba"
+    agree = total = 0
+    for text in corpus_texts().values():
+        folded = fold(text)
+        ours = {start for _, start, _ in fast.words(folded)}
+        theirs = {start for _, start, _ in reference.words(folded)}
+        agree += len(ours & theirs)
+        total += len(ours | theirs)
+    assert agree / total > 0.99
+    for chain in (fast, reference):
+        assert chain.query_words("澤倫斯基與沙烏地阿拉伯") == ["泽伦斯基", "与", "沙乌地阿拉伯"]
+
+
+def test_index_records_its_segmenter(corpus_index):
+    assert corpus_index.meta["segmenter"].startswith("rjieba ")
+    assert corpus_index.chain.settings.segmenter == "rjieba"
