@@ -2,6 +2,7 @@
 
     index/
       CURRENT          name of the live generation (replaced atomically)
+      PREVIOUS         the one it replaced, kept until the next publish for readers still on it
       gen-…/           a Whoosh index plus searcher.json (versions, settings, provenance)
       .lock            held (flock) by the one writer; names its holder
 
@@ -32,6 +33,8 @@ from searcher.errors import IndexIncompatibleError, IndexLockedError, IndexMissi
 from searcher.schema import SCHEMA_VERSION, attach_chain, build_schema
 
 CURRENT = "CURRENT"
+PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
+OPEN_ATTEMPTS = 3
 META = "searcher.json"
 LOCK = ".lock"
 
@@ -51,9 +54,10 @@ def rebuild_command(index_dir: Path) -> str:
     return f"searcher index --rebuild --index {index_dir}"
 
 
-def current_generation(index_dir: Path) -> Path | None:
+def current_generation(index_dir: Path, pointer: str = CURRENT) -> Path | None:
+    """The generation ``CURRENT`` (or ``PREVIOUS``) names, if any."""
     try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        name = (index_dir / pointer).read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
     return index_dir / name if name else None
@@ -74,7 +78,18 @@ def read_meta(index_dir: Path) -> dict | None:
 
 def open_index(index_dir: Path) -> OpenIndex:
     """Open the live generation; refuses a missing or incompatible index with the fix."""
-    generation = current_generation(index_dir)
+    for _ in range(OPEN_ATTEMPTS - 1):
+        generation = current_generation(index_dir)
+        try:
+            return _open_generation(index_dir, generation)
+        except IndexIncompatibleError:
+            if current_generation(index_dir) == generation:
+                raise
+            # a writer published a new generation while we were opening: try that one
+    return _open_generation(index_dir, current_generation(index_dir))
+
+
+def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
     if generation is None:
         raise IndexMissingError(
             f"no index at {index_dir}: build it with `searcher index PATH --index {index_dir}`")
@@ -138,20 +153,30 @@ def write_meta(generation: Path, meta: dict) -> None:
 
 
 def publish(index_dir: Path, generation: Path) -> None:
-    """Make ``generation`` the live index (atomic), then drop generations no longer needed."""
+    """Make ``generation`` the live index (atomic), then drop generations no longer needed.
+
+    The one it replaces stays until the next publish: a search that read ``CURRENT`` just
+    before the swap can still open it."""
     _fsync_tree(generation)
-    temporary = index_dir / (CURRENT + ".tmp")
-    temporary.write_text(generation.name + "\n", encoding="utf-8")
-    os.replace(temporary, index_dir / CURRENT)
+    previous = current_generation(index_dir)
+    _replace_text(index_dir / PREVIOUS, previous.name if previous else "")
+    _replace_text(index_dir / CURRENT, generation.name)
     _fsync_dir(index_dir)
     remove_stale_generations(index_dir)
 
 
+def _replace_text(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def remove_stale_generations(index_dir: Path) -> None:
-    """Delete every generation but the live one (call with the lock held)."""
-    live = current_generation(index_dir)
+    """Delete generations neither live nor just replaced, such as the half-built one of a
+    killed writer (call with the lock held)."""
+    keep = {current_generation(index_dir), current_generation(index_dir, PREVIOUS)}
     for path in index_dir.glob("gen-*"):
-        if path != live and path.is_dir():
+        if path not in keep and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
 
 
