@@ -21,7 +21,8 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
 3. warm latency: ``searcher.querying.search`` in this process, snippets included, over the same
    queries for several rounds after one warm-up round;
 4. incremental indexing: the slice written as JSON Lines files of 20 documents, indexed once by
-   the CLI, then re-indexed with nothing changed and after rewriting 1% of the files.
+   ``searcher index --json`` (its own default ``--procs``), then re-indexed with nothing changed
+   and after rewriting 1% of the files; wall seconds and the command's counts.
 
 It prints a table and writes every figure, the machine and the parameters as JSON (``--out``,
 default ``bench-results/bench-<timestamp>.json``). Built indexes live in a temporary folder
