@@ -112,6 +112,7 @@ def fold(text: str) -> str:
     return fold_script(fold_width(text))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called for every word; words repeat
 def is_gap(token: str) -> bool:
     """Punctuation and symbols: not indexed, but they break phrases."""
     return not token.isspace() and all(unicodedata.category(c)[0] in "PSZC" for c in token)
@@ -297,9 +298,10 @@ class AnalysisChain:
         """Precise-mode words ``(word, start, end)`` of folded text, gaps and spaces included."""
         return self.segmenter.tokenize(folded)
 
-    def word_tokens(self, text: str, subwords: bool = True) -> Iterator[tuple[str, int, int, int]]:
+    def word_tokens(self, text: str, subwords: bool = True) -> list[tuple[str, int, int, int]]:
         """Index terms ``(term, position, start, end)``; offsets index the original ``text``."""
-        is_word = self.segmenter.is_word
+        tokens = []
+        canonical = self.variants.canonical
         position = -1
         for word, start, end in self.words(fold(text)):
             if word.isspace():
@@ -307,20 +309,34 @@ class AnalysisChain:
             position += 1
             if is_gap(word):
                 continue
-            yield self.variants.canonical(word), position, start, end
+            tokens.append((canonical(word), position, start, end))
             if subwords and len(word) > 2:
-                seen = {word}
-                for size in (2, 3):
-                    for i in range(len(word) - size + 1):
-                        sub = word[i:i + size]
-                        if sub not in seen and is_word(sub):
-                            seen.add(sub)
-                            yield sub, position, start + i, start + i + size
+                tokens.extend(self._subwords(word, position, start))
+        return tokens
+
+    def _subwords(self, word: str, position: int, start: int) -> list[tuple[str, int, int, int]]:
+        """Dictionary words of 2 and 3 characters inside a longer word (jieba's search mode),
+        at the word's own position."""
+        is_word = self.segmenter.is_word
+        found = []
+        seen = {word}
+        for size in (2, 3):
+            for i in range(len(word) - size + 1):
+                sub = word[i:i + size]
+                if sub not in seen and is_word(sub):
+                    seen.add(sub)
+                    found.append((sub, position, start + i, start + i + size))
+        return found
 
     def unit_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """Unit terms ``(unit, position, start, end)``: the exact-substring field."""
         for position, (unit, start, end) in enumerate(units(fold(text))):
             yield unit, position, start, end
+
+    def unit_positions(self, text: str) -> list[tuple[str, int]]:
+        """``(unit, position)`` pairs, as ``unit_tokens`` gives them, without offsets (fast)."""
+        return [(SPACE_UNIT if unit.isspace() else unit, position)
+                for position, unit in enumerate(_UNIT_RE.findall(fold(text)))]
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""

@@ -7,9 +7,9 @@ back. A rebuild (asked for, or forced by new analysis settings or an incompatibl
 a fresh generation and publishes it atomically. A file that cannot be read is skipped with its
 reason; the run goes on and the report says so.
 
-Reading, decoding, parsing and analysis run in worker processes (``procs``); the parent only
-feeds Whoosh's writer, which is single-threaded. Workers and the parent run the same
-``prepare`` function on the same chain, so the index is the same for any ``procs``.
+Files are read and parsed in this process, one at a time (large JSON Lines files in chunks of
+whole lines), so memory stays bounded whatever the corpus size; analysis and writing run in
+``procs`` Whoosh writer processes (``writers``), each with the same chain.
 
     >>> report = update_index(Path("index"), [Path("corpus")], AnalysisSettings.default())
     >>> report.added
@@ -18,29 +18,27 @@ feeds Whoosh's writer, which is single-threaded. Workers and the parent run the 
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from searcher.analysis import AnalysisChain, AnalysisSettings, variant_sources_sha256
+from searcher.analysis import AnalysisSettings, variant_sources_sha256
 from searcher.dates import day_number
 from searcher.documents import JSONL_SUFFIXES, corpus_files, parse_file, parse_jsonl_range
 from searcher.errors import DocumentError, IndexIncompatibleError
 from searcher.models import Document
-from searcher.schema import ANALYZED_FIELDS, Postings, attach_chain, build_schema
 from searcher.store import (
     OpenIndex, create_generation, index_exists, open_index, publish, remove_stale_generations,
     write_meta, writer_lock)
+from searcher.writers import open_writer
 
 Progress = Callable[[int, int], None]
 MANIFEST = "files.json"
-WRITER_MB = 256  # Whoosh's posting pool; bounds the writer's memory
+PARALLEL_BYTES = 2_000_000  # a corpus this big gets a writer process per core, up to the cores
 JSONL_CHUNK_BYTES = 4_000_000  # larger JSON Lines files are read in chunks of about this
 
 
@@ -88,28 +86,6 @@ def document_fields(doc: Document, file: str) -> dict:
     return fields
 
 
-# --- the work done per file or document, in a worker or in the parent -------------------
-
-_schema = None  # this process's schema with its chain attached (see _start_worker)
-
-
-def _start_worker(settings: AnalysisSettings, chain: AnalysisChain | None = None) -> None:
-    global _schema
-    _schema = build_schema()
-    attach_chain(_schema, chain or AnalysisChain(settings))
-
-
-def prepare(doc: Document, file: str) -> dict:
-    """Whoosh fields for ``doc`` with every text field analysed into ``Postings``."""
-    fields = document_fields(doc, file)
-    for name in ANALYZED_FIELDS:
-        if name in fields:
-            if _schema[name].stored:
-                fields["_stored_" + name] = fields[name]
-            fields[name] = Postings(_schema[name].index(fields[name]))
-    return fields
-
-
 @dataclass
 class FileJob:
     """Read one whole file (unless its stat or hash says it is unchanged)."""
@@ -141,7 +117,7 @@ class Unchanged:
 class FileResult:
     file: str
     entry: dict | None = None  # the manifest entry, on a file's last result (paths added later)
-    prepared: list[dict] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     changed: bool = False
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -183,7 +159,7 @@ def read_file(job: FileJob) -> FileResult:
         return result
     result.encoding = parsed.encoding
     result.changed = True
-    result.prepared = [prepare(doc, job.file) for doc in parsed.documents]
+    result.documents = parsed.documents
     result.entry = entry
     return result
 
@@ -209,7 +185,7 @@ def read_chunk(job: ChunkJob) -> FileResult:
         return result
     documents = parse_jsonl_range(b"\n".join(lines), first_line,
                                   _relative(job.file, job.root), result.warnings)
-    result.prepared = [prepare(doc, job.file) for doc in documents]
+    result.documents = documents
     return result
 
 
@@ -263,33 +239,15 @@ def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
     return digest.hexdigest(), [b for b in boundaries if b[0] < offset] or [(0, 0)]
 
 
-def _prepare_document(doc: Document) -> dict:
-    return prepare(doc, doc.path)
-
-
-# --- running the work ---------------------------------------------------------------------
-
-def _results(work: Callable, jobs: Iterable, chain: AnalysisChain, procs: int) -> Iterator:
-    """``work(job)`` for every job, in order; in ``procs`` worker processes when > 1, with at
-    most a few jobs in flight each, so memory stays bounded whatever the corpus size."""
-    if procs <= 1:
-        _start_worker(chain.settings, chain)
-        yield from map(work, jobs)
-        return
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(procs, initializer=_start_worker, initargs=(chain.settings,)) as pool:
-        pending: collections.deque = collections.deque()
-        for job in jobs:
-            pending.append(pool.apply_async(work, (job,)))
-            if len(pending) >= procs * 4:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-
-
-def default_procs(files: int) -> int:
-    """One worker per core once there are enough files to repay starting them."""
-    return max(1, min(os.cpu_count() or 1, files // 50))
+def default_procs(files: list[tuple[Path, Path]]) -> int:
+    """One process per core once the corpus is big enough to repay starting them."""
+    size = 0
+    for file, _ in files:
+        try:
+            size += file.stat().st_size
+        except OSError:
+            pass
+    return max(1, min(os.cpu_count() or 1, int(size // PARALLEL_BYTES)))
 
 
 def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
@@ -301,7 +259,7 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
     with writer_lock(index_dir, wait):
         remove_stale_generations(index_dir)  # left by a writer that was killed
         files = list(corpus_files(paths))
-        procs = procs or default_procs(len(files))
+        procs = procs or default_procs(files)
         live = None
         if not rebuild and index_exists(index_dir):
             try:
@@ -332,9 +290,9 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
     new_manifest: dict[str, dict] = {}
     written: list[str] = []  # paths of the file in progress (a large one spans results)
     done = 0
-    writer = target.whoosh.writer(limitmb=WRITER_MB)
+    writer = open_writer(target.whoosh, procs)
     try:
-        for result in _results(_run_job, plan_jobs(files, manifest), target.chain, procs):
+        for result in map(_run_job, plan_jobs(files, manifest)):
             report.warnings.extend(result.warnings)
             previous = manifest.get(result.file) or {}
             previous_paths = set(previous.get("paths", []))
@@ -348,15 +306,16 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
                 new_manifest[result.file] = result.entry
             else:
                 report.encodings[result.file] = result.encoding
-                for fields in result.prepared:
-                    if fields["path"] in previous_paths:
+                for doc in result.documents:
+                    fields = document_fields(doc, result.file)
+                    if doc.path in previous_paths:
                         report.updated += 1
                         writer.update_document(**fields)
                     else:
                         report.added += 1
                         (writer.update_document if incremental else writer.add_document)(
                             **fields)
-                    written.append(fields["path"])
+                    written.append(doc.path)
             if result.entry is None:
                 continue  # more chunks of this file to come
             if result.changed and result.error is None:
@@ -386,10 +345,10 @@ def index_documents(index_dir: Path, documents: Iterable[Document], settings: An
     report = IndexReport(rebuilt=True)
     with writer_lock(index_dir):
         target = create_generation(index_dir, settings, {"roots": []})
-        writer = target.whoosh.writer(limitmb=WRITER_MB)
+        writer = open_writer(target.whoosh, procs)
         try:
-            for fields in _results(_prepare_document, documents, target.chain, procs):
-                writer.add_document(**fields)
+            for doc in documents:
+                writer.add_document(**document_fields(doc, doc.path))
                 report.added += 1
             writer.commit()
         except BaseException:

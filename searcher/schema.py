@@ -1,9 +1,10 @@
 """The Whoosh schema: which fields an index holds and how each is analysed.
 
 Whoosh pickles the schema, analyzers included, into the index. The analyzers here are small
-importable classes that name their token stream; the chain itself (jieba, OpenCC, the variant
-table) is attached to a schema built afresh for each open (``attach_chain``) and never pickled;
-``store`` opens indexes with that schema, so the pickled copy is never read back.
+importable classes that name their token stream and carry the chain's settings (a few dozen
+KB of data), never the chain itself (the segmenter, OpenCC): ``store`` attaches a live chain
+to a schema it builds afresh (``attach_chain``), and a process that unpickles the schema —
+Whoosh's writer subprocesses do — builds the chain from the settings on first use.
 
 Text fields come in pairs: ``body`` holds words (ranked, variant-folded) and ``body_units``
 holds one token per character (exact phrases, full recall).
@@ -11,10 +12,13 @@ holds one token per character (exact phrases, full recall).
 
 from __future__ import annotations
 
+import functools
+import json
+
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from searcher.analysis import AnalysisChain
+from searcher.analysis import AnalysisChain, AnalysisSettings
 
 # Bump when fields change: an index built with another version is refused.
 SCHEMA_VERSION = 1
@@ -29,24 +33,40 @@ class ChainAnalyzer(Analyzer):
     def __init__(self, stream: str) -> None:
         self.stream = stream
         self.chain: AnalysisChain | None = None
+        self.settings: dict | None = None
 
     def __getstate__(self) -> dict:
-        return {"stream": self.stream}
+        return {"stream": self.stream, "settings": self.settings}
 
     def __setstate__(self, state: dict) -> None:
         self.stream = state["stream"]
+        self.settings = state.get("settings")
         self.chain = None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ChainAnalyzer) and other.stream == self.stream
 
+    def _chain(self) -> AnalysisChain:
+        if self.chain is None:
+            if self.settings is None:
+                raise RuntimeError("ChainAnalyzer used before attach_chain()")
+            self.chain = _chain_from(self.settings)
+        return self.chain
+
+    def term_positions(self, value: str) -> list[tuple[str, int]]:
+        """``(term, position)`` of every token: all that indexing needs."""
+        chain = self._chain()
+        if self.stream == "units":
+            return chain.unit_positions(value)
+        tokens = chain.word_tokens if self.stream == "words" else chain.char_tokens
+        return [(term, position) for term, position, _, _ in tokens(value)]
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):
-        if self.chain is None:
-            raise RuntimeError("ChainAnalyzer used before attach_chain()")
-        tokens = {"words": self.chain.word_tokens, "units": self.chain.unit_tokens,
-                  "chars": self.chain.char_tokens}[self.stream](value)
+        chain = self._chain()
+        tokens = {"words": chain.word_tokens, "units": chain.unit_tokens,
+                  "chars": chain.char_tokens}[self.stream](value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for text, position, start, end in tokens:
             token.text = text
@@ -60,22 +80,19 @@ class ChainAnalyzer(Analyzer):
             yield token
 
 
-class Postings(tuple):
-    """A field value analysed ahead of time (possibly in a worker process): the
-    ``(term bytes, frequency, weight, encoded positions)`` tuples ``FieldType.index`` yields."""
-
-
 class ChainText(TEXT):
-    """A text field that also accepts ``Postings``, so analysis can run outside the writer."""
+    """A text field whose indexing skips Whoosh's per-token objects: the chain's
+    ``(term, position)`` pairs go straight to the postings encoder. Searching and anything
+    else that calls the analyzer see the same terms and positions."""
 
     def index(self, value, **kwargs):
-        if isinstance(value, Postings):
-            return iter(value)
-        return super().index(value, **kwargs)
-
-
-ANALYZED_FIELDS = ("path_units", "title", "title_units", "body", "body_units", "author",
-                   "author_units")
+        positions: dict[str, list[int]] = {}
+        for term, position in self.analyzer.term_positions(value):
+            positions.setdefault(term, []).append(position)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for term, found in positions.items():
+            yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
 
 
 def build_schema() -> Schema:
@@ -102,8 +119,20 @@ def build_schema() -> Schema:
 
 
 def attach_chain(schema: Schema, chain: AnalysisChain) -> None:
-    """Give every chain analyzer in a (possibly unpickled) schema the live chain."""
+    """Give every chain analyzer in a schema the live chain (and its settings to pickle)."""
+    settings = chain.settings.to_json()
     for name in schema.names():
         analyzer = getattr(schema[name], "analyzer", None)
         if isinstance(analyzer, ChainAnalyzer):
             analyzer.chain = chain
+            analyzer.settings = settings
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_chain(settings_json: str) -> AnalysisChain:
+    return AnalysisChain(AnalysisSettings.from_json(json.loads(settings_json)))
+
+
+def _chain_from(settings: dict) -> AnalysisChain:
+    """One chain per settings in a process, shared by all its unpickled analyzers."""
+    return _cached_chain(json.dumps(settings, sort_keys=True, ensure_ascii=False))

@@ -91,3 +91,16 @@ def test_chunked_file_reads_every_line_with_its_number(jsonl_corpus, tmp_path, s
     _, stored = index_contents(tmp_path / "idx")
     assert stored["feed.jsonl#n30"]["body"] == "格陵蘭" and "feed.jsonl#n40" not in stored
     assert set(stored) == after | {p.name for p in CORPUS.glob("*.txt")}
+
+
+def test_fast_field_indexing_equals_whooshs_own_path(corpus_index):
+    """ChainText.index skips Whoosh's token objects; it must yield exactly what Whoosh's
+    analyzer-driven path yields."""
+    from whoosh.fields import TEXT
+
+    schema = corpus_index.whoosh.schema
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    for name in ("title", "body", "body_units", "path_units", "author"):
+        field_type = schema[name]
+        for text in texts + ["ＵＳＳ Abraham  Lincoln，595架", "川普與普丁"]:
+            assert list(field_type.index(text)) == list(TEXT.index(field_type, text)), name
