@@ -253,9 +253,7 @@ class RJiebaSegmenter:
     name = "rjieba"
 
     def __init__(self, userwords: tuple[tuple[str, int], ...] = ()) -> None:
-        import rjieba
-
-        self._jieba = rjieba.Jieba()
+        self._jieba = _fresh_rjieba()
         for word, freq in userwords:
             self._jieba.add_word(word, freq, None)
 
@@ -275,6 +273,24 @@ class RJiebaSegmenter:
 
     def is_word(self, word: str) -> bool:
         return self._jieba.has_word(word)
+
+
+_rjieba_default_taken = False
+
+
+def _fresh_rjieba():
+    """A Jieba with only the standard dictionary. Importing rjieba already loads one (its
+    module-level default, a tenth of a second): the first segmenter of a process takes that
+    one instead of loading the dictionary again; later ones, which must not see its user
+    words, load their own."""
+    global _rjieba_default_taken
+    import rjieba
+
+    default = getattr(rjieba, "_DEFAULT_JIEBA", None)
+    if default is not None and not _rjieba_default_taken:
+        _rjieba_default_taken = True
+        return default
+    return rjieba.Jieba()
 
 
 SEGMENTERS = {"jieba": JiebaSegmenter, "rjieba": RJiebaSegmenter}

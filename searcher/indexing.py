@@ -269,8 +269,7 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
             if live and live.meta.get("fingerprint") != settings.fingerprint:
                 live = None  # new analysis settings: every term may change
         report.rebuilt = live is None
-        meta = {"roots": [str(p.resolve()) for p in paths],
-                "variant_sources_sha256": variant_sources_sha256(settings.variant_files)}
+        meta = _provenance(paths, settings)
         target = live or create_generation(index_dir, settings, meta)
         manifest = _read_manifest(target.generation) if live else {}
         new_manifest = _write_files(target, files, manifest, report, progress, procs,
@@ -344,7 +343,7 @@ def index_documents(index_dir: Path, documents: Iterable[Document], settings: An
     started = time.monotonic()
     report = IndexReport(rebuilt=True)
     with writer_lock(index_dir):
-        target = create_generation(index_dir, settings, {"roots": []})
+        target = create_generation(index_dir, settings, _provenance([], settings))
         writer = open_writer(target.whoosh, procs)
         try:
             for doc in documents:
@@ -357,6 +356,12 @@ def index_documents(index_dir: Path, documents: Iterable[Document], settings: An
         publish(index_dir, target.generation)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _provenance(paths: list[Path], settings: AnalysisSettings) -> dict:
+    """What an index records of where it came from: its roots and its variant sources."""
+    return {"roots": [str(p.resolve()) for p in paths],
+            "variant_sources_sha256": variant_sources_sha256(settings.variant_files)}
 
 
 def _read_manifest(generation: Path) -> dict:
