@@ -99,7 +99,7 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
     \b
     Examples:
       searcher index                       # ./corpus into ./index, incrementally
-      searcher index ~/articles --index ~/articles.idx --rebuild
+      searcher index ~/評論 --index ~/評論索引 --rebuild
       searcher index --variants my-names.txt --json
     """
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
@@ -123,20 +123,32 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
         sys.exit(ExitStatus.ERROR)
 
 
+color_option = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Colour: auto = on a terminal unless NO_COLOR is set.")
+
+
 @cli.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True)
 @index_option
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Most hits to show.")
+              help="Most hits to show (-l, -0: all unless given).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
               default="relevance", show_default=True, help="Order of hits; ties by score.")
 @click.option("--since", help="From this date on: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
 @click.option("--until", help="Up to this date: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
 @json_option
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Colour: auto = on a terminal unless NO_COLOR is set.")
+@click.option("-l", "--files", is_flag=True, help="Only the paths of matching articles.")
+@click.option("-0", "--null", is_flag=True, help="Paths separated by NUL (for xargs -0).")
+@click.option("-c", "--count", is_flag=True, help="Only the number of matching articles.")
+@click.option("--timeline", is_flag=True, help="Matching articles over time, as a bar chart.")
+@click.option("--by", type=click.Choice(["year", "month", "week"]), default="month",
+              show_default=True, help="Period of a --timeline bar.")
+@click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
+@color_option
 @click.pass_context
-def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, color):
+def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, files, null,
+                   count, timeline, by, pager, color):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -151,43 +163,115 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, co
       searcher search '"普丁"' --json
       searcher search 停火 -伊朗
       searcher search 'title:停火 OR date:2026-01 委內瑞拉'
+      searcher search 停火 --timeline --by year
+      searcher search 伊朗 -0 | xargs -0 -n1 echo
     """
     from searcher.dates import DateRange, parse_bound
-    from searcher.querying import search
 
     unknown = [word for word in query if word.startswith("--")]
     if unknown:
         raise click.UsageError(f"no such option: {unknown[0]}")
+    if as_json + files + null + count > 1:
+        raise click.UsageError("--json, -l/--files, -0/--null and -c/--count are exclusive")
+    if timeline and (files or null or count):
+        raise click.UsageError("--timeline goes alone, or with --json")
     dates = DateRange(parse_bound(since) if since else None,
                       parse_bound(until, upper=True) if until else None)
     default_index = ctx.get_parameter_source("index_dir") == click.core.ParameterSource.DEFAULT
     index = open_for_search(index_dir, build_if_missing=default_index)
-    result = search(index, " ".join(query), limit=limit, sort=sort, dates=dates)
-    print_result(result, as_json, color, [f"since {since}"] * bool(since) + [f"until {until}"]
-                 * bool(until) + [f"sort {sort}"] * (sort != "relevance"))
-    sys.exit(ExitStatus.FOUND if result.hits else ExitStatus.NOT_FOUND)
+    text = " ".join(query)
+    if timeline:
+        from searcher.querying import timeline as count_over_time
+        from searcher.render import print_timeline
+
+        chart = count_over_time(index, text, by, dates)
+        print_timeline(chart, sys.stdout, as_json, _console(color))
+        sys.exit(ExitStatus.FOUND if chart.total else ExitStatus.NOT_FOUND)
+    from searcher.querying import search
+
+    explicit_limit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
+    if count or ((files or null) and not explicit_limit):
+        limit = None
+    result = search(index, text, limit=limit, sort=sort, dates=dates)
+    if count:
+        click.echo(result.total)
+    else:
+        filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
+                   + [f"sort {sort}"] * (sort != "relevance"))
+        print_hits(result.hits, _printer(as_json, files, null, color, pager),
+                   (result.total, result.seconds, filters))
+    sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
 
 
 @cli.command("show")
 @click.argument("ref")
+@click.argument("query", nargs=-1)
 @index_option
 @json_option
-def show_command(ref, index_dir, as_json):
-    """Print one indexed document with its metadata, as the indexer read it.
+@color_option
+def show_command(ref, query, index_dir, as_json, color):
+    """Print one indexed document with its metadata, as the indexer read it; given a QUERY,
+    with its matches highlighted.
 
     REF is a path as search prints it, a document id, or the end of a path.
 
     \b
     Examples:
       searcher show 003_fbfd2bed5f7712db.txt
+      searcher show 003_fbfd2bed5f7712db.txt 普京 停火
       searcher show feeds/2025.jsonl#a17 --json
     """
-    from searcher.querying import get_document
+    from searcher.querying import get_document, highlight_document
     from searcher.render import print_document
     from searcher.store import open_index
 
-    stored = get_document(open_index(index_dir), ref)
-    print_document(stored, sys.stdout, as_json)
+    index = open_index(index_dir)
+    stored = get_document(index, ref)
+    spans = highlight_document(index, stored, " ".join(query)) if query else []
+    print_document(stored, spans, sys.stdout, as_json, _console(color))
+
+
+@cli.command("similar")
+@click.argument("ref")
+@index_option
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Most articles to show.")
+@json_option
+@color_option
+def similar_command(ref, index_dir, limit, as_json, color):
+    """Articles most like one article (its key terms, through the same analysis chain).
+
+    \b
+    Example:
+      searcher similar 003_fbfd2bed5f7712db.txt -n 5
+      searcher similar 評論/2025-03-川普普丁通話.md --json
+    """
+    from searcher.querying import similar
+    from searcher.store import open_index
+
+    hits = similar(open_index(index_dir), ref, limit)
+    print_hits(hits, _printer(as_json, False, False, color, False), None)
+    sys.exit(ExitStatus.FOUND if hits else ExitStatus.NOT_FOUND)
+
+
+@cli.command("stats")
+@index_option
+@json_option
+@color_option
+def stats_command(index_dir, as_json, color):
+    """What the index holds: documents, date range, undated count, size, top terms, and the
+    analysis settings it was built with.
+
+    \b
+    Examples:
+      searcher stats
+      searcher stats --index ~/評論索引 --json | jq .documents
+    """
+    from searcher.render import print_stats
+    from searcher.stats import index_stats
+    from searcher.store import open_index
+
+    print_stats(index_stats(open_index(index_dir)), sys.stdout, as_json, _console(color))
 
 
 @cli.command("variants")
@@ -278,23 +362,37 @@ def open_for_search(index_dir: Path, build_if_missing: bool):
     return index
 
 
-def print_result(result, as_json: bool, color: str, filters: list[str]) -> None:
-    """Pick the printer: JSON Lines, the terminal view, or plain lines for a pipe."""
-    from searcher.render import JsonLinesPrinter, PlainPrinter, TextPrinter, make_console
+def _console(color: str):
+    """The terminal console for stdout, or None when output is plain (a pipe, unforced)."""
+    from searcher.render import make_console
 
     tty = sys.stdout.isatty()
+    if not (tty or color == "always"):
+        return None
+    styled = color == "always" or (color == "auto" and tty)
+    colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
+    return make_console(sys.stdout, styled, colored)
+
+
+def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool):
+    """The one place that picks how hits are printed."""
+    from searcher.render import FilesPrinter, JsonLinesPrinter, PlainPrinter, TextPrinter
+
     if as_json:
-        printer = JsonLinesPrinter(sys.stdout)
-    elif tty or color == "always":
-        styled = color == "always" or (color == "auto" and tty)
-        colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
-        printer = TextPrinter(make_console(sys.stdout, styled, colored))
-    else:
-        printer = PlainPrinter(sys.stdout)
-    for hit in result.hits:
-        printer.hit(hit)
-    if isinstance(printer, TextPrinter):
-        printer.footer(len(result.hits), result.total, result.seconds, filters)
+        return JsonLinesPrinter(sys.stdout)
+    if files or null:
+        return FilesPrinter(sys.stdout, "\0" if null else "\n")
+    console = _console(color)
+    return TextPrinter(console, pager) if console else PlainPrinter(sys.stdout)
+
+
+def print_hits(hits, printer, footer: tuple | None) -> None:
+    """Print hits, then (on the terminal view) the footer ``(total, seconds, filters)``."""
+    with printer:
+        for hit in hits:
+            printer.hit(hit)
+        if footer:
+            printer.footer(len(hits), *footer)
 
 
 def main() -> None:

@@ -110,3 +110,42 @@ def parse_range(text: str) -> DateRange:
 def _shift_day(day: int, delta: int) -> int:
     moved = datetime.date(day // 10000, day // 100 % 100, day % 100) + datetime.timedelta(delta)
     return moved.year * 10000 + moved.month * 100 + moved.day
+
+
+PERIODS = ("year", "month", "week")
+
+
+def period_of(day: int, by: str) -> str:
+    """The period a day falls in: ``2025``, ``2025-09`` or the ISO week ``2025-W40``."""
+    year, month, dom = day // 10000, day // 100 % 100, day % 100
+    if by == "year":
+        return f"{year:04d}"
+    if by == "month":
+        return f"{year:04d}-{month:02d}"
+    iso = datetime.date(year, month, dom).isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+def periods_between(first: str, last: str, by: str) -> list[str]:
+    """Every period from ``first`` to ``last`` inclusive (labels as ``period_of`` makes them)."""
+    periods = []
+    current = _period_start(first, by)
+    while True:
+        label = period_of(current.year * 10000 + current.month * 100 + current.day, by)
+        if label > last:
+            return periods
+        periods.append(label)
+        if by == "year":
+            current = datetime.date(current.year + 1, 1, 1)
+        elif by == "month":
+            current = datetime.date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        else:
+            current += datetime.timedelta(weeks=1)
+
+
+def _period_start(label: str, by: str) -> datetime.date:
+    if by == "year":
+        return datetime.date(int(label), 1, 1)
+    if by == "month":
+        return datetime.date(int(label[:4]), int(label[5:7]), 1)
+    return datetime.date.fromisocalendar(int(label[:4]), int(label[6:]), 1)

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.scoring import BM25F
 
 from searcher import query_syntax as qs
 from searcher.analysis import fold, units
-from searcher.dates import DateRange
+from searcher.dates import DateRange, period_of, periods_between
 from searcher.errors import QuerySyntaxError, SearcherError
 from searcher.models import Hit
 from searcher.snippets import find_spans, make_snippets
@@ -39,7 +38,7 @@ DEFAULT_FIELDS = ("title", "body")
 UNIT_FIELD = {"title": "title_units", "body": "body_units", "author": "author_units",
               "path": "path_units"}
 WORD_FIELDS = {"title", "body", "author"}
-SORTS = ("relevance", "newest", "oldest")
+MAX_TERMS = 64
 
 
 @dataclass
@@ -63,6 +62,7 @@ class _Compiler:
     def __init__(self, chain) -> None:
         self.chain = chain
         self.needles: dict[str, None] = {}  # ordered set
+        self.terms = 0
 
     def compile(self, node: qs.Node, positive: bool = True) -> wq.Query:
         if isinstance(node, qs.Words):
@@ -101,6 +101,9 @@ class _Compiler:
                                                         PHRASE_BONUS))
 
     def word(self, word: str, field: str | None, positive: bool) -> wq.Query:
+        self.terms += 1
+        if self.terms > MAX_TERMS:  # each term costs a phrase search: bound the work
+            raise QuerySyntaxError(f"too many words in the query (more than {MAX_TERMS})")
         canonical = self.chain.variants.canonical(word)
         if positive:
             self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
@@ -135,40 +138,87 @@ def compile_query(text: str, chain) -> CompiledQuery:
     return CompiledQuery(query, sorted(compiler.needles, key=len, reverse=True))
 
 
+def _matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
+             limit: int | None):
+    """Whoosh results for a compiled query within ``dates``, best ``limit`` first."""
+    date_filter = None if dates.unbounded else day_range(dates)
+    return index.searcher().search(compiled.query, limit=limit, filter=date_filter)
+
+
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
            dates: DateRange = DateRange()) -> SearchResult:
     """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain)
-    date_filter = None if dates.unbounded else day_range(dates)
-    with index.whoosh.searcher(weighting=BM25F()) as searcher:
-        ranked = limit if sort == "relevance" else None
-        results = searcher.search(compiled.query, limit=ranked, filter=date_filter)
-        scored = [(r.docnum, r.score) for r in results]
-        total = len(results)
-        if sort != "relevance":
-            days = searcher.reader().column_reader("day")
-            dated = [(days[d], s, d) for d, s in scored if days[d] != NO_DAY]
-            undated = [(s, d) for d, s in scored if days[d] == NO_DAY]
-            newest = sort == "newest"
-            dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[1]))
-            scored = [(d, s) for _, s, d in dated] + [(d, s) for s, d in undated]
-            scored = scored[:limit] if limit is not None else scored
-        hits = [_hit(rank, searcher.stored_fields(docnum), score, compiled.needles)
-                for rank, (docnum, score) in enumerate(scored, 1)]
-    return SearchResult(hits, total, time.monotonic() - started, text, dates)
+    results = _matches(index, compiled, dates, limit if sort == "relevance" else None)
+    scored = [(r.docnum, r.score) for r in results]
+    if sort != "relevance":
+        days = index.searcher().reader().column_reader("day")
+        dated = [(days[d], s, d) for d, s in scored if days[d] != NO_DAY]
+        undated = [(s, d) for d, s in scored if days[d] == NO_DAY]
+        newest = sort == "newest"
+        dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[1]))
+        scored = [(d, s) for _, s, d in dated] + [(d, s) for s, d in undated]
+        scored = scored[:limit] if limit is not None else scored
+    stored = index.searcher().stored_fields
+    hits = [_hit(rank, stored(docnum), score, compiled.needles)
+            for rank, (docnum, score) in enumerate(scored, 1)]
+    return SearchResult(hits, len(results), time.monotonic() - started, text, dates)
+
+
+@dataclass
+class Timeline:
+    """Matching articles counted per period, empty periods included, oldest first."""
+
+    by: str
+    buckets: list[tuple[str, int]]
+    undated: int
+    total: int
+
+
+def timeline(index: OpenIndex, text: str, by: str = "month",
+             dates: DateRange = DateRange()) -> Timeline:
+    """How many matching articles each ``year``, ``month`` or ``week`` holds."""
+    compiled = compile_query(text, index.chain)
+    results = _matches(index, compiled, dates, None)
+    days = index.searcher().reader().column_reader("day")
+    counts: dict[str, int] = {}
+    undated = 0
+    for docnum in results.docs():
+        day = days[docnum]
+        if day == NO_DAY:
+            undated += 1
+        else:
+            key = period_of(day, by)
+            counts[key] = counts.get(key, 0) + 1
+    buckets = [(p, counts.get(p, 0)) for p in periods_between(min(counts), max(counts), by)] \
+        if counts else []
+    return Timeline(by, buckets, undated, len(results))
+
+
+def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
+    """Articles most like the one ``ref`` names: Whoosh's key-term "more like this" over the
+    body's words, as the chain segments and folds them."""
+    stored = get_document(index, ref)
+    searcher = index.searcher()
+    docnum = searcher.document_number(path=stored["path"])
+    results = searcher.more_like(docnum, "body", text=stored.get("body", ""), top=limit,
+                                 numterms=25)
+    key_terms = [term for term, _ in searcher.key_terms([docnum], "body", numterms=10)]
+    return [_hit(rank, searcher.stored_fields(r.docnum), r.score, key_terms)
+            for rank, r in enumerate(results, 1)]
 
 
 def get_document(index: OpenIndex, ref: str) -> dict:
     """The stored fields of the document ``ref`` names: its path, its id, or a unique end of
     its path. Raises ``SearcherError`` when none or several match."""
-    with index.whoosh.searcher() as searcher:
-        for field_name in ("path", "doc_id"):
-            found = searcher.document(**{field_name: ref})
-            if found:
-                return found
-        candidates = [f for f in searcher.all_stored_fields()
-                      if f["path"].endswith("/" + ref) or f["path"].endswith(ref)]
+    searcher = index.searcher()
+    for field_name in ("path", "doc_id"):
+        found = searcher.document(**{field_name: ref})
+        if found:
+            return found
+    candidates = [f for f in searcher.all_stored_fields()
+                  if f["path"].endswith("/" + ref) or f["path"].endswith(ref)]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -177,6 +227,12 @@ def get_document(index: OpenIndex, ref: str) -> dict:
     names = ", ".join(sorted(c["path"] for c in candidates)[:5])
     raise SearcherError(f"{ref!r} matches {len(candidates)} documents ({names}…): be more "
                         f"specific")
+
+
+def highlight_document(index: OpenIndex, stored: dict, text: str) -> list[tuple[int, int]]:
+    """Where query ``text`` matches in a document's body (half-open offsets)."""
+    needles = compile_query(text, index.chain).needles
+    return find_spans(fold(stored.get("body", "")), needles)
 
 
 def _hit(rank: int, stored: dict, score: float, needles: list[str]) -> Hit:

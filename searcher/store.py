@@ -48,6 +48,16 @@ class OpenIndex:
     whoosh: whoosh_index.Index
     meta: dict
     chain: AnalysisChain
+    _searcher: object = None
+
+    def searcher(self):
+        """One BM25F searcher for the life of this object (opening one costs more than most
+        queries). It sees the generation as it was when first asked for."""
+        if self._searcher is None:
+            from whoosh.scoring import BM25F
+
+            self._searcher = self.whoosh.searcher(weighting=BM25F())
+        return self._searcher
 
 
 def rebuild_command(index_dir: Path) -> str:

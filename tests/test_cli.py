@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import select
 import subprocess
 import sys
 
 import pytest
 
 from searcher.analysis import fold
-from tests.conftest import ROOT, corpus_texts
+from tests.conftest import ROOT, corpus_texts, run_in_pty
 
 ESCAPE = "\x1b"
 COLOUR_SGR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7])[;m]")
@@ -99,29 +97,6 @@ def test_limit_and_sort(run_cli, corpus_index_dir):
     expected = sorted((re.match(r"\s*date (\S+)", t).group(1) for t in corpus_texts().values()
                        if "停火" in t and re.match(r"\s*date ", t)), reverse=True)[:2]
     assert dates == expected
-
-
-def run_in_pty(args: list[str], env: dict) -> str:
-    """Run the CLI with its stdout on a terminal; return what the terminal received."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "searcher", *args], cwd=ROOT, env=env,
-                               stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    os.close(follower)
-    output = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 120)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    process.wait(timeout=120)
-    os.close(leader)
-    return output.decode("utf-8", "replace")
 
 
 def test_colour_on_a_terminal_and_never_with_no_color(cli_env, corpus_index_dir):
