@@ -27,6 +27,7 @@ from searcher.analysis import fold, units
 from searcher.dates import DateRange, period_of, periods_between
 from searcher.errors import QuerySyntaxError, SearcherError
 from searcher.models import Hit
+from searcher.phrases import ExactPhrase
 from searcher.snippets import find_spans, make_snippets
 from searcher.schema import NO_DAY
 from searcher.store import OpenIndex
@@ -107,12 +108,15 @@ class _Compiler:
         canonical = self.chain.variants.canonical(word)
         if positive:
             self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
-        alternatives = [wq.Term(f, canonical, boost=FIELD_BOOSTS[f] * WORD_BOOST)
-                        for f in self.fields(field) if f in WORD_FIELDS]
-        return wq.Or(alternatives + [self.units(word, field, word)])
+        whole_words = [wq.Term(f, canonical, boost=FIELD_BOOSTS[f] * WORD_BOOST)
+                       for f in self.fields(field) if f in WORD_FIELDS]
+        # The characters, where the word itself is not (the costly check runs only there).
+        characters = self.units(word, field, word, unless=wq.Or(whole_words) if whole_words
+                                else None)
+        return wq.Or(whole_words + [characters])
 
-    def units(self, folded: str, field: str | None, written: str,
-              boost: float = 1.0) -> wq.Query:
+    def units(self, folded: str, field: str | None, written: str, boost: float = 1.0,
+              unless: wq.Query | None = None) -> wq.Query:
         """Exact substring of the folded text: a phrase over units."""
         folded = folded.strip()
         sequence = list(folded) if field == "path" else [unit for unit, _, _ in units(folded)]
@@ -123,7 +127,8 @@ class _Compiler:
             name = UNIT_FIELD[f]
             per_field.append(wq.Term(name, sequence[0], boost=FIELD_BOOSTS[f] * boost)
                              if len(sequence) == 1 else
-                             wq.Phrase(name, sequence, boost=FIELD_BOOSTS[f] * boost))
+                             ExactPhrase(name, sequence, boost=FIELD_BOOSTS[f] * boost,
+                                         unless=unless))
         return wq.Or(per_field) if len(per_field) > 1 else per_field[0]
 
 
