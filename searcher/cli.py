@@ -409,5 +409,9 @@ def main() -> None:
     except SearcherError as error:
         click.echo(f"searcher: error: {error}", err=True)
         sys.exit(ExitStatus.ERROR)
+    except OSError as error:  # the machine said no: a full disk, a read-only folder
+        where = f": {error.filename}" if error.filename else ""
+        click.echo(f"searcher: error: {error.strerror or error}{where}", err=True)
+        sys.exit(ExitStatus.ERROR)
     except KeyboardInterrupt:
         sys.exit(ExitStatus.INTERRUPTED)

@@ -25,6 +25,10 @@ class IndexIncompatibleError(SearcherError):
     """An index built by another schema or analysis version."""
 
 
+class IndexDamagedError(IndexIncompatibleError):
+    """An index whose files cannot be read back (truncated, corrupted)."""
+
+
 class IndexLockedError(SearcherError):
     """Another writer holds the index lock."""
 

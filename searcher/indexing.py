@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -272,9 +273,14 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
         meta = _provenance(paths, settings)
         target = live or create_generation(index_dir, settings, meta)
         manifest = _read_manifest(target.generation) if live else {}
-        new_manifest = _write_files(target, files, manifest, report, progress, procs,
-                                    incremental=live is not None)
-        _write_manifest(target.generation, new_manifest)
+        try:
+            new_manifest = _write_files(target, files, manifest, report, progress, procs,
+                                        incremental=live is not None)
+            _write_manifest(target.generation, new_manifest)
+        except BaseException:
+            if live is None:  # a half-built generation is of no use to anyone
+                shutil.rmtree(target.generation, ignore_errors=True)
+            raise
         if live is None:
             publish(index_dir, target.generation)
         else:

@@ -30,7 +30,7 @@ from searcher.models import Hit
 from searcher.phrases import ExactPhrase
 from searcher.snippets import find_spans, make_snippets
 from searcher.schema import NO_DAY
-from searcher.store import OpenIndex
+from searcher.store import OpenIndex, reading
 
 WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside another word
 PHRASE_BONUS = 1.0  # words typed together that also stand together
@@ -147,7 +147,8 @@ def _matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
              limit: int | None):
     """Whoosh results for a compiled query within ``dates``, best ``limit`` first."""
     date_filter = None if dates.unbounded else day_range(dates)
-    return index.searcher().search(compiled.query, limit=limit, filter=date_filter)
+    with reading(index):
+        return index.searcher().search(compiled.query, limit=limit, filter=date_filter)
 
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
@@ -166,8 +167,9 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
         scored = [(d, s) for _, s, d in dated] + [(d, s) for s, d in undated]
         scored = scored[:limit] if limit is not None else scored
     stored = index.searcher().stored_fields
-    hits = [_hit(rank, stored(docnum), score, compiled.needles)
-            for rank, (docnum, score) in enumerate(scored, 1)]
+    with reading(index):
+        hits = [_hit(rank, stored(docnum), score, compiled.needles)
+                for rank, (docnum, score) in enumerate(scored, 1)]
     return SearchResult(hits, len(results), time.monotonic() - started, text, dates)
 
 
@@ -206,24 +208,26 @@ def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
     body's words, as the chain segments and folds them."""
     stored = get_document(index, ref)
     searcher = index.searcher()
-    docnum = searcher.document_number(path=stored["path"])
-    results = searcher.more_like(docnum, "body", text=stored.get("body", ""), top=limit,
-                                 numterms=25)
-    key_terms = [term for term, _ in searcher.key_terms([docnum], "body", numterms=10)]
-    return [_hit(rank, searcher.stored_fields(r.docnum), r.score, key_terms)
-            for rank, r in enumerate(results, 1)]
+    with reading(index):
+        docnum = searcher.document_number(path=stored["path"])
+        results = searcher.more_like(docnum, "body", text=stored.get("body", ""), top=limit,
+                                     numterms=25)
+        key_terms = [term for term, _ in searcher.key_terms([docnum], "body", numterms=10)]
+        return [_hit(rank, searcher.stored_fields(r.docnum), r.score, key_terms)
+                for rank, r in enumerate(results, 1)]
 
 
 def get_document(index: OpenIndex, ref: str) -> dict:
     """The stored fields of the document ``ref`` names: its path, its id, or a unique end of
     its path. Raises ``SearcherError`` when none or several match."""
     searcher = index.searcher()
-    for field_name in ("path", "doc_id"):
-        found = searcher.document(**{field_name: ref})
-        if found:
-            return found
-    candidates = [f for f in searcher.all_stored_fields()
-                  if f["path"].endswith("/" + ref) or f["path"].endswith(ref)]
+    with reading(index):
+        for field_name in ("path", "doc_id"):
+            found = searcher.document(**{field_name: ref})
+            if found:
+                return found
+        candidates = [f for f in searcher.all_stored_fields()
+                      if f["path"].endswith("/" + ref) or f["path"].endswith(ref)]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:

@@ -29,7 +29,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from searcher.analysis import ANALYSIS_VERSION, SEGMENTERS, AnalysisChain, AnalysisSettings
-from searcher.errors import IndexIncompatibleError, IndexLockedError, IndexMissingError
+from searcher.errors import (
+    IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
 from searcher.schema import SCHEMA_VERSION, attach_chain, build_schema
 
 CURRENT = "CURRENT"
@@ -58,6 +59,27 @@ class OpenIndex:
 
             self._searcher = self.whoosh.searcher(weighting=BM25F())
         return self._searcher
+
+
+@contextlib.contextmanager
+def reading(index: OpenIndex) -> Iterator[None]:
+    """Turn a failure inside Whoosh while reading the index (a truncated or corrupted file)
+    into ``IndexDamagedError`` naming the fix; our own bugs keep their traceback."""
+    try:
+        yield
+    except Exception as error:
+        if not _raised_in_whoosh(error):
+            raise
+        raise IndexDamagedError(
+            f"index at {index.index_dir} is damaged ({type(error).__name__}: {error}); "
+            f"rebuild it with `{rebuild_command(index.index_dir)}`") from error
+
+
+def _raised_in_whoosh(error: BaseException) -> bool:
+    traceback = error.__traceback__
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return f"{os.sep}whoosh{os.sep}" in traceback.tb_frame.f_code.co_filename
 
 
 def rebuild_command(index_dir: Path) -> str:
