@@ -3,16 +3,14 @@ over arbitrary text, and fault injection through the real CLI."""
 
 from __future__ import annotations
 
-import errno
 import os
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from searcher.analysis import AnalysisChain, fold, units
-from searcher.errors import QuerySyntaxError, SearcherError
+from searcher.errors import QuerySyntaxError
 from searcher.querying import compile_query, search
 from searcher.snippets import find_spans, make_snippets
 
@@ -30,7 +28,8 @@ QUERY = st.lists(st.one_of(
     st.sampled_from(['"', "(", ")", "-", ":", "「", "」", "“", "”", " OR ", " NOT ", " AND ", " ",
                      "date:", "title:", "path:", "author:", "停火", "俄羅斯", "2025-09", "..",
                      ">=", "*"])), max_size=20).map("".join)
-FAST = hypothesis_settings(max_examples=300, deadline=None,
+FAST = hypothesis_settings(max_examples=int(os.environ.get("SEARCHER_HYPOTHESIS_EXAMPLES", 300)),
+                           deadline=None,
                            suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
