@@ -18,7 +18,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
-WRITER_MB = 256  # Whoosh's posting pool, shared by the processes: bounds the writer's memory
+WRITER_MB = 512  # Whoosh's posting pool, shared by the processes: bounds the writer's memory
 BATCH = 32  # documents per batch handed to a subprocess
 
 
