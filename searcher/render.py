@@ -118,6 +118,7 @@ class TextPrinter(_Printer):
             self._pager.__exit__(*exc)
 
     def hit(self, hit: Hit) -> None:
+        from rich.padding import Padding
         from rich.text import Text
 
         header = Text(f"{hit.rank:>2}. ", style="dim")
@@ -133,10 +134,9 @@ class TextPrinter(_Printer):
         header.append_text(details)
         header.truncate(self.console.width, overflow="ellipsis")
         self.console.print(header)
-        for snippet in hit.snippets:
-            line = Text("    ")
-            line.append_text(highlighted(snippet.text, snippet.highlights))
-            self.console.print(line)
+        for snippet in hit.snippets:  # indented, wrapped lines included
+            self.console.print(Padding(highlighted(snippet.text, snippet.highlights),
+                                       (0, 0, 0, 4)))
         self.console.print()
 
     def footer(self, shown: int, total: int, seconds: float, filters: list[str]) -> None:

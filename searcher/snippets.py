@@ -10,7 +10,6 @@ wrote. Needles are folded strings (query words, their variant spellings, quoted 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from searcher.models import Snippet
@@ -18,9 +17,6 @@ from searcher.models import Snippet
 SNIPPET_WIDTH = 90
 CONTEXT_BEFORE = 20
 MAX_SNIPPETS = 3
-_BREAK_RE = re.compile(r"\s")
-
-
 def find_spans(folded: str, needles: Iterable[str]) -> list[tuple[int, int]]:
     """Every occurrence of every needle in ``folded``, overlaps merged, in order."""
     spans = []
@@ -58,7 +54,7 @@ def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_
                   most: int = MAX_SNIPPETS) -> tuple[Snippet, ...]:
     """Up to ``most`` windows of ``text``, preferring ones that show matches not yet shown.
 
-    White space inside a window becomes single spaces (same length, so offsets hold).
+    White space inside a window is collapsed to single spaces (highlights follow).
     """
     if not text:
         return ()
@@ -84,10 +80,22 @@ def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_
 
 
 def _window(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
-    piece = _BREAK_RE.sub(" ", text[start:end])
-    highlights = tuple((max(s, start) - start, min(e, end) - start)
-                       for s, e in spans if s < end and e > start)
+    """``text[start:end]`` on one line: each run of white space (paragraph breaks included)
+    becomes one space, with the highlight offsets moved to match."""
     prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    shift = len(prefix)
-    return Snippet(prefix + piece + suffix, tuple((s + shift, e + shift) for s, e in highlights))
+    pieces = [prefix]
+    moved = [0] * (end - start + 1)  # offset in the window → offset in the snippet
+    length = len(prefix)
+    previous_space = False
+    for i, char in enumerate(text[start:end]):
+        moved[i] = length
+        space = char.isspace()
+        if not (space and previous_space):
+            pieces.append(" " if space else char)
+            length += 1
+        previous_space = space
+    moved[end - start] = length
+    highlights = tuple((moved[max(s, start) - start], moved[min(e, end) - start])
+                       for s, e in spans if s < end and e > start)
+    pieces.append("…" if end < len(text) else "")
+    return Snippet("".join(pieces), tuple(h for h in highlights if h[0] < h[1]))
