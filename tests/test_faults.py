@@ -139,3 +139,28 @@ def test_concurrent_searches_during_a_rebuild(cli_env, run_cli, tmp_path):
         thread.join()
     assert writer.wait() == 0
     assert outcomes == [(0, expected)] * 8
+
+
+def test_unreadable_file_is_skipped_and_the_rest_indexed(tmp_path, settings, monkeypatch):
+    """Permission denied (simulated: root, which runs CI, may read anything)."""
+    from searcher.indexing import update_index
+    from searcher.querying import search
+    from searcher.store import open_index
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    shutil.copy(CORPUS / "004_6341f3f655f86c6f.txt", folder / "ok.txt")
+    secret = folder / "secret.txt"
+    secret.write_text("停火", encoding="utf-8")
+    secret.chmod(0)
+    read_bytes = Path.read_bytes
+
+    def guarded(path: Path) -> bytes:
+        if path == secret:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+    report = update_index(tmp_path / "idx", [folder], settings)
+    assert report.skipped == [(str(secret), "Permission denied")] and report.added == 1
+    assert [h.path for h in search(open_index(tmp_path / "idx"), "停火").hits] == ["ok.txt"]
