@@ -112,6 +112,26 @@ def fold(text: str) -> str:
     return fold_script(fold_width(text))
 
 
+class _CharacterFolds(dict):
+    """``str.translate`` table: each character's ``t2s`` on its own, filled on first sight."""
+
+    def __missing__(self, code: int) -> int:
+        converted = _fold_chars(chr(code))
+        self[code] = ord(converted)
+        return self[code]
+
+
+_CHARACTER_FOLDS = _CharacterFolds()
+
+
+@functools.lru_cache(maxsize=16)
+def fold_each(text: str) -> str:
+    """Like ``fold`` but character by character, ignoring OpenCC's phrase rules, which fold
+    a character by its neighbours (藉口 → 借口, yet 藉 alone stays 藉). Units are indexed in
+    both foldings, so a character is found whichever context the query gives it."""
+    return fold_width(text).translate(_CHARACTER_FOLDS)
+
+
 @functools.lru_cache(maxsize=1 << 16)  # called for every word; words repeat
 def is_gap(token: str) -> bool:
     """Punctuation and symbols: not indexed, but they break phrases."""
@@ -128,6 +148,19 @@ def units(folded: str) -> Iterator[tuple[str, int, int]]:
 
 def _data_text(name: str) -> str:
     return resources.files("searcher.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def _user_text(path: Path) -> str:
+    """A user's table or word list: UTF-8 text, or a ``SearcherError`` naming the file."""
+    from searcher.errors import SearcherError
+
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SearcherError(f"{path} is not UTF-8 text (byte {error.start}); save it as "
+                            f"UTF-8") from error
+    except OSError as error:
+        raise SearcherError(f"cannot read {path}: {error.strerror or error}") from error
 
 
 SHIPPED_VARIANT_FILES = ("variants_opencc.txt", "variants_names.txt")
@@ -159,10 +192,10 @@ class AnalysisSettings:
     ) -> "AnalysisSettings":
         """The shipped tables extended by the user's files (read as UTF-8)."""
         variant_texts = [_data_text(n) for n in SHIPPED_VARIANT_FILES]
-        variant_texts += [Path(p).read_text(encoding="utf-8") for p in variant_files]
+        variant_texts += [_user_text(p) for p in variant_files]
         table = VariantTable([g for t in variant_texts for g in parse_groups(t)], fold)
         userdict_texts = [_data_text(SHIPPED_USERDICT)]
-        userdict_texts += [Path(p).read_text(encoding="utf-8") for p in userdict_files]
+        userdict_texts += [_user_text(p) for p in userdict_files]
         words = [line.split()[0] for t in userdict_texts for line in t.splitlines()
                  if line.split() and not line.startswith("#")]
         words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
@@ -344,15 +377,20 @@ class AnalysisChain:
                     found.append((sub, position, start + i, start + i + size))
         return found
 
-    def unit_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
-        """Unit terms ``(unit, position, start, end)``: the exact-substring field."""
+    def unit_tokens(self, text: str) -> list[tuple[str, int, int, int]]:
+        """Unit terms ``(unit, position, start, end)``: the exact-substring field. Where a
+        character folds differently alone than in its phrase, both forms share its position."""
+        each = fold_each(text)
+        tokens = []
         for position, (unit, start, end) in enumerate(units(fold(text))):
-            yield unit, position, start, end
+            tokens.append((unit, position, start, end))
+            if end - start == 1 and each[start] != unit and unit != SPACE_UNIT:
+                tokens.append((each[start], position, start, end))
+        return tokens
 
     def unit_positions(self, text: str) -> list[tuple[str, int]]:
-        """``(unit, position)`` pairs, as ``unit_tokens`` gives them, without offsets (fast)."""
-        return [(SPACE_UNIT if unit.isspace() else unit, position)
-                for position, unit in enumerate(_UNIT_RE.findall(fold(text)))]
+        """``(unit, position)`` pairs, as ``unit_tokens`` gives them, without offsets."""
+        return [(unit, position) for unit, position, _, _ in self.unit_tokens(text)]
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""

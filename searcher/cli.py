@@ -289,6 +289,8 @@ def variants_command(term, index_dir):
 
     chain = (open_index(index_dir).chain if index_exists(index_dir)
              else AnalysisChain(AnalysisSettings.default()))
+    if not term.strip():
+        raise click.UsageError("give a term, e.g. searcher variants 川普")
     group = chain.variants.spellings(fold(term.strip()), fold)
     if group is None:
         click.echo(f"{term}: no variants (matched as written, in either script)")
@@ -351,7 +353,12 @@ def open_for_search(index_dir: Path, build_if_missing: bool):
                 f"run `searcher index PATH` first")
         click.echo(f"searcher: no index yet; building {index_dir}/ from {DEFAULT_CORPUS}/ "
                    f"(first use)", err=True)
-        build(index_dir, [DEFAULT_CORPUS], False, (), (), wait=60.0, show_progress=False)
+        report = build(index_dir, [DEFAULT_CORPUS], False, (), (), wait=60.0,
+                       show_progress=False)
+        for warning in report.warnings:
+            click.echo(f"searcher: warning: {warning}", err=True)
+        for file, reason in report.skipped:
+            click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
     index = open_index(index_dir)
     recorded = [Path(p) for p in index.chain.settings.variant_files]
     now = tuple(dict.fromkeys(recorded + list(user_files("variants", ()))))
@@ -401,8 +408,9 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
+    except click.ClickException as error:  # one line, like every other error
+        hint = " (see --help)" if isinstance(error, click.UsageError) else ""
+        click.echo(f"searcher: error: {error.format_message()}{hint}", err=True)
         sys.exit(ExitStatus.ERROR)
     except click.exceptions.Abort:
         sys.exit(ExitStatus.INTERRUPTED)

@@ -227,16 +227,25 @@ def _bounded(doc: Document, warnings: list[str]) -> Document:
 
 
 def corpus_files(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
-    """``(file, root)`` for every corpus file under ``paths``, in a stable order. Symbolic
+    """``(file, base)`` for every corpus file under ``paths``, in a stable order; ``file`` is
+    absolute, and a document's path is ``file`` relative to ``base``: the folder given, or,
+    when several are given, their common parent, so that no two files share a path. Symbolic
     links to folders are not followed (no loops); hidden files and folders are skipped."""
+    resolved = []
     for path in paths:
+        if not path.exists():
+            raise DocumentError(f"no such file or folder: {path}")
+        resolved.append(path.resolve())
+    if len(resolved) == 1:
+        base = resolved[0] if resolved[0].is_dir() else resolved[0].parent
+    else:
+        base = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
+    for path in resolved:
         if path.is_dir():
             for file in sorted(_walk(path)):
-                yield file, path
-        elif path.is_file():
-            yield path, path.parent
+                yield file, base
         else:
-            raise DocumentError(f"no such file or folder: {path}")
+            yield path, base
 
 
 def _walk(folder: Path) -> Iterator[Path]:

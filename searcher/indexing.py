@@ -257,9 +257,9 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
     """Bring the index at ``index_dir`` in line with the files under ``paths``."""
     started = time.monotonic()
     report = IndexReport()
+    files = list(corpus_files(paths))  # before the lock: a wrong path leaves nothing behind
     with writer_lock(index_dir, wait):
         remove_stale_generations(index_dir)  # left by a writer that was killed
-        files = list(corpus_files(paths))
         procs = procs or default_procs(files)
         live = None
         if not rebuild and index_exists(index_dir):
@@ -294,6 +294,7 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
                  incremental: bool) -> dict:
     new_manifest: dict[str, dict] = {}
     written: list[str] = []  # paths of the file in progress (a large one spans results)
+    failed: set[str] = set()  # files (or chunks of files) that could not be read
     done = 0
     writer = open_writer(target.whoosh, procs)
     try:
@@ -302,10 +303,9 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
             previous = manifest.get(result.file) or {}
             previous_paths = set(previous.get("paths", []))
             if result.error is not None:
-                report.skipped.append((result.file, result.error))
-                if previous:  # keep what was indexed before
-                    new_manifest[result.file] = previous
-                    written = []
+                if result.file not in failed:
+                    report.skipped.append((result.file, result.error))
+                    failed.add(result.file)
             elif not result.changed:
                 report.unchanged += len(result.entry.get("paths", []))
                 new_manifest[result.file] = result.entry
@@ -321,14 +321,23 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
                         (writer.update_document if incremental else writer.add_document)(
                             **fields)
                     written.append(doc.path)
-            if result.entry is None:
+            if result.entry is None and result.error is None:
                 continue  # more chunks of this file to come
-            if result.changed and result.error is None:
+            if result.file in failed:
+                # Keep what was indexed before and delete nothing; a stat that matches no
+                # file makes the next run read it again.
+                kept = set(new_manifest.get(result.file, {}).get("paths", []))
+                new_manifest[result.file] = {"size": -1, "mtime_ns": -1,
+                                             "paths": sorted(previous_paths | kept |
+                                                             set(written))}
+            elif result.changed:
                 new_manifest[result.file] = {**result.entry, "paths": written}
                 for path in previous_paths - set(written):
                     writer.delete_by_term("path", path)
                     report.removed += 1
-                written = []
+            written = []
+            if result.entry is None:
+                continue  # a failed chunk before the file's last one
             done += 1
             if progress:
                 progress(done, len(files))
@@ -358,6 +367,7 @@ def index_documents(index_dir: Path, documents: Iterable[Document], settings: An
             writer.commit()
         except BaseException:
             writer.cancel()
+            shutil.rmtree(target.generation, ignore_errors=True)
             raise
         publish(index_dir, target.generation)
     report.seconds = time.monotonic() - started

@@ -89,8 +89,9 @@ def _lex(query: str) -> list[_Token]:
             tokens.append(_Token("close", c, i))
             i += 1
         elif c in QUOTES:
+            start = i
             text, i = _read_quoted(query, i)
-            tokens.append(_Token("phrase", text, i))
+            tokens.append(_Token("phrase", text, start))
         elif c in "-－" and i + 1 < n and not query[i + 1].isspace():
             tokens.append(_Token("minus", c, i))
             i += 1
@@ -126,9 +127,8 @@ def _read_quoted(query: str, i: int) -> tuple[str, int]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[_Token], query: str) -> None:
+    def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens
-        self.query = query
         self.i = 0
         self.depth = 0
 
@@ -205,4 +205,4 @@ def parse(query: str) -> Node:
     tokens = _lex(query)
     if not tokens:
         raise QuerySyntaxError("empty query: give at least one word")
-    return _Parser(tokens, query).parse()
+    return _Parser(tokens).parse()

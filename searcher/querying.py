@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from whoosh import query as wq
 
@@ -28,7 +27,7 @@ from searcher.dates import DateRange, period_of, periods_between
 from searcher.errors import QuerySyntaxError, SearcherError
 from searcher.models import Hit
 from searcher.phrases import ExactPhrase
-from searcher.snippets import find_spans, make_snippets
+from searcher.snippets import make_snippets, match_spans
 from searcher.schema import NO_DAY
 from searcher.store import OpenIndex, reading
 
@@ -144,11 +143,20 @@ def compile_query(text: str, chain) -> CompiledQuery:
 
 
 def _matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
-             limit: int | None):
-    """Whoosh results for a compiled query within ``dates``, best ``limit`` first."""
+             limit: int | None) -> tuple[list[tuple[int, float]], int]:
+    """``(docnum, score)`` of the best ``limit`` matches within ``dates``, and how many
+    matched in all."""
     date_filter = None if dates.unbounded else day_range(dates)
     with reading(index):
-        return index.searcher().search(compiled.query, limit=limit, filter=date_filter)
+        results = index.searcher().search(compiled.query, limit=limit, filter=date_filter)
+        return [(r.docnum, r.score) for r in results], len(results)
+
+
+def _days(index: OpenIndex):
+    """The ``day`` column: docnum → YYYYMMDD, or ``NO_DAY``."""
+    with reading(index):
+        column = index.searcher().reader().column_reader("day")
+        return lambda docnum: column[docnum]
 
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
@@ -156,12 +164,12 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain)
-    results = _matches(index, compiled, dates, limit if sort == "relevance" else None)
-    scored = [(r.docnum, r.score) for r in results]
+    scored, total = _matches(index, compiled, dates, limit if sort == "relevance" else None)
     if sort != "relevance":
-        days = index.searcher().reader().column_reader("day")
-        dated = [(days[d], s, d) for d, s in scored if days[d] != NO_DAY]
-        undated = [(s, d) for d, s in scored if days[d] == NO_DAY]
+        day = _days(index)
+        with reading(index):
+            dated = [(day(d), s, d) for d, s in scored if day(d) != NO_DAY]
+            undated = [(s, d) for d, s in scored if day(d) == NO_DAY]
         newest = sort == "newest"
         dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[1]))
         scored = [(d, s) for _, s, d in dated] + [(d, s) for s, d in undated]
@@ -170,7 +178,7 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     with reading(index):
         hits = [_hit(rank, stored(docnum), score, compiled.needles)
                 for rank, (docnum, score) in enumerate(scored, 1)]
-    return SearchResult(hits, len(results), time.monotonic() - started, text, dates)
+    return SearchResult(hits, total, time.monotonic() - started, text, dates)
 
 
 @dataclass
@@ -187,20 +195,21 @@ def timeline(index: OpenIndex, text: str, by: str = "month",
              dates: DateRange = DateRange()) -> Timeline:
     """How many matching articles each ``year``, ``month`` or ``week`` holds."""
     compiled = compile_query(text, index.chain)
-    results = _matches(index, compiled, dates, None)
-    days = index.searcher().reader().column_reader("day")
+    scored, total = _matches(index, compiled, dates, None)
+    day = _days(index)
     counts: dict[str, int] = {}
     undated = 0
-    for docnum in results.docs():
-        day = days[docnum]
-        if day == NO_DAY:
-            undated += 1
-        else:
-            key = period_of(day, by)
-            counts[key] = counts.get(key, 0) + 1
+    with reading(index):
+        for docnum, _ in scored:
+            value = day(docnum)
+            if value == NO_DAY:
+                undated += 1
+            else:
+                key = period_of(value, by)
+                counts[key] = counts.get(key, 0) + 1
     buckets = [(p, counts.get(p, 0)) for p in periods_between(min(counts), max(counts), by)] \
         if counts else []
-    return Timeline(by, buckets, undated, len(results))
+    return Timeline(by, buckets, undated, total)
 
 
 def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
@@ -220,6 +229,8 @@ def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
 def get_document(index: OpenIndex, ref: str) -> dict:
     """The stored fields of the document ``ref`` names: its path, its id, or a unique end of
     its path. Raises ``SearcherError`` when none or several match."""
+    if not ref.strip():
+        raise SearcherError("give a document: a path as `searcher search` prints it, or an id")
     searcher = index.searcher()
     with reading(index):
         for field_name in ("path", "doc_id"):
@@ -227,7 +238,7 @@ def get_document(index: OpenIndex, ref: str) -> dict:
             if found:
                 return found
         candidates = [f for f in searcher.all_stored_fields()
-                      if f["path"].endswith("/" + ref) or f["path"].endswith(ref)]
+                      if f["path"].endswith("/" + ref.lstrip("/"))]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -241,15 +252,15 @@ def get_document(index: OpenIndex, ref: str) -> dict:
 def highlight_document(index: OpenIndex, stored: dict, text: str) -> list[tuple[int, int]]:
     """Where query ``text`` matches in a document's body (half-open offsets)."""
     needles = compile_query(text, index.chain).needles
-    return find_spans(fold(stored.get("body", "")), needles)
+    return match_spans(stored.get("body", ""), needles)
 
 
 def _hit(rank: int, stored: dict, score: float, needles: list[str]) -> Hit:
     body = stored.get("body", "")
     title = stored.get("title", "")
-    spans = find_spans(fold(body), needles)
+    spans = match_spans(body, needles)
     matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
     return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
                score=score, snippets=make_snippets(body, spans), matches=matches,
                author=stored.get("author"),
-               title_highlights=tuple(find_spans(fold(title), needles)))
+               title_highlights=tuple(match_spans(title, needles)))

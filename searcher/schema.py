@@ -46,6 +46,9 @@ class ChainAnalyzer(Analyzer):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ChainAnalyzer) and other.stream == self.stream
 
+    def __hash__(self) -> int:
+        return hash(self.stream)
+
     def _chain(self) -> AnalysisChain:
         if self.chain is None:
             if self.settings is None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from searcher.analysis import fold, fold_each
 from searcher.models import Snippet
 
 SNIPPET_WIDTH = 90
 CONTEXT_BEFORE = 20
 MAX_SNIPPETS = 3
+
+
 def find_spans(folded: str, needles: Iterable[str]) -> list[tuple[int, int]]:
     """Every occurrence of every needle in ``folded``, overlaps merged, in order."""
     spans = []
@@ -38,6 +41,12 @@ def find_spans(folded: str, needles: Iterable[str]) -> list[tuple[int, int]]:
 
 def _is_latin(char: str) -> bool:
     return char.isascii() and char.isalnum()
+
+
+def match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
+    """Where folded ``needles`` occur in ``text``, under both foldings the index uses (phrase
+    by phrase, and character by character)."""
+    return merge_spans(find_spans(fold(text), needles) + find_spans(fold_each(text), needles))
 
 
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

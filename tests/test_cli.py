@@ -171,3 +171,16 @@ def test_index_from_an_incompatible_version_is_refused(run_cli, corpus_copy, tmp
     assert "--rebuild" in result.stderr
     assert run_cli("index", "--rebuild", "--index", str(index)).code == 0
     assert run_cli("search", "停火", "--index", str(index)).code == 0
+
+
+def test_bad_variant_file_and_usage_errors_are_one_line(run_cli, corpus_copy, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("塔爾圖斯 塔土斯\n".encode("big5"))
+    result = run_cli("index", str(corpus_copy), "--index", str(tmp_path / "i"), "--variants",
+                     str(bad))
+    assert result.code == 2 and one_clear_line(result.stderr) and "UTF-8" in result.stderr
+    usage = run_cli("search", "停火", "--json", "-c", "--index", str(tmp_path / "i"))
+    assert usage.code == 2 and one_clear_line(usage.stderr)
+    missing = run_cli("index", str(tmp_path / "nowhere"), "--index", str(tmp_path / "j"))
+    assert missing.code == 2 and one_clear_line(missing.stderr)
+    assert not (tmp_path / "j").exists()

@@ -142,3 +142,22 @@ def test_cron_wrapper_is_quiet_on_success_and_loud_on_failure(cli_env, corpus_co
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["exit"] for e in entries] == [0, 2]
     assert entries[0]["summary"]["added"] == 5 and entries[1]["summary"]["skipped"] == 1
+
+
+def test_files_of_the_same_name_in_two_folders_stay_apart(run_cli, tmp_path):
+    for folder, text in (("a", "甲文的停火。"), ("b", "乙文的停火。")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    index = str(tmp_path / "idx")
+    assert run_cli("index", str(tmp_path / "a"), str(tmp_path / "b"), "--index", index).code == 0
+    (tmp_path / "a" / "x.txt").write_text("甲文改寫的停火。", encoding="utf-8")
+    summary = json.loads(run_cli("index", "--index", index, "--json").stdout)
+    assert (summary["updated"], summary["unchanged"], summary["removed"]) == (1, 1, 0)
+    assert sorted(search_paths(run_cli, Path(index), "停火")) == ["a/x.txt", "b/x.txt"]
+
+
+def test_paths_typed_differently_name_the_same_files(run_cli, corpus_copy, tmp_path):
+    index = str(tmp_path / "idx")
+    assert run_cli("index", "corpus", "--index", index, cwd=corpus_copy.parent).code == 0
+    again = json.loads(run_cli("index", "--index", index, "--json").stdout)
+    assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 5)

@@ -217,3 +217,13 @@ def test_exact_phrase_matches_and_scores_like_whooshs_phrase(corpus_index):
             ExactPhrase("body_units", sequence), limit=None)}
         assert ours.keys() == theirs.keys(), sequence
         assert all(abs(ours[d] - theirs[d]) < 1e-6 for d in ours)
+
+
+def test_a_character_is_found_whatever_its_phrase_folds_it_to(corpus_index):
+    """OpenCC folds 藉 in 藉口 to 借 but leaves 藉 alone as it is: both must find 藉口."""
+    with_it = {n for n, t in TEXTS.items() if "藉" in t}
+    assert with_it and fold("藉口") != fold("藉") + fold("口")
+    assert paths(corpus_index, "藉") == paths(corpus_index, '"藉"') == with_it
+    assert paths(corpus_index, '"借口"') == {n for n, t in TEXTS.items() if "藉口" in t} != set()
+    hit = search(corpus_index, '"藉"').hits[0]
+    assert all(s.text[a:b] == "藉" for s in hit.snippets for a, b in s.highlights)
