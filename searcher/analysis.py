@@ -389,8 +389,16 @@ class AnalysisChain:
         return tokens
 
     def unit_positions(self, text: str) -> list[tuple[str, int]]:
-        """``(unit, position)`` pairs, as ``unit_tokens`` gives them, without offsets."""
-        return [(unit, position) for unit, position, _, _ in self.unit_tokens(text)]
+        """``(unit, position)`` pairs, the terms of ``unit_tokens`` without offsets (the
+        indexing hot path; positions of a term are not in order)."""
+        folded, each = fold(text), fold_each(text)
+        found = _UNIT_RE.findall(folded)
+        pairs = [(SPACE_UNIT if unit.isspace() else unit, position)
+                 for position, unit in enumerate(found)]
+        if folded != each:  # same boundaries: only CJK characters differ
+            pairs += [(alone, position) for position, (unit, alone)
+                      in enumerate(zip(found, _UNIT_RE.findall(each))) if unit != alone]
+        return pairs
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""

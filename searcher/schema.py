@@ -95,6 +95,7 @@ class ChainText(TEXT):
         encode = self.format.encode
         boost = self.format.field_boost
         for term, found in positions.items():
+            found.sort()  # already in order but for a character's second folding
             yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
 
 

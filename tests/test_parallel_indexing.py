@@ -103,4 +103,5 @@ def test_fast_field_indexing_equals_whooshs_own_path(corpus_index):
     for name in ("title", "body", "body_units", "path_units", "author"):
         field_type = schema[name]
         for text in texts + ["ＵＳＳ Abraham  Lincoln，595架", "川普與普丁"]:
-            assert list(field_type.index(text)) == list(TEXT.index(field_type, text)), name
+            # the same postings (Whoosh's writer sorts them by term, so order is free)
+            assert sorted(field_type.index(text)) == sorted(TEXT.index(field_type, text)), name

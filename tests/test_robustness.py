@@ -61,7 +61,8 @@ def test_every_token_slices_the_original_text(chain, text):
     for unit, position, start, end in chain.unit_tokens(text):
         assert 0 <= start < end <= len(text)
         assert unit == folded[start:end] or (unit == " " and folded[start:end].isspace())
-    assert [(u, p) for u, p, _, _ in chain.unit_tokens(text)] == chain.unit_positions(text)
+    assert sorted((u, p) for u, p, _, _ in chain.unit_tokens(text)) == sorted(
+        chain.unit_positions(text))
 
 
 @FAST
