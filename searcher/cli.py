@@ -108,10 +108,7 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
     if verbose:
         for file, encoding in report.encodings.items():
             click.echo(f"searcher: read {file} ({encoding})", err=True)
-    for warning in report.warnings:
-        click.echo(f"searcher: warning: {warning}", err=True)
-    for file, reason in report.skipped:
-        click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
+    warn_about(report)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -287,10 +284,10 @@ def variants_command(term, index_dir):
     from searcher.analysis import AnalysisChain, AnalysisSettings, fold
     from searcher.store import index_exists, open_index
 
-    chain = (open_index(index_dir).chain if index_exists(index_dir)
-             else AnalysisChain(AnalysisSettings.default()))
     if not term.strip():
         raise click.UsageError("give a term, e.g. searcher variants 川普")
+    chain = (open_index(index_dir).chain if index_exists(index_dir)
+             else AnalysisChain(AnalysisSettings.default()))
     group = chain.variants.spellings(fold(term.strip()), fold)
     if group is None:
         click.echo(f"{term}: no variants (matched as written, in either script)")
@@ -326,24 +323,25 @@ def _progress_bar(show: bool):
 
     @contextlib.contextmanager
     def bar():
-        with Progress(console=_stderr_console(), transient=True) as progress:
+        with Progress(console=_console("auto", sys.stderr), transient=True) as progress:
             task = progress.add_task("indexing", total=None)
             yield lambda done, total: progress.update(task, completed=done, total=total)
 
     return bar()
 
 
-def _stderr_console():
-    from searcher.render import make_console
-
-    tty = sys.stderr.isatty()
-    return make_console(sys.stderr, styled=tty, colored=tty and "NO_COLOR" not in os.environ)
+def warn_about(report) -> None:
+    """An indexing run's lost parts and skipped files, one line each on stderr."""
+    for warning in report.warnings:
+        click.echo(f"searcher: warning: {warning}", err=True)
+    for file, reason in report.skipped:
+        click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
 
 
 def open_for_search(index_dir: Path, build_if_missing: bool):
     """Open the index for searching; the default one is built from ./corpus on first use."""
-    from searcher.analysis import variant_sources_sha256
     from searcher.errors import IndexMissingError
+    from searcher.indexing import variants_changed
     from searcher.store import index_exists, open_index
 
     if build_if_missing and not index_exists(index_dir):
@@ -353,32 +351,29 @@ def open_for_search(index_dir: Path, build_if_missing: bool):
                 f"run `searcher index PATH` first")
         click.echo(f"searcher: no index yet; building {index_dir}/ from {DEFAULT_CORPUS}/ "
                    f"(first use)", err=True)
-        report = build(index_dir, [DEFAULT_CORPUS], False, (), (), wait=60.0,
-                       show_progress=False)
-        for warning in report.warnings:
-            click.echo(f"searcher: warning: {warning}", err=True)
-        for file, reason in report.skipped:
-            click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
+        warn_about(build(index_dir, [DEFAULT_CORPUS], False, (), (), wait=60.0,
+                         show_progress=False))
     index = open_index(index_dir)
-    recorded = [Path(p) for p in index.chain.settings.variant_files]
-    now = tuple(dict.fromkeys(recorded + list(user_files("variants", ()))))
-    if variant_sources_sha256(now) != index.meta.get("variant_sources_sha256"):
+    if variants_changed(index, user_files("variants", ())):
         click.echo(f"searcher: warning: the variant table changed since {index_dir} was built; "
                    f"searching with the one it was built with (apply the new one with "
                    f"`searcher index --rebuild --index {index_dir}`)", err=True)
     return index
 
 
-def _console(color: str):
-    """The terminal console for stdout, or None when output is plain (a pipe, unforced)."""
+def _console(color: str, stream=None):
+    """The one place colour is decided: a console for ``stream`` (stdout by default), or None
+    when output is plain (not a terminal, and colour not forced). ``auto`` styles only a
+    terminal, and without colours (bold only) when NO_COLOR is set."""
     from searcher.render import make_console
 
-    tty = sys.stdout.isatty()
+    stream = stream or sys.stdout
+    tty = stream.isatty()
     if not (tty or color == "always"):
         return None
     styled = color == "always" or (color == "auto" and tty)
     colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
-    return make_console(sys.stdout, styled, colored)
+    return make_console(stream, styled, colored)
 
 
 def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool):

@@ -17,7 +17,7 @@ How a query becomes Whoosh queries (see ``query_syntax`` for the syntax):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from whoosh import query as wq
 
@@ -46,8 +46,6 @@ class SearchResult:
     hits: list[Hit]
     total: int  # documents matched, before --limit
     seconds: float
-    query: str
-    dates: DateRange = field(default_factory=DateRange)
 
 
 @dataclass
@@ -152,11 +150,19 @@ def _matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
         return [(r.docnum, r.score) for r in results], len(results)
 
 
-def _days(index: OpenIndex):
-    """The ``day`` column: docnum → YYYYMMDD, or ``NO_DAY``."""
+def _split_by_day(index: OpenIndex, scored: list[tuple[int, float]]
+                  ) -> tuple[list[tuple[int, int, float]], list[tuple[int, float]]]:
+    """``(day, docnum, score)`` of the dated matches and ``(docnum, score)`` of the undated."""
+    dated, undated = [], []
     with reading(index):
-        column = index.searcher().reader().column_reader("day")
-        return lambda docnum: column[docnum]
+        days = index.searcher().reader().column_reader("day")
+        for docnum, score in scored:
+            day = days[docnum]
+            if day == NO_DAY:
+                undated.append((docnum, score))
+            else:
+                dated.append((day, docnum, score))
+    return dated, undated
 
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
@@ -165,20 +171,17 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     started = time.monotonic()
     compiled = compile_query(text, index.chain)
     scored, total = _matches(index, compiled, dates, limit if sort == "relevance" else None)
-    if sort != "relevance":
-        day = _days(index)
-        with reading(index):
-            dated = [(day(d), s, d) for d, s in scored if day(d) != NO_DAY]
-            undated = [(s, d) for d, s in scored if day(d) == NO_DAY]
+    if sort != "relevance":  # by date, ties by score; undated last
+        dated, undated = _split_by_day(index, scored)
         newest = sort == "newest"
-        dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[1]))
-        scored = [(d, s) for _, s, d in dated] + [(d, s) for s, d in undated]
+        dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[2]))
+        scored = [(docnum, score) for _, docnum, score in dated] + undated
         scored = scored[:limit] if limit is not None else scored
     stored = index.searcher().stored_fields
     with reading(index):
         hits = [_hit(rank, stored(docnum), score, compiled.needles)
                 for rank, (docnum, score) in enumerate(scored, 1)]
-    return SearchResult(hits, total, time.monotonic() - started, text, dates)
+    return SearchResult(hits, total, time.monotonic() - started)
 
 
 @dataclass
@@ -196,20 +199,14 @@ def timeline(index: OpenIndex, text: str, by: str = "month",
     """How many matching articles each ``year``, ``month`` or ``week`` holds."""
     compiled = compile_query(text, index.chain)
     scored, total = _matches(index, compiled, dates, None)
-    day = _days(index)
+    dated, undated = _split_by_day(index, scored)
     counts: dict[str, int] = {}
-    undated = 0
-    with reading(index):
-        for docnum, _ in scored:
-            value = day(docnum)
-            if value == NO_DAY:
-                undated += 1
-            else:
-                key = period_of(value, by)
-                counts[key] = counts.get(key, 0) + 1
+    for day, _, _ in dated:
+        period = period_of(day, by)
+        counts[period] = counts.get(period, 0) + 1
     buckets = [(p, counts.get(p, 0)) for p in periods_between(min(counts), max(counts), by)] \
         if counts else []
-    return Timeline(by, buckets, undated, total)
+    return Timeline(by, buckets, len(undated), total)
 
 
 def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:

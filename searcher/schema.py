@@ -56,20 +56,21 @@ class ChainAnalyzer(Analyzer):
             self.chain = _chain_from(self.settings)
         return self.chain
 
+    def _tokens(self, value: str) -> list[tuple[str, int, int, int]]:
+        chain = self._chain()
+        return {"words": chain.word_tokens, "units": chain.unit_tokens,
+                "chars": chain.char_tokens}[self.stream](value)
+
     def term_positions(self, value: str) -> list[tuple[str, int]]:
         """``(term, position)`` of every token: all that indexing needs."""
-        chain = self._chain()
-        if self.stream == "units":
-            return chain.unit_positions(value)
-        tokens = chain.word_tokens if self.stream == "words" else chain.char_tokens
-        return [(term, position) for term, position, _, _ in tokens(value)]
+        if self.stream == "units":  # the hot path has a version without offsets
+            return self._chain().unit_positions(value)
+        return [(term, position) for term, position, _, _ in self._tokens(value)]
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):
-        chain = self._chain()
-        tokens = {"words": chain.word_tokens, "units": chain.unit_tokens,
-                  "chars": chain.char_tokens}[self.stream](value)
+        tokens = self._tokens(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for text, position, start, end in tokens:
             token.text = text
