@@ -19,14 +19,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from whoosh import query as wq
-
 from searcher import query_syntax as qs
+from searcher import matching as m
 from searcher.analysis import fold, units
 from searcher.dates import DateRange, period_of, periods_between
 from searcher.errors import QuerySyntaxError, SearcherError
 from searcher.models import Hit
-from searcher.phrases import ExactPhrase
 from searcher.snippets import make_snippets, match_spans
 from searcher.schema import NO_DAY
 from searcher.store import OpenIndex, reading
@@ -37,6 +35,8 @@ FIELD_BOOSTS = {"title": 2.0, "body": 1.0, "author": 1.0, "path": 1.0}
 DEFAULT_FIELDS = ("title", "body")
 UNIT_FIELD = {"title": "title_units", "body": "body_units", "author": "author_units",
               "path": "path_units"}
+PAIR_FIELD = {"title": "title_pairs", "body": "body_pairs", "author": "author_pairs",
+              "path": "path_pairs"}
 WORD_FIELDS = {"title", "body", "author"}
 MAX_TERMS = 64
 
@@ -50,9 +50,9 @@ class SearchResult:
 
 @dataclass
 class CompiledQuery:
-    """A Whoosh query and the folded strings to highlight for it."""
+    """A plan for ``matching`` and the folded strings to highlight for it."""
 
-    query: wq.Query
+    plan: m.Node
     needles: list[str]
 
 
@@ -62,7 +62,7 @@ class _Compiler:
         self.needles: dict[str, None] = {}  # ordered set
         self.terms = 0
 
-    def compile(self, node: qs.Node, positive: bool = True) -> wq.Query:
+    def compile(self, node: qs.Node, positive: bool = True) -> m.Node:
         if isinstance(node, qs.Words):
             return self.words(node, positive)
         if isinstance(node, qs.Phrase):
@@ -73,19 +73,19 @@ class _Compiler:
         if isinstance(node, qs.DateFilter):
             return day_range(node.range)
         if isinstance(node, qs.Not):
-            return wq.Not(self.compile(node.item, not positive))
+            return m.Without(m.Everything(), self.compile(node.item, not positive))
         if isinstance(node, qs.Or):
-            return wq.Or([self.compile(item, positive) for item in node.items])
+            return m.AnyOf(tuple(self.compile(item, positive) for item in node.items))
         included = [self.compile(i, positive) for i in node.items if not isinstance(i, qs.Not)]
-        excluded = [self.compile(i.item, not positive) for i in node.items
-                    if isinstance(i, qs.Not)]
-        result = wq.And(included) if included else wq.Every()
-        return wq.AndNot(result, wq.Or(excluded)) if excluded else result
+        excluded = tuple(self.compile(i.item, not positive) for i in node.items
+                         if isinstance(i, qs.Not))
+        result = m.AllOf(tuple(included)) if included else m.Everything()
+        return m.Without(result, m.AnyOf(excluded)) if excluded else result
 
     def fields(self, field: str | None) -> tuple[str, ...]:
         return (field,) if field else DEFAULT_FIELDS
 
-    def words(self, node: qs.Words, positive: bool) -> wq.Query:
+    def words(self, node: qs.Words, positive: bool) -> m.Node:
         words = self.chain.query_words(node.text)
         if not words:
             raise QuerySyntaxError(f"nothing to search for in {node.text!r}")
@@ -95,25 +95,25 @@ class _Compiler:
         together = fold(node.text)
         if positive:
             self.needles[together] = None
-        return wq.AndMaybe(wq.And(clauses), self.units(together, node.field, node.text,
-                                                        PHRASE_BONUS))
+        return m.WithBonus(m.AllOf(tuple(clauses)),
+                           self.units(together, node.field, node.text, PHRASE_BONUS))
 
-    def word(self, word: str, field: str | None, positive: bool) -> wq.Query:
+    def word(self, word: str, field: str | None, positive: bool) -> m.Node:
         self.terms += 1
         if self.terms > MAX_TERMS:  # each term costs a phrase search: bound the work
             raise QuerySyntaxError(f"too many words in the query (more than {MAX_TERMS})")
         canonical = self.chain.variants.canonical(word)
         if positive:
             self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
-        whole_words = [wq.Term(f, canonical, boost=FIELD_BOOSTS[f] * WORD_BOOST)
-                       for f in self.fields(field) if f in WORD_FIELDS]
+        whole_words = tuple(m.Term(f, canonical, boost=FIELD_BOOSTS[f] * WORD_BOOST)
+                            for f in self.fields(field) if f in WORD_FIELDS)
         # The characters, where the word itself is not (the costly check runs only there).
-        characters = self.units(word, field, word, unless=wq.Or(whole_words) if whole_words
-                                else None)
-        return wq.Or(whole_words + [characters])
+        characters = self.units(word, field, word,
+                                unless=m.AnyOf(whole_words) if whole_words else None)
+        return m.AnyOf(whole_words + (characters,))
 
     def units(self, folded: str, field: str | None, written: str, boost: float = 1.0,
-              unless: wq.Query | None = None) -> wq.Query:
+              unless: m.Node | None = None) -> m.Node:
         """Exact substring of the folded text: a phrase over units."""
         folded = folded.strip()
         sequence = list(folded) if field == "path" else [unit for unit, _, _ in units(folded)]
@@ -121,16 +121,15 @@ class _Compiler:
             raise QuerySyntaxError(f"nothing to search for in {written!r}")
         per_field = []
         for f in self.fields(field):
-            name = UNIT_FIELD[f]
-            per_field.append(wq.Term(name, sequence[0], boost=FIELD_BOOSTS[f] * boost)
+            per_field.append(m.Term(UNIT_FIELD[f], sequence[0], boost=FIELD_BOOSTS[f] * boost)
                              if len(sequence) == 1 else
-                             ExactPhrase(name, sequence, boost=FIELD_BOOSTS[f] * boost,
-                                         unless=unless))
-        return wq.Or(per_field) if len(per_field) > 1 else per_field[0]
+                             m.Phrase(UNIT_FIELD[f], PAIR_FIELD[f], tuple(sequence),
+                                      boost=FIELD_BOOSTS[f] * boost, unless=unless))
+        return m.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
 
 
-def day_range(dates: DateRange) -> wq.Query:
-    return wq.NumericRange("day", dates.low, dates.high)
+def day_range(dates: DateRange) -> m.DayRange:
+    return m.DayRange(dates.low, dates.high)
 
 
 def compile_query(text: str, chain) -> CompiledQuery:
@@ -144,10 +143,11 @@ def _matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
              limit: int | None) -> tuple[list[tuple[int, float]], int]:
     """``(docnum, score)`` of the best ``limit`` matches within ``dates``, and how many
     matched in all."""
-    date_filter = None if dates.unbounded else day_range(dates)
+    plan = compiled.plan if dates.unbounded else m.AllOf((compiled.plan, day_range(dates)))
     with reading(index):
-        results = index.searcher().search(compiled.query, limit=limit, filter=date_filter)
-        return [(r.docnum, r.score) for r in results], len(results)
+        postings = index.postings()
+        found = postings.evaluate(plan)
+        return postings.top(found, limit), len(found)
 
 
 def _split_by_day(index: OpenIndex, scored: list[tuple[int, float]]
@@ -155,7 +155,7 @@ def _split_by_day(index: OpenIndex, scored: list[tuple[int, float]]
     """``(day, docnum, score)`` of the dated matches and ``(docnum, score)`` of the undated."""
     dated, undated = [], []
     with reading(index):
-        days = index.searcher().reader().column_reader("day")
+        days = index.postings().days()
         for docnum, score in scored:
             day = days[docnum]
             if day == NO_DAY:

@@ -50,6 +50,7 @@ class OpenIndex:
     meta: dict
     chain: AnalysisChain
     _searcher: object = None
+    _postings: object = None
 
     def searcher(self):
         """One BM25F searcher for the life of this object (opening one costs more than most
@@ -59,6 +60,14 @@ class OpenIndex:
 
             self._searcher = self.whoosh.searcher(weighting=BM25F())
         return self._searcher
+
+    def postings(self):
+        """Bulk reads of the same generation for ``matching`` (its columns are kept)."""
+        if self._postings is None:
+            from searcher.matching import IndexPostings
+
+            self._postings = IndexPostings(self.searcher())
+        return self._postings
 
 
 @contextlib.contextmanager
