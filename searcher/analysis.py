@@ -146,28 +146,6 @@ def units(folded: str) -> Iterator[tuple[str, int, int]]:
         yield SPACE_UNIT if unit.isspace() else unit, match.start(), match.end()
 
 
-@functools.lru_cache(maxsize=4)  # a text's units and its pairs are indexed one after another
-def _unit_forms(text: str) -> tuple[list[str], list[str] | None]:
-    """The units of ``fold(text)`` and, where ``fold_each`` differs, the units of that
-    (same boundaries: only CJK characters differ)."""
-    folded, each = fold(text), fold_each(text)
-    found = [SPACE_UNIT if unit.isspace() else unit for unit in _UNIT_RE.findall(folded)]
-    if folded == each:
-        return found, None
-    return found, [SPACE_UNIT if unit.isspace() else unit for unit in _UNIT_RE.findall(each)]
-
-
-def _pairs(found: list[str], alone: list[str] | None) -> list[str]:
-    pairs = [a + b for a, b in zip(found, found[1:])]
-    if alone is not None:
-        for i in range(len(found) - 1):
-            if found[i] != alone[i] or found[i + 1] != alone[i + 1]:
-                firsts, seconds = {found[i], alone[i]}, {found[i + 1], alone[i + 1]}
-                pairs += [a + b for a in firsts for b in seconds
-                          if a + b != found[i] + found[i + 1]]
-    return pairs
-
-
 def _data_text(name: str) -> str:
     return resources.files("searcher.data").joinpath(name).read_text(encoding="utf-8")
 
@@ -413,28 +391,19 @@ class AnalysisChain:
     def unit_positions(self, text: str) -> list[tuple[str, int]]:
         """``(unit, position)`` pairs, the terms of ``unit_tokens`` without offsets (the
         indexing hot path; positions of a term are not in order)."""
-        found, alone = _unit_forms(text)
-        pairs = list(zip(found, range(len(found))))
-        if alone is not None:
-            pairs += [(a, position) for position, (unit, a) in enumerate(zip(found, alone))
-                      if unit != a]
+        folded, each = fold(text), fold_each(text)
+        found = _UNIT_RE.findall(folded)
+        pairs = [(SPACE_UNIT if unit.isspace() else unit, position)
+                 for position, unit in enumerate(found)]
+        if folded != each:  # same boundaries: only CJK characters differ
+            pairs += [(alone, position) for position, (unit, alone)
+                      in enumerate(zip(found, _UNIT_RE.findall(each))) if unit != alone]
         return pairs
-
-    def unit_pairs(self, text: str) -> list[str]:
-        """Each two neighbouring units joined, in every folding each has: a two-unit
-        substring is one term, and a longer one is found among few documents before any
-        position is read. (Joining is unambiguous: two word runs are never neighbours.)"""
-        found, alone = _unit_forms(text)
-        return _pairs(found, alone)
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""
         for position, char in enumerate(fold(text)):
             yield char, position, position, position + 1
-
-    def char_pairs(self, text: str) -> list[str]:
-        """Each two neighbouring characters (``unit_pairs`` for paths)."""
-        return _pairs(list(fold(text)), None)
 
     def query_words(self, text: str) -> list[str]:
         """Folded words of query text, precise mode, no sub-words, no punctuation."""

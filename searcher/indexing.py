@@ -73,14 +73,13 @@ def document_id(path: str) -> str:
 def document_fields(doc: Document, file: str) -> dict:
     """The Whoosh fields of one document, text fields still as text."""
     fields = {
-        "path": doc.path, "path_units": doc.path, "path_pairs": doc.path,
-        "doc_id": document_id(doc.path),
-        "title": doc.title, "title_units": doc.title, "title_pairs": doc.title,
-        "body": doc.body, "body_units": doc.body, "body_pairs": doc.body,
+        "path": doc.path, "path_units": doc.path, "doc_id": document_id(doc.path),
+        "title": doc.title, "title_units": doc.title,
+        "body": doc.body, "body_units": doc.body,
         "date": doc.date, "source": doc.source, "url": doc.url, "file": file,
     }
     if doc.author:
-        fields["author"] = fields["author_units"] = fields["author_pairs"] = doc.author
+        fields["author"] = fields["author_units"] = doc.author
     if doc.tags:
         fields["tags"] = ",".join(doc.tags)
     if doc.date:

@@ -42,20 +42,14 @@ class Term:
 
 @dataclass(frozen=True)
 class Phrase:
-    """Units at consecutive positions. The documents holding each neighbouring pair (terms of
-    ``pairs_field``) are the candidates; for three units or more, positions (``field``) are
-    read there. It scores as its pairs. ``unless``: documents that plan matches are left out
-    first (the characters of a word, beside the word itself)."""
+    """Terms at consecutive positions; it scores as the sum of its terms. ``unless``:
+    documents that plan matches are left out before any position is read (the characters of
+    a word, beside the word itself)."""
 
     field: str
-    pairs_field: str
     terms: tuple[str, ...]
     boost: float = 1.0
     unless: "Node | None" = None
-
-    @property
-    def pairs(self) -> tuple[str, ...]:
-        return tuple(a + b for a, b in zip(self.terms, self.terms[1:]))
 
 
 @dataclass(frozen=True)
@@ -96,6 +90,14 @@ class DayRange:
 Node = Union[Term, Phrase, AnyOf, AllOf, Without, WithBonus, Everything, DayRange]
 
 Matches = dict[int, float]  # docnum → score
+
+
+@dataclass
+class Postings:
+    """One term's postings across the index, deleted documents left out."""
+
+    weights: dict[int, float]
+    values: dict[int, bytes]
 
 
 class IndexPostings:
@@ -152,28 +154,19 @@ class IndexPostings:
             if (field, btext) in reader:
                 yield reader._terms.matcher(field, btext, reader.schema[field].format), offset
 
-    def weights(self, field: str, text: str) -> dict[int, float]:
-        """A term's postings: docnum → weight (its frequency there)."""
+    def postings(self, field: str, text: str) -> Postings:
+        """A term's postings: docnum → weight (its frequency there) and docnum → value
+        (its encoded positions, in a field that has them)."""
         weights: dict[int, float] = {}
+        values: dict[int, bytes] = {}
         for matcher, offset in self._matchers(field, text):
-            for ids, block_weights, _ in _blocks(matcher):
-                weights.update(zip([offset + docnum for docnum in ids], block_weights))
+            for ids, block_weights, block_values in _blocks(matcher):
+                docs = [offset + docnum for docnum in ids]
+                weights.update(zip(docs, block_weights))
+                values.update(zip(docs, block_values))
         for docnum in self.deleted.intersection(weights):
-            del weights[docnum]
-        return weights
-
-    def values(self, field: str, text: str, docs) -> dict[int, bytes]:
-        """A term's encoded positions in ``docs`` (which must hold it), reading only the
-        blocks that hold them."""
-        wanted = sorted(docs)
-        found: dict[int, bytes] = {}
-        for matcher, offset in self._matchers(field, text):
-            local = [d - offset for d in wanted if d >= offset]
-            if not local:
-                continue
-            for ids, _, block_values in _blocks(matcher, local):
-                found.update((offset + d, v) for d, v in zip(ids, block_values))
-        return found
+            del weights[docnum], values[docnum]
+        return Postings(weights, values)
 
     def evaluate(self, plan: Node) -> Matches:
         return _Evaluation(self).run(plan)
@@ -186,28 +179,20 @@ class IndexPostings:
         return heapq.nsmallest(limit, matches.items(), key=key)
 
 
-def _blocks(matcher, wanted: list[int] | None = None):
-    """``(ids, weights, values)`` of each stored block of a term's postings; given sorted
-    ``wanted`` docnums, only of the blocks that may hold one."""
+def _blocks(matcher):
+    """``(ids, weights, values)`` of each stored block of a term's postings."""
     if not isinstance(matcher, W3LeafMatcher):  # few postings: inlined in the term info
         weights = matcher._weights
         if weights is None:
             weights = (matcher._all_weights or 1.0,) * len(matcher._ids)
         yield matcher._ids, weights, matcher._values
         return
-    next_wanted = 0
     while True:
-        if wanted is None or wanted[next_wanted] <= matcher._maxid:
-            matcher._read_data()
-            ids, weights, values = matcher._data
-            if weights is None or isinstance(weights, float):
-                weights = (weights or 1.0,) * matcher._blocklength
-            yield list(accumulate(ids)), weights, values
-        if wanted is not None:
-            while next_wanted < len(wanted) and wanted[next_wanted] <= matcher._maxid:
-                next_wanted += 1
-            if next_wanted == len(wanted):
-                return
+        matcher._read_data()
+        ids, weights, values = matcher._data
+        if weights is None or isinstance(weights, float):
+            weights = (weights or 1.0,) * matcher._blocklength
+        yield accumulate(ids), weights, values
         if matcher._lastblock:
             return
         matcher._next_block()
@@ -224,7 +209,7 @@ class _Evaluation:
     def __init__(self, index: IndexPostings) -> None:
         self.index = index
         self.searcher = index.searcher
-        self._weights: dict[tuple[str, str], dict[int, float]] = {}
+        self._postings: dict[tuple[str, str], Postings] = {}
         self._done: dict[Node, Matches] = {}
 
     def run(self, node: Node, within: Matches | None = None) -> Matches:
@@ -269,7 +254,7 @@ class _Evaluation:
         if isinstance(node, Term):
             return self.searcher.doc_frequency(node.field, node.text)
         if isinstance(node, Phrase):
-            return min(self.searcher.doc_frequency(node.pairs_field, p) for p in node.pairs)
+            return min(self.searcher.doc_frequency(node.field, t) for t in node.terms)
         if isinstance(node, AnyOf):
             return sum(self.size(item) for item in node.items)
         if isinstance(node, AllOf):
@@ -278,15 +263,15 @@ class _Evaluation:
             return self.size(node.base)
         return math.inf  # filters: applied to what the rest matched
 
-    def weights(self, field: str, text: str) -> dict[int, float]:
+    def postings(self, field: str, text: str) -> Postings:
         key = (field, text)
-        if key not in self._weights:
-            self._weights[key] = self.index.weights(field, text)
-        return self._weights[key]
+        if key not in self._postings:
+            self._postings[key] = self.index.postings(field, text)
+        return self._postings[key]
 
     def term_scores(self, field: str, text: str, docs) -> Matches:
         """Whoosh's BM25F for one term over ``docs`` (documents holding it)."""
-        weights = self.weights(field, text)
+        weights = self.postings(field, text).weights
         searcher = self.searcher
         idf = math.log(self.index.doc_count / (searcher.doc_frequency(field, text) + 1)) + 1
         avgfl = searcher.avg_field_length(field) or 1
@@ -296,27 +281,26 @@ class _Evaluation:
         return {d: scale * weights[d] / (weights[d] + norm[lengths[d]]) for d in docs}
 
     def term(self, node: Term) -> Matches:
-        scores = self.term_scores(node.field, node.text, self.weights(node.field, node.text))
+        scores = self.term_scores(node.field, node.text,
+                                  self.postings(node.field, node.text).weights)
         if node.boost != 1.0:
             scores = {d: s * node.boost for d, s in scores.items()}
         return scores
 
     def phrase(self, node: Phrase, within: Matches | None) -> Matches:
-        pair_weights = sorted((self.weights(node.pairs_field, p) for p in node.pairs), key=len)
-        candidates = set(pair_weights[0])
-        for other in pair_weights[1:]:
+        postings = [self.postings(node.field, text) for text in node.terms]
+        by_size = sorted((p.weights for p in postings), key=len)
+        candidates = set(by_size[0])
+        for other in by_size[1:]:
             candidates.intersection_update(other)
         if within is not None:
             candidates.intersection_update(within)
         if node.unless is not None and candidates:
             candidates.difference_update(self.run(node.unless))
-        if len(node.terms) > 2 and candidates:
-            values = {t: self.index.values(node.field, t, candidates) for t in set(node.terms)}
-            candidates = {d for d in candidates
-                          if _adjacent([values[t][d] for t in node.terms])}
+        candidates = {d for d in candidates if _adjacent([p.values[d] for p in postings])}
         scores = dict.fromkeys(candidates, 0.0)
-        for pair in node.pairs:
-            for d, s in self.term_scores(node.pairs_field, pair, candidates).items():
+        for text in node.terms:
+            for d, s in self.term_scores(node.field, text, candidates).items():
                 scores[d] += s * node.boost
         return scores
 

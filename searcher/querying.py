@@ -35,8 +35,6 @@ FIELD_BOOSTS = {"title": 2.0, "body": 1.0, "author": 1.0, "path": 1.0}
 DEFAULT_FIELDS = ("title", "body")
 UNIT_FIELD = {"title": "title_units", "body": "body_units", "author": "author_units",
               "path": "path_units"}
-PAIR_FIELD = {"title": "title_pairs", "body": "body_pairs", "author": "author_pairs",
-              "path": "path_pairs"}
 WORD_FIELDS = {"title", "body", "author"}
 MAX_TERMS = 64
 
@@ -123,7 +121,7 @@ class _Compiler:
         for f in self.fields(field):
             per_field.append(m.Term(UNIT_FIELD[f], sequence[0], boost=FIELD_BOOSTS[f] * boost)
                              if len(sequence) == 1 else
-                             m.Phrase(UNIT_FIELD[f], PAIR_FIELD[f], tuple(sequence),
+                             m.Phrase(UNIT_FIELD[f], tuple(sequence),
                                       boost=FIELD_BOOSTS[f] * boost, unless=unless))
         return m.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
 

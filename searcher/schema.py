@@ -6,34 +6,29 @@ KB of data), never the chain itself (the segmenter, OpenCC): ``store`` attaches 
 to a schema it builds afresh (``attach_chain``), and a process that unpickles the schema —
 Whoosh's writer subprocesses do — builds the chain from the settings on first use.
 
-Each text field comes in three: ``body`` holds words (ranked, variant-folded), ``body_units``
-one token per character with positions (exact phrases, full recall), and ``body_pairs`` each
-two neighbouring characters, without positions (a two-character substring in one lookup, and
-the few documents a longer phrase can be in).
+Text fields come in pairs: ``body`` holds words (ranked, variant-folded) and ``body_units``
+holds one token per character (exact phrases, full recall).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections import Counter
 
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.system import pack_uint
 
 from searcher.analysis import AnalysisChain, AnalysisSettings
 
 # Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 1
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
 NO_DAY = 2**31 - 1
 
 
 class ChainAnalyzer(Analyzer):
-    """Whoosh's view of one of the chain's token streams: ``words``, ``units``, ``chars``
-    (positioned), or ``pairs``, ``char_pairs`` (terms only)."""
+    """Whoosh's view of one of the chain's token streams: ``words``, ``units`` or ``chars``."""
 
     def __init__(self, stream: str) -> None:
         self.stream = stream
@@ -63,10 +58,6 @@ class ChainAnalyzer(Analyzer):
 
     def _tokens(self, value: str) -> list[tuple[str, int, int, int]]:
         chain = self._chain()
-        if self.stream in ("pairs", "char_pairs"):  # no positions or offsets: terms in order
-            terms = chain.unit_pairs(value) if self.stream == "pairs" else \
-                chain.char_pairs(value)
-            return [(term, i, 0, 0) for i, term in enumerate(terms)]
         return {"words": chain.word_tokens, "units": chain.unit_tokens,
                 "chars": chain.char_tokens}[self.stream](value)
 
@@ -75,15 +66,6 @@ class ChainAnalyzer(Analyzer):
         if self.stream == "units":  # the hot path has a version without offsets
             return self._chain().unit_positions(value)
         return [(term, position) for term, position, _, _ in self._tokens(value)]
-
-    def terms(self, value: str) -> list[str]:
-        """Every token's term (a field without positions needs no more)."""
-        chain = self._chain()
-        if self.stream == "pairs":
-            return chain.unit_pairs(value)
-        if self.stream == "char_pairs":
-            return chain.char_pairs(value)
-        return [term for term, _, _, _ in self._tokens(value)]
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
@@ -108,16 +90,11 @@ class ChainText(TEXT):
     else that calls the analyzer see the same terms and positions."""
 
     def index(self, value, **kwargs):
-        boost = self.format.field_boost
-        if not self.format.supports("positions"):
-            counts = Counter(self.analyzer.terms(value))
-            for term, count in counts.items():
-                yield term.encode("utf-8"), count, count * boost, pack_uint(count)
-            return
         positions: dict[str, list[int]] = {}
         for term, position in self.analyzer.term_positions(value):
             positions.setdefault(term, []).append(position)
         encode = self.format.encode
+        boost = self.format.field_boost
         for term, found in positions.items():
             found.sort()  # already in order but for a character's second folding
             yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
@@ -126,21 +103,16 @@ class ChainText(TEXT):
 def build_schema() -> Schema:
     words = ChainAnalyzer("words")
     units = ChainAnalyzer("units")
-    pairs = ChainAnalyzer("pairs")
     return Schema(
         path=ID(stored=True, unique=True),
         doc_id=ID(stored=True, unique=True),  # short hash of path: stable across rebuilds
         path_units=ChainText(analyzer=ChainAnalyzer("chars"), phrase=True),
-        path_pairs=ChainText(analyzer=ChainAnalyzer("char_pairs"), phrase=False),
         title=ChainText(analyzer=words, stored=True, phrase=True),
         title_units=ChainText(analyzer=units, phrase=True),
-        title_pairs=ChainText(analyzer=pairs, phrase=False),
         body=ChainText(analyzer=words, stored=True, phrase=True),
         body_units=ChainText(analyzer=units, phrase=True),
-        body_pairs=ChainText(analyzer=pairs, phrase=False),
         author=ChainText(analyzer=words, stored=True, phrase=True),
         author_units=ChainText(analyzer=units, phrase=True),
-        author_pairs=ChainText(analyzer=pairs, phrase=False),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         # Signed: Whoosh 2.7 answers range queries on unsigned numeric fields wrongly.
         day=NUMERIC(int, bits=32, stored=True, sortable=True),

@@ -192,33 +192,6 @@ def test_path_field(corpus_index):
     assert paths(corpus_index, "停火 -path:003") == containing("停火") - {"003_fbfd2bed5f7712db.txt"}
 
 
-def test_exact_phrase_matches_and_scores_like_whooshs_phrase(corpus_index):
-    """ExactPhrase is a faster Phrase: same documents, same scores."""
-    import random
-
-    from whoosh import query as wq
-
-    from searcher.analysis import units
-    from searcher.phrases import ExactPhrase
-
-    rng = random.Random(7)
-    texts = list(FOLDED.values())
-    samples = []
-    for _ in range(60):
-        text = rng.choice(texts)
-        start = rng.randrange(len(text) - 8)
-        samples.append([u for u, _, _ in units(text[start:start + rng.randint(2, 8)].strip())])
-    samples += [[u for u, _, _ in units(fold(p))] for p in PHRASES]
-    searcher = corpus_index.searcher()
-    for sequence in (s for s in samples if len(s) > 1):
-        theirs = {h.docnum: h.score for h in searcher.search(
-            wq.Phrase("body_units", sequence), limit=None)}
-        ours = {h.docnum: h.score for h in searcher.search(
-            ExactPhrase("body_units", sequence), limit=None)}
-        assert ours.keys() == theirs.keys(), sequence
-        assert all(abs(ours[d] - theirs[d]) < 1e-6 for d in ours)
-
-
 def test_a_character_is_found_whatever_its_phrase_folds_it_to(corpus_index):
     """OpenCC folds 藉 in 藉口 to 借 but leaves 藉 alone as it is: both must find 藉口."""
     with_it = {n for n, t in TEXTS.items() if "藉" in t}

@@ -1,0 +1,134 @@
+"""The bulk matcher (``searcher.matching``) against Whoosh's own matchers, which stay the
+reference: same documents, same BM25F scores, on an index large enough for posting lists of
+many blocks, with several segments and deleted documents."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from whoosh import query as wq
+
+from searcher import matching as m
+from searcher.analysis import fold, units
+from searcher.indexing import update_index
+from searcher.querying import search
+from searcher.store import open_index
+from tests.conftest import corpus_texts
+
+ARTICLES = 600  # Whoosh stores postings in blocks of 128: common terms span several
+CHANGED = 40
+
+
+def _paragraphs() -> list[str]:
+    return [p.strip() for text in corpus_texts().values() for p in text.splitlines()
+            if len(p.strip()) > 30]
+
+
+def _write(path, number: int, paragraphs: list[str], rng: random.Random) -> None:
+    body = "\n".join(rng.sample(paragraphs, 3))
+    path.write_text(f"title: 第{number}篇評論\ndate: 2025-{number % 12 + 1:02d}-0{number % 9 + 1}"
+                    f"\n\n{body}\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pieces(tmp_path_factory, settings):
+    """600 articles of three paragraphs each from the sample corpus, indexed by two processes,
+    then 40 rewritten and indexed again (their old versions are deleted documents)."""
+    root = tmp_path_factory.mktemp("pieces")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    paragraphs = _paragraphs()
+    rng = random.Random(11)
+    for number in range(ARTICLES):
+        _write(corpus / f"{number:03d}.txt", number, paragraphs, rng)
+    update_index(root / "index", [corpus], settings, procs=2)
+    changed = rng.sample(range(ARTICLES), CHANGED)
+    for number in changed:
+        _write(corpus / f"{number:03d}.txt", number + 1000, paragraphs, rng)
+    update_index(root / "index", [corpus], settings)
+    index = open_index(root / "index")
+    reader = index.searcher().reader()
+    assert reader.has_deletions() and len(index.searcher().leaf_searchers()) > 1
+    index.changed = changed
+    return index
+
+
+def _whoosh(index, query) -> dict[int, float]:
+    return {hit.docnum: hit.score for hit in index.searcher().search(query, limit=None)}
+
+
+def _ours(index, plan) -> dict[int, float]:
+    return index.postings().evaluate(plan)
+
+
+def _same(ours: dict[int, float], theirs: dict[int, float]) -> None:
+    assert ours.keys() == theirs.keys()
+    assert all(abs(ours[d] - theirs[d]) < 1e-9 * max(1.0, abs(theirs[d])) for d in ours)
+
+
+def _common_terms(index, field: str, count: int) -> list[str]:
+    reader = index.searcher().reader()
+    terms = sorted(((reader.doc_frequency(field, t), t.decode("utf-8"))
+                    for t in reader.lexicon(field)), reverse=True)
+    return [t for _, t in terms[:count]] + [t for _, t in terms[-count:]]
+
+
+def test_term_scores_are_whooshs_bm25f(pieces):
+    reader = pieces.searcher().reader()
+    for field in ("body", "title", "body_units", "path_units"):
+        for text in _common_terms(pieces, field, 8):
+            theirs = _whoosh(pieces, wq.Term(field, text))
+            _same(_ours(pieces, m.Term(field, text)), theirs)
+            if field == "body" and text == _common_terms(pieces, field, 1)[0]:
+                assert reader.doc_frequency(field, text) > 128  # several blocks
+
+
+def test_combinations_add_scores_as_whooshs_matchers(pieces):
+    a, b, c = _common_terms(pieces, "body", 3)[:3]
+    terms = {t: (m.Term("body", t, boost=2.0), wq.Term("body", t, boost=2.0)) for t in (a, b, c)}
+    _same(_ours(pieces, m.AnyOf((terms[a][0], terms[b][0]))),
+          _whoosh(pieces, wq.Or([terms[a][1], terms[b][1]])))
+    _same(_ours(pieces, m.AllOf((terms[a][0], terms[c][0]))),
+          _whoosh(pieces, wq.And([terms[a][1], terms[c][1]])))
+    _same(_ours(pieces, m.Without(terms[a][0], terms[b][0])),
+          _whoosh(pieces, wq.AndNot(terms[a][1], terms[b][1])))
+    _same(_ours(pieces, m.WithBonus(terms[a][0], terms[c][0])),
+          _whoosh(pieces, wq.AndMaybe(terms[a][1], terms[c][1])))
+
+
+def test_phrases_match_and_score_as_whooshs_phrase(pieces):
+    """Phrases cut from the text, some across words and punctuation: the same documents and
+    scores as Whoosh's ``Phrase`` over units; ``unless`` leaves out what it matches."""
+    rng = random.Random(5)
+    paragraphs = _paragraphs()
+    for _ in range(80):
+        every = [u for u, _, _ in units(fold(rng.choice(paragraphs)))]
+        start = rng.randrange(len(every) - 8)
+        sequence = tuple(every[start:start + rng.randint(2, 8)])
+        ours = _ours(pieces, m.Phrase("body_units", sequence, boost=1.5))
+        _same(ours, _whoosh(pieces, wq.Phrase("body_units", list(sequence), boost=1.5)))
+        assert ours, sequence  # cut from the indexed text: it occurs
+        word = m.Term("body", sequence[0] + sequence[1])
+        unless = _ours(pieces, m.Phrase("body_units", sequence, unless=word))
+        assert unless.keys() == ours.keys() - _ours(pieces, word).keys()
+
+
+def test_days_and_filters_read_the_day_column(pieces):
+    searcher = pieces.searcher()
+    column = searcher.reader().column_reader("day")
+    assert pieces.postings().days() == [column[d] for d in range(searcher.doc_count_all())]
+    march = m.DayRange(20250301, 20250331)
+    stored = {d: searcher.stored_fields(d).get("date", "") for d in _ours(pieces, march)}
+    assert stored and all(date.startswith("2025-03-") for date in stored.values())
+    live = {d for d in range(searcher.doc_count_all()) if not searcher.reader().is_deleted(d)}
+    assert _ours(pieces, m.Everything()).keys() == live
+
+
+def test_deleted_versions_never_match(pieces):
+    """A rewritten article is found by its new title only; its old version is gone."""
+    for number in pieces.changed[:10]:
+        assert search(pieces, f'"第{number}篇評論"').total == 0
+        assert search(pieces, f'"第{number + 1000}篇評論"').total == 1
+    unchanged = next(n for n in range(ARTICLES) if n not in pieces.changed)
+    assert search(pieces, f'"第{unchanged}篇評論"').total == 1
