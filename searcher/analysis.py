@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from searcher.segmenter_words import QuerySegmenter, dictionary_total
 from searcher.variants import VariantTable, parse_groups
 
 # Bump when a change to the chain changes the terms an index holds: old indexes are refused.
@@ -180,6 +181,9 @@ class AnalysisSettings:
     segmenter: str = "rjieba"
     # The user's variant files it was read from (provenance only: not part of the fingerprint).
     variant_files: tuple[str, ...] = ()
+    # rjieba's dictionary total with the user words (derived: lets queries segment without
+    # loading the dictionary, see ``segmenter_words``); 0 when unknown.
+    dictionary_total: int = 0
 
     @classmethod
     def default(cls) -> "AnalysisSettings":
@@ -199,9 +203,10 @@ class AnalysisSettings:
         words = [line.split()[0] for t in userdict_texts for line in t.splitlines()
                  if line.split() and not line.startswith("#")]
         words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
-        return cls(variants=table.dumps(), userwords=SEGMENTERS[segmenter].frequencies(words),
-                   segmenter=segmenter,
-                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files))
+        userwords = SEGMENTERS[segmenter].frequencies(words)
+        return cls(variants=table.dumps(), userwords=userwords, segmenter=segmenter,
+                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files),
+                   dictionary_total=dictionary_total(userwords) if segmenter == "rjieba" else 0)
 
     @functools.cached_property
     def variants_sha256(self) -> str:
@@ -219,14 +224,16 @@ class AnalysisSettings:
 
     def to_json(self) -> dict:
         return {"variants": self.variants, "userwords": [list(w) for w in self.userwords],
-                "segmenter": self.segmenter, "variant_files": list(self.variant_files)}
+                "segmenter": self.segmenter, "variant_files": list(self.variant_files),
+                "dictionary_total": self.dictionary_total}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnalysisSettings":
         return cls(variants=data["variants"],
                    userwords=tuple((w, int(f)) for w, f in data["userwords"]),
                    segmenter=data.get("segmenter", "jieba"),
-                   variant_files=tuple(data.get("variant_files", ())))
+                   variant_files=tuple(data.get("variant_files", ())),
+                   dictionary_total=int(data.get("dictionary_total", 0)))
 
 
 def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:
@@ -336,6 +343,7 @@ class AnalysisChain:
         self.settings = settings
         self.variants = VariantTable.parse(settings.variants, fold)
         self._segmenter = None
+        self._query_segmenter: QuerySegmenter | None = None
 
     @property
     def segmenter(self) -> JiebaSegmenter | RJiebaSegmenter:
@@ -406,5 +414,16 @@ class AnalysisChain:
             yield char, position, position, position + 1
 
     def query_words(self, text: str) -> list[str]:
-        """Folded words of query text, precise mode, no sub-words, no punctuation."""
-        return [w for w, _, _ in self.words(fold(text)) if not w.isspace() and not is_gap(w)]
+        """Folded words of query text, precise mode, no sub-words, no punctuation. Unless the
+        segmenter is loaded already, rjieba's dictionary is consulted only for the words
+        inside the query (the same result: see ``segmenter_words``)."""
+        folded = fold(text)
+        tokens = None
+        if self._segmenter is None and self.settings.dictionary_total:
+            if self._query_segmenter is None:
+                self._query_segmenter = QuerySegmenter(self.settings.userwords,
+                                                       self.settings.dictionary_total)
+            tokens = self._query_segmenter.tokenize(folded)
+        if tokens is None:
+            tokens = self.words(folded)
+        return [w for w, _, _ in tokens if not w.isspace() and not is_gap(w)]

@@ -341,8 +341,7 @@ def warn_about(report) -> None:
 def open_for_search(index_dir: Path, build_if_missing: bool):
     """Open the index for searching; the default one is built from ./corpus on first use."""
     from searcher.errors import IndexMissingError
-    from searcher.indexing import variants_changed
-    from searcher.store import index_exists, open_index
+    from searcher.store import index_exists, open_index, variants_changed
 
     if build_if_missing and not index_exists(index_dir):
         if not DEFAULT_CORPUS.is_dir():

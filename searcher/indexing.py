@@ -380,14 +380,6 @@ def _provenance(paths: list[Path], settings: AnalysisSettings) -> dict:
             "variant_sources_sha256": variant_sources_sha256(settings.variant_files)}
 
 
-def variants_changed(index: OpenIndex, user_variant_files: tuple[Path, ...]) -> bool:
-    """Whether the variant table's sources on disk (the shipped tables, the files the index
-    was built with, and the user's default file) differ from the ones it was built with."""
-    recorded = [Path(p) for p in index.chain.settings.variant_files]
-    now = tuple(dict.fromkeys(recorded + list(user_variant_files)))
-    return variant_sources_sha256(now) != index.meta.get("variant_sources_sha256")
-
-
 def _read_manifest(generation: Path) -> dict:
     try:
         return json.loads((generation / MANIFEST).read_text(encoding="utf-8"))

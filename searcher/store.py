@@ -28,7 +28,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from searcher.analysis import ANALYSIS_VERSION, SEGMENTERS, AnalysisChain, AnalysisSettings
+from searcher.analysis import (
+    ANALYSIS_VERSION, SEGMENTERS, AnalysisChain, AnalysisSettings, variant_sources_sha256)
 from searcher.errors import (
     IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
 from searcher.schema import SCHEMA_VERSION, attach_chain, build_schema
@@ -267,3 +268,11 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+def variants_changed(index: OpenIndex, user_variant_files: tuple[Path, ...]) -> bool:
+    """Whether the variant table's sources on disk (the shipped tables, the files the index
+    was built with, and the user's default file) differ from the ones it was built with."""
+    recorded = [Path(p) for p in index.chain.settings.variant_files]
+    now = tuple(dict.fromkeys(recorded + list(user_variant_files)))
+    return variant_sources_sha256(now) != index.meta.get("variant_sources_sha256")
