@@ -17,6 +17,7 @@ the sum of its terms' scores, and filters (dates, "everything but") score nothin
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import pickle
@@ -90,14 +91,20 @@ class DayRange:
 Node = Union[Term, Phrase, AnyOf, AllOf, Without, WithBonus, Everything, DayRange]
 
 Matches = dict[int, float]  # docnum → score
+Within = Union[Matches, set[int], None]  # documents to consider: None for all
 
 
 @dataclass
 class Postings:
-    """One term's postings across the index, deleted documents left out."""
+    """One term's postings across the index: docnum → weight (its frequency there), deleted
+    documents left out; and each posting's value (its encoded positions), in docnum order."""
 
     weights: dict[int, float]
-    values: dict[int, bytes]
+    docnums: list[int]
+    values: list[bytes]
+
+    def value(self, docnum: int) -> bytes:
+        return self.values[bisect.bisect_left(self.docnums, docnum)]
 
 
 class IndexPostings:
@@ -155,18 +162,18 @@ class IndexPostings:
                 yield reader._terms.matcher(field, btext, reader.schema[field].format), offset
 
     def postings(self, field: str, text: str) -> Postings:
-        """A term's postings: docnum → weight (its frequency there) and docnum → value
-        (its encoded positions, in a field that has them)."""
-        weights: dict[int, float] = {}
-        values: dict[int, bytes] = {}
+        docnums: list[int] = []
+        weights: list[float] = []
+        values: list[bytes] = []
         for matcher, offset in self._matchers(field, text):
-            for ids, block_weights, block_values in _blocks(matcher):
-                docs = [offset + docnum for docnum in ids]
-                weights.update(zip(docs, block_weights))
-                values.update(zip(docs, block_values))
-        for docnum in self.deleted.intersection(weights):
-            del weights[docnum], values[docnum]
-        return Postings(weights, values)
+            for block_docnums, block_weights, block_values in _blocks(matcher, offset):
+                docnums.extend(block_docnums)
+                weights.extend(block_weights)
+                values.extend(block_values)
+        by_docnum = dict(zip(docnums, weights))
+        for docnum in self.deleted.intersection(by_docnum):
+            del by_docnum[docnum]
+        return Postings(by_docnum, docnums, values)
 
     def evaluate(self, plan: Node) -> Matches:
         return _Evaluation(self).run(plan)
@@ -179,28 +186,25 @@ class IndexPostings:
         return heapq.nsmallest(limit, matches.items(), key=key)
 
 
-def _blocks(matcher):
-    """``(ids, weights, values)`` of each stored block of a term's postings."""
+def _blocks(matcher, offset: int):
+    """``(docnums, weights, values)`` of each stored block of a segment's postings for a term
+    (docnums counted from the segment's ``offset``)."""
+    to_index = offset.__add__
     if not isinstance(matcher, W3LeafMatcher):  # few postings: inlined in the term info
         weights = matcher._weights
         if weights is None:
             weights = (matcher._all_weights or 1.0,) * len(matcher._ids)
-        yield matcher._ids, weights, matcher._values
+        yield map(to_index, matcher._ids), weights, matcher._values
         return
     while True:
         matcher._read_data()
         ids, weights, values = matcher._data
         if weights is None or isinstance(weights, float):
             weights = (weights or 1.0,) * matcher._blocklength
-        yield accumulate(ids), weights, values
+        yield map(to_index, accumulate(ids)), weights, values
         if matcher._lastblock:
             return
         matcher._next_block()
-
-
-def _positions(value: bytes) -> list[int]:
-    """Decode Whoosh's ``Positions`` value: a count, then the pickled position deltas."""
-    return list(accumulate(pickle.loads(value[4:])))
 
 
 class _Evaluation:
@@ -212,7 +216,7 @@ class _Evaluation:
         self._postings: dict[tuple[str, str], Postings] = {}
         self._done: dict[Node, Matches] = {}
 
-    def run(self, node: Node, within: Matches | None = None) -> Matches:
+    def run(self, node: Node, within: Within = None) -> Matches:
         """Matches of ``node``; given ``within``, only those among its documents (a cheaper
         question for a phrase or a filter)."""
         if within is not None and isinstance(node, Term):
@@ -247,6 +251,24 @@ class _Evaluation:
         if within is None:
             self._done[node] = found
         return found
+
+    def maybe(self, node: Node) -> set[int] | None:
+        """Documents ``node`` may match, from postings alone (no positions read); None when
+        that could be any document."""
+        if isinstance(node, Term):
+            return set(self.postings(node.field, node.text).weights)
+        if isinstance(node, Phrase):
+            docs = set.intersection(*(self.maybe(Term(node.field, t)) for t in node.terms))
+            return docs - self.run(node.unless).keys() if node.unless is not None else docs
+        if isinstance(node, (AnyOf, AllOf)):
+            parts = [self.maybe(item) for item in node.items]
+            if isinstance(node, AllOf):
+                known = [p for p in parts if p is not None]
+                return set.intersection(*known) if known else None
+            return None if None in parts else set().union(*parts)
+        if isinstance(node, (Without, WithBonus)):
+            return self.maybe(node.base)
+        return None  # filters: cheap to apply to what the rest matches
 
     def size(self, node: Node) -> float:
         """A cheap guess at how many documents ``node`` matches (from document frequencies),
@@ -287,7 +309,7 @@ class _Evaluation:
             scores = {d: s * node.boost for d, s in scores.items()}
         return scores
 
-    def phrase(self, node: Phrase, within: Matches | None) -> Matches:
+    def phrase(self, node: Phrase, within: Within) -> Matches:
         postings = [self.postings(node.field, text) for text in node.terms]
         by_size = sorted((p.weights for p in postings), key=len)
         candidates = set(by_size[0])
@@ -297,22 +319,28 @@ class _Evaluation:
             candidates.intersection_update(within)
         if node.unless is not None and candidates:
             candidates.difference_update(self.run(node.unless))
-        candidates = {d for d in candidates if _adjacent([p.values[d] for p in postings])}
+        candidates = {d for d in candidates if _adjacent([p.value(d) for p in postings])}
         scores = dict.fromkeys(candidates, 0.0)
         for text in node.terms:
             for d, s in self.term_scores(node.field, text, candidates).items():
                 scores[d] += s * node.boost
         return scores
 
-    def any_of(self, node: AnyOf, within: Matches | None) -> Matches:
+    def any_of(self, node: AnyOf, within: Within) -> Matches:
         found: Matches = {}
         for item in node.items:
             for d, s in self.run(item, within).items():
                 found[d] = found.get(d, 0.0) + s
         return found
 
-    def all_of(self, node: AllOf, within: Matches | None) -> Matches:
-        # The most selective part first; each narrows the next; filters last.
+    def all_of(self, node: AllOf, within: Within) -> Matches:
+        # Two phases, as Lucene does: the documents every part may match, from postings
+        # alone, then positions checked only there. The most selective part first; each
+        # narrows the next; filters last.
+        for item in node.items:
+            maybe = self.maybe(item)
+            if maybe is not None:
+                within = maybe if within is None else maybe.intersection(within)
         items = sorted(node.items, key=self.size)
         found = self.run(items[0], within)
         for item in items[1:]:
@@ -320,7 +348,7 @@ class _Evaluation:
             found = {d: s + other[d] for d, s in found.items() if d in other}
         return found
 
-    def day_range(self, node: DayRange, within: Matches | None) -> Matches:
+    def day_range(self, node: DayRange, within: Within) -> Matches:
         days = self.index.days()
         low = node.low if node.low is not None else -(2**31)
         high = node.high if node.high is not None else 2**31 - 2  # NO_DAY stays out
@@ -330,13 +358,11 @@ class _Evaluation:
 
 
 def _adjacent(values: list[bytes]) -> bool:
-    """Whether the terms whose encoded positions these are stand at consecutive positions."""
-    positions = [_positions(v) for v in values]
-    rarest = min(range(len(positions)), key=lambda i: len(positions[i]))
-    starts = {p - rarest for p in positions[rarest]}
-    for offset, found in enumerate(positions):
-        if offset != rarest:
-            starts.intersection_update(p - offset for p in found)
-            if not starts:
-                return False
-    return bool(starts)
+    """Whether the terms whose encoded positions these are (Whoosh's ``Positions`` values: a
+    count, then the pickled position deltas) stand at consecutive positions."""
+    starts = set(accumulate(pickle.loads(values[0][4:])))
+    for offset, value in enumerate(values[1:], 1):
+        starts.intersection_update(map((-offset).__add__, accumulate(pickle.loads(value[4:]))))
+        if not starts:
+            return False
+    return True
