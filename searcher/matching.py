@@ -45,12 +45,14 @@ class Term:
 class Phrase:
     """Terms at consecutive positions; it scores as the sum of its terms. ``unless``:
     documents that plan matches are left out before any position is read (the characters of
-    a word, beside the word itself)."""
+    a word, beside the word itself). ``certain``: documents that plan matches hold the phrase
+    for certain, so no position is read there (a phrase that is a word, where it is one)."""
 
     field: str
     terms: tuple[str, ...]
     boost: float = 1.0
     unless: "Node | None" = None
+    certain: "Node | None" = None
 
 
 @dataclass(frozen=True)
@@ -319,7 +321,9 @@ class _Evaluation:
             candidates.intersection_update(within)
         if node.unless is not None and candidates:
             candidates.difference_update(self.run(node.unless))
-        candidates = {d for d in candidates if _adjacent([p.value(d) for p in postings])}
+        sure = candidates.intersection(self.run(node.certain)) if node.certain else set()
+        candidates = sure.union(d for d in candidates - sure
+                                if _adjacent([p.value(d) for p in postings]))
         scores = dict.fromkeys(candidates, 0.0)
         for text in node.terms:
             for d, s in self.term_scores(node.field, text, candidates).items():

@@ -117,13 +117,26 @@ class _Compiler:
         sequence = list(folded) if field == "path" else [unit for unit, _, _ in units(folded)]
         if not sequence:
             raise QuerySyntaxError(f"nothing to search for in {written!r}")
+        word = self.whole_word(folded, sequence) if unless is None else None
         per_field = []
         for f in self.fields(field):
+            certain = m.Term(f, word) if word and f in WORD_FIELDS else None
             per_field.append(m.Term(UNIT_FIELD[f], sequence[0], boost=FIELD_BOOSTS[f] * boost)
                              if len(sequence) == 1 else
                              m.Phrase(UNIT_FIELD[f], tuple(sequence),
-                                      boost=FIELD_BOOSTS[f] * boost, unless=unless))
+                                      boost=FIELD_BOOSTS[f] * boost, unless=unless,
+                                      certain=certain))
         return m.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
+
+
+    def whole_word(self, folded: str, sequence: list[str]) -> str | None:
+        """The phrase itself, when it is one word of CJK characters with no variant group:
+        each token of it in a word field then stands on exactly these characters (tokens are
+        cut from the folded text, and only a variant group renames them), so the phrase needs
+        no positions read where the word is."""
+        if sequence != list(folded) or self.chain.variants.members(folded) != (folded,):
+            return None
+        return folded if self.chain.query_words(folded) == [folded] else None
 
 
 def day_range(dates: DateRange) -> m.DayRange:
