@@ -69,6 +69,20 @@ def test_worker_processes_and_chunks_build_the_same_index(jsonl_corpus, tmp_path
     assert index_contents(tmp_path / "one") == index_contents(tmp_path / "two")
 
 
+def test_a_full_pool_starts_a_new_segment_with_the_same_postings(jsonl_corpus, tmp_path,
+                                                                 settings, monkeypatch):
+    """Each writer process starts a new segment when its pool fills: many segments, the
+    same postings and documents as one process writing one."""
+    import searcher.writers as writers
+
+    update_index(tmp_path / "one", [jsonl_corpus], settings, procs=1)
+    monkeypatch.setattr(writers, "SEGMENT_FILL", 1e-9)  # full after every batch
+    monkeypatch.setattr(writers, "BATCH", 4)
+    update_index(tmp_path / "many", [jsonl_corpus], settings, procs=2)
+    assert len(open_index(tmp_path / "many").searcher().leaf_searchers()) > 4
+    assert index_contents(tmp_path / "one") == index_contents(tmp_path / "many")
+
+
 def test_chunked_file_reads_every_line_with_its_number(jsonl_corpus, tmp_path, settings,
                                                         monkeypatch):
     monkeypatch.setattr(indexing, "JSONL_CHUNK_BYTES", 1000)
