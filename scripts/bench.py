@@ -310,10 +310,31 @@ def warm_queries(index_dir: Path, rounds: int) -> dict:
                 first_round.append(elapsed)
                 hits[query] = len(result.hits)
     every = [s for samples in times.values() for s in samples]
+    reads = {q: postings_read_seconds(index, q, rounds) for q in QUERIES}
     return {"rounds": rounds, "open_index_s": open_seconds, "warmup_round_s": sum(first_round),
             **latency_summary(every),
+            "postings_read": latency_summary([s for r in reads.values() for s in r]),
             "queries": [{"query": q.label, "hits": hits[q], "p50_ms": percentile(s, 50) * 1000,
-                         "max_ms": max(s) * 1000} for q, s in times.items()]}
+                         "max_ms": max(s) * 1000,
+                         "postings_read_p50_ms": percentile(reads[q], 50) * 1000}
+                        for q, s in times.items()]}
+
+
+def postings_read_seconds(index, query: BenchQuery, rounds: int) -> list[float]:
+    """How long merely reading the postings a query's plan needs takes, ``rounds`` times:
+    the floor under its latency that no evaluation strategy over these postings avoids."""
+    from searcher.matching import plan_terms
+    from searcher.querying import compile_query
+
+    terms = plan_terms(compile_query(query.text, index.chain).plan)
+    postings = index.postings()
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for field, text in terms:
+            postings.postings(field, text)
+        samples.append(time.perf_counter() - started)
+    return samples
 
 
 # --- incremental indexing -------------------------------------------------------------------
@@ -413,6 +434,7 @@ def table(results: dict) -> str:
     if "warm" in results:
         latency_rows.append((f"warm search() ({results['warm']['rounds']} rounds)",
                              results["warm"]))
+        latency_rows.append(("  floor: reading its postings", results["warm"]["postings_read"]))
     if latency_rows:
         lines.append(f"{f'queries ({len(QUERIES)})':<34}{'p50 ms':>9}{'p90 ms':>9}"
                      f"{'p99 ms':>9}{'max ms':>9}")

@@ -35,7 +35,7 @@ from searcher.models import Document
 from searcher.store import (
     OpenIndex, create_generation, index_exists, open_index, publish, remove_stale_generations,
     write_meta, writer_lock)
-from searcher.writers import open_writer
+from searcher.writers import merge_small_segments, open_writer
 
 Progress = Callable[[int, int], None]
 MANIFEST = "files.json"
@@ -345,7 +345,10 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
             for path in manifest[file].get("paths", []):
                 writer.delete_by_term("path", path)
                 report.removed += 1
-        writer.commit()
+        if report.added or report.updated or report.removed:
+            writer.commit(mergetype=merge_small_segments)
+        else:
+            writer.cancel()  # nothing to write: the live index stays as it is
     except BaseException:
         writer.cancel()
         raise

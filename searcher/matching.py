@@ -3,8 +3,10 @@
 Whoosh's matchers advance through postings with several Python calls per document; a common
 word has postings in tens of thousands of documents, and that walk was nearly all of a
 query's time (and Whoosh walks it twice when asked for the total). Here a term's postings are
-read a block at a time from Whoosh's own files (one decompress and one unpickle per 128
-postings), and a plan combines whole lists with dict and set operations in one pass.
+read a block at a time from Whoosh's own files (one unpickle per 128 postings), and a plan
+combines whole lists with dict and set operations in one pass. Like Lucene's two-phase
+iteration, a conjunction first narrows its documents with postings alone and reads positions
+only there; a phrase reads none where its word stands (``Phrase.certain``).
 
 Scores are Whoosh's BM25F (B 0.75, K1 1.2: the same idf, the same average and byte-rounded
 field lengths; a test checks the two agree), combined the way Whoosh's matchers combine them:
@@ -28,6 +30,7 @@ from itertools import accumulate
 from typing import Union
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 K1 = 1.2
@@ -105,6 +108,11 @@ class Postings:
     docnums: list[int]
     values: list[bytes]
 
+    @property
+    def doc_frequency(self) -> int:
+        """Deleted documents included, as Whoosh counts for idf."""
+        return len(self.docnums)
+
     def value(self, docnum: int) -> bytes:
         return self.values[bisect.bisect_left(self.docnums, docnum)]
 
@@ -157,11 +165,14 @@ class IndexPostings:
     # --- postings ------------------------------------------------------------------------
 
     def _matchers(self, field: str, text: str):
-        """``(matcher, offset)`` of each segment that holds the term."""
+        """``(matcher, offset)`` of each segment that holds the term (one look-up each)."""
         btext = text.encode("utf-8")
         for reader, offset in self.leaves:
-            if (field, btext) in reader:
-                yield reader._terms.matcher(field, btext, reader.schema[field].format), offset
+            try:
+                matcher = reader._terms.matcher(field, btext, reader.schema[field].format)
+            except TermNotFound:
+                continue
+            yield matcher, offset
 
     def postings(self, field: str, text: str) -> Postings:
         docnums: list[int] = []
@@ -276,9 +287,9 @@ class _Evaluation:
         """A cheap guess at how many documents ``node`` matches (from document frequencies),
         to evaluate the most selective part of a conjunction first."""
         if isinstance(node, Term):
-            return self.searcher.doc_frequency(node.field, node.text)
+            return self.postings(node.field, node.text).doc_frequency
         if isinstance(node, Phrase):
-            return min(self.searcher.doc_frequency(node.field, t) for t in node.terms)
+            return min(self.postings(node.field, t).doc_frequency for t in node.terms)
         if isinstance(node, AnyOf):
             return sum(self.size(item) for item in node.items)
         if isinstance(node, AllOf):
@@ -295,10 +306,10 @@ class _Evaluation:
 
     def term_scores(self, field: str, text: str, docs) -> Matches:
         """Whoosh's BM25F for one term over ``docs`` (documents holding it)."""
-        weights = self.postings(field, text).weights
-        searcher = self.searcher
-        idf = math.log(self.index.doc_count / (searcher.doc_frequency(field, text) + 1)) + 1
-        avgfl = searcher.avg_field_length(field) or 1
+        postings = self.postings(field, text)
+        weights = postings.weights
+        idf = math.log(self.index.doc_count / (postings.doc_frequency + 1)) + 1
+        avgfl = self.searcher.avg_field_length(field) or 1
         lengths = self.index.lengths(field)
         norm = [K1 * ((1 - B) + B * byte_to_length(b) / avgfl) for b in range(256)]
         scale = idf * (K1 + 1)
@@ -359,6 +370,22 @@ class _Evaluation:
         docs = within if within is not None else range(self.index.doc_count)
         deleted = self.index.deleted
         return {d: 0.0 for d in docs if low <= days[d] <= high and d not in deleted}
+
+
+def plan_terms(node: Node | None) -> set[tuple[str, str]]:
+    """Every ``(field, term)`` whose postings evaluating ``node`` reads."""
+    if node is None or isinstance(node, (DayRange, Everything)):
+        return set()
+    if isinstance(node, Term):
+        return {(node.field, node.text)}
+    if isinstance(node, Phrase):
+        return ({(node.field, t) for t in node.terms} | plan_terms(node.unless)
+                | plan_terms(node.certain))
+    if isinstance(node, (AnyOf, AllOf)):
+        return set().union(*(plan_terms(item) for item in node.items))
+    if isinstance(node, Without):
+        return plan_terms(node.base) | plan_terms(node.excluded)
+    return plan_terms(node.base) | plan_terms(node.bonus)
 
 
 def _adjacent(values: list[bytes]) -> bool:

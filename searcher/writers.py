@@ -29,6 +29,7 @@ WRITER_MB = 512  # Whoosh's posting pools, shared by the processes: bounds the w
 SEGMENT_FILL = 0.8  # a subprocess starts a new segment when its pool is this full
 BATCH = 32  # documents per batch handed to a subprocess
 _DONE = "done"  # ends the parent's reading of filled segments
+SMALL_SEGMENT_SHARE = 10  # a segment this many times smaller than the largest is "small"
 
 
 def _dumps(obj, protocol: int | None = None) -> bytes:
@@ -119,12 +120,33 @@ class _SegmentsPerProcessWriter(MpWriter):
         task.start()
         return task
 
+    def cancel(self) -> None:
+        self.segmentqueue.put(_DONE)
+        super().cancel()
+
     def _commit_toc(self, segments) -> None:
         """Whoosh's commit gathers each task's last segment; add the ones filled before. (It
         calls this once every task has ended, so their segments are all queued by then.)"""
         self.segmentqueue.put(_DONE)
         self._drainer.join()
-        super()._commit_toc(list(segments) + self._filled)
+        # A task whose pool filled on its last batch ends with an empty segment: leave it out.
+        super()._commit_toc([s for s in list(segments) + self._filled if s.doc_count_all()])
+
+
+def merge_small_segments(writer, segments: list) -> list:
+    """Whoosh merge policy: merge the small segments incremental runs add (when there are two
+    or more), never the large ones a build writes. Whoosh's default merges segments of similar
+    size, which after a two-process build of a large corpus means rewriting all of it, in
+    pure Python, on the next run. Returns the segments kept as they are."""
+    from whoosh.reading import SegmentReader
+
+    largest = max((s.doc_count_all() for s in segments), default=0)
+    small = [s for s in segments if s.doc_count_all() * SMALL_SEGMENT_SHARE < largest]
+    if len(small) < 2:
+        return segments
+    for segment in small:
+        writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
+    return [s for s in segments if s not in small]
 
 
 def open_writer(index, procs: int = 1):

@@ -114,6 +114,22 @@ def test_phrases_match_and_score_as_whooshs_phrase(pieces):
         assert unless.keys() == ours.keys() - _ours(pieces, word).keys()
 
 
+def test_a_phrase_certain_where_its_word_is_matches_the_same(pieces):
+    """Where the word is a token its characters stand together: skipping positions there
+    changes nothing."""
+    variants = pieces.chain.variants
+    words = [w for w in _common_terms(pieces, "body", 40)
+             if len(w) > 1 and [u for u, _, _ in units(w)] == list(w)
+             and variants.members(w) == (w,)]
+    assert len(words) > 10
+    for word in words:
+        sequence = tuple(word)
+        plain = _ours(pieces, m.Phrase("body_units", sequence))
+        _same(_ours(pieces, m.Phrase("body_units", sequence, certain=m.Term("body", word))),
+              plain)
+        assert plain.keys() >= _ours(pieces, m.Term("body", word)).keys()
+
+
 def test_days_and_filters_read_the_day_column(pieces):
     searcher = pieces.searcher()
     column = searcher.reader().column_reader("day")

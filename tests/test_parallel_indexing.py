@@ -83,6 +83,35 @@ def test_a_full_pool_starts_a_new_segment_with_the_same_postings(jsonl_corpus, t
     assert index_contents(tmp_path / "one") == index_contents(tmp_path / "many")
 
 
+def test_incremental_runs_merge_only_the_small_segments(jsonl_corpus, tmp_path, settings,
+                                                       monkeypatch):
+    """A run with nothing to change writes nothing; a run that changes a file adds a small
+    segment, and the small ones are merged with each other, never into the large ones."""
+    import searcher.writers as writers
+
+    def segment_sizes() -> list[int]:
+        return sorted(s.doc_count_all() for s in open_index(tmp_path / "idx").whoosh._segments())
+
+    monkeypatch.setattr(writers, "SEGMENT_FILL", 1e-9)
+    monkeypatch.setattr(writers, "BATCH", 8)
+    monkeypatch.setattr(writers, "SMALL_SEGMENT_SHARE", 4)
+    update_index(tmp_path / "idx", [jsonl_corpus], settings, procs=2)
+    built = segment_sizes()
+    assert len(built) > 4 and min(built) >= 4
+    update_index(tmp_path / "idx", [jsonl_corpus], settings)
+    assert segment_sizes() == built
+    article = jsonl_corpus / "000_24b6ebb8716294de.txt"
+    for edit in ("，一改", "，再改", "，三改", "，四改"):
+        article.write_text(article.read_text(encoding="utf-8") + edit, encoding="utf-8")
+        report = update_index(tmp_path / "idx", [jsonl_corpus], settings)
+        assert report.updated == 1
+        sizes = segment_sizes()
+        assert [n for n in sizes if n >= 4] == built  # the large ones as the build wrote them
+        assert 1 <= len(sizes) - len(built) <= 2  # the run's own, and at most one before it
+    stored = index_contents(tmp_path / "idx")[1]
+    assert stored["000_24b6ebb8716294de.txt"]["body"].endswith("，四改")
+
+
 def test_chunked_file_reads_every_line_with_its_number(jsonl_corpus, tmp_path, settings,
                                                         monkeypatch):
     monkeypatch.setattr(indexing, "JSONL_CHUNK_BYTES", 1000)
