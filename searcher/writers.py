@@ -93,6 +93,7 @@ class _SegmentsTask(SubWriterTask):
             self._process_file(*job)
             if writer.pool.currentsize > self.segment_fill * writer.pool.limit:
                 self.segmentqueue.put(writer._finalize_segment())
+                writer.pool.current = []  # the postings written: free them before the next pool
                 writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
         fieldnames = writer.pool.fieldnames
         self.resultqueue.put((None, fieldnames, writer._finalize_segment()), timeout=5)
