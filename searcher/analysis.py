@@ -45,9 +45,12 @@ from searcher.variants import VariantTable, parse_groups
 # Bump when a change to the chain changes the terms an index holds: old indexes are refused.
 ANALYSIS_VERSION = 1
 
-_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_WIDTH_TABLE[0x3000] = 0x20  # ideographic space
-_WIDTH_TABLE.update({code: code + 32 for code in range(ord("A"), ord("Z") + 1)})
+# Full-width forms and the ideographic space. Replaced by a regular expression, not
+# str.translate: translate looks every character up, and Chinese text is mostly characters
+# that need nothing (twice as fast).
+_NARROW = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+_NARROW["\u3000"] = " "
+_WIDE_RE = re.compile("[\uff01-\uff5e\u3000]")
 
 # Scripts written without spaces: one unit per character. Everything else that is a word
 # character (Latin, digits, Cyrillic…) forms runs.
@@ -61,7 +64,7 @@ SPACE_UNIT = " "  # any run of white space: phrases match across it only where t
 
 def fold_width(text: str) -> str:
     """Full-width forms to ASCII and Latin to lower case, one character for one character."""
-    narrowed = text.translate(_WIDTH_TABLE)
+    narrowed = _WIDE_RE.sub(lambda match: _NARROW[match.group()], text)
     lowered = narrowed.lower()
     if len(lowered) == len(narrowed):
         return lowered
