@@ -283,8 +283,9 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
             raise
         if live is None:
             publish(index_dir, target.generation)
-        else:
-            write_meta(target.generation, {**target.meta, **meta})
+        else:  # the same settings (same fingerprint); their derived parts may be newer
+            write_meta(target.generation,
+                       {**target.meta, **meta, "settings": settings.to_json()})
     report.seconds = time.monotonic() - started
     return report
 

@@ -3,6 +3,7 @@ the result must be the full rjieba segmenter's, which the indexer uses."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def test_the_sorted_file_is_jiebas_dictionary():
     assert words.frequency("停火協議書之") == (None, False)
 
 
+@functools.cache  # a full segmenter loads the dictionary: once per settings
 def _segmenters(settings):
     full = RJiebaSegmenter(settings.userwords)
     narrow = QuerySegmenter(settings.userwords, settings.dictionary_total)
@@ -96,3 +98,26 @@ def test_a_query_does_not_load_the_dictionary(corpus_index_dir):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_an_older_index_learns_the_total_on_its_next_run(tmp_path, settings):
+    """An index written before settings carried the total still searches (with the full
+    segmenter); its next incremental run records the total."""
+    import json
+
+    from searcher.indexing import update_index
+    from searcher.querying import search
+    from searcher.store import current_generation, open_index
+    from tests.conftest import CORPUS
+
+    update_index(tmp_path / "idx", [CORPUS], settings)
+    meta_file = current_generation(tmp_path / "idx") / "searcher.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    del meta["settings"]["dictionary_total"]
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    older = open_index(tmp_path / "idx")
+    assert older.chain.settings.dictionary_total == 0
+    assert search(older, "俄罗斯 停火").total > 0
+    assert update_index(tmp_path / "idx", [CORPUS], settings).unchanged == 5
+    assert open_index(tmp_path / "idx").chain.settings.dictionary_total == \
+        settings.dictionary_total
