@@ -59,7 +59,14 @@ _CJK = (
     "\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
 )
 _UNIT_RE = re.compile(rf"(?:(?![{_CJK}])\w)+|\s+|\S")
+_CJK_RE = re.compile(f"[{_CJK}]+")
 SPACE_UNIT = " "  # any run of white space: phrases match across it only where the query has it
+
+
+def is_cjk(text: str) -> bool:
+    """Whether every character of ``text`` is of a script written without spaces (one unit
+    each)."""
+    return _CJK_RE.fullmatch(text) is not None
 
 
 def fold_width(text: str) -> str:

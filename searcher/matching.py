@@ -123,7 +123,9 @@ class IndexPostings:
 
     def __init__(self, searcher) -> None:
         self.searcher = searcher
-        self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        # An index with no segments reads as one empty reader of another kind: no leaves.
+        self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()
+                       if sub.reader().doc_count_all()]
         self.doc_count = searcher.doc_count_all()
         self.deleted = frozenset(offset + docnum for reader, offset in self.leaves
                                  for docnum in reader._perdoc.deleted_docs())
@@ -150,13 +152,17 @@ class IndexPostings:
             field = self.searcher.schema["day"]
             sortable = []
             for reader, _ in self.leaves:
+                count = reader.doc_count_all()
+                if not reader._perdoc.has_column("day"):  # a segment of undated documents
+                    sortable += [field.default_column()._default] * count
+                    continue
                 col = reader._perdoc.column_reader("day", field.column_type)
                 raw = array(col._typecode, col._dbfile.get(col._basepos,
                                                            col._count * col._fixedlen))
                 if sys.byteorder == "little":  # Whoosh writes columns in network order
                     raw.byteswap()
                 sortable += raw
-                sortable += [col._default] * (reader.doc_count_all() - col._count)
+                sortable += [col._default] * (count - col._count)
             # A signed field's column holds value + 2**(bits - 1), so it sorts unsigned.
             shift = 1 << (field.bits - 1)
             self._days = [value - shift for value in sortable]
@@ -199,16 +205,11 @@ class IndexPostings:
         return heapq.nsmallest(limit, matches.items(), key=key)
 
 
-def _blocks(matcher, offset: int):
+def _blocks(matcher: W3LeafMatcher, offset: int):
     """``(docnums, weights, values)`` of each stored block of a segment's postings for a term
-    (docnums counted from the segment's ``offset``)."""
+    (docnums counted from the segment's ``offset``). Our writers never inline postings in the
+    term info (Whoosh's ``inlinelimit`` of 1 means fewer than one posting)."""
     to_index = offset.__add__
-    if not isinstance(matcher, W3LeafMatcher):  # few postings: inlined in the term info
-        weights = matcher._weights
-        if weights is None:
-            weights = (matcher._all_weights or 1.0,) * len(matcher._ids)
-        yield map(to_index, matcher._ids), weights, matcher._values
-        return
     while True:
         matcher._read_data()
         ids, weights, values = matcher._data
@@ -306,6 +307,8 @@ class _Evaluation:
 
     def term_scores(self, field: str, text: str, docs) -> Matches:
         """Whoosh's BM25F for one term over ``docs`` (documents holding it)."""
+        if not docs:
+            return {}
         postings = self.postings(field, text)
         weights = postings.weights
         idf = math.log(self.index.doc_count / (postings.doc_frequency + 1)) + 1

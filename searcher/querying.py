@@ -1,7 +1,7 @@
 """Run a query against an index: compile the parsed query through the analysis chain, rank
 with BM25F, and build hits with snippets.
 
-How a query becomes Whoosh queries (see ``query_syntax`` for the syntax):
+How a query becomes a plan for ``matching`` (see ``query_syntax`` for the syntax):
 
 * an unquoted word matches its canonical term in the word fields (so 川普 finds 特朗普) OR its
   characters as a phrase in the unit fields (so no segmentation can hide it); word matches
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from searcher import query_syntax as qs
 from searcher import matching as m
-from searcher.analysis import fold, units
+from searcher.analysis import fold, is_cjk, units
 from searcher.dates import DateRange, period_of, periods_between
 from searcher.errors import QuerySyntaxError, SearcherError
 from searcher.models import Hit
@@ -117,7 +117,7 @@ class _Compiler:
         sequence = list(folded) if field == "path" else [unit for unit, _, _ in units(folded)]
         if not sequence:
             raise QuerySyntaxError(f"nothing to search for in {written!r}")
-        word = self.whole_word(folded, sequence) if unless is None else None
+        word = self.whole_word(folded) if unless is None else None
         per_field = []
         for f in self.fields(field):
             certain = m.Term(f, word) if word and f in WORD_FIELDS else None
@@ -128,14 +128,13 @@ class _Compiler:
                                       certain=certain))
         return m.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
 
-
-    def whole_word(self, folded: str, sequence: list[str]) -> str | None:
+    def whole_word(self, folded: str) -> str | None:
         """The phrase itself, when it is one word of CJK characters with no variant group:
         each token of it in a word field then stands on exactly these characters (tokens are
         cut from the folded text, and only a variant group renames them), so the phrase needs
         no positions read where the word is."""
-        if sequence != list(folded) or self.chain.variants.members(folded) != (folded,):
-            return None
+        if not is_cjk(folded) or self.chain.variants.members(folded) != (folded,):
+            return None  # (jieba may cut a word out of the middle of a Latin or digit run)
         return folded if self.chain.query_words(folded) == [folded] else None
 
 

@@ -4,10 +4,11 @@ Whoosh's own ``MpWriter`` hands batches of documents to subprocesses that analys
 write a segment each (``multisegment``: no merge at the end), so both cores analyse and
 write. Here a subprocess also starts a new segment whenever its posting pool is nearly full,
 instead of letting Whoosh spill the pool to sorted runs on disk and merge them at the end (a
-large corpus then indexes as fast per megabyte as a small one). Changes: a subprocess quits when its parent has died (a ``kill -9`` of ``searcher
-index`` must not leave workers waiting forever on a queue), field lengths, which Whoosh
-looks up once per posting while writing a segment, are read once per field, and posting
-blocks are pickled with the newest protocol (below).
+large corpus then indexes as fast per megabyte as a small one). Also: a subprocess quits when
+its parent has died (a ``kill -9`` of ``searcher index`` must not leave workers waiting
+forever on a queue) and when the writer is cancelled; field lengths, which Whoosh looks up
+once per posting while writing a segment, are read once per field; and posting blocks are
+pickled with the newest protocol (below).
 
     >>> writer = open_writer(index, procs=2)
 """
@@ -123,6 +124,9 @@ class _SegmentsPerProcessWriter(MpWriter):
 
     def cancel(self) -> None:
         self.segmentqueue.put(_DONE)
+        for task in self.tasks:  # Whoosh's cancel flags only this process's copy of them
+            task.terminate()
+            task.join()
         super().cancel()
 
     def _commit_toc(self, segments) -> None:
@@ -136,18 +140,19 @@ class _SegmentsPerProcessWriter(MpWriter):
 
 def merge_small_segments(writer, segments: list) -> list:
     """Whoosh merge policy: merge the small segments incremental runs add (when there are two
-    or more), never the large ones a build writes. Whoosh's default merges segments of similar
+    or more), and any segment whose documents are mostly deleted (rewriting only its live
+    ones), never the large ones a build writes. Whoosh's default merges segments of similar
     size, which after a two-process build of a large corpus means rewriting all of it, in
     pure Python, on the next run. Returns the segments kept as they are."""
     from whoosh.reading import SegmentReader
 
     largest = max((s.doc_count_all() for s in segments), default=0)
     small = [s for s in segments if s.doc_count_all() * SMALL_SEGMENT_SHARE < largest]
-    if len(small) < 2:
-        return segments
-    for segment in small:
+    merged = [s for s in segments if s.doc_count() * 2 < s.doc_count_all()
+              or (s in small and len(small) > 1)]
+    for segment in merged:
         writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
-    return [s for s in segments if s not in small]
+    return [s for s in segments if s not in merged]
 
 
 def open_writer(index, procs: int = 1):

@@ -148,3 +148,30 @@ def test_deleted_versions_never_match(pieces):
         assert search(pieces, f'"第{number + 1000}篇評論"').total == 1
     unchanged = next(n for n in range(ARTICLES) if n not in pieces.changed)
     assert search(pieces, f'"第{unchanged}篇評論"').total == 1
+
+
+def test_segments_without_dates_and_indexes_without_segments(tmp_path, settings):
+    """A segment of undated articles has no ``day`` column, and an empty index no segment:
+    date filters, date order and plain searches still answer."""
+    from searcher.dates import DateRange
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "dated.txt").write_text("date: 2025-03-01\n\n停火協議簽署。", encoding="utf-8")
+    (corpus / "undated.txt").write_text("停火談判破裂。", encoding="utf-8")
+    update_index(tmp_path / "idx", [corpus], settings)
+    (corpus / "later.txt").write_text("停火再起。", encoding="utf-8")
+    update_index(tmp_path / "idx", [corpus], settings)
+    index = open_index(tmp_path / "idx")
+    assert len(index.searcher().leaf_searchers()) == 2
+    assert [h.path for h in search(index, "停火", dates=DateRange(20200101, None)).hits] == \
+        ["dated.txt"]
+    assert search(index, "停火", sort="newest").hits[0].path == "dated.txt"
+    assert index.postings().days().count(20250301) == 1
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    update_index(tmp_path / "none", [empty], settings)
+    nothing = open_index(tmp_path / "none")
+    assert search(nothing, "停火").total == 0
+    assert search(nothing, "停火", dates=DateRange(20200101, None), sort="oldest").total == 0

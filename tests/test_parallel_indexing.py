@@ -110,6 +110,45 @@ def test_incremental_runs_merge_only_the_small_segments(jsonl_corpus, tmp_path, 
         assert 1 <= len(sizes) - len(built) <= 2  # the run's own, and at most one before it
     stored = index_contents(tmp_path / "idx")[1]
     assert stored["000_24b6ebb8716294de.txt"]["body"].endswith("，四改")
+    # Rewriting most of what the large segments hold leaves them mostly deleted: merged away.
+    feed = jsonl_corpus / "feed.jsonl"
+    feed.write_bytes(feed.read_bytes().replace(b'"date": "2025-', b'"date": "2024-'))
+    assert update_index(tmp_path / "idx", [jsonl_corpus], settings).updated == 58
+    segments = open_index(tmp_path / "idx").whoosh._segments()
+    assert all(s.doc_count() * 2 >= s.doc_count_all() for s in segments)
+    assert sum(s.doc_count() for s in segments) == 5 + 58
+
+
+def test_a_cancelled_parallel_writer_lets_its_process_exit(tmp_path):
+    """After a failed run with worker processes running, ``searcher index`` still exits (the
+    workers are stopped, not left waiting for work)."""
+    import subprocess
+    import sys
+
+    script = f"""
+import time
+from pathlib import Path
+from searcher.analysis import AnalysisSettings
+from searcher.indexing import document_fields
+from searcher.documents import parse_file
+from searcher.store import create_generation
+from searcher.writers import open_writer
+target = create_generation(Path({str(tmp_path / "idx")!r}), AnalysisSettings.default(), {{}})
+writer = open_writer(target.whoosh, procs=2)
+docs = [d for p in sorted(Path({str(CORPUS)!r}).glob("*.txt"))
+        for d in parse_file(p.read_bytes(), p.name, []).documents]
+for i in range(80):
+    writer.add_document(**dict(document_fields(docs[i % len(docs)], "f"), path=f"p{{i}}"))
+while not writer.jobqueue.empty():  # the workers take the batches, then wait for more
+    time.sleep(0.1)
+time.sleep(1)
+writer.cancel()
+print("cancelled")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "cancelled"
 
 
 def test_chunked_file_reads_every_line_with_its_number(jsonl_corpus, tmp_path, settings,

@@ -192,6 +192,19 @@ def test_path_field(corpus_index):
     assert paths(corpus_index, "停火 -path:003") == containing("停火") - {"003_fbfd2bed5f7712db.txt"}
 
 
+def test_a_quoted_word_is_not_found_inside_a_longer_digit_run(tmp_path, settings):
+    """jieba cuts 1号店 out of 21号店, but "1号店" is no substring of the units 21|号|店."""
+    from searcher.indexing import update_index
+    from searcher.store import open_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("在21号店买了1个东西", encoding="utf-8")
+    (corpus / "b.txt").write_text("他在1号店买东西", encoding="utf-8")
+    update_index(tmp_path / "idx", [corpus], settings)
+    assert paths(open_index(tmp_path / "idx"), '"1号店"') == {"b.txt"}
+
+
 def test_a_character_is_found_whatever_its_phrase_folds_it_to(corpus_index):
     """OpenCC folds 藉 in 藉口 to 借 but leaves 藉 alone as it is: both must find 藉口."""
     with_it = {n for n, t in TEXTS.items() if "藉" in t}
