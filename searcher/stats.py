@@ -16,10 +16,9 @@ TOP_TERMS = 20
 
 def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
     """A plain dict, ready for JSON."""
-    searcher = index.searcher()
-    reader = searcher.reader()
-    days_column = reader.column_reader("day")
-    days = [days_column[d] for d in reader.all_doc_ids()]
+    reader = index.searcher().reader()
+    postings = index.postings()
+    days = [day for docnum, day in enumerate(postings.days()) if docnum not in postings.deleted]
     dated = sorted(d for d in days if d != NO_DAY)
     # The most frequent words of two characters or more: single characters and numbers say
     # little about what an archive covers.
@@ -40,7 +39,7 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
         "last_date": _iso(dated[-1]) if dated else None,
         "size_bytes": sum(f.stat().st_size for f in Path(index.generation).iterdir()
                           if f.is_file()),
-        "segments": len(list(reader.leaf_readers())),
+        "segments": len(postings.leaves),
         "top_terms": terms[:top],
         "built_at": meta.get("created_at"),
         "roots": meta.get("roots", []),

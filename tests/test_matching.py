@@ -175,3 +175,7 @@ def test_segments_without_dates_and_indexes_without_segments(tmp_path, settings)
     nothing = open_index(tmp_path / "none")
     assert search(nothing, "停火").total == 0
     assert search(nothing, "停火", dates=DateRange(20200101, None), sort="oldest").total == 0
+    from searcher.stats import index_stats
+
+    assert (index_stats(nothing)["documents"], index_stats(nothing)["segments"]) == (0, 0)
+    assert (index_stats(index)["documents"], index_stats(index)["dated"]) == (3, 1)
