@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from searcher.segmenter_words import QuerySegmenter, dictionary_total
+from searcher.segmenter_words import QuerySegmenter, SortedWords
 from searcher.variants import VariantTable, parse_groups
 
 # Bump when a change to the chain changes the terms an index holds: old indexes are refused.
@@ -191,9 +191,6 @@ class AnalysisSettings:
     segmenter: str = "rjieba"
     # The user's variant files it was read from (provenance only: not part of the fingerprint).
     variant_files: tuple[str, ...] = ()
-    # rjieba's dictionary total with the user words (derived: lets queries segment without
-    # loading the dictionary, see ``segmenter_words``); 0 when unknown.
-    dictionary_total: int = 0
 
     @classmethod
     def default(cls) -> "AnalysisSettings":
@@ -213,10 +210,9 @@ class AnalysisSettings:
         words = [line.split()[0] for t in userdict_texts for line in t.splitlines()
                  if line.split() and not line.startswith("#")]
         words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
-        userwords = SEGMENTERS[segmenter].frequencies(words)
-        return cls(variants=table.dumps(), userwords=userwords, segmenter=segmenter,
-                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files),
-                   dictionary_total=dictionary_total(userwords) if segmenter == "rjieba" else 0)
+        return cls(variants=table.dumps(), userwords=SEGMENTERS[segmenter].frequencies(words),
+                   segmenter=segmenter,
+                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files))
 
     @functools.cached_property
     def variants_sha256(self) -> str:
@@ -234,16 +230,14 @@ class AnalysisSettings:
 
     def to_json(self) -> dict:
         return {"variants": self.variants, "userwords": [list(w) for w in self.userwords],
-                "segmenter": self.segmenter, "variant_files": list(self.variant_files),
-                "dictionary_total": self.dictionary_total}
+                "segmenter": self.segmenter, "variant_files": list(self.variant_files)}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnalysisSettings":
         return cls(variants=data["variants"],
                    userwords=tuple((w, int(f)) for w, f in data["userwords"]),
                    segmenter=data.get("segmenter", "jieba"),
-                   variant_files=tuple(data.get("variant_files", ())),
-                   dictionary_total=int(data.get("dictionary_total", 0)))
+                   variant_files=tuple(data.get("variant_files", ())))
 
 
 def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:
@@ -353,6 +347,8 @@ class AnalysisChain:
         self.settings = settings
         self.variants = VariantTable.parse(settings.variants, fold)
         self._segmenter = None
+        # The index's sorted copy of the dictionary (``segmenter_words``), when it has one.
+        self.query_dictionary: SortedWords | None = None
         self._query_segmenter: QuerySegmenter | None = None
 
     @property
@@ -429,10 +425,9 @@ class AnalysisChain:
         inside the query (the same result: see ``segmenter_words``)."""
         folded = fold(text)
         tokens = None
-        if self._segmenter is None and self.settings.dictionary_total:
+        if self._segmenter is None and self.query_dictionary is not None:
             if self._query_segmenter is None:
-                self._query_segmenter = QuerySegmenter(self.settings.userwords,
-                                                       self.settings.dictionary_total)
+                self._query_segmenter = QuerySegmenter(self.query_dictionary)
             tokens = self._query_segmenter.tokenize(folded)
         if tokens is None:
             tokens = self.words(folded)

@@ -32,9 +32,10 @@ from searcher.dates import day_number
 from searcher.documents import JSONL_SUFFIXES, corpus_files, parse_file, parse_jsonl_range
 from searcher.errors import DocumentError, IndexIncompatibleError
 from searcher.models import Document
+from searcher.segmenter_words import QUERY_WORDS
 from searcher.store import (
     OpenIndex, create_generation, index_exists, open_index, publish, remove_stale_generations,
-    write_meta, writer_lock)
+    write_meta, write_query_words_for, writer_lock)
 from searcher.writers import merge_small_segments, open_writer
 
 Progress = Callable[[int, int], None]
@@ -283,9 +284,10 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
             raise
         if live is None:
             publish(index_dir, target.generation)
-        else:  # the same settings (same fingerprint); their derived parts may be newer
-            write_meta(target.generation,
-                       {**target.meta, **meta, "settings": settings.to_json()})
+        else:
+            write_meta(target.generation, {**target.meta, **meta})
+            if not (target.generation / QUERY_WORDS).is_file():  # built by an older version
+                write_query_words_for(target.generation, settings)
     report.seconds = time.monotonic() - started
     return report
 

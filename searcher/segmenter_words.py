@@ -5,38 +5,73 @@ inside that text, their frequencies, and the dictionary's total frequency. A que
 words, so a segmenter holding just those words and an inert filler word that brings the
 total up to the full dictionary's total cuts it the same way as the full one. Building the
 full rjieba dictionary costs about a tenth of a second per command; finding a query's words
-by binary search in ``data/segmenter_words.txt`` (jieba's dictionary, sorted by UTF-8 bytes,
-written by ``scripts/build_segmenter_words.py``; mapped, not read) costs well under a
-millisecond. ``tests/test_segmenter_words.py`` checks the two segmenters agree on every
-stretch of the corpus.
+by binary search in the index's own copy of the dictionary (``QUERY_WORDS``: jieba's
+``dict.txt`` with the index's user words, sorted by UTF-8 bytes; mapped, not read) costs well
+under a millisecond. ``tests/test_segmenter_words.py`` checks the two segmenters agree on
+every stretch of the corpus.
 
-    >>> QuerySegmenter(settings.userwords, settings.dictionary_total).tokenize("俄罗斯停火")
+    >>> QuerySegmenter(SortedWords(generation / QUERY_WORDS)).tokenize("俄罗斯停火")
 """
 
 from __future__ import annotations
 
-import functools
+import bisect
 import importlib.machinery
 import importlib.util
 import mmap
+import os
+import re
 import sys
 from pathlib import Path
 
-WORDS_FILE = Path(__file__).resolve().parent / "data" / "segmenter_words.txt"
+QUERY_WORDS = "query-words.txt"  # in each index generation built with rjieba
 # Takes up the rest of the total; private-use characters, so no query contains it (one that
 # does is segmented by the full dictionary).
 FILLER = "\U000f0000\U000f0001"
 
 
-class SortedWords:
-    """``word frequency`` lines sorted by the word's UTF-8 bytes, after a ``#total N`` line."""
+def write_query_words(path: Path, userwords: tuple[tuple[str, int], ...]) -> None:
+    """Write the sorted dictionary a query is segmented with: jieba's ``dict.txt`` (the one
+    rjieba embeds) with the user words added at their frequencies, as rjieba's ``add_word``
+    does, under a ``#total N bytes M`` line. About a tenth of a second, once per index build."""
+    import jieba
 
-    def __init__(self, path: Path = WORDS_FILE) -> None:
+    source = Path(jieba.__file__).parent / "dict.txt"
+    lines = source.read_bytes().splitlines()  # "word freq tag", nearly in order already
+    lines.sort()
+    lines = list(dict.fromkeys(lines))  # one line is there twice
+    total = sum(map(int, re.findall(rb" (\d+)", b"\n".join(lines))))
+    added = []
+    for word, freq in dict(userwords).items():
+        key = word.encode("utf-8") + b" "
+        at = bisect.bisect_left(lines, key)
+        if at < len(lines) and lines[at].startswith(key):  # a word the dictionary has
+            total -= int(lines[at].split(b" ")[1])
+            lines[at] = key + b"%d" % freq
+        else:
+            added.append(key + b"%d" % freq)
+        total += freq
+    lines = sorted(lines + added)
+    body = b"\n".join(lines) + b"\n"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(b"#total %d bytes %d\n" % (total, len(body)) + body)
+    os.replace(temporary, path)
+
+
+class SortedWords:
+    """``word frequency [tag]`` lines sorted by their UTF-8 bytes (so by word: a space sorts
+    below every character of a word), after a ``#total N bytes M`` line. A file that is not
+    whole (M bytes of lines) raises ``ValueError``."""
+
+    def __init__(self, path: Path) -> None:
         with open(path, "rb") as file:
             self._data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         header_end = self._data.find(b"\n")
-        self.total = int(self._data[:header_end].split()[1])
+        header = self._data[:header_end].split()
+        self.total = int(header[1])
         self._start = header_end + 1
+        if header[2:3] != [b"bytes"] or int(header[3]) != len(self._data) - self._start:
+            raise ValueError(f"{path} is not whole")
 
     def _line(self, start: int) -> tuple[bytes, int]:
         """The word on the line at ``start`` and where that line ends."""
@@ -65,7 +100,7 @@ class SortedWords:
         found, end = self._line(start)
         if found != key:
             return None, found.startswith(key)
-        return int(self._data[start + len(key) + 1:end]), True
+        return int(self._data[start + len(key) + 1:end].split(b" ")[0]), True
 
     def words_in(self, text: str) -> dict[str, int]:
         """Every dictionary word inside ``text``, with its frequency."""
@@ -78,21 +113,6 @@ class SortedWords:
                 if not longer:
                     break
         return found
-
-
-@functools.cache
-def sorted_words() -> SortedWords:
-    return SortedWords()
-
-
-def dictionary_total(userwords: tuple[tuple[str, int], ...]) -> int:
-    """The full dictionary's total once the user words are added with their frequencies (a
-    word already there has its frequency replaced, as rjieba's ``add_word`` does)."""
-    words = sorted_words()
-    total = words.total
-    for word, freq in dict(userwords).items():
-        total += freq - (words.frequency(word)[0] or 0)
-    return total
 
 
 def rjieba_class():
@@ -116,19 +136,17 @@ def rjieba_class():
 class QuerySegmenter:
     """rjieba's precise-mode ``tokenize`` with the dictionary narrowed to a text's words."""
 
-    def __init__(self, userwords: tuple[tuple[str, int], ...], total: int) -> None:
-        self.userwords = dict(userwords)
-        self.total = total
+    def __init__(self, words: SortedWords) -> None:
+        self.words = words
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]] | None:
         """Tokens as ``RJiebaSegmenter.tokenize`` gives them; None for the rare text this
         cannot segment (one holding the filler), which the full segmenter must do."""
         if FILLER in text:
             return None
-        words = sorted_words().words_in(text)
-        words.update((w, f) for w, f in self.userwords.items() if w in text)
+        found = self.words.words_in(text)
         jieba = rjieba_class().empty()
-        for word, freq in words.items():
+        for word, freq in found.items():
             jieba.add_word(word, freq, None)
-        jieba.add_word(FILLER, self.total - sum(words.values()), None)
+        jieba.add_word(FILLER, self.words.total - sum(found.values()), None)
         return jieba.tokenize(text, "default", True)

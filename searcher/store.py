@@ -33,6 +33,7 @@ from searcher.analysis import (
 from searcher.errors import (
     IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
 from searcher.schema import SCHEMA_VERSION, attach_chain, build_schema
+from searcher.segmenter_words import QUERY_WORDS, SortedWords, write_query_words
 
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
@@ -149,6 +150,10 @@ def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
             f"this one needs {SCHEMA_VERSION}, {ANALYSIS_VERSION}): rebuild it with "
             f"`{rebuild_command(index_dir)}`")
     chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]))
+    try:  # mapped now: the generation may go later
+        chain.query_dictionary = SortedWords(generation / QUERY_WORDS)
+    except (OSError, ValueError, IndexError):
+        pass  # none, or damaged: queries load the full dictionary (the same words, slower)
     schema = build_schema()
     attach_chain(schema, chain)
     try:
@@ -180,11 +185,18 @@ def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -
         "settings": settings.to_json(),
     }
     write_meta(generation, full_meta)
+    write_query_words_for(generation, settings)
     chain = AnalysisChain(settings)
     schema = build_schema()
     attach_chain(schema, chain)
     ix = whoosh_index.create_in(str(generation), schema)
     return OpenIndex(index_dir, generation, ix, full_meta, chain)
+
+
+def write_query_words_for(generation: Path, settings: AnalysisSettings) -> None:
+    """The dictionary queries against this generation are segmented with (rjieba only)."""
+    if settings.segmenter == "rjieba":
+        write_query_words(generation / QUERY_WORDS, settings.userwords)
 
 
 def write_meta(generation: Path, meta: dict) -> None:

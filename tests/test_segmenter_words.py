@@ -7,41 +7,47 @@ import functools
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import jieba
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from searcher.analysis import AnalysisChain, RJiebaSegmenter, fold
-from searcher.segmenter_words import FILLER, WORDS_FILE, QuerySegmenter, SortedWords
+from searcher.analysis import RJiebaSegmenter, fold
+from searcher.segmenter_words import (
+    FILLER, QUERY_WORDS, QuerySegmenter, SortedWords, write_query_words)
+from searcher.store import open_index
 from tests.conftest import corpus_texts
 
 EXAMPLES = int(os.environ.get("SEARCHER_HYPOTHESIS_EXAMPLES", "300"))
 
 
-def test_the_sorted_file_is_jiebas_dictionary():
-    source = Path(jieba.__file__).parent / "dict.txt"
+def test_the_sorted_file_is_jiebas_dictionary_with_the_user_words(tmp_path, settings):
+    """Every word at the frequency rjieba ends with once the user words are added (a repeated
+    line: the last one wins; a user word replaces the dictionary's), and their total."""
     theirs = {}
-    for line in source.read_text(encoding="utf-8").splitlines():
+    for line in (Path(jieba.__file__).parent / "dict.txt").read_text("utf-8").splitlines():
         word, freq = line.split()[:2]
         theirs[word] = int(freq)
-    words = SortedWords(WORDS_FILE)
+    theirs.update(settings.userwords)
+    write_query_words(tmp_path / QUERY_WORDS, settings.userwords)
+    words = SortedWords(tmp_path / QUERY_WORDS)
     assert words.total == sum(theirs.values())
-    lines = WORDS_FILE.read_text(encoding="utf-8").splitlines()[1:]
-    ours = {word: int(freq) for word, freq in (line.split(" ") for line in lines)}
-    assert ours == theirs
+    lines = (tmp_path / QUERY_WORDS).read_text(encoding="utf-8").splitlines()[1:]
+    ours = {line.split(" ")[0]: int(line.split(" ")[1]) for line in lines}
+    assert ours == theirs and len(lines) == len(theirs)
     keys = [line.split(" ")[0].encode("utf-8") for line in lines]
     assert keys == sorted(keys)
-    for word in list(theirs)[::997] + ["C#", "c#", "B超"]:
+    for word in list(theirs)[::997] + ["C#", "c#", "B超", settings.userwords[0][0]]:
         assert words.frequency(word) == (theirs[word], True)
     assert words.frequency("停火協議書之") == (None, False)
 
 
 @functools.cache  # a full segmenter loads the dictionary: once per settings
 def _segmenters(settings):
-    full = RJiebaSegmenter(settings.userwords)
-    narrow = QuerySegmenter(settings.userwords, settings.dictionary_total)
-    return full, narrow
+    path = Path(tempfile.mkdtemp()) / QUERY_WORDS
+    write_query_words(path, settings.userwords)
+    return RJiebaSegmenter(settings.userwords), QuerySegmenter(SortedWords(path))
 
 
 def _stretches() -> list[str]:
@@ -56,7 +62,6 @@ def _stretches() -> list[str]:
 
 
 def test_query_segmentation_equals_the_indexers_on_the_corpus(settings):
-    assert settings.dictionary_total > 0
     full, narrow = _segmenters(settings)
     stretches = _stretches()
     assert len(stretches) > 5000
@@ -75,10 +80,10 @@ def test_query_segmentation_equals_the_indexers_on_any_mix(settings, pieces):
     assert narrow.tokenize(text) == full.tokenize(text)
 
 
-def test_a_query_holding_the_filler_uses_the_full_dictionary(settings):
-    chain = AnalysisChain(settings)
-    assert QuerySegmenter(settings.userwords, settings.dictionary_total).tokenize(
-        "停火" + FILLER) is None
+def test_a_query_holding_the_filler_uses_the_full_dictionary(settings, corpus_index_dir):
+    chain = open_index(corpus_index_dir).chain
+    assert chain.query_dictionary is not None
+    assert QuerySegmenter(chain.query_dictionary).tokenize("停火" + FILLER) is None
     assert chain.query_words("停火" + FILLER)[0] == "停火"
 
 
@@ -100,24 +105,37 @@ def test_a_query_does_not_load_the_dictionary(corpus_index_dir):
     assert done.stdout.split() == ["False", "True"]
 
 
-def test_an_older_index_learns_the_total_on_its_next_run(tmp_path, settings):
-    """An index written before settings carried the total still searches (with the full
-    segmenter); its next incremental run records the total."""
-    import json
-
+def test_an_older_index_gets_its_query_dictionary_on_its_next_run(tmp_path, settings):
+    """An index written before it kept a query dictionary still searches (with the full
+    segmenter, the same words); its next incremental run writes the dictionary."""
     from searcher.indexing import update_index
     from searcher.querying import search
-    from searcher.store import current_generation, open_index
+    from searcher.store import current_generation
     from tests.conftest import CORPUS
 
     update_index(tmp_path / "idx", [CORPUS], settings)
-    meta_file = current_generation(tmp_path / "idx") / "searcher.json"
-    meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    del meta["settings"]["dictionary_total"]
-    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    current = open_index(tmp_path / "idx")
+    (current_generation(tmp_path / "idx") / QUERY_WORDS).unlink()
     older = open_index(tmp_path / "idx")
-    assert older.chain.settings.dictionary_total == 0
-    assert search(older, "俄罗斯 停火").total > 0
+    assert older.chain.query_dictionary is None
+    assert search(older, "俄罗斯 停火").total == search(current, "俄罗斯 停火").total > 0
     assert update_index(tmp_path / "idx", [CORPUS], settings).unchanged == 5
-    assert open_index(tmp_path / "idx").chain.settings.dictionary_total == \
-        settings.dictionary_total
+    assert open_index(tmp_path / "idx").chain.query_dictionary is not None
+
+
+def test_a_damaged_query_dictionary_is_not_used(tmp_path, settings):
+    """A truncated copy would cut queries wrongly without a sound: it is refused, and
+    queries use the full dictionary."""
+    from searcher.indexing import update_index
+    from searcher.querying import search
+    from searcher.store import current_generation
+    from tests.conftest import CORPUS
+
+    update_index(tmp_path / "idx", [CORPUS], settings)
+    expected = search(open_index(tmp_path / "idx"), "俄罗斯 停火").total
+    path = current_generation(tmp_path / "idx") / QUERY_WORDS
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size // 3)
+    damaged = open_index(tmp_path / "idx")
+    assert damaged.chain.query_dictionary is None
+    assert search(damaged, "俄罗斯 停火").total == expected > 0
