@@ -229,6 +229,7 @@ class _Evaluation:
         self.searcher = index.searcher
         self._postings: dict[tuple[str, str], Postings] = {}
         self._done: dict[Node, Matches] = {}
+        self._maybe: dict[Node, frozenset[int] | None] = {}
 
     def run(self, node: Node, within: Within = None) -> Matches:
         """Matches of ``node``; given ``within``, only those among its documents (a cheaper
@@ -266,20 +267,26 @@ class _Evaluation:
             self._done[node] = found
         return found
 
-    def maybe(self, node: Node) -> set[int] | None:
+    def maybe(self, node: Node) -> frozenset[int] | None:
         """Documents ``node`` may match, from postings alone (no positions read); None when
-        that could be any document."""
+        that could be any document. Computed once per node."""
+        if node not in self._maybe:
+            self._maybe[node] = self._find_maybe(node)
+        return self._maybe[node]
+
+    def _find_maybe(self, node: Node) -> frozenset[int] | None:
         if isinstance(node, Term):
-            return set(self.postings(node.field, node.text).weights)
+            return frozenset(self.postings(node.field, node.text).weights)
         if isinstance(node, Phrase):
-            docs = set.intersection(*(self.maybe(Term(node.field, t)) for t in node.terms))
+            weights = sorted((self.postings(node.field, t).weights for t in node.terms), key=len)
+            docs = frozenset(weights[0]).intersection(*weights[1:])
             return docs - self.run(node.unless).keys() if node.unless is not None else docs
         if isinstance(node, (AnyOf, AllOf)):
             parts = [self.maybe(item) for item in node.items]
             if isinstance(node, AllOf):
                 known = [p for p in parts if p is not None]
-                return set.intersection(*known) if known else None
-            return None if None in parts else set().union(*parts)
+                return frozenset.intersection(*known) if known else None
+            return None if None in parts else frozenset().union(*parts)
         if isinstance(node, (Without, WithBonus)):
             return self.maybe(node.base)
         return None  # filters: cheap to apply to what the rest matches
@@ -327,14 +334,9 @@ class _Evaluation:
 
     def phrase(self, node: Phrase, within: Within) -> Matches:
         postings = [self.postings(node.field, text) for text in node.terms]
-        by_size = sorted((p.weights for p in postings), key=len)
-        candidates = set(by_size[0])
-        for other in by_size[1:]:
-            candidates.intersection_update(other)
+        candidates = self.maybe(node)
         if within is not None:
-            candidates.intersection_update(within)
-        if node.unless is not None and candidates:
-            candidates.difference_update(self.run(node.unless))
+            candidates = candidates.intersection(within)
         sure = candidates.intersection(self.run(node.certain)) if node.certain else set()
         candidates = sure.union(d for d in candidates - sure
                                 if _adjacent([p.value(d) for p in postings]))
