@@ -8,7 +8,7 @@ Whoosh baseline, cold and warm query latency, and incremental ``searcher index``
 
 What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bodies):
 
-1. indexing: ``searcher.indexing.index_documents`` (``--procs`` is passed through when the
+1. indexing: ``searcher.indexing.update.index_documents`` (``--procs`` is passed through when the
    library accepts it) and the naive baseline, jieba's ``ChineseAnalyzer`` in a three-field
    Whoosh schema with the default writer. Each build runs in its own fresh (spawned) process
    holding the slice in memory; it reports wall seconds (MB/s, docs/s), the index size on disk
@@ -18,7 +18,7 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
 2. cold query latency: ``python -m searcher search --json QUERY... --index DIR`` as a new
    process per run over a fixed list of queries (1–4 words, Simplified and Traditional, some
    phrases, some date filters), end to end; plus ``searcher --version`` as the start-up floor;
-3. warm latency: ``searcher.querying.search`` in this process, snippets included, over the same
+3. warm latency: ``searcher.search.ranked.search`` in this process, snippets included, over the same
    queries for several rounds after one warm-up round;
 4. incremental indexing: the slice written as JSON Lines files of 20 documents, indexed once by
    ``searcher index --json`` (its own default ``--procs``), then re-indexed with nothing changed
@@ -192,8 +192,8 @@ def _measure_build(build: Callable[[list[Document]], None], bench_dir: str, mb: 
 
 
 def _build_ours(bench_dir: str, mb: float, index_dir: str, procs: int | None) -> dict:
-    from searcher.analysis import AnalysisSettings
-    from searcher.indexing import index_documents
+    from searcher.analysis.settings import AnalysisSettings
+    from searcher.indexing.update import index_documents
 
     extra = {} if procs is None else {"procs": procs}
 
@@ -288,8 +288,8 @@ def cold_queries(index_dir: Path, runs: int) -> dict:
 def warm_queries(index_dir: Path, rounds: int) -> dict:
     """``search()`` with snippets on one open index: a warm-up round, then ``rounds``."""
     from searcher.dates import DateRange, parse_bound
-    from searcher.querying import search
-    from searcher.store import open_index
+    from searcher.engine.store import open_index
+    from searcher.search.ranked import search
 
     started = time.perf_counter()
     index = open_index(index_dir)
@@ -323,16 +323,16 @@ def warm_queries(index_dir: Path, rounds: int) -> dict:
 def postings_read_seconds(index, query: BenchQuery, rounds: int) -> list[float]:
     """How long merely reading the postings a query's plan needs takes, ``rounds`` times:
     the floor under its latency that no evaluation strategy over these postings avoids."""
-    from searcher.matching import plan_terms
-    from searcher.querying import compile_query
+    from searcher.search.compiler import compile_query
+    from searcher.search.plan import plan_terms
 
     terms = plan_terms(compile_query(query.text, index.chain).plan)
-    postings = index.postings()
+    reader = index.reader()
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()
         for field, text in terms:
-            postings.postings(field, text)
+            reader.postings(field, text)
         samples.append(time.perf_counter() - started)
     return samples
 
@@ -481,7 +481,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace, work: Path) -> dict:
-    from searcher.indexing import index_documents
+    from searcher.indexing.update import index_documents
 
     stamp = datetime.now()
     docs = list(bench_documents(args.bench_dir, args.mb))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from searcher.documents import parse_jsonl_line
+from searcher.ingest.jsonl import parse_jsonl_line
 from searcher.models import Document
 
 DEFAULT_BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"

@@ -26,11 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_corpus import DEFAULT_BENCH, bench_documents  # noqa: E402
 
-from searcher.analysis import AnalysisSettings, fold  # noqa: E402
-from searcher.documents import corpus_files, parse_file  # noqa: E402
-from searcher.indexing import index_documents  # noqa: E402
-from searcher.querying import search  # noqa: E402
-from searcher.store import open_index  # noqa: E402
+from searcher.analysis.fold import fold  # noqa: E402
+from searcher.analysis.settings import AnalysisSettings  # noqa: E402
+from searcher.engine.store import open_index  # noqa: E402
+from searcher.indexing.update import index_documents  # noqa: E402
+from searcher.ingest.formats import parse_file  # noqa: E402
+from searcher.ingest.walk import corpus_files  # noqa: E402
+from searcher.search.ranked import search  # noqa: E402
 
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]{2,}")
 

@@ -1,6 +1,7 @@
 """Date bounds and ranges as used by ``--since/--until`` and ``date:`` in queries.
 
-Dates are days written as integers ``YYYYMMDD`` (what the index stores). A bound may be a year,
+Dates are days written as integers ``YYYYMMDD`` (what the index stores); ``to_day`` and
+``from_day`` convert between those and ``datetime.date``, the only day arithmetic there is. A bound may be a year,
 a month or a day; as a lower bound it means its first day, as an upper bound its last, so
 ``--until 2025-11`` includes 30 November.
 
@@ -27,19 +28,29 @@ class DateRange:
     low: int | None = None
     high: int | None = None
 
-    def intersect(self, other: "DateRange") -> "DateRange":
-        lows = [d for d in (self.low, other.low) if d is not None]
-        highs = [d for d in (self.high, other.high) if d is not None]
-        return DateRange(max(lows) if lows else None, min(highs) if highs else None)
-
     @property
     def unbounded(self) -> bool:
         return self.low is None and self.high is None
 
 
+def to_day(date: datetime.date) -> int:
+    """A calendar date as the index stores it: ``YYYYMMDD``."""
+    return date.year * 10000 + date.month * 100 + date.day
+
+
+def from_day(day: int) -> datetime.date:
+    """``YYYYMMDD`` → the calendar date."""
+    return datetime.date(day // 10000, day // 100 % 100, day % 100)
+
+
 def day_number(date: str) -> int:
     """``YYYY-MM-DD`` → ``YYYYMMDD``."""
-    return int(date.replace("-", ""))
+    return to_day(datetime.date.fromisoformat(date))
+
+
+def iso_date(day: int) -> str:
+    """``YYYYMMDD`` → ``YYYY-MM-DD``."""
+    return from_day(day).isoformat()
 
 
 def parse_bound(text: str, upper: bool = False) -> int:
@@ -61,7 +72,7 @@ def parse_bound(text: str, upper: bool = False) -> int:
         raise DateError(f"bad date {text!r}: day {day} does not exist")
     if day is None:
         day = last_day if upper else 1
-    return year * 10000 + month * 100 + day
+    return to_day(datetime.date(year, month, day))
 
 
 _WRITTEN_DATE_RE = re.compile(
@@ -108,21 +119,17 @@ def parse_range(text: str) -> DateRange:
 
 
 def _shift_day(day: int, delta: int) -> int:
-    moved = datetime.date(day // 10000, day // 100 % 100, day % 100) + datetime.timedelta(delta)
-    return moved.year * 10000 + moved.month * 100 + moved.day
-
-
-PERIODS = ("year", "month", "week")
+    return to_day(from_day(day) + datetime.timedelta(delta))
 
 
 def period_of(day: int, by: str) -> str:
     """The period a day falls in: ``2025``, ``2025-09`` or the ISO week ``2025-W40``."""
-    year, month, dom = day // 10000, day // 100 % 100, day % 100
+    date = from_day(day)
     if by == "year":
-        return f"{year:04d}"
+        return f"{date.year:04d}"
     if by == "month":
-        return f"{year:04d}-{month:02d}"
-    iso = datetime.date(year, month, dom).isocalendar()
+        return f"{date.year:04d}-{date.month:02d}"
+    iso = date.isocalendar()
     return f"{iso.year:04d}-W{iso.week:02d}"
 
 
@@ -131,7 +138,7 @@ def periods_between(first: str, last: str, by: str) -> list[str]:
     periods = []
     current = _period_start(first, by)
     while True:
-        label = period_of(current.year * 10000 + current.month * 100 + current.day, by)
+        label = period_of(to_day(current), by)
         if label > last:
             return periods
         periods.append(label)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from searcher.analysis import AnalysisSettings
-from searcher.indexing import update_index
-from searcher.store import open_index
+from searcher.analysis.settings import AnalysisSettings
+from searcher.indexing.update import update_index
+from searcher.engine.store import open_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import searcher.analysis as analysis
-from searcher.analysis import AnalysisChain, fold, fold_script, fold_width, units
+from searcher.analysis.chain import AnalysisChain
+from searcher.analysis.fold import fold, fold_script, fold_width
+from searcher.analysis.units import units
 from tests.conftest import corpus_texts
 
 
@@ -39,11 +40,15 @@ def test_folding_keeps_offsets_on_the_corpus():
 
 
 def test_length_changing_conversion_falls_back_character_by_character(monkeypatch):
-    class Stretching:
-        def convert(self, text):  # what a *p config does: 記憶體 → 内存
-            return text.replace("記憶體", "内存").replace("國", "国")
+    """OpenCC's phrase configurations change lengths (tw2sp: 記憶體 → 内存); such a stretch is
+    folded character by character, so offsets still carry over."""
+    import opencc
 
-    monkeypatch.setattr(analysis, "_t2s", lambda: Stretching())
+    import searcher.analysis.fold as folding
+
+    phrases = opencc.OpenCC("tw2sp")
+    assert phrases.convert("記憶體") == "内存"
+    monkeypatch.setattr(folding, "_t2s", lambda: phrases)
     text = "電腦記憶體\n中國"
     folded = fold_script(text)
     assert len(folded) == len(text)
@@ -96,9 +101,7 @@ def test_rjieba_segments_like_jieba_the_reference(settings):
     from dataclasses import replace
 
     fast = AnalysisChain(settings)
-    reference = AnalysisChain(replace(settings, segmenter="jieba",
-                                      userwords=analysis.JiebaSegmenter.frequencies(
-                                          [w for w, _ in settings.userwords])))
+    reference = AnalysisChain(replace(settings, segmenter="jieba"))
     assert fast.segmenter.name == "rjieba" and reference.segmenter.name == "jieba"
     agree = total = 0
     for text in corpus_texts().values():

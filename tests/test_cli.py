@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from searcher.analysis import fold
+from searcher.analysis.fold import fold
 from tests.conftest import ROOT, corpus_texts, run_in_pty
 
 ESCAPE = "\x1b"

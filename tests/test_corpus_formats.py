@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from searcher.documents import derive_title
-from searcher.indexing import update_index
-from searcher.querying import get_document, search
-from searcher.store import open_index
+from searcher.ingest.metadata import derive_title
+from searcher.indexing.update import update_index
+from searcher.search.documents import get_document
+from searcher.search.ranked import search
+from searcher.engine.store import open_index
 
 BODY = "俄羅斯與烏克蘭的停火談判仍在僵持，各方立場分歧。"
 SIMPLIFIED_BODY = "俄罗斯与乌克兰的停火谈判仍在僵持，各方立场分歧。"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from searcher.documents import derive_title, parse_file, parse_text
+from searcher.ingest.formats import parse_file
+from searcher.ingest.metadata import derive_title
+from searcher.ingest.plain_text import parse_text
 from tests.conftest import corpus_texts
 
 

@@ -29,7 +29,7 @@ def write(self, data):
     return original(self, data)
 
 structfile.StructFile.write = write
-from searcher.cli import main
+from searcher.cli.main import main
 sys.argv = ["searcher"] + sys.argv[1:]
 main()
 """
@@ -144,9 +144,9 @@ def test_concurrent_searches_during_a_rebuild(cli_env, run_cli, tmp_path):
 
 def test_unreadable_file_is_skipped_and_the_rest_indexed(tmp_path, settings, monkeypatch):
     """Permission denied (simulated: root, which runs CI, may read anything)."""
-    from searcher.indexing import update_index
-    from searcher.querying import search
-    from searcher.store import open_index
+    from searcher.indexing.update import update_index
+    from searcher.search.ranked import search
+    from searcher.engine.store import open_index
 
     folder = tmp_path / "c"
     folder.mkdir()

@@ -83,7 +83,7 @@ def test_killed_rebuild_leaves_the_old_index_searchable(run_cli, cli_env, big_co
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from searcher.store import writer_lock
+from searcher.engine.store import writer_lock
 with writer_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

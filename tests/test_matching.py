@@ -1,4 +1,4 @@
-"""The bulk matcher (``searcher.matching``) against Whoosh's own matchers, which stay the
+"""The bulk matcher (``searcher.search.matching``) against Whoosh's own matchers, which stay the
 reference: same documents, same BM25F scores, on an index large enough for posting lists of
 many blocks, with several segments and deleted documents."""
 
@@ -9,11 +9,14 @@ import random
 import pytest
 from whoosh import query as wq
 
-from searcher import matching as m
-from searcher.analysis import fold, units
-from searcher.indexing import update_index
-from searcher.querying import search
-from searcher.store import open_index
+from searcher.engine.reader import bm25f_searcher
+from searcher.search import plan as m
+from searcher.search.matching import evaluate
+from searcher.analysis.fold import fold
+from searcher.analysis.units import units
+from searcher.indexing.update import update_index
+from searcher.search.ranked import search
+from searcher.engine.store import open_index
 from tests.conftest import corpus_texts
 
 ARTICLES = 600  # Whoosh stores postings in blocks of 128: common terms span several
@@ -48,18 +51,25 @@ def pieces(tmp_path_factory, settings):
         _write(corpus / f"{number:03d}.txt", number + 1000, paragraphs, rng)
     update_index(root / "index", [corpus], settings)
     index = open_index(root / "index")
-    reader = index.searcher().reader()
-    assert reader.has_deletions() and len(index.searcher().leaf_searchers()) > 1
+    reader = _reference(index).reader()
+    assert reader.has_deletions() and len(_reference(index).leaf_searchers()) > 1
     index.changed = changed
     return index
 
 
+def _reference(index):
+    """Whoosh's own BM25F searcher over the same generation, opened once per index."""
+    if not hasattr(index, "reference"):
+        index.reference = bm25f_searcher(index.whoosh)
+    return index.reference
+
+
 def _whoosh(index, query) -> dict[int, float]:
-    return {hit.docnum: hit.score for hit in index.searcher().search(query, limit=None)}
+    return {hit.docnum: hit.score for hit in _reference(index).search(query, limit=None)}
 
 
 def _ours(index, plan) -> dict[int, float]:
-    return index.postings().evaluate(plan)
+    return evaluate(index.reader(), plan)
 
 
 def _same(ours: dict[int, float], theirs: dict[int, float]) -> None:
@@ -68,14 +78,14 @@ def _same(ours: dict[int, float], theirs: dict[int, float]) -> None:
 
 
 def _common_terms(index, field: str, count: int) -> list[str]:
-    reader = index.searcher().reader()
+    reader = _reference(index).reader()
     terms = sorted(((reader.doc_frequency(field, t), t.decode("utf-8"))
                     for t in reader.lexicon(field)), reverse=True)
     return [t for _, t in terms[:count]] + [t for _, t in terms[-count:]]
 
 
 def test_term_scores_are_whooshs_bm25f(pieces):
-    reader = pieces.searcher().reader()
+    reader = _reference(pieces).reader()
     for field in ("body", "title", "body_units", "path_units"):
         for text in _common_terms(pieces, field, 8):
             theirs = _whoosh(pieces, wq.Term(field, text))
@@ -131,9 +141,9 @@ def test_a_phrase_certain_where_its_word_is_matches_the_same(pieces):
 
 
 def test_days_and_filters_read_the_day_column(pieces):
-    searcher = pieces.searcher()
+    searcher = _reference(pieces)
     column = searcher.reader().column_reader("day")
-    assert pieces.postings().days() == [column[d] for d in range(searcher.doc_count_all())]
+    assert pieces.reader().days() == [column[d] for d in range(searcher.doc_count_all())]
     march = m.DayRange(20250301, 20250331)
     stored = {d: searcher.stored_fields(d).get("date", "") for d in _ours(pieces, march)}
     assert stored and all(date.startswith("2025-03-") for date in stored.values())
@@ -163,11 +173,11 @@ def test_segments_without_dates_and_indexes_without_segments(tmp_path, settings)
     (corpus / "later.txt").write_text("停火再起。", encoding="utf-8")
     update_index(tmp_path / "idx", [corpus], settings)
     index = open_index(tmp_path / "idx")
-    assert len(index.searcher().leaf_searchers()) == 2
+    assert len(_reference(index).leaf_searchers()) == 2
     assert [h.path for h in search(index, "停火", dates=DateRange(20200101, None)).hits] == \
         ["dated.txt"]
     assert search(index, "停火", sort="newest").hits[0].path == "dated.txt"
-    assert index.postings().days().count(20250301) == 1
+    assert index.reader().days().count(20250301) == 1
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -175,7 +185,7 @@ def test_segments_without_dates_and_indexes_without_segments(tmp_path, settings)
     nothing = open_index(tmp_path / "none")
     assert search(nothing, "停火").total == 0
     assert search(nothing, "停火", dates=DateRange(20200101, None), sort="oldest").total == 0
-    from searcher.stats import index_stats
+    from searcher.search.stats import index_stats
 
     assert (index_stats(nothing)["documents"], index_stats(nothing)["segments"]) == (0, 0)
     assert (index_stats(index)["documents"], index_stats(index)["dated"]) == (3, 1)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import searcher.indexing as indexing
-from searcher.documents import parse_file
-from searcher.indexing import update_index
-from searcher.store import open_index
+import searcher.engine.writers as writers
+import searcher.indexing.reading as reading
+from searcher.ingest.formats import parse_file
+from searcher.indexing.update import update_index
+from searcher.engine.store import open_index
 from tests.conftest import CORPUS
 
 
@@ -60,7 +61,7 @@ def jsonl_corpus(tmp_path) -> Path:
 def test_worker_processes_and_chunks_build_the_same_index(jsonl_corpus, tmp_path, settings,
                                                           monkeypatch):
     single = update_index(tmp_path / "one", [jsonl_corpus], settings, procs=1)
-    monkeypatch.setattr(indexing, "JSONL_CHUNK_BYTES", 2048)
+    monkeypatch.setattr(reading, "JSONL_CHUNK_BYTES", 2048)
     parallel = update_index(tmp_path / "two", [jsonl_corpus], settings, procs=2)
     assert single.added == parallel.added == 5 + 58
     assert sorted(single.warnings) == sorted(parallel.warnings)
@@ -73,13 +74,11 @@ def test_a_full_pool_starts_a_new_segment_with_the_same_postings(jsonl_corpus, t
                                                                  settings, monkeypatch):
     """Each writer process starts a new segment when its pool fills: many segments, the
     same postings and documents as one process writing one."""
-    import searcher.writers as writers
-
     update_index(tmp_path / "one", [jsonl_corpus], settings, procs=1)
     monkeypatch.setattr(writers, "SEGMENT_FILL", 1e-9)  # full after every batch
     monkeypatch.setattr(writers, "BATCH", 4)
     update_index(tmp_path / "many", [jsonl_corpus], settings, procs=2)
-    assert len(open_index(tmp_path / "many").searcher().leaf_searchers()) > 4
+    assert open_index(tmp_path / "many").reader().segment_count > 4
     assert index_contents(tmp_path / "one") == index_contents(tmp_path / "many")
 
 
@@ -87,8 +86,6 @@ def test_incremental_runs_merge_only_the_small_segments(jsonl_corpus, tmp_path, 
                                                        monkeypatch):
     """A run with nothing to change writes nothing; a run that changes a file adds a small
     segment, and the small ones are merged with each other, never into the large ones."""
-    import searcher.writers as writers
-
     def segment_sizes() -> list[int]:
         return sorted(s.doc_count_all() for s in open_index(tmp_path / "idx").whoosh._segments())
 
@@ -127,19 +124,18 @@ def test_a_cancelled_parallel_writer_lets_its_process_exit(tmp_path):
 
     script = f"""
 import time
+from dataclasses import replace
 from pathlib import Path
-from searcher.analysis import AnalysisSettings
-from searcher.indexing import document_fields
-from searcher.documents import parse_file
-from searcher.store import create_generation
-from searcher.writers import open_writer
+from searcher.analysis.settings import AnalysisSettings
+from searcher.ingest.formats import parse_file
+from searcher.engine.store import create_generation
 target = create_generation(Path({str(tmp_path / "idx")!r}), AnalysisSettings.default(), {{}})
-writer = open_writer(target.whoosh, procs=2)
+writer = target.writer(procs=2)
 docs = [d for p in sorted(Path({str(CORPUS)!r}).glob("*.txt"))
         for d in parse_file(p.read_bytes(), p.name, []).documents]
 for i in range(80):
-    writer.add_document(**dict(document_fields(docs[i % len(docs)], "f"), path=f"p{{i}}"))
-while not writer.jobqueue.empty():  # the workers take the batches, then wait for more
+    writer.add(replace(docs[i % len(docs)], path=f"p{{i}}"), "f")
+while not writer._writer.jobqueue.empty():  # the workers take the batches, then wait for more
     time.sleep(0.1)
 time.sleep(1)
 writer.cancel()
@@ -153,7 +149,7 @@ print("cancelled")
 
 def test_chunked_file_reads_every_line_with_its_number(jsonl_corpus, tmp_path, settings,
                                                         monkeypatch):
-    monkeypatch.setattr(indexing, "JSONL_CHUNK_BYTES", 1000)
+    monkeypatch.setattr(reading, "JSONL_CHUNK_BYTES", 1000)
     update_index(tmp_path / "idx", [jsonl_corpus], settings, procs=1)
     _, stored = index_contents(tmp_path / "idx")
     whole = parse_file((jsonl_corpus / "feed.jsonl").read_bytes(), "feed.jsonl", []).documents

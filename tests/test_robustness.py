@@ -9,10 +9,13 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from searcher.analysis import AnalysisChain, fold, units
+from searcher.analysis.chain import AnalysisChain
+from searcher.analysis.fold import fold
+from searcher.analysis.units import units
 from searcher.errors import QuerySyntaxError
-from searcher.querying import compile_query, search
-from searcher.snippets import find_spans, make_snippets
+from searcher.search.compiler import compile_query
+from searcher.search.ranked import search
+from searcher.search.snippets import find_spans, make_snippets
 
 # Any Unicode but lone surrogates: CJK of every plane, combining marks, emoji, full-width
 # forms and control characters included, with CJK and full-width drawn often.

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from searcher.analysis import fold
+from searcher.analysis.fold import fold
 from searcher.dates import DateRange, parse_bound
 from searcher.errors import QuerySyntaxError
-from searcher.indexing import update_index
-from searcher.querying import search
-from searcher.store import open_index
+from searcher.indexing.update import update_index
+from searcher.search.ranked import search
+from searcher.engine.store import open_index
 from tests.conftest import corpus_texts
 
 TEXTS = corpus_texts()
@@ -194,8 +194,8 @@ def test_path_field(corpus_index):
 
 def test_a_quoted_word_is_not_found_inside_a_longer_digit_run(tmp_path, settings):
     """jieba cuts 1号店 out of 21号店, but "1号店" is no substring of the units 21|号|店."""
-    from searcher.indexing import update_index
-    from searcher.store import open_index
+    from searcher.indexing.update import update_index
+    from searcher.engine.store import open_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -1,4 +1,4 @@
-"""Queries are segmented with only the dictionary words inside them (``segmenter_words``):
+"""Queries are segmented with only the dictionary words inside them (``query_dictionary``):
 the result must be the full rjieba segmenter's, which the indexer uses."""
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from pathlib import Path
 import jieba
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from searcher.analysis import RJiebaSegmenter, fold
-from searcher.segmenter_words import (
+from searcher.analysis.fold import fold
+from searcher.analysis.segmenters import RJiebaSegmenter
+from searcher.analysis.query_dictionary import (
     FILLER, QUERY_WORDS, QuerySegmenter, SortedWords, write_query_words)
-from searcher.store import open_index
+from searcher.engine.store import open_index
 from tests.conftest import corpus_texts
 
 EXAMPLES = int(os.environ.get("SEARCHER_HYPOTHESIS_EXAMPLES", "300"))
@@ -29,8 +30,9 @@ def test_the_sorted_file_is_jiebas_dictionary_with_the_user_words(tmp_path, sett
     for line in (Path(jieba.__file__).parent / "dict.txt").read_text("utf-8").splitlines():
         word, freq = line.split()[:2]
         theirs[word] = int(freq)
-    theirs.update(settings.userwords)
-    write_query_words(tmp_path / QUERY_WORDS, settings.userwords)
+    user_frequencies = _segmenters(settings)[0].user_frequencies
+    theirs.update(user_frequencies)
+    write_query_words(tmp_path / QUERY_WORDS, user_frequencies)
     words = SortedWords(tmp_path / QUERY_WORDS)
     assert words.total == sum(theirs.values())
     lines = (tmp_path / QUERY_WORDS).read_text(encoding="utf-8").splitlines()[1:]
@@ -38,7 +40,7 @@ def test_the_sorted_file_is_jiebas_dictionary_with_the_user_words(tmp_path, sett
     assert ours == theirs and len(lines) == len(theirs)
     keys = [line.split(" ")[0].encode("utf-8") for line in lines]
     assert keys == sorted(keys)
-    for word in list(theirs)[::997] + ["C#", "c#", "B超", settings.userwords[0][0]]:
+    for word in list(theirs)[::997] + ["C#", "c#", "B超", settings.userwords[0]]:
         assert words.frequency(word) == (theirs[word], True)
     assert words.frequency("停火協議書之") == (None, False)
 
@@ -46,8 +48,9 @@ def test_the_sorted_file_is_jiebas_dictionary_with_the_user_words(tmp_path, sett
 @functools.cache  # a full segmenter loads the dictionary: once per settings
 def _segmenters(settings):
     path = Path(tempfile.mkdtemp()) / QUERY_WORDS
-    write_query_words(path, settings.userwords)
-    return RJiebaSegmenter(settings.userwords), QuerySegmenter(SortedWords(path))
+    full = RJiebaSegmenter(settings.userwords)
+    write_query_words(path, full.user_frequencies)
+    return full, QuerySegmenter(SortedWords(path))
 
 
 def _stretches() -> list[str]:
@@ -93,8 +96,8 @@ def test_a_query_does_not_load_the_dictionary(corpus_index_dir):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from searcher.store import open_index\n"
-        "from searcher.querying import search\n"
+        "from searcher.engine.store import open_index\n"
+        "from searcher.search.ranked import search\n"
         f"result = search(open_index(Path({str(corpus_index_dir)!r})), '俄罗斯 停火')\n"
         "assert result.total > 0\n"
         "print('rjieba' in sys.modules)\n"
@@ -105,12 +108,12 @@ def test_a_query_does_not_load_the_dictionary(corpus_index_dir):
     assert done.stdout.split() == ["False", "True"]
 
 
-def test_an_older_index_gets_its_query_dictionary_on_its_next_run(tmp_path, settings):
-    """An index written before it kept a query dictionary still searches (with the full
-    segmenter, the same words); its next incremental run writes the dictionary."""
-    from searcher.indexing import update_index
-    from searcher.querying import search
-    from searcher.store import current_generation
+def test_an_index_without_its_query_dictionary_still_searches(tmp_path, settings):
+    """An index whose query dictionary is gone still searches, with the full segmenter (the
+    same words), and its next incremental run changes nothing."""
+    from searcher.indexing.update import update_index
+    from searcher.search.ranked import search
+    from searcher.engine.store import current_generation
     from tests.conftest import CORPUS
 
     update_index(tmp_path / "idx", [CORPUS], settings)
@@ -120,15 +123,14 @@ def test_an_older_index_gets_its_query_dictionary_on_its_next_run(tmp_path, sett
     assert older.chain.query_dictionary is None
     assert search(older, "俄罗斯 停火").total == search(current, "俄罗斯 停火").total > 0
     assert update_index(tmp_path / "idx", [CORPUS], settings).unchanged == 5
-    assert open_index(tmp_path / "idx").chain.query_dictionary is not None
 
 
 def test_a_damaged_query_dictionary_is_not_used(tmp_path, settings):
     """A truncated copy would cut queries wrongly without a sound: it is refused, and
     queries use the full dictionary."""
-    from searcher.indexing import update_index
-    from searcher.querying import search
-    from searcher.store import current_generation
+    from searcher.indexing.update import update_index
+    from searcher.search.ranked import search
+    from searcher.engine.store import current_generation
     from tests.conftest import CORPUS
 
     update_index(tmp_path / "idx", [CORPUS], settings)

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from searcher.analysis import AnalysisChain, AnalysisSettings, fold
-from searcher.indexing import update_index
-from searcher.querying import search
-from searcher.store import open_index
-from searcher.variants import VariantTable
+from searcher.analysis.chain import AnalysisChain
+from searcher.analysis.fold import fold
+from searcher.analysis.settings import AnalysisSettings
+from searcher.indexing.update import update_index
+from searcher.search.ranked import search
+from searcher.engine.store import open_index
+from searcher.analysis.variants import VariantTable
 from tests.conftest import corpus_texts
 
 TEXTS = corpus_texts()

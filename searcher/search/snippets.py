@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from searcher.analysis import fold, fold_each
+from searcher.analysis.fold import fold, fold_each
 from searcher.models import Snippet
 
 SNIPPET_WIDTH = 90

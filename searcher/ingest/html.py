@@ -1,4 +1,5 @@
-"""Article text and metadata out of an HTML page, with the standard library's HTML parser.
+"""HTML pages (``.html``, ``.htm``, ``.xhtml``): article text and metadata, with the standard
+library's HTML parser.
 
 Scripts, styles, navigation, headers, footers, asides and forms are dropped; block elements
 become line breaks. The title comes from ``<title>`` (else the first ``<h1>``), the date from
@@ -14,6 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html.parser import HTMLParser
+
+from searcher.ingest.metadata import make_document
+from searcher.models import Document
+
+SUFFIXES = {".html", ".htm", ".xhtml"}
 
 _SKIPPED = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template",
             "svg", "button", "select"}
@@ -99,3 +105,10 @@ def extract(html: str) -> Page:
     title = " ".join(parser.title.split()) or " ".join(parser.h1.split()) or None
     return Page(title=title, text=text, date=date, author=parser.meta.get("author") or None,
                 source=parser.meta.get("og:site_name") or None)
+
+
+def parse_html(text: str, path: str, warnings: list[str]) -> Document:
+    page = extract(text)
+    fields = {"title": page.title, "date": page.date, "author": page.author,
+              "source": page.source}
+    return make_document(path, page.text, fields, warnings)

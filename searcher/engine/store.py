@@ -3,7 +3,8 @@
     index/
       CURRENT          name of the live generation (replaced atomically)
       PREVIOUS         the one it replaced, kept until the next publish for readers still on it
-      gen-…/           a Whoosh index plus searcher.json (versions, settings, provenance)
+      gen-…/           a Whoosh index, searcher.json (versions, settings, provenance) and the
+                       query dictionary (``analysis.query_dictionary``)
       .lock            held (flock) by the one writer; names its holder
 
 A rebuild writes a new generation beside the live one and publishes it by replacing
@@ -22,18 +23,23 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from searcher.analysis import (
-    ANALYSIS_VERSION, SEGMENTERS, AnalysisChain, AnalysisSettings, variant_sources_sha256)
+from searcher.analysis.chain import AnalysisChain
+from searcher.analysis.query_dictionary import QUERY_WORDS, SortedWords, write_query_words
+from searcher.analysis.settings import (
+    ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
+from searcher.analysis.segmenters import SEGMENTERS
+from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
+from searcher.engine.reader import GenerationReader, bm25f_searcher
+from searcher.engine.schema import SCHEMA_VERSION, build_schema
+from searcher.engine.writers import DocumentWriter
 from searcher.errors import (
     IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
-from searcher.schema import SCHEMA_VERSION, attach_chain, build_schema
-from searcher.segmenter_words import QUERY_WORDS, SortedWords, write_query_words
 
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
@@ -44,32 +50,26 @@ LOCK = ".lock"
 
 @dataclass
 class OpenIndex:
-    """A generation opened for reading or writing, with its chain attached."""
+    """A generation opened for reading or writing, with its analysis chain."""
 
     index_dir: Path
     generation: Path
-    whoosh: whoosh_index.Index
     meta: dict
     chain: AnalysisChain
-    _searcher: object = None
-    _postings: object = None
+    whoosh: whoosh_index.Index  # the Whoosh index itself: for the engine, and tests comparing with it
+    _reader: GenerationReader | None = field(default=None, repr=False)
 
-    def searcher(self):
-        """One BM25F searcher for the life of this object (opening one costs more than most
+    def reader(self) -> GenerationReader:
+        """One reader for the life of this object (opening one costs more than most
         queries). It sees the generation as it was when first asked for."""
-        if self._searcher is None:
-            from whoosh.scoring import BM25F
+        if self._reader is None:
+            with reading(self):
+                self._reader = GenerationReader(bm25f_searcher(self.whoosh))
+        return self._reader
 
-            self._searcher = self.whoosh.searcher(weighting=BM25F())
-        return self._searcher
-
-    def postings(self):
-        """Bulk reads of the same generation for ``matching`` (its columns are kept)."""
-        if self._postings is None:
-            from searcher.matching import IndexPostings
-
-            self._postings = IndexPostings(self.searcher())
-        return self._postings
+    def writer(self, procs: int = 1) -> DocumentWriter:
+        """A writer adding to this generation, using ``procs`` processes."""
+        return DocumentWriter(self.whoosh, procs)
 
 
 @contextlib.contextmanager
@@ -149,22 +149,20 @@ def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
             f"(schema {meta.get('schema_version')}, analysis {meta.get('analysis_version')}; "
             f"this one needs {SCHEMA_VERSION}, {ANALYSIS_VERSION}): rebuild it with "
             f"`{rebuild_command(index_dir)}`")
-    chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]))
     try:  # mapped now: the generation may go later
-        chain.query_dictionary = SortedWords(generation / QUERY_WORDS)
+        query_dictionary = SortedWords(generation / QUERY_WORDS)
     except (OSError, ValueError, IndexError):
-        pass  # none, or damaged: queries load the full dictionary (the same words, slower)
-    schema = build_schema()
-    attach_chain(schema, chain)
+        query_dictionary = None  # none, or damaged: queries load the full dictionary (slower)
+    chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]), query_dictionary)
     try:
         # Our own schema, not the pickled one: readers and writers get the live chain, and
         # Whoosh never unpickles analyzer classes from disk.
-        ix = whoosh_index.open_dir(str(generation), schema=schema)
+        ix = whoosh_index.open_dir(str(generation), schema=build_schema(chain))
     except Exception as error:  # Whoosh raises many types for a damaged folder
         raise IndexIncompatibleError(
             f"index at {index_dir} cannot be opened ({type(error).__name__}: {error}); "
             f"rebuild it with `{rebuild_command(index_dir)}`") from error
-    return OpenIndex(index_dir, generation, ix, meta, chain)
+    return OpenIndex(index_dir, generation, meta, chain, ix)
 
 
 def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -> OpenIndex:
@@ -185,25 +183,16 @@ def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -
         "settings": settings.to_json(),
     }
     write_meta(generation, full_meta)
-    write_query_words_for(generation, settings)
     chain = AnalysisChain(settings)
-    schema = build_schema()
-    attach_chain(schema, chain)
-    ix = whoosh_index.create_in(str(generation), schema)
-    return OpenIndex(index_dir, generation, ix, full_meta, chain)
-
-
-def write_query_words_for(generation: Path, settings: AnalysisSettings) -> None:
-    """The dictionary queries against this generation are segmented with (rjieba only)."""
-    if settings.segmenter == "rjieba":
-        write_query_words(generation / QUERY_WORDS, settings.userwords)
+    if settings.segmenter == "rjieba":  # the dictionary queries are segmented with
+        write_query_words(generation / QUERY_WORDS, chain.segmenter.user_frequencies)
+    ix = whoosh_index.create_in(str(generation), build_schema(chain))
+    return OpenIndex(index_dir, generation, full_meta, chain, ix)
 
 
 def write_meta(generation: Path, meta: dict) -> None:
     """Replace a generation's metadata atomically."""
-    temporary = generation / (META + ".tmp")
-    temporary.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, generation / META)
+    replace_file(generation / META, json.dumps(meta, ensure_ascii=False, indent=1))
 
 
 def publish(index_dir: Path, generation: Path) -> None:
@@ -211,21 +200,12 @@ def publish(index_dir: Path, generation: Path) -> None:
 
     The one it replaces stays until the next publish: a search that read ``CURRENT`` just
     before the swap can still open it."""
-    _fsync_tree(generation)
+    fsync_tree(generation)
     previous = current_generation(index_dir)
-    _replace_text(index_dir / PREVIOUS, previous.name if previous else "")
-    _replace_text(index_dir / CURRENT, generation.name)
-    _fsync_dir(index_dir)
+    replace_file(index_dir / PREVIOUS, (previous.name if previous else "") + "\n")
+    replace_file(index_dir / CURRENT, generation.name + "\n")
+    fsync_dir(index_dir)
     remove_stale_generations(index_dir)
-
-
-def _replace_text(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 def remove_stale_generations(index_dir: Path) -> None:
@@ -237,20 +217,9 @@ def remove_stale_generations(index_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(path: Path) -> None:
-    for file in path.iterdir():
-        if file.is_file():
-            with open(file, "rb") as handle:
-                os.fsync(handle.fileno())
-    _fsync_dir(path)
+def discard(generation: Path) -> None:
+    """Remove an unpublished generation (a build that failed)."""
+    shutil.rmtree(generation, ignore_errors=True)
 
 
 @contextlib.contextmanager

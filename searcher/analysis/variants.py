@@ -12,7 +12,6 @@ with an earlier group extends that group (this is how a user file adds a spellin
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 
 
@@ -92,7 +91,3 @@ class VariantTable:
     def dumps(self) -> str:
         """The merged table in its own file format (what an index stores)."""
         return "".join(" ".join(g) + "\n" for g in self._groups)
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.dumps().encode("utf-8")).hexdigest()

@@ -1,4 +1,4 @@
-"""Whoosh writers: one process, or several writing a segment each.
+"""Writing documents into a generation: one process, or several writing a segment each.
 
 Whoosh's own ``MpWriter`` hands batches of documents to subprocesses that analyse them and
 write a segment each (``multisegment``: no merge at the end), so both cores analyse and
@@ -10,7 +10,8 @@ forever on a queue) and when the writer is cancelled; field lengths, which Whoos
 once per posting while writing a segment, are read once per field; and posting blocks are
 pickled with the newest protocol (below).
 
-    >>> writer = open_writer(index, procs=2)
+    >>> writer = open_index(Path("index")).writer(procs=2)       # doctest: +SKIP
+    >>> writer.add(document, file="corpus/a.txt"); writer.commit()  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
+
+from searcher.engine.schema import document_fields
+from searcher.models import Document
 
 WRITER_MB = 512  # Whoosh's posting pools, shared by the processes: bounds the writer's memory
 SEGMENT_FILL = 0.8  # a subprocess starts a new segment when its pool is this full
@@ -155,13 +159,39 @@ def merge_small_segments(writer, segments: list) -> list:
     return [s for s in segments if s not in merged]
 
 
-def open_writer(index, procs: int = 1):
-    """A writer for ``index`` (a Whoosh index) using ``procs`` processes. Files are not
-    packed into one compound file: readers then map them instead of copying them whole."""
-    # Posting blocks uncompressed: decompressing was the largest single cost of reading a
-    # common term's postings. Writing is faster too; the index is about twice as large.
-    codec = W3Codec(compression=0)
-    if procs <= 1:
-        return _SegmentWriter(index, limitmb=WRITER_MB, compound=False, codec=codec)
-    return _SegmentsPerProcessWriter(index, procs=procs, multisegment=True, batchsize=BATCH,
-                                    limitmb=WRITER_MB // procs, compound=False, codec=codec)
+class DocumentWriter:
+    """Adds, replaces and deletes documents in one generation; nothing is visible until
+    ``commit``, and ``cancel`` leaves the generation as it was."""
+
+    def __init__(self, whoosh_index, procs: int = 1) -> None:
+        # Posting blocks uncompressed: decompressing was the largest single cost of reading
+        # a common term's postings. Writing is faster too; the index is about twice as large.
+        # Files are not packed into one compound file: readers then map them instead of
+        # copying them whole.
+        codec = W3Codec(compression=0)
+        if procs <= 1:
+            self._writer = _SegmentWriter(whoosh_index, limitmb=WRITER_MB, compound=False,
+                                          codec=codec)
+        else:
+            self._writer = _SegmentsPerProcessWriter(
+                whoosh_index, procs=procs, multisegment=True, batchsize=BATCH,
+                limitmb=WRITER_MB // procs, compound=False, codec=codec)
+
+    def add(self, doc: Document, file: str) -> None:
+        """A document new to the generation (nothing to replace: the cheaper call)."""
+        self._writer.add_document(**document_fields(doc, file))
+
+    def replace(self, doc: Document, file: str) -> None:
+        """A document that may already be there under its path: the old version goes."""
+        self._writer.update_document(**document_fields(doc, file))
+
+    def delete(self, path: str) -> None:
+        self._writer.delete_by_term("path", path)
+
+    def commit(self) -> None:
+        """Make every change visible at once; merge the small segments incremental runs
+        leave behind (``merge_small_segments``)."""
+        self._writer.commit(mergetype=merge_small_segments)
+
+    def cancel(self) -> None:
+        self._writer.cancel()

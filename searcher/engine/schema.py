@@ -1,27 +1,31 @@
-"""The Whoosh schema: which fields an index holds and how each is analysed.
+"""The Whoosh schema, built from the field table (``searcher.fields``), and the documents it
+takes.
 
 Whoosh pickles the schema, analyzers included, into the index. The analyzers here are small
 importable classes that name their token stream and carry the chain's settings (a few dozen
-KB of data), never the chain itself (the segmenter, OpenCC): ``store`` attaches a live chain
-to a schema it builds afresh (``attach_chain``), and a process that unpickles the schema —
-Whoosh's writer subprocesses do — builds the chain from the settings on first use.
-
-Text fields come in pairs: ``body`` holds words (ranked, variant-folded) and ``body_units``
-holds one token per character (exact phrases, full recall).
+KB of data), never the chain itself (the segmenter, OpenCC): ``store`` builds a schema around
+the live chain, and a process that unpickles the schema — Whoosh's writer subprocesses do —
+builds the chain from the settings on first use.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from searcher.analysis import AnalysisChain, AnalysisSettings
+from searcher.analysis.chain import AnalysisChain
+from searcher.analysis.fold import fold
+from searcher.analysis.settings import AnalysisSettings
+from searcher.dates import day_number
+from searcher.fields import FIELDS
+from searcher.models import Document
 
 # Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
 NO_DAY = 2**31 - 1
@@ -30,17 +34,17 @@ NO_DAY = 2**31 - 1
 class ChainAnalyzer(Analyzer):
     """Whoosh's view of one of the chain's token streams: ``words``, ``units`` or ``chars``."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, chain: AnalysisChain) -> None:
         self.stream = stream
-        self.chain: AnalysisChain | None = None
-        self.settings: dict | None = None
+        self.chain: AnalysisChain | None = chain
+        self.settings = chain.settings.to_json()
 
     def __getstate__(self) -> dict:
         return {"stream": self.stream, "settings": self.settings}
 
     def __setstate__(self, state: dict) -> None:
         self.stream = state["stream"]
-        self.settings = state.get("settings")
+        self.settings = state["settings"]
         self.chain = None
 
     def __eq__(self, other: object) -> bool:
@@ -51,8 +55,6 @@ class ChainAnalyzer(Analyzer):
 
     def _chain(self) -> AnalysisChain:
         if self.chain is None:
-            if self.settings is None:
-                raise RuntimeError("ChainAnalyzer used before attach_chain()")
             self.chain = _chain_from(self.settings)
         return self.chain
 
@@ -100,37 +102,70 @@ class ChainText(TEXT):
             yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
 
 
-def build_schema() -> Schema:
-    words = ChainAnalyzer("words")
-    units = ChainAnalyzer("units")
-    return Schema(
-        path=ID(stored=True, unique=True),
-        doc_id=ID(stored=True, unique=True),  # short hash of path: stable across rebuilds
-        path_units=ChainText(analyzer=ChainAnalyzer("chars"), phrase=True),
-        title=ChainText(analyzer=words, stored=True, phrase=True),
-        title_units=ChainText(analyzer=units, phrase=True),
-        body=ChainText(analyzer=words, stored=True, phrase=True),
-        body_units=ChainText(analyzer=units, phrase=True),
-        author=ChainText(analyzer=words, stored=True, phrase=True),
-        author_units=ChainText(analyzer=units, phrase=True),
-        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        # Signed: Whoosh 2.7 answers range queries on unsigned numeric fields wrongly.
-        day=NUMERIC(int, bits=32, stored=True, sortable=True),
-        date=STORED,
-        source=STORED,
-        url=STORED,
-        file=STORED,  # the corpus file it came from
-    )
+class TagAnalyzer(Analyzer):
+    """Comma-separated tags, each one term, folded like text (``tags:`` matches a whole tag
+    in either script, any width or case)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TagAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(TagAnalyzer)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, tag in enumerate(t for t in value.split(",") if t.strip()):
+            token.text = fold(tag.strip())
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + position
+            yield token
 
 
-def attach_chain(schema: Schema, chain: AnalysisChain) -> None:
-    """Give every chain analyzer in a schema the live chain (and its settings to pickle)."""
-    settings = chain.settings.to_json()
-    for name in schema.names():
-        analyzer = getattr(schema[name], "analyzer", None)
-        if isinstance(analyzer, ChainAnalyzer):
-            analyzer.chain = chain
-            analyzer.settings = settings
+def build_schema(chain: AnalysisChain) -> Schema:
+    """A Whoosh field for every entry of the field table, analysed by ``chain``."""
+    streams = {"words": "words", "units": "units", "chars": "chars"}
+    fields = {}
+    for field in FIELDS.values():
+        if field.kind in streams:
+            fields[field.name] = ChainText(analyzer=ChainAnalyzer(streams[field.kind], chain),
+                                           stored=field.stored, phrase=True)
+        elif field.kind == "id":
+            fields[field.name] = ID(stored=field.stored, unique=True)
+        elif field.kind == "keyword":
+            fields[field.name] = KEYWORD(stored=field.stored, commas=True, scorable=True)
+            fields[field.name].analyzer = TagAnalyzer()
+        elif field.kind == "day":
+            # Signed: Whoosh 2.7 answers range queries on unsigned numeric fields wrongly.
+            fields[field.name] = NUMERIC(int, bits=32, stored=True, sortable=True)
+        else:
+            fields[field.name] = STORED
+    return Schema(**fields)
+
+
+def document_id(path: str) -> str:
+    """A short id for a document path, the same in every index built from it."""
+    return hashlib.sha1(path.encode("utf-8")).hexdigest()[:12]
+
+
+def document_fields(doc: Document, file: str) -> dict:
+    """What the schema takes for one document: text fields as text, tags joined by commas."""
+    fields = {
+        "path": doc.path, "path_units": doc.path, "doc_id": document_id(doc.path),
+        "title": doc.title, "title_units": doc.title,
+        "body": doc.body, "body_units": doc.body,
+        "date": doc.date, "source": doc.source, "url": doc.url, "file": file,
+    }
+    if doc.author:
+        fields["author"] = fields["author_units"] = doc.author
+    if doc.tags:
+        fields["tags"] = ",".join(doc.tags)
+    if doc.date:
+        fields["day"] = day_number(doc.date)
+    return fields
 
 
 @functools.lru_cache(maxsize=4)

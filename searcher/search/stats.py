@@ -1,6 +1,6 @@
 """What an index holds: counts, date range, size, top terms, and how it was built.
 
-    >>> index_stats(open_index(Path("index")))["documents"]
+    >>> index_stats(open_index(Path("index")))["documents"]                # doctest: +SKIP
     5
 """
 
@@ -8,25 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searcher.schema import NO_DAY
-from searcher.store import OpenIndex
+from searcher.dates import iso_date
+from searcher.engine.schema import NO_DAY
+from searcher.engine.store import OpenIndex, reading
 
 TOP_TERMS = 20
 
 
 def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
     """A plain dict, ready for JSON."""
-    reader = index.searcher().reader()
-    postings = index.postings()
-    days = [day for docnum, day in enumerate(postings.days()) if docnum not in postings.deleted]
+    reader = index.reader()
+    with reading(index):
+        days = [day for docnum, day in enumerate(reader.days()) if docnum not in reader.deleted]
+        frequent = reader.most_frequent_terms("body", top * 10)
     dated = sorted(d for d in days if d != NO_DAY)
     # The most frequent words of two characters or more: single characters and numbers say
     # little about what an archive covers.
-    terms = []
-    for frequency, term in reader.most_frequent_terms("body", number=top * 10):
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        if len(word) >= 2 and not word.isdigit():
-            terms.append({"term": word, "frequency": int(frequency)})
+    terms = [{"term": term, "frequency": frequency} for frequency, term in frequent
+             if len(term) >= 2 and not term.isdigit()]
     terms.sort(key=lambda t: -t["frequency"])
     settings = index.chain.settings
     meta = index.meta
@@ -35,11 +34,11 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
         "documents": len(days),
         "dated": len(dated),
         "undated": len(days) - len(dated),
-        "first_date": _iso(dated[0]) if dated else None,
-        "last_date": _iso(dated[-1]) if dated else None,
+        "first_date": iso_date(dated[0]) if dated else None,
+        "last_date": iso_date(dated[-1]) if dated else None,
         "size_bytes": sum(f.stat().st_size for f in Path(index.generation).iterdir()
                           if f.is_file()),
-        "segments": len(postings.leaves),
+        "segments": reader.segment_count,
         "top_terms": terms[:top],
         "built_at": meta.get("created_at"),
         "roots": meta.get("roots", []),
@@ -54,7 +53,3 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
             "user_variant_files": list(settings.variant_files),
         },
     }
-
-
-def _iso(day: int) -> str:
-    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"

@@ -16,13 +16,12 @@ every stretch of the corpus.
 from __future__ import annotations
 
 import bisect
-import importlib.machinery
-import importlib.util
 import mmap
-import os
 import re
-import sys
 from pathlib import Path
+
+from searcher.analysis.segmenters import rjieba_class
+from searcher.atomic_files import replace_file
 
 QUERY_WORDS = "query-words.txt"  # in each index generation built with rjieba
 # Takes up the rest of the total; private-use characters, so no query contains it (one that
@@ -53,9 +52,7 @@ def write_query_words(path: Path, userwords: tuple[tuple[str, int], ...]) -> Non
         total += freq
     lines = sorted(lines + added)
     body = b"\n".join(lines) + b"\n"
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(b"#total %d bytes %d\n" % (total, len(body)) + body)
-    os.replace(temporary, path)
+    replace_file(path, b"#total %d bytes %d\n" % (total, len(body)) + body)
 
 
 class SortedWords:
@@ -113,24 +110,6 @@ class SortedWords:
                 if not longer:
                     break
         return found
-
-
-def rjieba_class():
-    """rjieba's ``Jieba`` class. Importing the ``rjieba`` package builds a full default
-    segmenter (the dictionary load this module exists to avoid); its extension module alone
-    does not, so it is loaded under its own name, where the package finds it later."""
-    name = "rjieba.rjieba"
-    if name not in sys.modules:
-        package = importlib.util.find_spec("rjieba")  # finds without running the package
-        folder = Path(next(iter(package.submodule_search_locations)))
-        path = next(p for suffix in importlib.machinery.EXTENSION_SUFFIXES
-                    for p in folder.glob("rjieba*" + suffix))
-        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
-        spec = importlib.util.spec_from_file_location(name, path, loader=loader)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        loader.exec_module(module)
-    return sys.modules[name].Jieba
 
 
 class QuerySegmenter:

@@ -3,7 +3,7 @@
     words        ANDed: 俄羅斯 停火
     "phrase"     exact (also “…” and 「…」)
     A OR B       either;  NOT A, -A: exclude;  ( … ) group
-    field:value  title:, author:, path:, body: (value a word or a "phrase")
+    field:value  title:, author:, path:, body:, tags: (value a word or a "phrase")
     date:VALUE   2025-09, 2025-09..2026-01, >=2025-10-01, <2026
 
 Errors name the character where the problem is: ``unclosed quote at 5``.
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from searcher.dates import DateRange, parse_range
 from searcher.errors import DateError, QuerySyntaxError
+from searcher.fields import QUERY_FIELDS
 
-TEXT_FIELDS = ("title", "body", "author", "path")
 QUOTES = {'"': '"', "“": "”", "「": "」", "＂": "＂"}
 OPEN_PARENS = "(（"
 CLOSE_PARENS = ")）"
@@ -102,7 +102,7 @@ def _lex(query: str) -> list[_Token]:
                 i += 1
             word = query[start:i]
             field, sep, value = word.replace("：", ":").partition(":")
-            if sep and field.lower() in TEXT_FIELDS + ("date",):
+            if sep and field.lower() in QUERY_FIELDS + ("date",):
                 field = field.lower()
                 if not value and i < n and query[i] in QUOTES:
                     value, i = _read_quoted(query, i)

@@ -1,79 +1,21 @@
-"""The ``searcher`` command: read options, call the library, pick a printer, map errors to
-exit codes. Nothing here searches or indexes by itself.
-
-Exit status: 0 found / done, 1 nothing found, 2 a user error (one line on stderr), 130 Ctrl-C.
+"""The commands: each reads its options, calls the library, and picks a printer. Nothing
+here searches or indexes by itself.
 """
 
 from __future__ import annotations
 
-import enum
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from searcher.errors import SearcherError
-
-DEFAULT_INDEX = Path("index")
-DEFAULT_CORPUS = Path("corpus")
-
-
-class ExitStatus(enum.IntEnum):
-    FOUND = 0
-    NOT_FOUND = 1
-    ERROR = 2
-    INTERRUPTED = 130
+from searcher.cli.environment import DEFAULT_CORPUS, console_for, user_files
+from searcher.cli.exit_status import ExitStatus
+from searcher.cli.options import color_option, index_option, json_option
 
 
-def _config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "searcher"
-
-
-def user_files(kind: str, explicit: tuple[Path, ...]) -> tuple[Path, ...]:
-    """The user's ``variants``/``userdict`` files: the default location if present, then
-    those given on the command line."""
-    default = _config_dir() / f"{kind}.txt"
-    return ((default,) if default.is_file() else ()) + tuple(explicit)
-
-
-index_option = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_INDEX, envvar="SEARCHER_INDEX", show_default=True,
-    help="Index folder (env SEARCHER_INDEX).")
-json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Machine-readable output (JSON Lines for search).")
-
-
-class _Group(click.Group):
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, as grep and ripgrep do, and keep
-            # Python from complaining when it flushes stdout on exit. (click would exit 1.)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(ExitStatus.FOUND)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="searcher", prog_name="searcher")
-def cli() -> None:
-    """Full-text search for Chinese commentary, in any script, region or spelling.
-
-    \b
-    Examples:
-      searcher search 停火                  # builds ./index from ./corpus on first use
-      searcher search 俄罗斯 停火 --since 2025-10
-      searcher search '"俄烏停火"' --json   # exact phrase, JSON Lines
-      searcher index corpus/ --rebuild
-      searcher variants 川普
-    """
-
-
-@cli.command("index")
+@click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build afresh beside the live index, then swap.")
@@ -88,8 +30,8 @@ def cli() -> None:
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default="rjieba",
               show_default=True, help="Word segmenter (jieba is the slower reference).")
 @click.option("--procs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for reading and analysis [default: one per core for "
-                   "large corpora, else 1].")
+              help="Processes that analyse and write the index [default: one per core for "
+                   "corpora over 2 MB, else 1].")
 @click.option("-v", "--verbose", is_flag=True, help="Name each file read and its encoding.")
 @json_option
 def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, segmenter,
@@ -120,12 +62,7 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
         sys.exit(ExitStatus.ERROR)
 
 
-color_option = click.option(
-    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-    help="Colour: auto = on a terminal unless NO_COLOR is set.")
-
-
-@cli.command("search", context_settings={"ignore_unknown_options": True})
+@click.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True)
 @index_option
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
@@ -178,13 +115,13 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     index = open_for_search(index_dir, build_if_missing=default_index)
     text = " ".join(query)
     if timeline:
-        from searcher.querying import timeline as count_over_time
-        from searcher.render import print_timeline
+        from searcher.search.timeline import timeline as count_over_time
+        from searcher.cli.printers import print_timeline
 
         chart = count_over_time(index, text, by, dates)
-        print_timeline(chart, sys.stdout, as_json, _console(color))
+        print_timeline(chart, sys.stdout, as_json, console_for(color))
         sys.exit(ExitStatus.FOUND if chart.total else ExitStatus.NOT_FOUND)
-    from searcher.querying import search
+    from searcher.search.ranked import search
 
     explicit_limit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
     if count or ((files or null) and not explicit_limit):
@@ -200,7 +137,7 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
 
 
-@cli.command("show")
+@click.command("show")
 @click.argument("ref")
 @click.argument("query", nargs=-1)
 @index_option
@@ -218,17 +155,17 @@ def show_command(ref, query, index_dir, as_json, color):
       searcher show 003_fbfd2bed5f7712db.txt 普京 停火
       searcher show feeds/2025.jsonl#a17 --json
     """
-    from searcher.querying import get_document, highlight_document
-    from searcher.render import print_document
-    from searcher.store import open_index
+    from searcher.search.documents import get_document, highlight_document
+    from searcher.cli.printers import print_document
+    from searcher.engine.store import open_index
 
     index = open_index(index_dir)
     stored = get_document(index, ref)
     spans = highlight_document(index, stored, " ".join(query)) if query else []
-    print_document(stored, spans, sys.stdout, as_json, _console(color))
+    print_document(stored, spans, sys.stdout, as_json, console_for(color))
 
 
-@cli.command("similar")
+@click.command("similar")
 @click.argument("ref")
 @index_option
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
@@ -243,15 +180,15 @@ def similar_command(ref, index_dir, limit, as_json, color):
       searcher similar 003_fbfd2bed5f7712db.txt -n 5
       searcher similar 評論/2025-03-川普普丁通話.md --json
     """
-    from searcher.querying import similar
-    from searcher.store import open_index
+    from searcher.search.similar import similar
+    from searcher.engine.store import open_index
 
     hits = similar(open_index(index_dir), ref, limit)
     print_hits(hits, _printer(as_json, False, False, color, False), None)
     sys.exit(ExitStatus.FOUND if hits else ExitStatus.NOT_FOUND)
 
 
-@cli.command("stats")
+@click.command("stats")
 @index_option
 @json_option
 @color_option
@@ -264,14 +201,14 @@ def stats_command(index_dir, as_json, color):
       searcher stats
       searcher stats --index ~/評論索引 --json | jq .documents
     """
-    from searcher.render import print_stats
-    from searcher.stats import index_stats
-    from searcher.store import open_index
+    from searcher.cli.printers import print_stats
+    from searcher.search.stats import index_stats
+    from searcher.engine.store import open_index
 
-    print_stats(index_stats(open_index(index_dir)), sys.stdout, as_json, _console(color))
+    print_stats(index_stats(open_index(index_dir)), sys.stdout, as_json, console_for(color))
 
 
-@cli.command("variants")
+@click.command("variants")
 @click.argument("term")
 @index_option
 def variants_command(term, index_dir):
@@ -281,8 +218,10 @@ def variants_command(term, index_dir):
     Example:
       searcher variants 川普       # 特朗普 川普 …
     """
-    from searcher.analysis import AnalysisChain, AnalysisSettings, fold
-    from searcher.store import index_exists, open_index
+    from searcher.analysis.chain import AnalysisChain
+    from searcher.analysis.fold import fold
+    from searcher.analysis.settings import AnalysisSettings
+    from searcher.engine.store import index_exists, open_index
 
     if not term.strip():
         raise click.UsageError("give a term, e.g. searcher variants 川普")
@@ -299,9 +238,9 @@ def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tupl
           userdict_files: tuple[Path, ...], wait: float, show_progress: bool,
           procs: int | None = None, segmenter: str = "rjieba"):
     """Run the indexer with the user's tables; paths default to the index's own roots."""
-    from searcher.analysis import AnalysisSettings
-    from searcher.indexing import update_index
-    from searcher.store import read_meta
+    from searcher.analysis.settings import AnalysisSettings
+    from searcher.indexing.update import update_index
+    from searcher.engine.store import read_meta
 
     if not paths:
         roots = (read_meta(index_dir) or {}).get("roots")
@@ -323,7 +262,7 @@ def _progress_bar(show: bool):
 
     @contextlib.contextmanager
     def bar():
-        with Progress(console=_console("auto", sys.stderr), transient=True) as progress:
+        with Progress(console=console_for("auto", sys.stderr), transient=True) as progress:
             task = progress.add_task("indexing", total=None)
             yield lambda done, total: progress.update(task, completed=done, total=total)
 
@@ -341,7 +280,7 @@ def warn_about(report) -> None:
 def open_for_search(index_dir: Path, build_if_missing: bool):
     """Open the index for searching; the default one is built from ./corpus on first use."""
     from searcher.errors import IndexMissingError
-    from searcher.store import index_exists, open_index, variants_changed
+    from searcher.engine.store import index_exists, open_index, variants_changed
 
     if build_if_missing and not index_exists(index_dir):
         if not DEFAULT_CORPUS.is_dir():
@@ -360,30 +299,15 @@ def open_for_search(index_dir: Path, build_if_missing: bool):
     return index
 
 
-def _console(color: str, stream=None):
-    """The one place colour is decided: a console for ``stream`` (stdout by default), or None
-    when output is plain (not a terminal, and colour not forced). ``auto`` styles only a
-    terminal, and without colours (bold only) when NO_COLOR is set."""
-    from searcher.render import make_console
-
-    stream = stream or sys.stdout
-    tty = stream.isatty()
-    if not (tty or color == "always"):
-        return None
-    styled = color == "always" or (color == "auto" and tty)
-    colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
-    return make_console(stream, styled, colored)
-
-
 def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool):
     """The one place that picks how hits are printed."""
-    from searcher.render import FilesPrinter, JsonLinesPrinter, PlainPrinter, TextPrinter
+    from searcher.cli.printers import FilesPrinter, JsonLinesPrinter, PlainPrinter, TextPrinter
 
     if as_json:
         return JsonLinesPrinter(sys.stdout)
     if files or null:
         return FilesPrinter(sys.stdout, "\0" if null else "\n")
-    console = _console(color)
+    console = console_for(color)
     return TextPrinter(console, pager) if console else PlainPrinter(sys.stdout)
 
 
@@ -396,24 +320,5 @@ def print_hits(hits, printer, footer: tuple | None) -> None:
             printer.footer(len(hits), *footer)
 
 
-def main() -> None:
-    """Entry point: run the command, funnel errors into exit codes."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as error:  # one line, like every other error
-        hint = " (see --help)" if isinstance(error, click.UsageError) else ""
-        click.echo(f"searcher: error: {error.format_message()}{hint}", err=True)
-        sys.exit(ExitStatus.ERROR)
-    except click.exceptions.Abort:
-        sys.exit(ExitStatus.INTERRUPTED)
-    except SearcherError as error:
-        click.echo(f"searcher: error: {error}", err=True)
-        sys.exit(ExitStatus.ERROR)
-    except OSError as error:  # the machine said no: a full disk, a read-only folder
-        where = f": {error.filename}" if error.filename else ""
-        click.echo(f"searcher: error: {error.strerror or error}{where}", err=True)
-        sys.exit(ExitStatus.ERROR)
-    except KeyboardInterrupt:
-        sys.exit(ExitStatus.INTERRUPTED)
+COMMANDS = (index_command, search_command, show_command, similar_command, stats_command,
+            variants_command)

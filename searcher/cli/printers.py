@@ -14,6 +14,7 @@ import json
 import re
 from typing import IO, TYPE_CHECKING
 
+from searcher.fields import METADATA_FIELDS
 from searcher.models import Hit
 
 if TYPE_CHECKING:  # rich is imported only when a terminal view is printed (cold start)
@@ -231,8 +232,6 @@ def make_console(stream: IO[str], styled: bool, colored: bool,
                    emoji=False, width=width)
 
 
-DOCUMENT_FIELDS = ("path", "doc_id", "title", "date", "author", "source", "url", "tags", "file")
-
 
 def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], as_json: bool,
                    console: "Console | None") -> None:
@@ -240,13 +239,13 @@ def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], 
     highlighted; as JSON with the spans as ``highlights`` into ``body``."""
     body = stored.get("body", "")
     if as_json:
-        record = {k: stored.get(k) for k in DOCUMENT_FIELDS} | {
+        record = {k: stored.get(k) for k in METADATA_FIELDS} | {
             "body": body, "highlights": [list(s) for s in spans],
             "matches": list(dict.fromkeys(body[s:e] for s, e in spans))}
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
     meta = [f"{k}: {safe(str(stored[k])) if stored.get(k) is not None else '-'}"
-            for k in DOCUMENT_FIELDS]
+            for k in METADATA_FIELDS]
     if console is None:
         stream.write("\n".join(meta) + "\n\n" + safe(body) + "\n")
         return

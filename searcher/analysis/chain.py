@@ -1,0 +1,127 @@
+"""The analysis chain, shared by indexing and querying so that both see the same terms.
+
+Steps, each keeping every character at its offset so tokens point into the ORIGINAL text:
+
+1. ``fold``: width and script folding (``fold``).
+2. Segmentation (precise mode) of the folded text, with the settings' user words (the corpus
+   names and every variant-table member, so each is one word): ``segmenters``; at query time,
+   without loading the dictionary, through the index's ``query_dictionary``.
+3. Variants: each word is replaced by its group's canonical term (川普 → 特朗普).
+
+Two token streams come out of one text:
+
+* words: ordinal positions (punctuation leaves a gap), plus the dictionary sub-words of long
+  words (军事行动 → 军事, 行动) at their parent's position, as written (布什 inside 新罕布什尔
+  must not turn into every spelling of Bush);
+* units (``units``): one token per CJK character, punctuation mark, Latin/digit run or run of
+  white space, ordinal positions, no variants: a phrase over units is an exact substring match
+  of the folded text (white space runs compare equal whatever their length).
+
+    >>> chain = AnalysisChain(AnalysisSettings.default())
+    >>> [t[0] for t in chain.word_tokens("川普與普丁")]
+    ['特朗普', '与', '普京']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from searcher.analysis.fold import fold, fold_each
+from searcher.analysis.query_dictionary import QuerySegmenter, SortedWords
+from searcher.analysis.segmenters import SEGMENTERS, Segmenter
+from searcher.analysis.settings import AnalysisSettings
+from searcher.analysis.units import SPACE_UNIT, UNIT_RE, is_gap, units
+from searcher.analysis.variants import VariantTable
+
+
+class AnalysisChain:
+    """The chain for one set of settings. The segmenter loads on first use; given the index's
+    ``query_dictionary``, queries are segmented without it."""
+
+    def __init__(self, settings: AnalysisSettings,
+                 query_dictionary: SortedWords | None = None) -> None:
+        self.settings = settings
+        self.variants = VariantTable.parse(settings.variants, fold)
+        self.query_dictionary = query_dictionary
+        self._segmenter: Segmenter | None = None
+        self._query_segmenter = QuerySegmenter(query_dictionary) if query_dictionary else None
+
+    @property
+    def segmenter(self) -> Segmenter:
+        if self._segmenter is None:
+            self._segmenter = SEGMENTERS[self.settings.segmenter](self.settings.userwords)
+        return self._segmenter
+
+    def words(self, folded: str) -> list[tuple[str, int, int]]:
+        """Precise-mode words ``(word, start, end)`` of folded text, gaps and spaces included."""
+        return self.segmenter.tokenize(folded)
+
+    def word_tokens(self, text: str, subwords: bool = True) -> list[tuple[str, int, int, int]]:
+        """Index terms ``(term, position, start, end)``; offsets index the original ``text``."""
+        tokens = []
+        canonical = self.variants.canonical
+        position = -1
+        for word, start, end in self.words(fold(text)):
+            if word.isspace():
+                continue
+            position += 1
+            if is_gap(word):
+                continue
+            tokens.append((canonical(word), position, start, end))
+            if subwords and len(word) > 2:
+                tokens.extend(self._subwords(word, position, start))
+        return tokens
+
+    def _subwords(self, word: str, position: int, start: int) -> list[tuple[str, int, int, int]]:
+        """Dictionary words of 2 and 3 characters inside a longer word (jieba's search mode),
+        at the word's own position."""
+        is_word = self.segmenter.is_word
+        found = []
+        seen = {word}
+        for size in (2, 3):
+            for i in range(len(word) - size + 1):
+                sub = word[i:i + size]
+                if sub not in seen and is_word(sub):
+                    seen.add(sub)
+                    found.append((sub, position, start + i, start + i + size))
+        return found
+
+    def unit_tokens(self, text: str) -> list[tuple[str, int, int, int]]:
+        """Unit terms ``(unit, position, start, end)``: the exact-substring field. Where a
+        character folds differently alone than in its phrase, both forms share its position."""
+        each = fold_each(text)
+        tokens = []
+        for position, (unit, start, end) in enumerate(units(fold(text))):
+            tokens.append((unit, position, start, end))
+            if end - start == 1 and each[start] != unit and unit != SPACE_UNIT:
+                tokens.append((each[start], position, start, end))
+        return tokens
+
+    def unit_positions(self, text: str) -> list[tuple[str, int]]:
+        """``(unit, position)`` pairs, the terms of ``unit_tokens`` without offsets (the
+        indexing hot path; positions of a term are not in order)."""
+        folded, each = fold(text), fold_each(text)
+        found = UNIT_RE.findall(folded)
+        pairs = [(SPACE_UNIT if unit.isspace() else unit, position)
+                 for position, unit in enumerate(found)]
+        if folded != each:  # same boundaries: only CJK characters differ
+            pairs += [(alone, position) for position, (unit, alone)
+                      in enumerate(zip(found, UNIT_RE.findall(each))) if unit != alone]
+        return pairs
+
+    def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """One term per character (paths: any substring is a phrase over them)."""
+        for position, char in enumerate(fold(text)):
+            yield char, position, position, position + 1
+
+    def query_words(self, text: str) -> list[str]:
+        """Folded words of query text, precise mode, no sub-words, no punctuation. Unless the
+        segmenter is loaded already, only the dictionary words inside the query are looked up
+        (the same result: see ``query_dictionary``)."""
+        folded = fold(text)
+        tokens = None
+        if self._segmenter is None and self._query_segmenter is not None:
+            tokens = self._query_segmenter.tokenize(folded)
+        if tokens is None:
+            tokens = self.words(folded)
+        return [w for w, _, _ in tokens if not w.isspace() and not is_gap(w)]

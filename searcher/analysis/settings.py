@@ -1,0 +1,111 @@
+"""What the analysis chain's output depends on, as plain data: the variant table, the
+segmenter's extra words and which segmenter. An index stores its settings and queries reuse
+them, so index and query never disagree; ``fingerprint`` tells when a rebuild is needed.
+
+    >>> settings = AnalysisSettings.default()
+    >>> settings.segmenter, "特朗普" in settings.userwords
+    ('rjieba', True)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from searcher.analysis.fold import fold
+from searcher.analysis.segmenters import SEGMENTERS
+from searcher.analysis.variants import VariantTable, parse_groups
+from searcher.errors import SearcherError
+
+# Bump when a change to the chain changes the terms an index holds: old indexes are refused.
+ANALYSIS_VERSION = 2
+
+SHIPPED_VARIANT_FILES = ("variants_opencc.txt", "variants_names.txt")
+SHIPPED_USERDICT = "userdict.txt"
+
+
+def _data_text(name: str) -> str:
+    return resources.files("searcher.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def _user_text(path: Path) -> str:
+    """A user's table or word list: UTF-8 text, or a ``SearcherError`` naming the file."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SearcherError(f"{path} is not UTF-8 text (byte {error.start}); save it as "
+                            f"UTF-8") from error
+    except OSError as error:
+        raise SearcherError(f"cannot read {path}: {error.strerror or error}") from error
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """``variants``: the merged variant table's text; ``userwords``: the segmenter's extra
+    words, folded, in the order they are added (the frequency each gets depends on the ones
+    before); ``variant_files``: the user's variant files it came from (provenance only)."""
+
+    variants: str
+    userwords: tuple[str, ...]
+    segmenter: str = "rjieba"
+    variant_files: tuple[str, ...] = ()
+
+    @classmethod
+    def default(cls) -> "AnalysisSettings":
+        return cls.from_files()
+
+    @classmethod
+    def from_files(cls, variant_files: tuple[Path, ...] = (),
+                   userdict_files: tuple[Path, ...] = (),
+                   segmenter: str = "rjieba") -> "AnalysisSettings":
+        """The shipped tables extended by the user's files (read as UTF-8)."""
+        variant_texts = [_data_text(n) for n in SHIPPED_VARIANT_FILES]
+        variant_texts += [_user_text(p) for p in variant_files]
+        table = VariantTable([g for t in variant_texts for g in parse_groups(t)], fold)
+        userdict_texts = [_data_text(SHIPPED_USERDICT)]
+        userdict_texts += [_user_text(p) for p in userdict_files]
+        words = [line.split()[0] for t in userdict_texts for line in t.splitlines()
+                 if line.split() and not line.startswith("#")]
+        words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
+        return cls(variants=table.dumps(), userwords=tuple(words), segmenter=segmenter,
+                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files))
+
+    @functools.cached_property
+    def variants_sha256(self) -> str:
+        return hashlib.sha256(self.variants.encode("utf-8")).hexdigest()
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """One hash of the chain's version, its libraries and its data."""
+        import opencc
+
+        payload = json.dumps(
+            [ANALYSIS_VERSION, SEGMENTERS[self.segmenter].version(), opencc.__version__,
+             self.variants, self.userwords], ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def to_json(self) -> dict:
+        return {"variants": self.variants, "userwords": list(self.userwords),
+                "segmenter": self.segmenter, "variant_files": list(self.variant_files)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "AnalysisSettings":
+        return cls(variants=data["variants"], userwords=tuple(data["userwords"]),
+                   segmenter=data["segmenter"], variant_files=tuple(data["variant_files"]))
+
+
+def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:
+    """A hash of the variant table's sources as they are on disk now (cheap: no folding)."""
+    digest = hashlib.sha256()
+    for text in [_data_text(n) for n in SHIPPED_VARIANT_FILES]:
+        digest.update(text.encode("utf-8"))
+    for path in variant_files:
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(b"\0missing\0" + str(path).encode())
+    return digest.hexdigest()

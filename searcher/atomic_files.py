@@ -1,0 +1,46 @@
+"""Files replaced all at once and made durable: a reader, or the machine after a power cut,
+sees the old content or the new, never part of either.
+
+    >>> replace_file(Path(folder) / "CURRENT", "gen-2\\n")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def replace_file(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8) beside ``path``, flush it to disk, then rename it over
+    ``path``. The temporary file is created afresh and never through a symbolic link someone
+    planted in its place."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        os.unlink(temporary)  # left by a crash; unlinking a link never touches its target
+    except FileNotFoundError:
+        pass
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (files created, renamed or removed in it) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    """Flush every file directly in a folder, then the folder itself."""
+    for file in path.iterdir():
+        if file.is_file() and not file.is_symlink():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
+    fsync_dir(path)

@@ -1,0 +1,19 @@
+"""Options several commands share, written once so each has one name and one help text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from searcher.cli.environment import DEFAULT_INDEX
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX, envvar="SEARCHER_INDEX", show_default=True,
+    help="Index folder (env SEARCHER_INDEX).")
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Machine-readable output (JSON Lines for search).")
+color_option = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Colour: auto = on a terminal unless NO_COLOR is set.")

@@ -1,0 +1,26 @@
+"""The engine: the only package that imports Whoosh.
+
+``schema`` builds the Whoosh schema from the field table and turns a ``Document`` into what
+it takes; ``store`` keeps the index folder (generations, ``CURRENT``, the writer lock) and
+opens a generation (``OpenIndex``); ``reader`` is the whole read interface search uses
+(postings, field lengths, days, deletions, stored fields); ``writers`` adds and deletes
+documents (``DocumentWriter``).
+
+Imports ``searcher.analysis`` (the chain analyses what it indexes) and the leaves; never
+``searcher.indexing``, ``searcher.search`` or ``searcher.cli``.
+
+``reader`` and ``writers`` reach into Whoosh 2.7.4's private structures (its posting blocks,
+columns and writer subprocesses), so any other Whoosh version is refused here, on import,
+with the command that fixes it.
+"""
+
+from whoosh import versionstring as _whoosh_version
+
+from searcher.errors import SearcherError
+
+WHOOSH_VERSION = "2.7.4"
+
+if _whoosh_version() != WHOOSH_VERSION:
+    raise SearcherError(
+        f"searcher needs Whoosh {WHOOSH_VERSION}, but Whoosh {_whoosh_version()} is installed: "
+        f"pip install whoosh=={WHOOSH_VERSION}")

@@ -1,0 +1,189 @@
+"""Reading a generation: the engine's whole read interface, and the only code that knows how
+Whoosh lays its postings and columns out on disk.
+
+Search needs little of an index: a term's postings (documents, frequencies, positions), each
+document's field lengths and day, which documents are deleted, the stored fields of the few
+documents it prints. ``GenerationReader`` gives exactly that, reading Whoosh 2.7.4's files in
+bulk (a block of postings per call, a column in one read) through its private structures;
+Whoosh's own matchers walk postings one Python call per document. ``searcher.engine`` checks
+the Whoosh version on import, since these structures are not Whoosh's public API.
+
+    >>> reader = open_index(Path("index")).reader()          # doctest: +SKIP
+    >>> reader.postings("body", "停火").weights              # doctest: +SKIP
+    {3: 12.0, 0: 4.0}
+"""
+
+from __future__ import annotations
+
+import bisect
+import pickle
+import sys
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+# A document's field length is stored in one byte (Whoosh's encoding); the length a code
+# stands for.
+LENGTH_OF_CODE: tuple[float, ...] = tuple(byte_to_length(code) for code in range(256))
+
+
+@dataclass
+class Postings:
+    """One term's postings across the index: docnum → weight (its frequency there), deleted
+    documents left out; and each posting's encoded positions, in docnum order."""
+
+    weights: dict[int, float]
+    docnums: list[int]
+    _values: list[bytes]
+
+    @property
+    def doc_frequency(self) -> int:
+        """Deleted documents included, as Whoosh counts for idf."""
+        return len(self.docnums)
+
+    def positions(self, docnum: int) -> list[int]:
+        """The term's positions in document ``docnum`` (one that holds it), in order. Whoosh's
+        ``Positions`` format stores a count, then the pickled position deltas."""
+        value = self._values[bisect.bisect_left(self.docnums, docnum)]
+        return list(accumulate(pickle.loads(value[4:])))
+
+
+class GenerationReader:
+    """Bulk reads of one open Whoosh index. Per-document columns are read once and kept;
+    postings are read per call."""
+
+    def __init__(self, searcher) -> None:
+        self._searcher = searcher
+        # An index with no segments reads as one empty reader of another kind: no leaves.
+        self._leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()
+                        if sub.reader().doc_count_all()]
+        self.doc_count = searcher.doc_count_all()  # deleted documents included
+        self.deleted = frozenset(offset + docnum for reader, offset in self._leaves
+                                 for docnum in reader._perdoc.deleted_docs())
+        self._lengths: dict[str, bytes] = {}
+        self._days: list[int] | None = None
+
+    @property
+    def segment_count(self) -> int:
+        return len(self._leaves)
+
+    # --- per-document columns ------------------------------------------------------------
+
+    def length_codes(self, field: str) -> bytes:
+        """Each document's length of ``field`` as a one-byte code (``LENGTH_OF_CODE``)."""
+        if field not in self._lengths:
+            parts = []
+            for reader, _ in self._leaves:
+                count = reader.doc_count_all()
+                col = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                raw = b"" if col is None else col._dbfile.get(col._basepos, col._count)
+                parts.append(raw + bytes(count - len(raw)))
+            self._lengths[field] = b"".join(parts)
+        return self._lengths[field]
+
+    def avg_field_length(self, field: str) -> float:
+        return self._searcher.avg_field_length(field)
+
+    def days(self) -> list[int]:
+        """Each document's ``day`` (``schema.NO_DAY`` when undated)."""
+        if self._days is None:
+            field = self._searcher.schema["day"]
+            sortable = []
+            for reader, _ in self._leaves:
+                count = reader.doc_count_all()
+                if not reader._perdoc.has_column("day"):  # a segment of undated documents
+                    sortable += [field.default_column()._default] * count
+                    continue
+                col = reader._perdoc.column_reader("day", field.column_type)
+                raw = array(col._typecode, col._dbfile.get(col._basepos,
+                                                           col._count * col._fixedlen))
+                if sys.byteorder == "little":  # Whoosh writes columns in network order
+                    raw.byteswap()
+                sortable += raw
+                sortable += [col._default] * (count - col._count)
+            # A signed field's column holds value + 2**(bits - 1), so it sorts unsigned; its
+            # default, an undated document's, is the largest value, which becomes NO_DAY.
+            shift = 1 << (field.bits - 1)
+            self._days = [value - shift for value in sortable]
+        return self._days
+
+    # --- postings ------------------------------------------------------------------------
+
+    def postings(self, field: str, text: str) -> Postings:
+        docnums: list[int] = []
+        weights: list[float] = []
+        values: list[bytes] = []
+        btext = text.encode("utf-8")
+        for reader, offset in self._leaves:
+            try:
+                matcher = reader._terms.matcher(field, btext, reader.schema[field].format)
+            except TermNotFound:
+                continue
+            for block_docnums, block_weights, block_values in _blocks(matcher, offset):
+                docnums.extend(block_docnums)
+                weights.extend(block_weights)
+                values.extend(block_values)
+        by_docnum = dict(zip(docnums, weights))
+        for docnum in self.deleted.intersection(by_docnum):
+            del by_docnum[docnum]
+        return Postings(by_docnum, docnums, values)
+
+    def most_frequent_terms(self, field: str, number: int) -> list[tuple[int, str]]:
+        """``(frequency, term)`` of the field's ``number`` most frequent terms."""
+        return [(int(frequency), term.decode("utf-8") if isinstance(term, bytes) else term)
+                for frequency, term in self._searcher.reader().most_frequent_terms(
+                    field, number=number)]
+
+    # --- stored fields -------------------------------------------------------------------
+
+    def stored_fields(self, docnum: int) -> dict:
+        return self._searcher.stored_fields(docnum)
+
+    def find(self, field: str, value: str) -> int | None:
+        """The live document whose ``id`` field ``field`` is ``value``."""
+        return self._searcher.document_number(**{field: value})
+
+    def all_stored_fields(self) -> Iterator[dict]:
+        return self._searcher.all_stored_fields()
+
+    # --- more like this ------------------------------------------------------------------
+
+    def more_like(self, docnum: int, field: str, text: str, top: int,
+                  numterms: int) -> list[tuple[int, float]]:
+        """``(docnum, score)`` of the documents most like ``docnum``: Whoosh's key-term
+        expansion over ``field`` (its text given, as the chain analyses it)."""
+        results = self._searcher.more_like(docnum, field, text=text, top=top,
+                                           numterms=numterms)
+        return [(hit.docnum, hit.score) for hit in results]
+
+    def key_terms(self, docnum: int, field: str, numterms: int) -> list[str]:
+        return [term for term, _ in self._searcher.key_terms([docnum], field,
+                                                             numterms=numterms)]
+
+
+def _blocks(matcher: W3LeafMatcher, offset: int):
+    """``(docnums, weights, values)`` of each stored block of a segment's postings for a term
+    (docnums counted from the segment's ``offset``). Our writers never inline postings in the
+    term info (Whoosh's ``inlinelimit`` of 1 means fewer than one posting)."""
+    to_index = offset.__add__
+    while True:
+        matcher._read_data()
+        ids, weights, values = matcher._data
+        if weights is None or isinstance(weights, float):
+            weights = (weights or 1.0,) * matcher._blocklength
+        yield map(to_index, accumulate(ids)), weights, values
+        if matcher._lastblock:
+            return
+        matcher._next_block()
+
+
+def bm25f_searcher(whoosh_index):
+    """A Whoosh searcher scoring with BM25F (B 0.75, K1 1.2), the model ``matching``
+    reproduces."""
+    return whoosh_index.searcher(weighting=BM25F())

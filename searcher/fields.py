@@ -1,0 +1,63 @@
+"""The fields of an indexed article, in one table: what each holds, how it is indexed, how a
+query reaches it and how much a match in it weighs. The engine builds its schema from this
+table, the query compiler its field boosts and unit fields, the query parser its ``field:``
+prefixes, and ``show`` its metadata lines.
+
+    >>> FIELDS["title"].units, FIELDS["title"].boost
+    ('title_units', 2.0)
+    >>> [f.name for f in DEFAULT_FIELDS]
+    ['title', 'body']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field. ``kind`` says how it is indexed:
+
+    * ``words``: the analysis chain's words (ranked, variant-folded), with a companion field
+      ``units`` holding one token per character (exact phrases, full recall);
+    * ``units``/``chars``: such a companion (``chars``: every character, for paths);
+    * ``id``: the whole value as one term (exact look-ups);
+    * ``keyword``: each of several values as one folded term (``tags:``);
+    * ``day``: the date as ``YYYYMMDD``, a sortable column (date filters);
+    * ``stored``: kept for display only.
+    """
+
+    name: str
+    kind: str
+    stored: bool = False
+    units: str | None = None  # the companion unit field of a ``words`` or ``id`` field
+    boost: float = 1.0  # weight of a match in this field
+    queryable: bool = False  # reachable as ``name:`` in a query
+    default: bool = False  # searched by a word without a field
+
+
+_TABLE = (
+    Field("path", "id", stored=True, units="path_units", queryable=True),
+    Field("path_units", "chars"),
+    Field("doc_id", "id", stored=True),  # short hash of the path: stable across rebuilds
+    Field("title", "words", stored=True, units="title_units", boost=2.0, queryable=True,
+          default=True),
+    Field("title_units", "units"),
+    Field("body", "words", stored=True, units="body_units", queryable=True, default=True),
+    Field("body_units", "units"),
+    Field("author", "words", stored=True, units="author_units", queryable=True),
+    Field("author_units", "units"),
+    Field("tags", "keyword", stored=True, queryable=True),
+    Field("day", "day", stored=True),
+    Field("date", "stored", stored=True),
+    Field("source", "stored", stored=True),
+    Field("url", "stored", stored=True),
+    Field("file", "stored", stored=True),  # the corpus file the article came from
+)
+
+FIELDS: dict[str, Field] = {field.name: field for field in _TABLE}
+DEFAULT_FIELDS: tuple[Field, ...] = tuple(f for f in _TABLE if f.default)
+QUERY_FIELDS: tuple[str, ...] = tuple(f.name for f in _TABLE if f.queryable)
+# What ``show`` prints above an article's body, in this order.
+METADATA_FIELDS: tuple[str, ...] = ("path", "doc_id", "title", "date", "author", "source", "url",
+                                    "tags", "file")

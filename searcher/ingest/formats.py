@@ -1,0 +1,73 @@
+"""Which reader reads which file, and the limits every document is held to.
+
+A file's bytes become ``Document``s by its suffix: plain text, Markdown and HTML are decoded
+first (``decoding``: any encoding an archive of Chinese commentary uses); JSON Lines are UTF-8
+by definition and read line by line. Empty documents are dropped and huge ones cut, each with
+a warning.
+
+    >>> [d.title for d in parse_file("停火。".encode("big5"), "a.txt", []).documents]
+    ['停火。']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from searcher.ingest import html, jsonl, markdown, plain_text
+from searcher.ingest.decoding import decode
+from searcher.models import Document
+
+CORPUS_SUFFIXES = plain_text.SUFFIXES | markdown.SUFFIXES | html.SUFFIXES | jsonl.SUFFIXES
+JSONL_SUFFIXES = jsonl.SUFFIXES
+# A longer document is cut (with a warning): one article never needs more, and analysing a
+# 50 MB blob would stall the run.
+MAX_DOCUMENT_CHARS = 2_000_000
+
+
+@dataclass
+class ParsedFile:
+    documents: list[Document]
+    encoding: str
+
+
+def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
+    """The documents in one corpus file's bytes; ``path`` names it in results. Problems that
+    cost part of the file or its metadata go to ``warnings``; an unreadable file raises
+    ``DocumentError``."""
+    suffix = Path(path).suffix.lower()
+    if suffix in jsonl.SUFFIXES:
+        return ParsedFile(parse_jsonl_chunk(data.rstrip(b"\r\n"), 1, path, warnings), "utf-8")
+    text, encoding = decode(data, path)
+    if suffix in markdown.SUFFIXES:
+        document = markdown.parse_markdown(text, path, warnings)
+    elif suffix in html.SUFFIXES:
+        document = html.parse_html(text, path, warnings)
+    else:
+        document = plain_text.parse_text(text, path, warnings)
+    return ParsedFile(_kept([document], warnings), encoding)
+
+
+def parse_jsonl_chunk(data: bytes, first_line: int, path: str,
+                      warnings: list[str]) -> list[Document]:
+    """The documents in a run of whole JSON Lines starting at line ``first_line``."""
+    return _kept(jsonl.parse_jsonl_range(data, first_line, path, warnings), warnings)
+
+
+def _kept(documents: list[Document], warnings: list[str]) -> list[Document]:
+    """Documents worth indexing: empty ones dropped, huge ones cut, each with a warning."""
+    kept = []
+    for doc in documents:
+        if doc.body.strip():
+            kept.append(_bounded(doc, warnings))
+        else:
+            warnings.append(f"{doc.path}: no text; not indexed")
+    return kept
+
+
+def _bounded(doc: Document, warnings: list[str]) -> Document:
+    if len(doc.body) <= MAX_DOCUMENT_CHARS:
+        return doc
+    warnings.append(f"{doc.path}: {len(doc.body):,} characters; only the first "
+                    f"{MAX_DOCUMENT_CHARS:,} are indexed")
+    return replace(doc, body=doc.body[:MAX_DOCUMENT_CHARS])

@@ -1,0 +1,60 @@
+"""A ``Document`` from a body and whatever metadata its format supplied: dates read as
+commentary writes them, a title derived from the lead when there is none, an author from an
+author line in the text, tags as a tuple.
+
+Without a date the article is undated: a date is never invented, and one that cannot be read
+is a warning. Without a title, the lead's first sentence stands in. Without an author field,
+an author line in the text (作者為…, 作者：…, 文／…) fills it; the body stays whole.
+
+    >>> make_document("a.txt", "正文。\\n作者為政治評論員", {"date": "2025年9月30日"}, []).author
+    '政治評論員'
+"""
+
+from __future__ import annotations
+
+import re
+
+from searcher.dates import normalize_date
+from searcher.models import Document
+
+TITLE_LENGTH = 30
+
+_AUTHOR_LINE_RE = re.compile(r"^[ \t]*(?:作者[為为是][ \t]*|作者[:：][ \t]*|文[／/][ \t]*)([^\n]{1,60})$",
+                             re.MULTILINE)
+_SENTENCE_END_RE = re.compile(r"[。！？!?\n]")
+
+
+def derive_title(body: str, length: int = TITLE_LENGTH) -> str:
+    """The lead's first sentence, cut with an ellipsis when longer than ``length``."""
+    lead = body.strip()
+    end = _SENTENCE_END_RE.search(lead)
+    sentence = lead[: end.end()].strip() if end else lead
+    return sentence if len(sentence) <= length else sentence[: length - 1].rstrip() + "…"
+
+
+def make_document(path: str, body: str, fields: dict, warnings: list[str]) -> Document:
+    """A Document from a body and the metadata ``fields`` its format supplied (title, date,
+    author, source, url, tags; anything else is ignored)."""
+    date = None
+    written_date = _field(fields, "date")
+    if written_date:
+        date = normalize_date(written_date)
+        if date is None:
+            warnings.append(f"{path}: unreadable date {written_date!r}; indexed as undated")
+    author = _field(fields, "author")
+    if author is None:
+        line = _AUTHOR_LINE_RE.search(body)
+        author = line.group(1).strip() if line else None
+    tags = fields.get("tags") or ()
+    if isinstance(tags, str):
+        tags = [t for t in re.split(r"[,，、\s]+", tags) if t]
+    return Document(path=path, body=body, title=_field(fields, "title") or derive_title(body),
+                    date=date, author=author, source=_field(fields, "source"),
+                    url=_field(fields, "url"),
+                    tags=tuple(str(t) for t in tags) if isinstance(tags, (list, tuple)) else ())
+
+
+def _field(fields: dict, key: str) -> str | None:
+    value = fields.get(key)
+    text = str(value).strip() if value is not None else ""
+    return text or None

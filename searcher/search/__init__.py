@@ -1,0 +1,11 @@
+"""Search: everything that reads an index to answer a question.
+
+A query goes ``query_syntax`` (text → tree) → ``compiler`` (tree → ``plan``, through the
+analysis chain) → ``matching`` (plan → scored documents over the engine's postings); then
+``ranked`` keeps the best and makes ``hits`` with ``snippets``, or ``timeline`` counts them per
+period. ``documents`` finds one document and its matches, ``similar`` the articles most like
+it, ``stats`` summarises an index.
+
+Imports ``searcher.engine`` (an open generation and its reader), ``searcher.analysis`` and the
+leaves; never ``searcher.indexing`` or ``searcher.cli``.
+"""

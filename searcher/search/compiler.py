@@ -1,0 +1,138 @@
+"""Compile a parsed query into a plan for ``matching``, through the analysis chain, and
+collect the folded strings to highlight for it.
+
+* an unquoted word matches its canonical term in the word fields (so 川普 finds 特朗普) OR its
+  characters as a phrase in the unit fields (so no segmentation can hide it); word matches
+  score higher. Several words typed together (俄罗斯停火) are ANDed, with a bonus when they
+  also stand together;
+* a quoted phrase is a phrase over units only: an exact substring of the folded text;
+* ``tags:`` matches a whole tag;
+* each field weighs its boost from the field table (title matches weigh more).
+
+    >>> compile_query("川普", chain).needles                      # doctest: +SKIP
+    ['特朗普', '川普']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from searcher.analysis.chain import AnalysisChain
+from searcher.analysis.fold import fold
+from searcher.analysis.units import is_cjk, units
+from searcher.dates import DateRange
+from searcher.errors import QuerySyntaxError
+from searcher.fields import DEFAULT_FIELDS, FIELDS
+from searcher.search import plan as p
+from searcher.search import query_syntax as qs
+
+WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside another word
+PHRASE_BONUS = 1.0  # words typed together that also stand together
+MAX_TERMS = 64
+
+
+@dataclass
+class CompiledQuery:
+    """A plan for ``matching`` and the folded strings to highlight for it."""
+
+    plan: p.Node
+    needles: list[str]
+
+
+def compile_query(text: str, chain: AnalysisChain) -> CompiledQuery:
+    """Parse and compile query text for this chain (raises ``QuerySyntaxError``)."""
+    compiler = _Compiler(chain)
+    query = compiler.compile(qs.parse(text))
+    return CompiledQuery(query, sorted(compiler.needles, key=len, reverse=True))
+
+
+def day_range(dates: DateRange) -> p.DayRange:
+    return p.DayRange(dates.low, dates.high)
+
+
+class _Compiler:
+    def __init__(self, chain: AnalysisChain) -> None:
+        self.chain = chain
+        self.needles: dict[str, None] = {}  # ordered set
+        self.terms = 0
+
+    def compile(self, node: qs.Node, positive: bool = True) -> p.Node:
+        if isinstance(node, (qs.Words, qs.Phrase)) and node.field == "tags":
+            return p.Term("tags", fold(node.text.strip()))
+        if isinstance(node, qs.Words):
+            return self.words(node, positive)
+        if isinstance(node, qs.Phrase):
+            folded = fold(node.text.strip())
+            if positive:
+                self.needles[folded] = None
+            return self.units(folded, node.field, node.text)
+        if isinstance(node, qs.DateFilter):
+            return day_range(node.range)
+        if isinstance(node, qs.Not):
+            return p.Without(p.Everything(), self.compile(node.item, not positive))
+        if isinstance(node, qs.Or):
+            return p.AnyOf(tuple(self.compile(item, positive) for item in node.items))
+        included = [self.compile(i, positive) for i in node.items if not isinstance(i, qs.Not)]
+        excluded = tuple(self.compile(i.item, not positive) for i in node.items
+                         if isinstance(i, qs.Not))
+        result = p.AllOf(tuple(included)) if included else p.Everything()
+        return p.Without(result, p.AnyOf(excluded)) if excluded else result
+
+    def fields(self, field: str | None) -> tuple[str, ...]:
+        return (field,) if field else tuple(f.name for f in DEFAULT_FIELDS)
+
+    def words(self, node: qs.Words, positive: bool) -> p.Node:
+        words = self.chain.query_words(node.text)
+        if not words:
+            raise QuerySyntaxError(f"nothing to search for in {node.text!r}")
+        clauses = [self.word(w, node.field, positive) for w in words]
+        if len(clauses) == 1:
+            return clauses[0]
+        together = fold(node.text)
+        if positive:
+            self.needles[together] = None
+        return p.WithBonus(p.AllOf(tuple(clauses)),
+                           self.units(together, node.field, node.text, PHRASE_BONUS))
+
+    def word(self, word: str, field: str | None, positive: bool) -> p.Node:
+        self.terms += 1
+        if self.terms > MAX_TERMS:  # each term costs a phrase search: bound the work
+            raise QuerySyntaxError(f"too many words in the query (more than {MAX_TERMS})")
+        canonical = self.chain.variants.canonical(word)
+        if positive:
+            self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
+        whole_words = tuple(p.Term(f, canonical, boost=FIELDS[f].boost * WORD_BOOST)
+                            for f in self.fields(field) if FIELDS[f].kind == "words")
+        # The characters, where the word itself is not (the costly check runs only there).
+        characters = self.units(word, field, word,
+                                unless=p.AnyOf(whole_words) if whole_words else None)
+        return p.AnyOf(whole_words + (characters,))
+
+    def units(self, folded: str, field: str | None, written: str, boost: float = 1.0,
+              unless: p.Node | None = None) -> p.Node:
+        """Exact substring of the folded text: a phrase over units."""
+        folded = folded.strip()
+        word = self.whole_word(folded) if unless is None else None
+        per_field = []
+        for f in self.fields(field):
+            unit_field = FIELDS[f].units
+            sequence = (list(folded) if FIELDS[unit_field].kind == "chars"
+                        else [unit for unit, _, _ in units(folded)])
+            if not sequence:
+                raise QuerySyntaxError(f"nothing to search for in {written!r}")
+            certain = p.Term(f, word) if word and FIELDS[f].kind == "words" else None
+            boost_here = FIELDS[f].boost * boost
+            per_field.append(p.Term(unit_field, sequence[0], boost=boost_here)
+                             if len(sequence) == 1 else
+                             p.Phrase(unit_field, tuple(sequence), boost=boost_here,
+                                      unless=unless, certain=certain))
+        return p.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
+
+    def whole_word(self, folded: str) -> str | None:
+        """The phrase itself, when it is one word of CJK characters with no variant group:
+        each token of it in a word field then stands on exactly these characters (tokens are
+        cut from the folded text, and only a variant group renames them), so the phrase needs
+        no positions read where the word is."""
+        if not is_cjk(folded) or self.chain.variants.members(folded) != (folded,):
+            return None  # (jieba may cut a word out of the middle of a Latin or digit run)
+        return folded if self.chain.query_words(folded) == [folded] else None

@@ -1,0 +1,23 @@
+"""A ranked document as the printers see it: its stored fields, score, snippets and the
+strings it matched, as written in the article.
+
+    >>> hit = make_hit(1, {"path": "a.txt", "title": "川普", "body": "川普說"}, 2.0, ["特朗普", "川普"])
+    >>> hit.matches, hit.title_highlights
+    (('川普',), ((0, 2),))
+"""
+
+from __future__ import annotations
+
+from searcher.models import Hit
+from searcher.search.snippets import make_snippets, match_spans
+
+
+def make_hit(rank: int, stored: dict, score: float, needles: list[str]) -> Hit:
+    body = stored.get("body", "")
+    title = stored.get("title", "")
+    spans = match_spans(body, needles)
+    matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
+    return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
+               score=score, snippets=make_snippets(body, spans), matches=matches,
+               author=stored.get("author"),
+               title_highlights=tuple(match_spans(title, needles)))

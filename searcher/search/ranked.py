@@ -1,0 +1,72 @@
+"""Ranked search: a query's matching documents scored with BM25F, the best first (or by
+date), as hits with snippets.
+
+    >>> result = search(open_index(Path("index")), "俄罗斯 停火", limit=3)   # doctest: +SKIP
+    >>> [hit.path for hit in result.hits]                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from searcher.dates import DateRange
+from searcher.engine.schema import NO_DAY
+from searcher.engine.store import OpenIndex, reading
+from searcher.models import Hit
+from searcher.search import matching
+from searcher.search.compiler import CompiledQuery, compile_query, day_range
+from searcher.search.hits import make_hit
+from searcher.search.plan import AllOf
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int  # documents matched, before --limit
+    seconds: float
+
+
+def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
+           dates: DateRange = DateRange()) -> SearchResult:
+    """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range."""
+    started = time.monotonic()
+    compiled = compile_query(text, index.chain)
+    scored, total = matching_documents(index, compiled, dates,
+                                       limit if sort == "relevance" else None)
+    if sort != "relevance":  # by date, ties by score; undated last
+        dated, undated = split_by_day(index, scored)
+        newest = sort == "newest"
+        dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[2]))
+        scored = [(docnum, score) for _, docnum, score in dated] + undated
+        scored = scored[:limit] if limit is not None else scored
+    reader = index.reader()
+    with reading(index):
+        hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles)
+                for rank, (docnum, score) in enumerate(scored, 1)]
+    return SearchResult(hits, total, time.monotonic() - started)
+
+
+def matching_documents(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
+                       limit: int | None) -> tuple[list[tuple[int, float]], int]:
+    """``(docnum, score)`` of the best ``limit`` matches within ``dates``, and how many
+    matched in all."""
+    plan = compiled.plan if dates.unbounded else AllOf((compiled.plan, day_range(dates)))
+    with reading(index):
+        found = matching.evaluate(index.reader(), plan)
+        return matching.top(found, limit), len(found)
+
+
+def split_by_day(index: OpenIndex, scored: list[tuple[int, float]]
+                 ) -> tuple[list[tuple[int, int, float]], list[tuple[int, float]]]:
+    """``(day, docnum, score)`` of the dated matches and ``(docnum, score)`` of the undated."""
+    dated, undated = [], []
+    with reading(index):
+        days = index.reader().days()
+        for docnum, score in scored:
+            day = days[docnum]
+            if day == NO_DAY:
+                undated.append((docnum, score))
+            else:
+                dated.append((day, docnum, score))
+    return dated, undated

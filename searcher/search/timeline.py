@@ -1,0 +1,39 @@
+"""How a query's matching articles spread over time: a count per year, month or ISO week.
+
+    >>> timeline(open_index(Path("index")), "停火", by="year").buckets    # doctest: +SKIP
+    [('2025', 3), ('2026', 1)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from searcher.dates import DateRange, period_of, periods_between
+from searcher.engine.store import OpenIndex
+from searcher.search.compiler import compile_query
+from searcher.search.ranked import matching_documents, split_by_day
+
+
+@dataclass
+class Timeline:
+    """Matching articles counted per period, empty periods included, oldest first."""
+
+    by: str
+    buckets: list[tuple[str, int]]
+    undated: int
+    total: int
+
+
+def timeline(index: OpenIndex, text: str, by: str = "month",
+             dates: DateRange = DateRange()) -> Timeline:
+    """How many matching articles each ``year``, ``month`` or ``week`` holds."""
+    compiled = compile_query(text, index.chain)
+    scored, total = matching_documents(index, compiled, dates, None)
+    dated, undated = split_by_day(index, scored)
+    counts: dict[str, int] = {}
+    for day, _, _ in dated:
+        period = period_of(day, by)
+        counts[period] = counts.get(period, 0) + 1
+    buckets = [(p, counts.get(p, 0)) for p in periods_between(min(counts), max(counts), by)] \
+        if counts else []
+    return Timeline(by, buckets, len(undated), total)
