@@ -49,7 +49,8 @@ def test_json_lines_contract(run_cli, corpus_index_dir):
     assert len(records) == 4
     needles = {fold(n) for n in ("普京", "普丁", "停火")}
     for record in records:
-        assert {"path", "title", "date", "score", "snippet", "highlights", "matches"} <= set(record)
+        assert list(record) == ["rank", "path", "title", "date", "score", "snippet",
+                                "highlights", "matches", "author"]
         assert record["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["date"])
         assert record["highlights"]
         for start, end in record["highlights"]:

@@ -26,13 +26,40 @@ class _Group(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(ExitStatus.FOUND)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        """Run the command and funnel every error into an exit status and one line on stderr.
+
+        Living here rather than in a wrapper lets click's test runner exercise the funnel too.
+        """
+        try:
+            super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.ClickException as error:  # one line, like every other error
+            hint = " (see --help)" if isinstance(error, click.UsageError) else ""
+            click.echo(f"searcher: error: {error.format_message()}{hint}", err=True)
+            sys.exit(ExitStatus.ERROR)
+        except click.exceptions.Abort:
+            sys.exit(ExitStatus.INTERRUPTED)
+        except SearcherError as error:
+            click.echo(f"searcher: error: {error}", err=True)
+            sys.exit(ExitStatus.ERROR)
+        except OSError as error:  # the machine said no: a full disk, a read-only folder
+            where = f": {error.filename}" if error.filename else ""
+            click.echo(f"searcher: error: {error.strerror or error}{where}", err=True)
+            sys.exit(ExitStatus.ERROR)
+        except KeyboardInterrupt:
+            sys.exit(ExitStatus.INTERRUPTED)
+        sys.exit(ExitStatus.FOUND)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="searcher", prog_name="searcher")
 def cli() -> None:
     """Full-text search for Chinese commentary, in any script, region or spelling.
 
-    \\b
+    \b
     Examples:
       searcher search 停火                  # builds ./index from ./corpus on first use
       searcher search 俄罗斯 停火 --since 2025-10
@@ -47,23 +74,5 @@ for _command in COMMANDS:
 
 
 def main(args: list[str] | None = None) -> None:
-    """Entry point: run the command, funnel errors into exit codes."""
-    try:
-        cli.main(args, standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as error:  # one line, like every other error
-        hint = " (see --help)" if isinstance(error, click.UsageError) else ""
-        click.echo(f"searcher: error: {error.format_message()}{hint}", err=True)
-        sys.exit(ExitStatus.ERROR)
-    except click.exceptions.Abort:
-        sys.exit(ExitStatus.INTERRUPTED)
-    except SearcherError as error:
-        click.echo(f"searcher: error: {error}", err=True)
-        sys.exit(ExitStatus.ERROR)
-    except OSError as error:  # the machine said no: a full disk, a read-only folder
-        where = f": {error.filename}" if error.filename else ""
-        click.echo(f"searcher: error: {error.strerror or error}{where}", err=True)
-        sys.exit(ExitStatus.ERROR)
-    except KeyboardInterrupt:
-        sys.exit(ExitStatus.INTERRUPTED)
+    """Entry point of the console script and ``python -m searcher``."""
+    cli.main(args)

@@ -1,0 +1,53 @@
+"""The import contract in setup.cfg: layers only import downwards, and only the
+engine imports Whoosh. Run through import-linter, as CI does."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = shutil.which("lint-imports")
+
+pytestmark = pytest.mark.skipif(
+    LINT_IMPORTS is None, reason="import-linter comes with the test extras"
+)
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [LINT_IMPORTS, "--config", str(root / "setup.cfg"), "--no-cache"],
+        cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(root), "PATH": ""},
+    )
+
+
+def copy_of_package(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "searcher", tmp_path / "searcher",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "setup.cfg", tmp_path / "setup.cfg")
+    return tmp_path
+
+
+def test_the_package_keeps_its_import_contracts():
+    result = lint_imports(REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_a_search_module_importing_whoosh_breaks_the_wall(tmp_path):
+    root = copy_of_package(tmp_path)
+    (root / "searcher" / "search" / "leak.py").write_text("import whoosh.query\n")
+    result = lint_imports(root)
+    assert result.returncode == 1
+    assert "searcher.search is not allowed to import whoosh" in result.stdout
+
+
+def test_an_upward_import_breaks_the_layers(tmp_path):
+    root = copy_of_package(tmp_path)
+    (root / "searcher" / "engine" / "upward.py").write_text(
+        "from searcher.search import ranked\n")
+    result = lint_imports(root)
+    assert result.returncode == 1
+    assert "searcher.engine.upward -> searcher.search.ranked" in result.stdout

@@ -1,0 +1,119 @@
+"""The command line in-process, through click's test runner: exact stdout, stderr and exit
+status for every outcome a script relies on. Pipes, signals and terminals stay with the
+subprocess tests in test_cli.py."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from searcher.cli.main import cli
+from searcher.dates import DateRange, parse_bound
+from searcher.engine.store import open_index
+from searcher.search.ranked import search
+from searcher.search.stats import index_stats
+from tests.conftest import Run
+
+HIT_KEYS = ["rank", "path", "title", "date", "score", "snippet", "highlights", "matches",
+            "author"]
+
+
+@pytest.fixture
+def searcher(cli_env, tmp_path, monkeypatch):
+    """Run ``searcher ARGS`` in this process, from a scratch working directory."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Run:
+        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env, input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def test_json_lines_carry_exactly_the_documented_keys(searcher, corpus_index_dir, corpus_index):
+    result = searcher("search", "普丁", "停火", "--json", "--index", str(corpus_index_dir))
+    expected = search(corpus_index, "普丁 停火")
+    assert (result.code, result.stderr) == (0, "")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [list(record) for record in records] == [HIT_KEYS] * len(expected.hits)
+    assert [(r["rank"], r["path"], r["title"], r["date"], r["author"]) for r in records] == [
+        (h.rank, h.path, h.title, h.date, h.author) for h in expected.hits]
+    assert [r["score"] for r in records] == [round(h.score, 4) for h in expected.hits]
+
+
+def test_files_lists_the_paths_of_the_ranked_hits(searcher, corpus_index_dir, corpus_index):
+    result = searcher("search", "停火", "-l", "-n", "3", "--index", str(corpus_index_dir))
+    expected = search(corpus_index, "停火", limit=3)
+    assert result == Run(0, "".join(f"{h.path}\n" for h in expected.hits), "")
+
+
+def test_null_separated_paths(searcher, corpus_index_dir, corpus_index):
+    result = searcher("search", "停火", "-0", "--index", str(corpus_index_dir))
+    expected = search(corpus_index, "停火")
+    assert result == Run(0, "".join(f"{h.path}\0" for h in expected.hits), "")
+
+
+def test_count_prints_the_number_of_matching_articles(searcher, corpus_index_dir, corpus_index):
+    result = searcher("search", "停火", "--since", "2025-10", "-c",
+                      "--index", str(corpus_index_dir))
+    total = search(corpus_index, "停火", dates=DateRange(low=parse_bound("2025-10"))).total
+    assert result == Run(0, f"{total}\n", "")
+
+
+def test_nothing_found_is_exit_1_and_silent_on_stderr(searcher, corpus_index_dir):
+    result = searcher("search", "量子色動力學", "--json", "--index", str(corpus_index_dir))
+    assert result == Run(1, "", "")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "停火", "--since", "2025-13"],
+     "searcher: error: bad date '2025-13': month 13 does not exist\n"),
+    (["search", "停火", "--sort", "nope"],
+     "searcher: error: Invalid value for '--sort': 'nope' is not one of 'relevance', "
+     "'newest', 'oldest'. (see --help)\n"),
+    (["show"], "searcher: error: Missing argument 'REF'. (see --help)\n"),
+])
+def test_a_user_mistake_is_one_line_and_exit_2(searcher, corpus_index_dir, args, message):
+    assert searcher(*args, "--index", str(corpus_index_dir)) == Run(2, "", message)
+
+
+def test_a_missing_named_index_is_one_line_and_exit_2(searcher, tmp_path):
+    result = searcher("search", "停火", "--index", str(tmp_path / "nowhere"))
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr.startswith("searcher: error: ") and result.stderr.count("\n") == 1
+    assert "nowhere" in result.stderr
+
+
+def test_stats_json_reports_what_the_library_reports(searcher, corpus_index_dir):
+    result = searcher("stats", "--json", "--index", str(corpus_index_dir))
+    assert (result.code, result.stderr) == (0, "")
+    record = json.loads(result.stdout)
+    stats = index_stats(open_index(corpus_index_dir))
+    assert record == {**stats, "index": str(corpus_index_dir)}
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_that_names_it(searcher, name):
+    result = searcher(name, "--help")
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"Usage: searcher {name} ")
+    assert cli.commands[name].help
+
+
+def test_top_level_help_lists_every_command_and_keeps_the_examples_on_their_lines(searcher):
+    result = searcher("--help")
+    assert result.code == 0
+    for name in cli.commands:
+        assert f"  {name} " in result.stdout
+    assert "\n    searcher search 俄罗斯 停火 --since 2025-10\n" in result.stdout
+
+
+def test_version(searcher):
+    result = searcher("--version")
+    assert result.code == 0 and result.stdout.startswith("searcher, version ")
