@@ -106,9 +106,11 @@ def parse_range(text: str) -> DateRange:
                 return DateRange(low=parse_bound(value))
             if op == "<=":
                 return DateRange(high=parse_bound(value, upper=True))
+            # Days are compared as YYYYMMDD integers, so the day after D is D + 1 as far as
+            # any stored day can tell (and 9999-12-31 has no calendar day after it).
             if op == ">":
-                return DateRange(low=_shift_day(parse_bound(value, upper=True), 1))
-            return DateRange(high=_shift_day(parse_bound(value), -1))
+                return DateRange(low=parse_bound(value, upper=True) + 1)
+            return DateRange(high=parse_bound(value) - 1)
     if ".." in text:
         low, high = text.split("..", 1)
         if not low and not high:
@@ -116,10 +118,6 @@ def parse_range(text: str) -> DateRange:
         return DateRange(parse_bound(low) if low else None,
                          parse_bound(high, upper=True) if high else None)
     return DateRange(parse_bound(text), parse_bound(text, upper=True))
-
-
-def _shift_day(day: int, delta: int) -> int:
-    return to_day(from_day(day) + datetime.timedelta(delta))
 
 
 def period_of(day: int, by: str) -> str:
@@ -142,6 +140,8 @@ def periods_between(first: str, last: str, by: str) -> list[str]:
         if label > last:
             return periods
         periods.append(label)
+        if label == last:  # before stepping on: the last period may end the calendar
+            return periods
         if by == "year":
             current = datetime.date(current.year + 1, 1, 1)
         elif by == "month":

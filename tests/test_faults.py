@@ -29,7 +29,7 @@ def write(self, data):
     return original(self, data)
 
 structfile.StructFile.write = write
-from searcher.cli.main import main
+from searcher.cli import main
 sys.argv = ["searcher"] + sys.argv[1:]
 main()
 """
@@ -154,14 +154,14 @@ def test_unreadable_file_is_skipped_and_the_rest_indexed(tmp_path, settings, mon
     secret = folder / "secret.txt"
     secret.write_text("停火", encoding="utf-8")
     secret.chmod(0)
-    read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def guarded(path: Path) -> bytes:
-        if path == secret:
+    def guarded(path, flags, *args, **kwargs) -> int:
+        if os.fsdecode(path) == str(secret):
             raise PermissionError(13, "Permission denied", str(path))
-        return read_bytes(path)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", guarded)
+    monkeypatch.setattr(os, "open", guarded)
     report = update_index(tmp_path / "idx", [folder], settings)
     assert report.skipped == [(str(secret), "Permission denied")] and report.added == 1
     assert [h.path for h in search(open_index(tmp_path / "idx"), "停火").hits] == ["ok.txt"]

@@ -119,13 +119,21 @@ class QuerySegmenter:
         self.words = words
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]] | None:
-        """Tokens as ``RJiebaSegmenter.tokenize`` gives them; None for the rare text this
-        cannot segment (one holding the filler), which the full segmenter must do."""
+        """Tokens as ``RJiebaSegmenter.tokenize`` gives them; None for what the full
+        segmenter must do: the rare text this cannot segment (one holding the filler), and
+        any text when the lines it needs are damaged (the file is mapped, not read, so damage
+        shows only here)."""
         if FILLER in text:
             return None
-        found = self.words.words_in(text)
+        try:
+            found = self.words.words_in(text)
+        except ValueError:  # a frequency that is not a number
+            return None
+        rest = self.words.total - sum(found.values())
+        if rest <= 0 or any(freq <= 0 for freq in found.values()):
+            return None
         jieba = rjieba_class().empty()
         for word, freq in found.items():
             jieba.add_word(word, freq, None)
-        jieba.add_word(FILLER, self.words.total - sum(found.values()), None)
+        jieba.add_word(FILLER, rest, None)
         return jieba.tokenize(text, "default", True)

@@ -8,3 +8,15 @@ colour); ``printers`` every output format.
 
 The top layer: may import every other package of searcher; none imports it.
 """
+
+import sys
+
+
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the console script and ``python -m searcher``. It loads the command
+    itself, so that a Ctrl-C while the command is still loading exits 130 quietly too."""
+    try:
+        from searcher.cli.main import cli
+    except KeyboardInterrupt:
+        sys.exit(130)  # ExitStatus.INTERRUPTED, which is not loaded yet either
+    cli.main(args)

@@ -13,6 +13,7 @@ import click
 from searcher.cli.environment import DEFAULT_CORPUS, console_for, user_files
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.options import color_option, index_option, json_option
+from searcher.cli.printers import one_line
 
 
 @click.command("index")
@@ -49,7 +50,7 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
                    segmenter=segmenter)
     if verbose:
         for file, encoding in report.encodings.items():
-            click.echo(f"searcher: read {file} ({encoding})", err=True)
+            click.echo(f"searcher: read {one_line(file)} ({encoding})", err=True)
     warn_about(report)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
@@ -270,11 +271,12 @@ def _progress_bar(show: bool):
 
 
 def warn_about(report) -> None:
-    """An indexing run's lost parts and skipped files, one line each on stderr."""
+    """An indexing run's lost parts and skipped files, one line each on stderr (file names
+    and ids may hold escape sequences: made harmless)."""
     for warning in report.warnings:
-        click.echo(f"searcher: warning: {warning}", err=True)
+        click.echo(f"searcher: warning: {one_line(warning)}", err=True)
     for file, reason in report.skipped:
-        click.echo(f"searcher: warning: skipped {file}: {reason}", err=True)
+        click.echo(f"searcher: warning: skipped {one_line(f'{file}: {reason}')}", err=True)
 
 
 def open_for_search(index_dir: Path, build_if_missing: bool):
@@ -322,3 +324,30 @@ def print_hits(hits, printer, footer: tuple | None) -> None:
 
 COMMANDS = (index_command, search_command, show_command, similar_command, stats_command,
             variants_command)
+
+
+@click.command("check")
+@index_option
+@json_option
+def check_command(index_dir, as_json):
+    """Verify every file of the index against the checksums recorded when it was written,
+    and say which file is damaged and how to repair it (exit 0 healthy, 2 damaged).
+
+    \b
+    Examples:
+      searcher check
+      searcher check --index ~/評論索引 --json
+    """
+    from searcher.engine.store import check_index
+    from searcher.errors import IndexDamagedError
+
+    report = check_index(index_dir)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    if not report.healthy:
+        raise IndexDamagedError(report.message())
+    if not as_json:
+        click.echo(report.message())
+
+
+COMMANDS += (check_command,)

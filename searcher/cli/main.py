@@ -1,18 +1,21 @@
 """The ``searcher`` command: the command group, and the one funnel that turns every error into
 an exit status and one line on stderr.
 
-Exit status: 0 found / done, 1 nothing found, 2 a user error (one line on stderr), 130 Ctrl-C.
+Exit status: 0 found / done, 1 nothing found, 2 any error (one line on stderr), 130 Ctrl-C.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
+from typing import NoReturn
 
 import click
 
 from searcher.cli.commands import COMMANDS
 from searcher.cli.exit_status import ExitStatus
+from searcher.cli.printers import one_line
 from searcher.errors import SearcherError
 
 
@@ -31,31 +34,50 @@ class _Group(click.Group):
         """Run the command and funnel every error into an exit status and one line on stderr.
 
         Living here rather than in a wrapper lets click's test runner exercise the funnel too.
+        Exit 1 means only "nothing found": anything unexpected is exit 2 as well, with its
+        traceback only when asked for (``--debug`` or ``SEARCHER_DEBUG=1``).
         """
+        global _debug
+        _debug = os.environ.get("SEARCHER_DEBUG", "") not in ("", "0")
         try:
             super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except click.ClickException as error:  # one line, like every other error
             hint = " (see --help)" if isinstance(error, click.UsageError) else ""
-            click.echo(f"searcher: error: {error.format_message()}{hint}", err=True)
-            sys.exit(ExitStatus.ERROR)
-        except click.exceptions.Abort:
+            _fail(f"{error.format_message()}{hint}")
+        except (click.exceptions.Abort, KeyboardInterrupt):
             sys.exit(ExitStatus.INTERRUPTED)
         except SearcherError as error:
-            click.echo(f"searcher: error: {error}", err=True)
-            sys.exit(ExitStatus.ERROR)
+            _fail(str(error))
         except OSError as error:  # the machine said no: a full disk, a read-only folder
             where = f": {error.filename}" if error.filename else ""
-            click.echo(f"searcher: error: {error.strerror or error}{where}", err=True)
-            sys.exit(ExitStatus.ERROR)
-        except KeyboardInterrupt:
-            sys.exit(ExitStatus.INTERRUPTED)
+            _fail(f"{error.strerror or error}{where}")
+        except Exception as error:  # a bug of ours: still one line and exit 2, never exit 1
+            if _debug:
+                traceback.print_exc()
+            _fail(f"internal error ({type(error).__name__}: {error}); please report it, with "
+                  f"the traceback that SEARCHER_DEBUG=1 prints")
         sys.exit(ExitStatus.FOUND)
+
+
+_debug = False  # tracebacks wanted: ``--debug``, or SEARCHER_DEBUG set to anything but 0
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"searcher: error: {one_line(message)}", err=True)
+    sys.exit(ExitStatus.ERROR)
+
+
+def _debug_option(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    global _debug
+    _debug = _debug or value
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="searcher", prog_name="searcher")
+@click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
+              callback=_debug_option, help="Print the traceback of an internal error.")
 def cli() -> None:
     """Full-text search for Chinese commentary, in any script, region or spelling.
 
@@ -71,8 +93,3 @@ def cli() -> None:
 
 for _command in COMMANDS:
     cli.add_command(_command)
-
-
-def main(args: list[str] | None = None) -> None:
-    """Entry point of the console script and ``python -m searcher``."""
-    cli.main(args)

@@ -19,7 +19,8 @@ def get_document(index: OpenIndex, ref: str) -> dict:
         raise SearcherError("give a document: a path as `searcher search` prints it, or an id")
     reader = index.reader()
     with reading(index):
-        for field_name in ("path", "doc_id"):
+        # A ref that is not valid text (bytes a shell passed through) names no stored path.
+        for field_name in ("path", "doc_id") if _encodable(ref) else ():
             docnum = reader.find(field_name, ref)
             if docnum is not None:
                 return reader.stored_fields(docnum)
@@ -39,3 +40,11 @@ def highlight_document(index: OpenIndex, stored: dict, text: str) -> list[tuple[
     """Where query ``text`` matches in a document's body (half-open offsets)."""
     needles = compile_query(text, index.chain).needles
     return match_spans(stored.get("body", ""), needles)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -14,6 +14,7 @@ Errors name the character where the problem is: ``unclosed quote at 5``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from searcher.dates import DateRange, parse_range
@@ -198,10 +199,16 @@ class _Parser:
         return Words(token.text, token.field)
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def parse(query: str) -> Node:
     """The query's tree, or ``QuerySyntaxError`` naming where it went wrong."""
     if len(query) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(f"query longer than {MAX_QUERY_LENGTH} characters")
+    if _SURROGATE_RE.search(query):  # bytes a terminal or script passed that are not UTF-8
+        raise QuerySyntaxError("the query is not valid UTF-8 text: check the terminal's or "
+                               "the script's encoding")
     tokens = _lex(query)
     if not tokens:
         raise QuerySyntaxError("empty query: give at least one word")

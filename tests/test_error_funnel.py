@@ -1,0 +1,150 @@
+"""Every error is one line on stderr and exit 2; exit 1 means only "nothing found". The inputs
+that used to escape the funnel as an uncaught exception (exit 1, a traceback) each have a case
+here, through the CLI in-process and, where only a real process shows it, as a subprocess."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from searcher.analysis.query_dictionary import QUERY_WORDS, QuerySegmenter, SortedWords
+from searcher.cli.main import _Group, cli
+from searcher.engine.store import current_generation
+from tests.conftest import ROOT, Run
+
+
+def one_clear_line(stderr: str) -> bool:
+    return len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
+@pytest.fixture
+def searcher(cli_env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHER_DEBUG", raising=False)
+
+    def run(*args: str, group: click.Group = cli, env: dict | None = None) -> Run:
+        result = CliRunner().invoke(group, list(args), prog_name="searcher",
+                                    env={**cli_env, **(env or {})})
+        assert isinstance(result.exception, (SystemExit, type(None))), result.exc_info
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.mark.parametrize("query", ["date:>9999", "date:<0001", "date:>9999-12-31",
+                                   "date:<0001-01-01"])
+def test_dates_at_the_ends_of_the_calendar_are_no_hits_not_crashes(searcher, corpus_index_dir,
+                                                                   query):
+    result = searcher("search", "停火", query, "--index", str(corpus_index_dir))
+    assert result == Run(1, "", "")
+
+
+def test_a_strict_bound_keeps_the_day_after(searcher, corpus_index_dir):
+    after = searcher("search", "停火", "date:>2025-12-31", "-c", "--index", str(corpus_index_dir))
+    since = searcher("search", "停火", "--since", "2026-01-01", "-c",
+                     "--index", str(corpus_index_dir))
+    assert after.code == 0 and after.stdout == since.stdout != "0\n"
+
+
+@pytest.mark.parametrize("by", ["year", "month", "week"])
+def test_a_timeline_reaching_the_last_day_of_the_calendar(searcher, tmp_path, by):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "far.txt").write_text(" date 9999-12-31 停火協議的遙遠未來。", encoding="utf-8")
+    (corpus / "near.txt").write_text(" date 9999-11-30 停火再議。", encoding="utf-8")
+    index = tmp_path / "idx"
+    assert searcher("index", str(corpus), "--index", str(index)).code == 0
+    result = searcher("search", "停火", "--timeline", "--by", by, "--index", str(index))
+    assert result.code == 0 and result.stderr == ""
+    periods = [line.split("\t")[0] for line in result.stdout.splitlines()]
+    assert periods[-1] == {"year": "9999", "month": "9999-12", "week": "9999-W52"}[by]
+    assert sum(int(line.split("\t")[1]) for line in result.stdout.splitlines()) == 2
+
+
+def test_a_query_that_is_not_utf8_is_a_user_error(searcher, corpus_index_dir):
+    result = searcher("search", "停火\udcff", "--index", str(corpus_index_dir))
+    assert result.code == 2 and one_clear_line(result.stderr)
+    assert "not valid UTF-8" in result.stderr
+
+
+def test_a_query_of_raw_bytes_from_the_shell(corpus_index_dir, cli_env):
+    process = subprocess.run(
+        [sys.executable, "-m", "searcher", "search", b"\xff", "--index", str(corpus_index_dir)],
+        cwd=ROOT, env=cli_env, capture_output=True, timeout=120)
+    stderr = process.stderr.decode("utf-8", "replace")
+    assert process.returncode == 2 and one_clear_line(stderr), stderr
+
+
+def test_show_of_raw_bytes_names_no_document_and_blames_no_index(searcher, corpus_index_dir):
+    result = searcher("show", "\udcfe\udcff", "--index", str(corpus_index_dir))
+    assert result.code == 2 and one_clear_line(result.stderr)
+    assert "no document" in result.stderr and "damaged" not in result.stderr
+
+
+def test_a_query_dictionary_with_a_damaged_frequency_falls_back(tmp_path, corpus_index_dir,
+                                                                corpus_index):
+    generation = current_generation(corpus_index_dir)
+    data = (generation / QUERY_WORDS).read_bytes()
+    at = data.index("\n停火 ".encode()) + len("\n停火 ".encode())
+    damaged = tmp_path / QUERY_WORDS
+    damaged.write_bytes(data[:at] + b"x" + data[at + 1:])  # same size: the header still fits
+    words = SortedWords(damaged)
+    assert QuerySegmenter(words).tokenize("停火協議") is None  # the full segmenter takes over
+    healthy = QuerySegmenter(SortedWords(generation / QUERY_WORDS)).tokenize("停火协议")
+    assert healthy and [w for w, _, _ in healthy] == ["停火", "协议"]
+
+
+def test_an_internal_error_is_one_line_and_exit_2_with_the_traceback_on_request(searcher):
+    group = _Group()
+
+    @group.command("boom")
+    def boom():
+        raise RuntimeError("a bug of ours")
+
+    plain = searcher("boom", group=group)
+    assert (plain.code, plain.stdout) == (2, "") and one_clear_line(plain.stderr)
+    assert "internal error (RuntimeError: a bug of ours)" in plain.stderr
+    debug = searcher("boom", group=group, env={"SEARCHER_DEBUG": "1"})
+    assert debug.code == 2 and "Traceback" in debug.stderr
+    assert 'raise RuntimeError("a bug of ours")' in debug.stderr
+
+
+def test_debug_flag_prints_the_traceback(searcher, monkeypatch):
+    group = _Group(params=cli.params)
+
+    @group.command("boom")
+    def boom():
+        raise ValueError("wrong")
+
+    result = searcher("--debug", "boom", group=group)
+    assert result.code == 2 and "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("searcher: error: internal error")
+
+
+def test_index_warnings_carry_no_escape_sequences(searcher, tmp_path):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "ok.txt").write_text("停火協議。", encoding="utf-8")
+    (corpus / "\x1b]0;pwned\x07\x1b[2J.txt").write_bytes(b"\x00\x01binary\x00" * 100)
+    result = searcher("index", str(corpus), "--index", str(tmp_path / "idx"))
+    assert result.code == 2 and "skipped" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_ctrl_c_while_the_command_loads_prints_no_traceback(cli_env):
+    for delay in (0.05, 0.1, 0.15, 0.2, 0.3):
+        process = subprocess.Popen([sys.executable, "-m", "searcher", "stats", "--index",
+                                    "/nonexistent"], cwd=ROOT, env=cli_env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert b"Traceback" not in stderr, (delay, stderr.decode())
+        assert process.returncode in (130, 2, -signal.SIGINT), (delay, process.returncode)
+
