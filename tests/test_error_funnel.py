@@ -97,7 +97,8 @@ def test_a_query_dictionary_with_a_damaged_frequency_falls_back(tmp_path, corpus
     words = SortedWords(damaged)
     assert QuerySegmenter(words).tokenize("停火協議") is None  # the full segmenter takes over
     healthy = QuerySegmenter(SortedWords(generation / QUERY_WORDS)).tokenize("停火协议")
-    assert healthy and [w for w, _, _ in healthy] == ["停火", "协议"]
+    assert healthy and "".join(w for w, _, _ in healthy) == "停火协议"
+    assert corpus_index.chain.query_words("停火協議") == [w for w, _, _ in healthy]
 
 
 def test_an_internal_error_is_one_line_and_exit_2_with_the_traceback_on_request(searcher):
