@@ -2,21 +2,38 @@
 only stat'ed (or hashed, when touched), changed ones decoded and parsed; large JSON Lines
 files are read in chunks of whole lines, so no file is ever held whole and memory stays
 bounded whatever the corpus size.
+
+Only regular files are read. Each is opened without blocking and checked on the opened
+descriptor, so a FIFO, or a link to ``/dev/zero`` that replaced a file, is refused at once
+instead of hanging the run (which holds the writer lock) or filling memory; and no more than
+``max_file_bytes`` is held at once: a larger file read whole, or a longer JSON line, is
+refused. A file's warnings are kept up to ``MAX_WARNINGS_PER_FILE``, the rest counted in one
+line.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from searcher.errors import DocumentError
 from searcher.indexing.manifest import same_stat, stat_entry
-from searcher.ingest.formats import JSONL_SUFFIXES, parse_file, parse_jsonl_chunk
+from searcher.ingest.formats import (
+    JSONL_SUFFIXES, document_path, parse_file, parse_jsonl_chunk)
 from searcher.models import Document
 
 JSONL_CHUNK_BYTES = 4_000_000  # larger JSON Lines files are read in chunks of about this
+MAX_FILE_BYTES = 256_000_000  # the most read into memory at once: one file, or one JSON line
+MAX_WARNINGS_PER_FILE = 10
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a folder"))
 
 
 @dataclass
@@ -33,89 +50,166 @@ class FileResult:
     error: str | None = None
 
 
-def read_files(files: list[tuple[Path, Path]], manifest: dict) -> Iterator[FileResult]:
+class _FileWarnings(list):
+    """One file's warnings as its readers append them: the first ``MAX_WARNINGS_PER_FILE``
+    kept, the rest only counted (a feed of a million bad lines would otherwise hold, and
+    print, a million lines)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.appended = 0
+
+    def append(self, warning: str) -> None:
+        self.appended += 1
+        if self.appended <= MAX_WARNINGS_PER_FILE:
+            super().append(warning)
+
+    def take(self, last: bool) -> list[str]:
+        """The warnings kept since the last take; with the file's last, a line for the rest."""
+        taken = list(self)
+        self.clear()
+        if last and self.appended > MAX_WARNINGS_PER_FILE:
+            taken.append(f"… and {self.appended - MAX_WARNINGS_PER_FILE:,} more warnings in "
+                         f"{self.name}")
+        return taken
+
+
+def read_files(files: list[tuple[Path, Path]], manifest: dict,
+               max_file_bytes: int = MAX_FILE_BYTES) -> Iterator[FileResult]:
     """The results of every file, in order, given what the manifest says each held."""
     for file, root in files:
         previous = manifest.get(str(file))
         if file.suffix.lower() in JSONL_SUFFIXES:
-            yield from _read_large_jsonl(file, root, previous)
+            yield from _read_large_jsonl(file, root, previous, max_file_bytes)
         else:
-            yield _read_file(file, root, previous)
+            yield _read_file(file, root, previous, max_file_bytes)
 
 
-def _relative(file: Path, root: Path) -> str:
-    return file.relative_to(root).as_posix() if file != root else file.name
+def _name(file: Path, root: Path) -> str:
+    """The path a file's documents and warnings go by."""
+    return document_path(file.relative_to(root).as_posix() if file != root else file.name)
 
 
 def _reason(error: OSError | DocumentError) -> str:
     return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
 
 
-def _read_file(file: Path, root: Path, previous: dict | None) -> FileResult:
+def _open_regular(file: Path) -> BinaryIO:
+    """``file`` opened for reading if it is a regular file, else ``DocumentError``. The open
+    does not block (a FIFO without a writer would wait forever) and the check is made on
+    the opened descriptor, so whatever a link points to now is what is checked."""
+    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+            raise DocumentError(f"not a regular file ({kind}); not read")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"larger than {max_bytes:,} bytes, the most read of one file; not read"
+
+
+def _read_whole(file: Path, max_bytes: int) -> bytes:
+    with _open_regular(file) as handle:
+        if os.fstat(handle.fileno()).st_size > max_bytes:
+            raise DocumentError(_too_large(max_bytes))
+        data = handle.read(max_bytes + 1)  # bounded even if the file grows meanwhile
+    if len(data) > max_bytes:
+        raise DocumentError(_too_large(max_bytes))
+    return data
+
+
+def _read_file(file: Path, root: Path, previous: dict | None, max_bytes: int) -> FileResult:
     """Read, decode and parse one whole corpus file, unless it is unchanged."""
     try:
         entry = stat_entry(file)
         if same_stat(previous, entry):
             return FileResult(str(file), entry=previous)
-        data = file.read_bytes()
+        data = _read_whole(file, max_bytes)
         entry["sha256"] = hashlib.sha256(data).hexdigest()
         if previous and previous.get("sha256") == entry["sha256"]:
             return FileResult(str(file), entry={**previous, **entry})
         result = FileResult(str(file), entry=entry, changed=True)
-        parsed = parse_file(data, _relative(file, root), result.warnings)
+        warnings = _FileWarnings(_name(file, root))
+        parsed = parse_file(data, warnings.name, warnings)
     except (OSError, DocumentError) as error:
         return FileResult(str(file), error=_reason(error))
     result.encoding = parsed.encoding
     result.documents = parsed.documents
+    result.warnings = warnings.take(last=True)
     return result
 
 
-def _read_large_jsonl(file: Path, root: Path, previous: dict | None) -> Iterator[FileResult]:
+def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
+                      max_bytes: int) -> Iterator[FileResult]:
     """A JSON Lines file: whole if small, else in chunks of whole lines, each chunk parsed
-    on its own (line numbers carry over)."""
+    on its own (line numbers, and the record paths already given, carry over)."""
     try:
         entry = stat_entry(file)
         if entry["size"] <= JSONL_CHUNK_BYTES or same_stat(previous, entry):
-            yield _read_file(file, root, previous)
+            yield _read_file(file, root, previous, max_bytes)
             return
         digest, boundaries = _scan(file)
-    except OSError as error:
+    except (OSError, DocumentError) as error:
         yield FileResult(str(file), error=_reason(error))
         return
     entry["sha256"] = digest
     if previous and previous.get("sha256") == digest:
         yield FileResult(str(file), entry={**previous, **entry})
         return
+    warnings = _FileWarnings(_name(file, root))
+    seen: set[str] = set()
     for i, (start, newlines) in enumerate(boundaries):
         end = boundaries[i + 1][0] if i + 1 < len(boundaries) else entry["size"]
         last = i + 1 == len(boundaries)
-        yield _read_chunk(file, root, start, end, newlines, entry if last else None)
+        result = _read_chunk(file, start, end, newlines, entry if last else None, warnings,
+                             seen, max_bytes)
+        result.warnings = warnings.take(last)
+        yield result
 
 
-def _read_chunk(file: Path, root: Path, start: int, end: int, newlines_before: int,
-                entry: dict | None) -> FileResult:
+def _read_chunk(file: Path, start: int, end: int, newlines_before: int, entry: dict | None,
+                warnings: _FileWarnings, seen: set[str], max_bytes: int) -> FileResult:
     """The JSON Lines that start in bytes ``[start, end)``; ``newlines_before`` counts the
-    lines in ``[0, start)``."""
+    lines in ``[0, start)``. A line longer than ``max_bytes`` is skipped with a warning."""
     result = FileResult(str(file), entry=entry, changed=True, encoding="utf-8")
     try:
-        with open(file, "rb") as handle:
+        with _open_regular(file) as handle:
             handle.seek(max(start - 1, 0))
             first_line = newlines_before + 1
             if start > 0 and handle.read(1) != b"\n":
-                handle.readline()  # the line in progress belongs to the previous chunk
+                _skip_line(handle)  # the line in progress belongs to the previous chunk
                 first_line += 1
             lines = []
             while handle.tell() < end:
-                line = handle.readline()
+                line = handle.readline(max_bytes + 1)
                 if not line:
                     break
+                if len(line) > max_bytes and not line.endswith(b"\n"):
+                    _skip_line(handle)
+                    warnings.append(f"{warnings.name}:{first_line + len(lines)}: longer than "
+                                    f"{max_bytes:,} bytes; line skipped")
+                    line = b""  # still a line: the ones after it keep their numbers
                 lines.append(line.rstrip(b"\r\n"))
-    except OSError as error:
+    except (OSError, DocumentError) as error:
         result.error = _reason(error)
         return result
-    result.documents = parse_jsonl_chunk(b"\n".join(lines), first_line, _relative(file, root),
-                                         result.warnings)
+    result.documents = parse_jsonl_chunk(b"\n".join(lines), first_line, warnings.name,
+                                         warnings, seen)
     return result
+
+
+def _skip_line(handle: BinaryIO) -> None:
+    """Read past the end of the current line, a block at a time: it may be of any length."""
+    while (block := handle.readline(JSONL_CHUNK_BYTES)) and not block.endswith(b"\n"):
+        continue
 
 
 def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
@@ -124,7 +218,7 @@ def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
     boundaries = [(0, 0)]
     newlines = 0
     offset = 0
-    with open(file, "rb") as handle:
+    with _open_regular(file) as handle:
         while block := handle.read(JSONL_CHUNK_BYTES):
             digest.update(block)
             newlines += block.count(b"\n")

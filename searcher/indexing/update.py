@@ -28,7 +28,7 @@ from searcher.engine.store import (
     remove_stale_generations, write_meta, writer_lock)
 from searcher.errors import IndexIncompatibleError
 from searcher.indexing.manifest import failed_entry, read_manifest, write_manifest
-from searcher.indexing.reading import read_files
+from searcher.indexing.reading import MAX_FILE_BYTES, read_files
 from searcher.ingest.walk import corpus_files
 from searcher.models import Document
 
@@ -71,11 +71,15 @@ def default_procs(files: list[tuple[Path, Path]]) -> int:
 
 def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
                  rebuild: bool = False, wait: float = 0.0, progress: Progress | None = None,
-                 procs: int | None = None) -> IndexReport:
-    """Bring the index at ``index_dir`` in line with the files under ``paths``."""
+                 procs: int | None = None, follow_outside: bool = False,
+                 max_file_bytes: int = MAX_FILE_BYTES) -> IndexReport:
+    """Bring the index at ``index_dir`` in line with the files under ``paths``. Links to
+    files outside ``paths`` are followed only with ``follow_outside``; a file larger than
+    ``max_file_bytes`` (or a JSON line longer) is skipped."""
     started = time.monotonic()
     report = IndexReport()
-    files = list(corpus_files(paths))  # before the lock: a wrong path leaves nothing behind
+    # before the lock: a wrong path leaves nothing behind
+    files = list(corpus_files(paths, follow_outside, refused=report.skipped))
     with writer_lock(index_dir, wait):
         remove_stale_generations(index_dir)  # left by a writer that was killed
         procs = procs or default_procs(files)
@@ -93,7 +97,8 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
         manifest = read_manifest(target.generation) if live else {}
         try:
             new_manifest = _write_files(target, files, manifest, report, progress, procs,
-                                        incremental=live is not None)
+                                        incremental=live is not None,
+                                        max_file_bytes=max_file_bytes)
             write_manifest(target.generation, new_manifest)
         except BaseException:
             if live is None:  # a half-built generation is of no use to anyone
@@ -109,14 +114,14 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
 
 def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: dict,
                  report: IndexReport, progress: Progress | None, procs: int,
-                 incremental: bool) -> dict:
+                 incremental: bool, max_file_bytes: int) -> dict:
     new_manifest: dict[str, dict] = {}
     written: list[str] = []  # paths of the file in progress (a large one spans results)
     failed: set[str] = set()  # files (or chunks of files) that could not be read
     done = 0
     writer = target.writer(procs)
     try:
-        for result in read_files(files, manifest):
+        for result in read_files(files, manifest, max_file_bytes):
             report.warnings.extend(result.warnings)
             previous = manifest.get(result.file) or {}
             previous_paths = set(previous.get("paths", []))

@@ -3,7 +3,7 @@
 A file's bytes become ``Document``s by its suffix: plain text, Markdown and HTML are decoded
 first (``decoding``: any encoding an archive of Chinese commentary uses); JSON Lines are UTF-8
 by definition and read line by line. Empty documents are dropped and huge ones cut, each with
-a warning.
+a warning. ``document_path`` names a file's documents.
 
     >>> [d.title for d in parse_file("停火。".encode("big5"), "a.txt", []).documents]
     ['停火。']
@@ -48,10 +48,18 @@ def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
     return ParsedFile(_kept([document], warnings), encoding)
 
 
-def parse_jsonl_chunk(data: bytes, first_line: int, path: str,
-                      warnings: list[str]) -> list[Document]:
-    """The documents in a run of whole JSON Lines starting at line ``first_line``."""
-    return _kept(jsonl.parse_jsonl_range(data, first_line, path, warnings), warnings)
+def parse_jsonl_chunk(data: bytes, first_line: int, path: str, warnings: list[str],
+                      seen: set[str] | None = None) -> list[Document]:
+    """The documents in a run of whole JSON Lines starting at line ``first_line``; ``seen``
+    holds the paths of the file's earlier runs."""
+    return _kept(jsonl.parse_jsonl_range(data, first_line, path, warnings, seen), warnings)
+
+
+def document_path(relative: str) -> str:
+    """The document path of a file at ``relative`` (a POSIX path under the corpus root): the
+    path itself, with ``%`` and ``#`` escaped as ``%25`` and ``%23``, so that no file's path
+    can equal a JSON Lines record's ``FILE#ID`` (``feed.jsonl#y.txt`` beside ``feed.jsonl``)."""
+    return relative.replace("%", "%25").replace("#", "%23")
 
 
 def _kept(documents: list[Document], warnings: list[str]) -> list[Document]:

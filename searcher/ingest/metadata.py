@@ -18,6 +18,10 @@ from searcher.dates import normalize_date
 from searcher.models import Document
 
 TITLE_LENGTH = 30
+# The metadata a format supplies (a JSON Lines record, YAML front matter) is a flat mapping; a
+# deeper nesting is refused before a parser recurses into it, where Python's own limit would
+# end the run with a RecursionError.
+MAX_DEPTH = 64
 
 _AUTHOR_LINE_RE = re.compile(r"^[ \t]*(?:作者[為为是][ \t]*|作者[:：][ \t]*|文[／/][ \t]*)([^\n]{1,60})$",
                              re.MULTILINE)
