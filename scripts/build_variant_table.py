@@ -1,83 +1,70 @@
 #!/usr/bin/env python3
-"""Build ``searcher/data/variants_opencc.txt`` from OpenCC's regional vocabulary dictionaries.
+"""Build ``searcher/data/orthography.txt`` and ``searcher/data/variants_opencc.txt`` from
+OpenCC's regional dictionaries.
 
-What it does
-------------
-Reads the Taiwan / Hong Kong regional dictionaries that ship inside the
-installed ``opencc`` Python wheel (``opencc/clib/share/opencc/{HK,TW}*.ocd2``:
-HKPhrases, HKPhrasesRev, HKVariants, HKVariantsRev, HKVariantsPhrases,
-HKVariantsRevPhrases, TWPhrases, TWPhrasesRev, TWVariants, TWVariantsRev,
-TWVariantsPhrases, TWVariantsRevPhrases -- whichever are present), dumps each
-binary ``.ocd2`` file to text with the converter shipped in the same wheel
-(``opencc/clib/bin/opencc_dict -f ocd2 -t text``), and turns every dictionary
-line ``key<TAB>value1 value2 ...`` into a candidate variant group
-``{key} | {values}``.  Nothing from the dictionaries is retyped here.
+What it reads
+-------------
+The Taiwan / Hong Kong dictionaries inside the installed ``opencc`` wheel
+(``opencc/clib/share/opencc/{HK,TW}*.ocd2``: HKPhrases, HKPhrasesRev, HKVariants,
+HKVariantsRev, HKVariantsPhrases, HKVariantsRevPhrases, TWPhrases, TWPhrasesRev, TWVariants,
+TWVariantsRev, TWVariantsPhrases, TWVariantsRevPhrases), dumped to text with the converter
+shipped in the same wheel (``opencc_dict -f ocd2 -t text``). Nothing from them is retyped.
 
-Cleaning, in this order (each dropped entry is counted under exactly one reason):
+1. The orthography rules (``orthography.txt``, read by ``searcher/analysis/fold.py``)
+-----------------------------------------------------------------------------------
+From HKVariantsRev and TWVariantsRev (a variant character → its standard form) and their
+phrase tables (the phrases where a character folds otherwise: Taiwan's 著 is 着 except in
+著作, 顯著 …). Each rule is written over ``t2s`` output, the text the engine applies it to:
+key ``t2s(variant)``, value ``t2s(standard)``. Dropped, each counted:
 
-1. ``non_cjk``      -- members that are not made purely of CJK ideographs
-                       (Latin letters, digits, punctuation such as the name
-                       separator "·") are removed; an entry left with fewer than
-                       two distinct members is dropped.
-2. ``collapsed``    -- members are folded with ``OpenCC('t2s')`` (the engine's
-                       script folding); an entry whose members all fold to one
-                       string (e.g. identity entries, pure script variants) is
-                       dropped: the engine already unifies them.
-3. ``single_char``  -- single-character members are removed (character
-                       variants are the script folding's job, and one-character
-                       index terms would fold unrelated text); an entry left
-                       with fewer than two folded members is dropped.
-4. ``common_word``  -- entries with a member in ``COMMON_WORDS`` (below) are
-                       dropped.  OpenCC's TW tables convert computing jargon
-                       context-free, so some pairs join two everyday words with
-                       different meanings in Taiwan usage (支持 support / 支援
-                       aid, 核心 core / 內核 kernel, 數字 number / 數位 digital,
-                       訪問 visit / 存取 access, 智慧 wisdom / 智能, 聲明 /
-                       宣告, 建立 / 創建 ...); folding them would merge unrelated
-                       commentary text.  It also holds names with another common
-                       referent (獅子山 = Lion Rock in Hong Kong; 查德 is the tail
-                       of 理查德 Richard).  This is a policy list, not dictionary
-                       content; ``--keep-common-words`` disables the step.
-5. ``duplicate``    -- entries whose folded member sets are identical (the
-                       ``*Rev`` dictionaries mirror the forward ones; TW and HK
-                       often agree) are merged into one group.  Not a loss.
-6. ``ambiguous``    -- COLLISIONS.  A folded member must belong to exactly one
-                       group.  Groups are linked when they share a folded member;
-                       every connected component that contains more than one
-                       (distinct) group is dropped entirely.  No merging is done:
-                       a shared member is exactly the case where merging would
-                       join unrelated meanings (mainland 程序 = program but
-                       Taiwan 程序 = process; 文件 = file vs document; 喬治亞 =
-                       the US state 佐治亞 and the country 格魯吉亞; 土豆 =
-                       potato vs peanut), and the dictionaries carry no signal
-                       that separates those from harmless overlaps (俄克拉何馬 /
-                       俄克拉荷馬 / 奧克拉荷馬), so the conservative rule is used
-                       for all of them.  Dropped components are listed with
-                       ``--verbose``.
-7. ``in_names``     -- groups sharing a folded member with the hand-curated
-                       names table (``searcher/data/variants_names.txt`` by
-                       default, see ``--names``) are dropped here, so that no
-                       folded member is in two groups across the two files; the
-                       curated table wins.  Skipped if that file does not exist.
+* ``no_change``  -- ``t2s`` already folds the two alike (綫 and 線 are both 线).
+* ``clash``      -- the key is also the Simplified form of another character, so the rule
+                    would misfire on mainland text (TWVariantsRev's 么 → 幺: mainland 么 is
+                    麼, as in 什么).
+* ``conflict``   -- a second rule for a key already ruled (the first, HK before TW, wins).
+* ``no_effect``  -- a phrase whose characters all fold as they would alone.
 
-The first member of each output group (its display name) is the first member of
-the earliest contributing entry, taking forward dictionaries (key = mainland
-term) before ``*Rev`` ones, then file name, then line number; one spelling is
-kept per folded form.  Groups are written sorted by the folded display name, so
-re-running on the same OpenCC version gives a byte-identical file.  Each line
-carries a trailing comment naming the dictionaries the group came from.
+2. The regional vocabulary (``variants_opencc.txt``)
+---------------------------------------------------
+Every dictionary line ``key<TAB>value1 value2 ...`` is a candidate group. Members are folded
+with the engine's own ``fold`` (after step 1 is written, so orthographic variants count as
+one spelling). Cleaning, in this order (each dropped entry counted under one reason):
 
-Counts (entries read, groups kept, entries dropped per reason) go to stderr.
+1. ``non_cjk``      -- members that are not purely CJK ideographs are removed; an entry left
+                       with fewer than two members is dropped.
+2. ``collapsed``    -- all members fold to one string: the folding already unifies them.
+3. ``single_char``  -- one-character members are removed (character variants are the
+                       folding's job; a one-character term would fold unrelated text).
+4. ``false_friend`` -- an entry with a member listed in ``searcher/data/false_friends.txt``:
+                       a word whose everyday meaning differs from its partner's (mainland
+                       程序 program, Taiwan 程序 procedure; 文件 document / 檔案 file …).
+                       Each line there says why; the counts per word are printed.
+5. ``duplicate``    -- entries with the same folded members as an earlier one (the ``*Rev``
+                       dictionaries mirror the forward ones; TW and HK often agree) join it.
+6. ``in_names``     -- entries sharing a folded member with the hand-curated names table
+                       (``searcher/data/variants_names.txt``, ``--names``) are dropped, so no
+                       folded member is in two groups across the two files; the names win.
+7. merging          -- what is left is merged: entries that share a folded member form one
+                       group (出租车 → 計程車 from TWPhrases and 出租车 → 的士 from HKPhrases
+                       make 出租车 的士 計程車). The false friends are what keeps such chains
+                       from joining unrelated meanings. Groups of more than two entries are
+                       listed with ``--verbose``.
+
+A group's display name is the first member of its earliest entry, forward dictionaries (key =
+mainland term) before ``*Rev`` ones, then file name, then line number; one spelling is kept
+per folded form. Groups are written sorted by their folded display name, so re-running on the
+same OpenCC version gives byte-identical files. Each line carries a trailing comment naming
+the dictionaries the group came from. Counts go to stderr.
 
 How to run
 ----------
-From the repository root::
+From the repository root (re-run whenever ``variants_names.txt`` or
+``false_friends.txt`` changes, so the tables stay disjoint)::
 
-    python3 scripts/build_variant_table.py            # writes searcher/data/variants_opencc.txt
-    python3 scripts/build_variant_table.py --verbose  # also lists dropped collisions on stderr
-    python3 scripts/build_variant_table.py -o OUT.txt --names PATH/TO/variants_names.txt
+    python3 scripts/build_variant_table.py            # writes both tables
+    python3 scripts/build_variant_table.py --verbose  # also lists merged and dropped groups
 
-Requires only the Python standard library and the installed ``opencc`` package.
+Requires the installed ``searcher`` package (for its ``fold``) and ``opencc``.
 """
 
 from __future__ import annotations
@@ -88,76 +75,39 @@ import os
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import opencc
 
+from searcher.analysis import fold as folding
+from searcher.analysis.variants import parse_groups
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = REPO_ROOT / "searcher" / "data" / "variants_opencc.txt"
-DEFAULT_NAMES = REPO_ROOT / "searcher" / "data" / "variants_names.txt"
+DATA = REPO_ROOT / "searcher" / "data"
+DEFAULT_OUTPUT = DATA / "variants_opencc.txt"
+DEFAULT_ORTHOGRAPHY = DATA / folding.ORTHOGRAPHY_FILE
+DEFAULT_NAMES = DATA / "variants_names.txt"
+DEFAULT_FALSE_FRIENDS = DATA / "false_friends.txt"
 
 OPENCC_DIR = Path(opencc.__file__).resolve().parent
 OPENCC_SHARE = OPENCC_DIR / "clib" / "share" / "opencc"
 OPENCC_DICT_BIN = OPENCC_DIR / "clib" / "bin" / "opencc_dict"
 
-# Regional vocabulary dictionaries (Taiwan and Hong Kong, both directions).
+# Regional dictionaries (Taiwan and Hong Kong, both directions).
 DICT_PREFIXES: tuple[str, ...] = ("HK", "TW")
+# The orthography's sources, Hong Kong first (its rules win a conflict): character tables,
+# then the phrase tables that override them.
+ORTHOGRAPHY_CHARS: tuple[str, ...] = ("HKVariantsRev", "TWVariantsRev")
+ORTHOGRAPHY_PHRASES: tuple[str, ...] = ("HKVariantsRevPhrases", "TWVariantsRevPhrases")
 
 REASONS: tuple[str, ...] = (
-    "non_cjk",
-    "collapsed",
-    "single_char",
-    "common_word",
-    "duplicate",
-    "ambiguous",
-    "in_names",
-)
-
-# Everyday words that OpenCC pairs with a regional (mostly computing) term of a
-# different everyday meaning, plus names with a different common referent.  An entry containing any of them is dropped
-# (reason ``common_word``).  Compared after t2s folding.
-COMMON_WORDS: frozenset[str] = frozenset(
-    {
-        "支持", "支援",  # support / (military) aid
-        "聲明", "宣告",  # statement / declare
-        "創建", "建立",  # create / establish
-        "數字", "數位",  # number / digital
-        "內核", "核心",  # kernel / core
-        "社區", "社群",  # neighbourhood / social group
-        "智能", "智慧",  # smart / wisdom
-        "運行", "執行",  # run / implement, execute
-        "項目", "專案",  # item, project / dedicated project
-        "對象", "物件",  # target, partner / object
-        "局部", "區域性",  # partial / regional
-        "集成", "整合",  # integrate / consolidate
-        "窗口", "視窗",  # window (of opportunity) / GUI window
-        "交互", "互動",  # interact / interaction
-        "串行", "序列",  # serial / sequence
-        "萬象", "永珍",  # all phenomena / Vientiane
-        "發佈", "釋出",  # publish / release (goodwill, signals)
-        "數據", "資料",  # numeric data / material, information
-        "導入", "匯入",  # introduce / import
-        "導出", "匯出",  # derive / export
-        "設置", "設定",  # set up (an office) / settings
-        "訪問", "存取",  # visit / access
-        "調用", "呼叫",  # mobilise / call
-        "激活", "啟用",  # activate / put into service
-        "範式", "正規化",  # paradigm / normalisation
-        "註銷", "登出",  # cancel, deregister / log out, publish
-        "呼出", "撥出",  # exhale / allocate (funds)
-        "刷新", "重新整理",  # break (a record) / reorganise
-        "獅子山",  # Sierra Leone (TW), but Lion Rock in Hong Kong usage
-        "查德",  # Chad (TW), but also the tail of 理查德 (Richard)
-    }
-)
+    "non_cjk", "collapsed", "single_char", "false_friend", "duplicate", "in_names")
+ORTHOGRAPHY_REASONS: tuple[str, ...] = ("no_change", "clash", "conflict", "no_effect")
 
 _T2S = opencc.OpenCC("t2s")
-
-
-def fold(term: str) -> str:
-    """Fold a CJK-only term the way the engine does (t2s; case/width are moot for ideographs)."""
-    return _T2S.convert(term)
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
 
 
 def is_cjk_ideograph(ch: str) -> bool:
@@ -183,7 +133,8 @@ class Entry:
 
     source: str  # dictionary name without extension, e.g. "TWPhrases"
     line_no: int
-    members: tuple[str, ...]  # key first, then values (raw spelling)
+    members: tuple[str, ...]  # key first, then values (raw spelling), no repeats
+    value: str  # the first value, what OpenCC converts the key to (may equal the key)
 
     @property
     def order_key(self) -> tuple[bool, str, int]:
@@ -193,8 +144,9 @@ class Entry:
 
 @dataclass
 class Group:
-    folded: frozenset[str]
+    folded: set[str]
     entries: list[Entry] = field(default_factory=list)
+    pieces: int = 1  # distinct entry groups merged into this one
 
     def members(self) -> list[str]:
         """Raw spellings, one per folded form, display name first."""
@@ -202,7 +154,7 @@ class Group:
         seen: set[str] = set()
         for entry in sorted(self.entries, key=lambda e: e.order_key):
             for m in entry.members:
-                f = fold(m)
+                f = folding.fold(m)
                 if f in self.folded and f not in seen:
                     seen.add(f)
                     out.append(m)
@@ -245,37 +197,112 @@ def parse_dump(name: str, lines: list[str]) -> list[Entry]:
         for m in [key.strip(), *values.split()]:
             if m and m not in members:
                 members.append(m)
-        entries.append(Entry(name, i, tuple(members)))
+        entries.append(Entry(name, i, tuple(members), (values.split() or [key.strip()])[0]))
     return entries
 
 
-def read_variant_file(path: Path) -> list[list[str]]:
-    """Parse a variant table in the engine's format (one group per line, '#' comments)."""
-    groups: list[list[str]] = []
+def read_dictionaries(dicts: list[Path]) -> list[Entry]:
+    entries: list[Entry] = []
+    with tempfile.TemporaryDirectory(prefix="opencc_dump_") as tmp:
+        for path in dicts:
+            entries.extend(parse_dump(path.stem, dump_ocd2(path, Path(tmp))))
+    return entries
+
+
+def read_false_friends(path: Path) -> list[tuple[list[str], str]]:
+    """The false-friend lines: (folded words, the reason given)."""
+    lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        body = line.split("#", 1)[0].strip()
-        if body:
-            groups.append(body.split())
-    return groups
+        body, _, reason = line.partition("#")
+        if body.strip():
+            lines.append(([folding.fold(word) for word in body.split()], reason.strip()))
+    return lines
 
 
-def clean_entry(entry: Entry, common_words: frozenset[str]) -> tuple[frozenset[str] | None, str | None]:
-    """Apply steps 1-4 to one entry: return (folded members, None) or (None, reason)."""
+# -- 1. orthography ---------------------------------------------------------------------
+
+def simplified_images() -> dict[str, set[str]]:
+    """Simplified character → the characters ``t2s`` folds to it (itself included; compatibility
+    ideographs too, which are the same character: the clash test normalises them away)."""
+    images: dict[str, set[str]] = collections.defaultdict(set)
+    for lo, hi in _CJK_RANGES:
+        for code in range(lo, hi + 1):
+            char = chr(code)
+            folded = _T2S.convert(char)
+            if len(folded) == 1:
+                images[folded].add(char)
+    return images
+
+
+def build_orthography(entries: list[Entry]) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
+    """Rules ``(key, value, source)`` over ``t2s`` output: characters, then phrases."""
+    dropped: collections.Counter[str] = collections.Counter()
+    images = simplified_images()
+    chars: dict[str, tuple[str, str]] = {}
+    for name in ORTHOGRAPHY_CHARS:
+        for entry in (e for e in entries if e.source == name):
+            variant = entry.members[0]
+            key, value = _T2S.convert(variant), _T2S.convert(entry.value)
+            if len(key) != 1 or len(value) != 1 or key == value:
+                dropped["no_change"] += 1
+            elif {c for c in images[key] if unicodedata.normalize("NFC", c) not in (variant, key)}:
+                dropped["clash"] += 1
+            elif key in chars:
+                dropped["conflict"] += chars[key][0] != value
+            else:
+                chars[key] = (value, name)
+    phrases: dict[str, tuple[str, str]] = {}
+    for name in ORTHOGRAPHY_PHRASES:
+        for entry in (e for e in entries if e.source == name):
+            key, value = _T2S.convert(entry.members[0]), _T2S.convert(entry.value)
+            effect = len(key) == len(value) and any(
+                v != chars.get(k, (k,))[0] for k, v in zip(key, value))
+            if not effect:
+                dropped["no_effect"] += 1
+            elif key in phrases:
+                dropped["conflict"] += phrases[key][0] != value
+            else:
+                phrases[key] = (value, name)
+    rules = [(k, v, src) for k, (v, src) in sorted(chars.items())]
+    rules += [(k, v, src) for k, (v, src) in sorted(phrases.items(), key=lambda kv: (len(kv[0]), kv[0]))]
+    return rules, dict(dropped)
+
+
+def render_orthography(rules: list[tuple[str, str, str]]) -> str:
+    lines = [
+        "# Orthographic folding: Hong Kong and Taiwan variant characters to their standard forms' fold.",
+        "# GENERATED by scripts/build_variant_table.py -- do not edit by hand; re-run the script instead.",
+        f"# Source: OpenCC {opencc.__version__} (python package `opencc`): "
+        + ", ".join(f"{n}.ocd2" for n in ORTHOGRAPHY_CHARS + ORTHOGRAPHY_PHRASES) + ".",
+        "# `KEY VALUE`, both as OpenCC t2s folds them and of one length, applied to t2s output by",
+        "# searcher/analysis/fold.py: a one-character KEY is that character's fold wherever no phrase",
+        "# says otherwise; a longer KEY is a phrase in which its characters fold to VALUE's (longest wins).",
+        f"# Rules: {len(rules)}",
+        "",
+    ]
+    lines += [f"{key} {value}  # {source}" for key, value, source in rules]
+    return "\n".join(lines) + "\n"
+
+
+# -- 2. vocabulary ----------------------------------------------------------------------
+
+def clean_entry(entry: Entry, false_friends: dict[str, str]) -> tuple[set[str] | None, str]:
+    """Steps 1-4 for one entry: (folded members, "") or (None, reason)."""
     cjk = [m for m in entry.members if is_cjk_term(m)]
     if len(set(cjk)) < 2:
         return None, "non_cjk"
-    if len({fold(m) for m in cjk}) < 2:
+    if len({folding.fold(m) for m in cjk}) < 2:
         return None, "collapsed"
-    multi = {fold(m) for m in cjk if len(m) > 1}
+    multi = {folding.fold(m) for m in cjk if len(m) > 1}
     if len(multi) < 2:
         return None, "single_char"
-    if common_words and multi & common_words:
-        return None, "common_word"
-    return frozenset(multi), None
+    if multi & false_friends.keys():
+        return None, "false_friend"
+    return multi, ""
 
 
-def components(groups: list[Group]) -> list[list[Group]]:
-    """Connected components of groups linked by a shared folded member (union-find)."""
+def merge(groups: list[Group]) -> list[Group]:
+    """Groups that share a folded member, merged (union-find), in their first group's order."""
     parent = list(range(len(groups)))
 
     def find(i: int) -> int:
@@ -291,62 +318,61 @@ def components(groups: list[Group]) -> list[list[Group]]:
                 parent[find(i)] = find(owner[m])
             else:
                 owner[m] = i
-    comps: dict[int, list[Group]] = collections.defaultdict(list)
+    merged: dict[int, Group] = {}
     for i, g in enumerate(groups):
-        comps[find(i)].append(g)
-    return list(comps.values())
-
-
-def build(
-    dicts: list[Path], names_path: Path | None, verbose: bool, keep_common_words: bool = False
-) -> tuple[list[Group], dict[str, int], int]:
-    common_words = frozenset() if keep_common_words else frozenset(fold(w) for w in COMMON_WORDS)
-    entries: list[Entry] = []
-    with tempfile.TemporaryDirectory(prefix="opencc_dump_") as tmp:
-        for path in dicts:
-            entries.extend(parse_dump(path.stem, dump_ocd2(path, Path(tmp))))
-
-    dropped: collections.Counter[str] = collections.Counter()
-    by_folded: dict[frozenset[str], Group] = {}
-    for entry in entries:
-        folded, reason = clean_entry(entry, common_words)
-        if folded is None:
-            assert reason is not None
-            dropped[reason] += 1
-            continue
-        if folded in by_folded:
-            dropped["duplicate"] += 1
-            by_folded[folded].entries.append(entry)
+        root = merged.get(find(i))
+        if root is None:
+            merged[find(i)] = Group(set(g.folded), list(g.entries))
         else:
-            by_folded[folded] = Group(folded, [entry])
+            root.folded |= g.folded
+            root.entries += g.entries
+            root.pieces += 1
+    return list(merged.values())
 
-    ordered = sorted(by_folded.values(), key=lambda g: sorted(g.folded))
-    kept: list[Group] = []
-    for comp in components(ordered):
-        if len(comp) == 1:
-            kept.append(comp[0])
-            continue
-        dropped["ambiguous"] += sum(len(g.entries) for g in comp)
-        if verbose:
-            shown = " | ".join(" ".join(g.members()) for g in sorted(comp, key=lambda g: sorted(g.folded)))
-            print(f"ambiguous: {shown}", file=sys.stderr)
 
+@dataclass
+class Report:
+    read: int = 0
+    dropped: collections.Counter = field(default_factory=collections.Counter)
+    by_false_friend: collections.Counter = field(default_factory=collections.Counter)
+    merged: list[Group] = field(default_factory=list)  # groups made of more than one entry group
+    pieces: int = 0  # entry groups that went into them
+
+
+def build_vocabulary(entries: list[Entry], names_path: Path | None,
+                     false_friends: dict[str, str]) -> tuple[list[Group], Report]:
+    report = Report(read=len(entries))
+    curated: set[str] = set()
     if names_path is not None and names_path.exists():
-        curated = {fold(m) for grp in read_variant_file(names_path) for m in grp}
-        remaining: list[Group] = []
-        for g in kept:
-            if g.folded & curated:
-                dropped["in_names"] += len(g.entries)
-                if verbose:
-                    print(f"in_names: {' '.join(g.members())}", file=sys.stderr)
-            else:
-                remaining.append(g)
-        kept = remaining
+        curated = {folding.fold(m) for g in parse_groups(names_path.read_text(encoding="utf-8"))
+                   for m in g}
     elif names_path is not None:
         print(f"warning: names table {names_path} not found; overlap check skipped", file=sys.stderr)
-
-    kept.sort(key=lambda g: (fold(g.members()[0]), g.members()))
-    return kept, dict(dropped), len(entries)
+    by_folded: dict[frozenset[str], Group] = {}
+    for entry in entries:
+        folded, reason = clean_entry(entry, false_friends)
+        if folded is None:
+            report.dropped[reason] += 1
+            if reason == "false_friend":
+                for m in entry.members:
+                    if folding.fold(m) in false_friends:
+                        report.by_false_friend[folding.fold(m)] += 1
+            continue
+        if folded & curated:
+            report.dropped["in_names"] += 1
+            continue
+        key = frozenset(folded)
+        if key in by_folded:
+            report.dropped["duplicate"] += 1
+            by_folded[key].entries.append(entry)
+        else:
+            by_folded[key] = Group(set(folded), [entry])
+    pieces = sorted(by_folded.values(), key=lambda g: sorted(g.folded))
+    groups = merge(pieces)
+    report.merged = [g for g in groups if g.pieces > 1]
+    report.pieces = sum(g.pieces for g in report.merged)
+    groups.sort(key=lambda g: (folding.fold(g.members()[0]), g.members()))
+    return groups, report
 
 
 def render(groups: list[Group], dicts: list[Path], names_path: Path | None) -> str:
@@ -355,9 +381,10 @@ def render(groups: list[Group], dicts: list[Path], names_path: Path | None) -> s
         "# GENERATED by scripts/build_variant_table.py -- do not edit by hand; re-run the script instead.",
         f"# Source: OpenCC {opencc.__version__} (python package `opencc`), dictionaries read:",
         "#   " + ", ".join(p.name for p in dicts),
-        "# Cleaning: CJK-only members, t2s-folded duplicates removed, no single-character members,",
-        "#   everyday-word pairs (COMMON_WORDS in the script) and ambiguous (member-sharing) groups dropped"
-        + (f", groups overlapping {names_path.name} dropped." if names_path is not None else "."),
+        "# Cleaning: CJK-only members, folded duplicates removed, no single-character members, entries",
+        "#   with a false friend (false_friends.txt) dropped"
+        + (f", entries overlapping {names_path.name} dropped" if names_path is not None else "")
+        + "; entries sharing a member merged.",
         "# Trailing comment on each line: the OpenCC dictionaries the group came from.",
         f"# Groups: {len(groups)}",
         "",
@@ -369,32 +396,50 @@ def render(groups: list[Group], dicts: list[Path], names_path: Path | None) -> s
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    ap.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="output file (default: %(default)s)")
-    ap.add_argument(
-        "--names",
-        type=Path,
-        default=DEFAULT_NAMES,
-        help="curated names table whose members take precedence (default: %(default)s)",
-    )
+    ap.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="vocabulary table (default: %(default)s)")
+    ap.add_argument("--orthography", type=Path, default=DEFAULT_ORTHOGRAPHY,
+                    help="orthography rules (default: %(default)s)")
+    ap.add_argument("--names", type=Path, default=DEFAULT_NAMES,
+                    help="curated names table whose members take precedence (default: %(default)s)")
     ap.add_argument("--no-names", action="store_true", help="do not check overlap with the names table")
-    ap.add_argument(
-        "--keep-common-words", action="store_true", help="do not drop entries containing COMMON_WORDS"
-    )
-    ap.add_argument("-v", "--verbose", action="store_true", help="list dropped ambiguous/overlapping groups")
+    ap.add_argument("--false-friends", type=Path, default=DEFAULT_FALSE_FRIENDS,
+                    help="words never folded with their OpenCC partners (default: %(default)s)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list merged groups")
     args = ap.parse_args(argv)
 
     if not OPENCC_DICT_BIN.exists():
         raise SystemExit(f"opencc_dict not found at {OPENCC_DICT_BIN}")
     dicts = find_dictionaries(OPENCC_SHARE)
-    names_path = None if args.no_names else args.names
+    entries = read_dictionaries(dicts)
 
-    groups, dropped, n_read = build(dicts, names_path, args.verbose, args.keep_common_words)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
+    rules, ortho_dropped = build_orthography(entries)
+    args.orthography.write_text(render_orthography(rules), encoding="utf-8")
+    print(f"OpenCC {opencc.__version__}: orthography: {len(rules)} rules -> {args.orthography}", file=sys.stderr)
+    for name in ORTHOGRAPHY_REASONS:
+        print(f"  dropped {name:12s} {ortho_dropped.get(name, 0):6d}", file=sys.stderr)
+    if args.orthography.resolve() == DEFAULT_ORTHOGRAPHY.resolve():
+        # The vocabulary is folded as the engine folds, with the rules just written.
+        folding.orthography.cache_clear()
+        folding.fold.cache_clear()
+
+    names_path = None if args.no_names else args.names
+    false_friend_lines = read_false_friends(args.false_friends)
+    false_friends = {word: reason for words, reason in false_friend_lines for word in words}
+    groups, report = build_vocabulary(entries, names_path, false_friends)
     args.output.write_text(render(groups, dicts, names_path), encoding="utf-8")
 
-    print(f"OpenCC {opencc.__version__}: read {n_read} entries from {len(dicts)} dictionaries", file=sys.stderr)
+    print(f"vocabulary: read {report.read} entries from {len(dicts)} dictionaries", file=sys.stderr)
     for name in REASONS:
-        print(f"  dropped {name:12s} {dropped.get(name, 0):6d}", file=sys.stderr)
+        print(f"  dropped {name:12s} {report.dropped.get(name, 0):6d}", file=sys.stderr)
+    print(f"  false friends: {len(false_friend_lines)} lines, {len(false_friends)} words "
+          f"({len(report.by_false_friend)} of them in OpenCC's tables); entries each excluded:", file=sys.stderr)
+    for words, reason in false_friend_lines:
+        counts = " ".join(f"{w} {report.by_false_friend.get(w, 0)}" for w in words)
+        print(f"    {counts}: {reason}", file=sys.stderr)
+    print(f"  merged: {report.pieces} groups sharing members became {len(report.merged)} groups", file=sys.stderr)
+    if args.verbose:
+        for g in report.merged:
+            print(f"    merged: {' '.join(g.members())}", file=sys.stderr)
     print(f"  kept groups         {len(groups):6d}  -> {args.output}", file=sys.stderr)
     return 0
 

@@ -1,19 +1,32 @@
-"""Folding: width and script variants to one form, every character kept at its offset, so that
-a token found in folded text points into the original.
+"""Folding: width, script and regional orthography to one form, every character kept at its
+offset, so that a token found in folded text points into the original.
 
 1. ``fold_width``: full-width Latin, digits and punctuation to ASCII, Latin lowercased.
 2. ``fold_script``: OpenCC ``t2s`` over the whole text (jieba's dictionary is Simplified, and
    Traditional text segments badly: 內部力/勸). ``t2s`` maps characters one to one; where a
    conversion would change length anyway, that stretch is folded character by character.
+   Then the orthography rules (``searcher/data/orthography.txt``, generated from OpenCC's
+   HKVariantsRev / TWVariantsRev tables and their phrase tables): Hong Kong and Taiwan
+   variant characters fold as their standard forms do, 敍 as 敘 (叙), 衞 as 衛 (卫), and
+   Taiwan's 著 as 着 except in the phrases OpenCC lists (著作, 顯著 …).
 
-    >>> fold("俄羅斯ＡＢＣ")
-    '俄罗斯abc'
+    >>> fold("敍利亞ＡＢＣ，意味著")
+    '叙利亚abc,意味着'
+
+Why rules over folded text rather than OpenCC's own ``tw2s``/``hk2s``: those assume their
+input is Taiwan or Hong Kong Traditional, and mainland text is not (``tw2s`` turns 显著 into
+显着, while 顯著 stays 显著, so the two would miss each other); keyed on ``t2s`` output, the
+phrase 顯著 and 显著 are one key. And they cost: the variant step runs only where a text has
+one of the few characters a rule changes (about a dozen), a regular expression search
+otherwise.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+from importlib import resources
 
 # Full-width forms and the ideographic space. Replaced by a regular expression, not
 # str.translate: translate looks every character up, and Chinese text is mostly characters
@@ -21,6 +34,8 @@ import re
 _NARROW = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
 _NARROW["\u3000"] = " "
 _WIDE_RE = re.compile("[\uff01-\uff5e\u3000]")
+
+ORTHOGRAPHY_FILE = "orthography.txt"  # in searcher/data, written by build_variant_table.py
 
 
 def fold_width(text: str) -> str:
@@ -38,6 +53,64 @@ def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+class Orthography:
+    """Variant-character rules over ``t2s`` output: each character's fold on its own, and the
+    phrases in which a character folds otherwise. Lines ``KEY VALUE`` of one length, both
+    folded; a one-character key is a character's default, a longer one a phrase."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.chars: dict[str, str] = {}
+        # character → [(offset of the character in the phrase, phrase, what it folds to)],
+        # longest phrase first (the longest match wins, as in OpenCC).
+        self.phrases: dict[str, list[tuple[int, str, str]]] = {}
+        for line in text.splitlines():
+            fields = line.split("#", 1)[0].split()
+            if not fields:
+                continue
+            key, value = fields
+            if len(key) == 1:
+                self.chars[key] = value
+                continue
+            for offset, (char, folded) in enumerate(zip(key, value)):
+                if folded != self.chars.get(char, char):
+                    self.phrases.setdefault(char, []).append((offset, key, folded))
+        for entries in self.phrases.values():
+            entries.sort(key=lambda entry: -len(entry[1]))
+        triggers = sorted(set(self.chars) | set(self.phrases))
+        self._trigger_re = re.compile("[" + "".join(map(re.escape, triggers)) + "]")
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def apply(self, folded: str) -> str:
+        """``folded`` (``t2s`` output) with its variant characters folded; same length."""
+        hits = list(self._trigger_re.finditer(folded))
+        if not hits:
+            return folded
+        out = list(folded)
+        for hit in hits:
+            at, char = hit.start(), hit.group()
+            out[at] = self.chars.get(char, char)
+            for offset, phrase, value in self.phrases.get(char, ()):
+                if at >= offset and folded.startswith(phrase, at - offset):
+                    out[at] = value
+                    break
+        return "".join(out)
+
+    def char(self, char: str) -> str:
+        """One character's fold on its own (no phrase around it)."""
+        return self.chars.get(char, char)
+
+
+@functools.cache
+def orthography() -> Orthography:
+    """The shipped orthography rules (read once)."""
+    return Orthography(resources.files("searcher.data").joinpath(ORTHOGRAPHY_FILE)
+                       .read_text(encoding="utf-8"))
 
 
 def _fold_chars(text: str) -> str:
@@ -60,8 +133,7 @@ def _fold_line(line: str) -> str:
     return converted if len(converted) == len(line) else _fold_chars(line)
 
 
-def fold_script(text: str) -> str:
-    """Traditional to Simplified with OpenCC ``t2s``; the result has the same length."""
+def _t2s_same_length(text: str) -> str:
     try:
         converted = _t2s().convert(text)
     except Exception:
@@ -71,6 +143,12 @@ def fold_script(text: str) -> str:
     return "".join(_fold_line(line) for line in text.splitlines(keepends=True))
 
 
+def fold_script(text: str) -> str:
+    """Traditional to Simplified with OpenCC ``t2s``, then Hong Kong and Taiwan variant
+    characters to their standard forms' fold; the result has the same length."""
+    return orthography().apply(_t2s_same_length(text))
+
+
 @functools.lru_cache(maxsize=16)  # indexing folds each text once per field
 def fold(text: str) -> str:
     """Width then script folding: ``len(fold(t)) == len(t)`` and offsets carry over."""
@@ -78,11 +156,11 @@ def fold(text: str) -> str:
 
 
 class _CharacterFolds(dict):
-    """``str.translate`` table: each character's ``t2s`` on its own, filled on first sight."""
+    """``str.translate`` table: each character's fold on its own (``t2s``, then its variant
+    rule), filled on first sight."""
 
     def __missing__(self, code: int) -> int:
-        converted = _fold_chars(chr(code))
-        self[code] = ord(converted)
+        self[code] = ord(orthography().char(_fold_chars(chr(code))))
         return self[code]
 
 
@@ -91,7 +169,8 @@ _CHARACTER_FOLDS = _CharacterFolds()
 
 @functools.lru_cache(maxsize=16)
 def fold_each(text: str) -> str:
-    """Like ``fold`` but character by character, ignoring OpenCC's phrase rules, which fold
-    a character by its neighbours (藉口 → 借口, yet 藉 alone stays 藉). Units are indexed in
-    both foldings, so a character is found whichever context the query gives it."""
+    """Like ``fold`` but character by character, ignoring the phrase rules, which fold a
+    character by its neighbours (藉口 → 借口, yet 藉 alone stays 藉; 著作 keeps its 著, yet 著
+    alone is 着). Units are indexed in both foldings, so a character is found whichever
+    context the query gives it."""
     return fold_width(text).translate(_CHARACTER_FOLDS)

@@ -1,5 +1,5 @@
 """What the analysis chain's output depends on, as plain data: the variant table, the
-segmenter's extra words and which segmenter. An index stores its settings and queries reuse
+segmenter's extra words, which segmenter and the orthography rules folding used. An index stores its settings and queries reuse
 them, so index and query never disagree; ``fingerprint`` tells when a rebuild is needed.
 
     >>> settings = AnalysisSettings.default()
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from searcher.analysis.fold import fold
+from searcher.analysis.fold import ORTHOGRAPHY_FILE, fold, orthography
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.analysis.variants import VariantTable, parse_groups
 from searcher.errors import SearcherError
 
 # Bump when a change to the chain changes the terms an index holds: old indexes are refused.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3  # 3: Hong Kong and Taiwan variant characters fold (orthography)
 
 SHIPPED_VARIANT_FILES = ("variants_opencc.txt", "variants_names.txt")
 SHIPPED_USERDICT = "userdict.txt"
@@ -47,12 +47,15 @@ def _user_text(path: Path) -> str:
 class AnalysisSettings:
     """``variants``: the merged variant table's text; ``userwords``: the segmenter's extra
     words, folded, in the order they are added (the frequency each gets depends on the ones
-    before); ``variant_files``: the user's variant files it came from (provenance only)."""
+    before); ``variant_files``: the user's variant files it came from (provenance only);
+    ``orthography``: the SHA-256 of the orthography rules (``searcher/data/orthography.txt``,
+    from OpenCC's variant tables) that folding applied."""
 
     variants: str
     userwords: tuple[str, ...]
     segmenter: str = "rjieba"
     variant_files: tuple[str, ...] = ()
+    orthography: str = ""
 
     @classmethod
     def default(cls) -> "AnalysisSettings":
@@ -72,7 +75,8 @@ class AnalysisSettings:
                  if line.split() and not line.startswith("#")]
         words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
         return cls(variants=table.dumps(), userwords=tuple(words), segmenter=segmenter,
-                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files))
+                   variant_files=tuple(str(Path(p).resolve()) for p in variant_files),
+                   orthography=orthography().sha256)
 
     @functools.cached_property
     def variants_sha256(self) -> str:
@@ -85,23 +89,26 @@ class AnalysisSettings:
 
         payload = json.dumps(
             [ANALYSIS_VERSION, SEGMENTERS[self.segmenter].version(), opencc.__version__,
-             self.variants, self.userwords], ensure_ascii=False)
+             self.orthography, self.variants, self.userwords], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict:
         return {"variants": self.variants, "userwords": list(self.userwords),
-                "segmenter": self.segmenter, "variant_files": list(self.variant_files)}
+                "segmenter": self.segmenter, "variant_files": list(self.variant_files),
+                "orthography": self.orthography}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnalysisSettings":
         return cls(variants=data["variants"], userwords=tuple(data["userwords"]),
-                   segmenter=data["segmenter"], variant_files=tuple(data["variant_files"]))
+                   segmenter=data["segmenter"], variant_files=tuple(data["variant_files"]),
+                   orthography=data["orthography"])
 
 
 def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:
-    """A hash of the variant table's sources as they are on disk now (cheap: no folding)."""
+    """A hash of the variant table's sources as they are on disk now, and of the orthography
+    rules folding applies (cheap: no folding)."""
     digest = hashlib.sha256()
-    for text in [_data_text(n) for n in SHIPPED_VARIANT_FILES]:
+    for text in [_data_text(n) for n in SHIPPED_VARIANT_FILES + (ORTHOGRAPHY_FILE,)]:
         digest.update(text.encode("utf-8"))
     for path in variant_files:
         try:
