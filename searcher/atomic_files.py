@@ -11,9 +11,9 @@ from pathlib import Path
 
 
 def replace_file(path: Path, content: str | bytes) -> None:
-    """Write ``content`` (text as UTF-8) beside ``path``, flush it to disk, then rename it over
-    ``path``. The temporary file is created afresh and never through a symbolic link someone
-    planted in its place."""
+    """Write ``content`` (text as UTF-8) beside ``path``, flush it to disk, rename it over
+    ``path`` and flush the folder (so the rename, too, survives a power cut). The temporary
+    file is created afresh and never through a symbolic link someone planted in its place."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     temporary = path.with_name(path.name + ".tmp")
     try:
@@ -26,6 +26,7 @@ def replace_file(path: Path, content: str | bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+    fsync_dir(path.parent)
 
 
 def fsync_dir(path: Path) -> None:
@@ -37,10 +38,15 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a file's content to disk."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
 def fsync_tree(path: Path) -> None:
     """Flush every file directly in a folder, then the folder itself."""
     for file in path.iterdir():
         if file.is_file() and not file.is_symlink():
-            with open(file, "rb") as handle:
-                os.fsync(handle.fileno())
+            fsync_file(file)
     fsync_dir(path)

@@ -35,3 +35,7 @@ class IndexLockedError(SearcherError):
 
 class DocumentError(SearcherError):
     """A corpus file that cannot be read as a document."""
+
+
+class WriterProcessError(SearcherError):
+    """A writer process ended abnormally (killed, failed, or lost): the write was cancelled."""

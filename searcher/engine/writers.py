@@ -3,12 +3,20 @@
 Whoosh's own ``MpWriter`` hands batches of documents to subprocesses that analyse them and
 write a segment each (``multisegment``: no merge at the end), so both cores analyse and
 write. Here a subprocess also starts a new segment whenever its posting pool is nearly full,
-instead of letting Whoosh spill the pool to sorted runs on disk and merge them at the end (a
-large corpus then indexes as fast per megabyte as a small one). Also: a subprocess quits when
-its parent has died (a ``kill -9`` of ``searcher index`` must not leave workers waiting
-forever on a queue) and when the writer is cancelled; field lengths, which Whoosh looks up
-once per posting while writing a segment, are read once per field; and posting blocks are
-pickled with the newest protocol (below).
+instead of letting Whoosh spill the pool to sorted runs on disk and merging them at the end (a
+large corpus then indexes as fast per megabyte as a small one). Also:
+
+* a subprocess that ends abnormally (killed, as by the out-of-memory killer; failed; its result
+  lost) cancels the write with ``WriterProcessError``: Whoosh's commit takes the results that
+  came and commits without the rest, losing documents silently;
+* a subprocess dies with its parent (a ``kill -9`` of ``searcher index`` must leave no worker
+  running and holding the writer lock, which it inherited);
+* a commit is durable before it returns: new segment files, then the TOC, then the folder are
+  flushed to disk, so the manifest written after it never describes documents a power cut lost;
+* a commit keeps the segment files the one before it still used (``_remove_unused``): a reader
+  opened just before an incremental commit can still read what it opened;
+* field lengths, which Whoosh looks up once per posting while writing a segment, are read once
+  per field; and posting blocks are pickled with the newest protocol (below).
 
     >>> writer = open_index(Path("index")).writer(procs=2)       # doctest: +SKIP
     >>> writer.add(document, file="corpus/a.txt"); writer.commit()  # doctest: +SKIP
@@ -16,18 +24,27 @@ pickled with the newest protocol (below).
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import queue
+import signal
+import sys
 import threading
+import time
+from pathlib import Path
 
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.index import TOC
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
+from searcher.atomic_files import fsync_dir, fsync_file
 from searcher.engine.schema import document_fields
+from searcher.errors import WriterProcessError
 from searcher.models import Document
 
 WRITER_MB = 512  # Whoosh's posting pools, shared by the processes: bounds the writer's memory
@@ -35,6 +52,8 @@ SEGMENT_FILL = 0.8  # a subprocess starts a new segment when its pool is this fu
 BATCH = 32  # documents per batch handed to a subprocess
 _DONE = "done"  # ends the parent's reading of filled segments
 SMALL_SEGMENT_SHARE = 10  # a segment this many times smaller than the largest is "small"
+POLL = 0.5  # seconds between looks at the subprocesses while waiting for room in their queue
+PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for this process when its parent dies
 
 
 def _dumps(obj, protocol: int | None = None) -> bytes:
@@ -69,9 +88,97 @@ class _FieldLengths:
         self._reader.close()
 
 
-class _SegmentWriter(SegmentWriter):
+class _DurableCommit:
+    """How our writers write a commit's TOC (mixed into both): durably, and without deleting
+    what a reader may still need."""
+
+    def _commit_toc(self, segments) -> None:
+        folder = Path(self.storage.folder)
+        previous = {s.segment_id() for s in self.segments}  # the TOC this writer started from
+        current = {s.segment_id() for s in segments}
+        segment_files, _ = _index_files(self.storage, self.indexname)
+        # Segment files are written once and never changed: only the new ones need flushing.
+        for name, segment in segment_files.items():
+            if segment in current - previous:
+                fsync_file(folder / name)
+        fsync_dir(folder)
+        TOC(self.schema, segments, self.generation).write(_SyncedRenames(self.storage),
+                                                          self.indexname)
+        fsync_dir(folder)
+        _remove_unused(self.storage, self.indexname, self.generation, previous | current)
+
+
+class _SyncedRenames:
+    """The storage a TOC is written through. Whoosh writes it to a temporary file and renames
+    that into place; here the file is flushed to disk before the rename, so that after a power
+    cut the TOC's name never stands for a half-written file."""
+
+    def __init__(self, storage) -> None:
+        self._storage = storage
+
+    def create_file(self, name: str):
+        return self._storage.create_file(name)
+
+    def rename_file(self, old: str, new: str, safe: bool = False) -> None:
+        fsync_file(Path(self._storage.folder) / old)
+        self._storage.rename_file(old, new, safe=safe)
+
+
+def _index_files(storage, indexname: str) -> tuple[dict[str, str], dict[str, int]]:
+    """The files of a Whoosh index: its segments' files (name → segment id) and its TOCs
+    (name → generation)."""
+    segment_pattern = TOC._segment_pattern(indexname)
+    toc_pattern = TOC._pattern(indexname)
+    segments: dict[str, str] = {}
+    tocs: dict[str, int] = {}
+    for name in storage.list():
+        if (match := toc_pattern.match(name)) is not None:
+            tocs[name] = int(match.group(1))
+        elif (match := segment_pattern.match(name)) is not None:
+            segments[name] = match.group(1)
+    return segments, tocs
+
+
+def _remove_unused(storage, indexname: str, generation: int, keep: set[str]) -> None:
+    """Whoosh's ``clean_files``, but keeping the files of the segments in ``keep``: the new
+    TOC's and the previous one's. A reader that read the previous TOC (an ``OpenIndex`` opened
+    just before this commit) opens some of its segments' files only when first needed; they
+    are deleted by the next commit, which no longer keeps them. Also deleted: older TOCs, and
+    the files of segments no TOC names (those of a write that was cancelled or killed)."""
+    segment_files, tocs = _index_files(storage, indexname)
+    unused = [name for name, segment in segment_files.items() if segment not in keep]
+    unused += [name for name, toc_generation in tocs.items() if toc_generation != generation]
+    for name in unused:
+        storage.delete_file(name)
+
+
+class _SegmentWriter(_DurableCommit, SegmentWriter):
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader(), self.docnum)
+
+
+def _die_with_parent() -> None:
+    """End this process when its parent dies: a worker left running after a ``kill -9`` of
+    ``searcher index`` would keep the writer lock (it inherited the lock's open file, and the
+    kernel drops an ``flock`` only when every copy is closed), refusing the next writer. On
+    Linux the kernel kills it at once (``PR_SET_PDEATHSIG``; the signal comes when the parent
+    *thread* that started it ends: the writer's, which lives until the commit or cancel);
+    elsewhere a thread looks for a new parent every second."""
+    parent = multiprocessing.parent_process().pid
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    else:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before this process asked to follow it
+        os._exit(1)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 class _SegmentsTask(SubWriterTask):
@@ -82,29 +189,25 @@ class _SegmentsTask(SubWriterTask):
     segment_fill = SEGMENT_FILL
 
     def run(self) -> None:
-        parent = os.getppid()
+        _die_with_parent()
+        # Ctrl-C reaches the whole process group: the parent handles it (it cancels the
+        # writer, which ends this process); a traceback from each worker would only add noise.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            try:
-                job = self.jobqueue.get(timeout=1)
-            except queue.Empty:
-                if os.getppid() != parent:  # orphaned: the parent was killed
-                    writer.cancel()
-                    return
-                continue
-            if job is None:
-                break
+        # Jobs until the parent's None (its commit). Otherwise this process is ended from
+        # outside: by the parent's cancel, or with the parent (``_die_with_parent``).
+        for job in iter(self.jobqueue.get, None):
             self._process_file(*job)
             if writer.pool.currentsize > self.segment_fill * writer.pool.limit:
                 self.segmentqueue.put(writer._finalize_segment())
                 writer.pool.current = []  # the postings written: free them before the next pool
                 writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
         fieldnames = writer.pool.fieldnames
-        self.resultqueue.put((None, fieldnames, writer._finalize_segment()), timeout=5)
+        self.resultqueue.put((None, fieldnames, writer._finalize_segment()))
 
 
-class _SegmentsPerProcessWriter(MpWriter):
+class _SegmentsPerProcessWriter(_DurableCommit, MpWriter):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.segmentqueue = multiprocessing.Queue()
@@ -126,20 +229,82 @@ class _SegmentsPerProcessWriter(MpWriter):
         task.start()
         return task
 
+    def _check_tasks(self) -> None:
+        """Fail the write if a process has died. (Each ends well only after the commit's
+        ``None``, with exit status 0.)"""
+        for task in self.tasks:
+            if task.exitcode:
+                raise WriterProcessError(_how_it_ended(task))
+
+    def _wait_for_room(self) -> None:
+        """Wait until the job queue has room, failing as soon as a process dies (the others
+        may then never take another job: one killed while reading the queue keeps its lock).
+        Only this thread puts jobs, so the room stays."""
+        self._check_tasks()
+        while self.jobqueue.full():
+            multiprocessing.connection.wait(
+                [t.sentinel for t in self.tasks if t.exitcode is None], timeout=POLL)
+            self._check_tasks()
+
+    def _enqueue(self) -> None:
+        self._wait_for_room()
+        super()._enqueue()
+
+    def _commit(self, mergetype, optimize, merge) -> None:
+        """Whoosh's multi-segment commit, but one that all processes must finish well."""
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self._wait_for_room()
+            self.jobqueue.put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        finalsegments += self._segments_written()
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        # A task whose pool filled on its last batch ends with an empty segment: leave it out.
+        self._commit_toc([s for s in finalsegments if s.doc_count_all()])
+        self._finish()
+
+    def _segments_written(self) -> list:
+        """Every segment the processes wrote, once all of them have ended well."""
+        running = list(self.tasks)
+        while running:
+            multiprocessing.connection.wait([t.sentinel for t in running])
+            self._check_tasks()
+            running = [t for t in running if t.exitcode is None]
+        last = []
+        for _ in self.tasks:  # each put its last segment on the queue before it ended
+            try:
+                last.append(self.resultqueue.get(timeout=POLL)[2])
+            except queue.Empty:
+                raise WriterProcessError(
+                    "a writer process ended without handing back its last segment; nothing "
+                    "was written and the index is as it was") from None
+        self.segmentqueue.put(_DONE)  # after every segment the ended processes queued
+        self._drainer.join()
+        return last + self._filled
+
     def cancel(self) -> None:
         self.segmentqueue.put(_DONE)
-        for task in self.tasks:  # Whoosh's cancel flags only this process's copy of them
+        for task in self.tasks:
             task.terminate()
             task.join()
-        super().cancel()
+        # Not ``MpWriter.cancel``: it flags only this process's copies of the tasks.
+        SegmentWriter.cancel(self)
 
-    def _commit_toc(self, segments) -> None:
-        """Whoosh's commit gathers each task's last segment; add the ones filled before. (It
-        calls this once every task has ended, so their segments are all queued by then.)"""
-        self.segmentqueue.put(_DONE)
-        self._drainer.join()
-        # A task whose pool filled on its last batch ends with an empty segment: leave it out.
-        super()._commit_toc([s for s in list(segments) + self._filled if s.doc_count_all()])
+
+def _how_it_ended(task: multiprocessing.Process) -> str:
+    code = task.exitcode
+    if code < 0:
+        try:
+            how = f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"was killed by signal {-code}"
+    else:
+        how = f"exited with status {code}"
+    return f"writer process {task.pid} {how}; nothing was written and the index is as it was"
 
 
 def merge_small_segments(writer, segments: list) -> list:
