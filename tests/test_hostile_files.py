@@ -121,8 +121,8 @@ def test_crafted_front_matter_is_refused_and_the_file_read_as_text(cli_env, fold
     }
     for name, front_matter in front_matters.items():
         (folder / name).write_text(f"---\n{front_matter}---\n颱風過境。\n", encoding="utf-8")
-    (folder / "baddate.md").write_text("---\ntitle: 颱風報導\ndate: 2025-13-45\n---\n颱風過境。\n",
-                                       encoding="utf-8")
+    (folder / "baddate.md").write_text(
+        "---\ntitle: 颱風報導\ndate: 2025-13-45\n---\n颱風過境。\n", encoding="utf-8")
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 0 and summary["added"] == 6
     assert summary["warnings"] == [
@@ -173,26 +173,31 @@ def test_files_and_json_lines_over_the_size_cap_are_skipped(tmp_path, settings, 
     assert len(paths_found(tmp_path / "idx", "疫苗")) == 99
 
 
-def test_a_folder_past_the_path_limit_is_reported_as_skipped(cli_env, folder, tmp_path):
+def test_paths_past_the_path_limit_are_reported_as_skipped(cli_env, folder, tmp_path):
     limit = os.pathconf(folder, "PC_PATH_MAX")
-    name = "d" * 200
+    name, length = "d" * 200, len(str(folder))
+
+    def create(fd: int, file: str) -> None:
+        article = os.open(file, os.O_WRONLY | os.O_CREAT, dir_fd=fd)
+        os.write(article, "颱風過境。".encode())
+        os.close(article)
+
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        for _ in range(limit // len(name) + 1):  # created relative to each folder in turn
+    try:  # each folder made inside the last, since no path to the deepest ones can be used
+        while length <= limit:
             os.mkdir(name, dir_fd=fd)
             inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
             os.close(fd)
-            fd = inner
-        article = os.open("deep.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fd)
-        os.write(article, "颱風過境。".encode())
-        os.close(article)
+            fd, length = inner, length + 1 + len(name)
+            if limit - 1 - len(name) <= length < limit:  # listed, but a file's path too long
+                create(fd, "f" * 251 + ".txt")
+        create(fd, "deep.txt")  # in a folder that cannot be listed
     finally:
         os.close(fd)
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 2
-    [(file, reason)] = [(s["file"], s["reason"]) for s in summary["skipped_files"]]
-    assert file.startswith(str(folder / name)) and len(file) > limit
-    assert reason == "folder not read: File name too long"
+    assert sorted((s["reason"], len(s["file"]) > limit) for s in summary["skipped_files"]) == [
+        ("File name too long", True), ("folder not read: File name too long", True)]
     assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
 
 

@@ -63,8 +63,11 @@ def _walk(folder: Path, refused: Refused) -> Iterator[Path]:
 def _inside(file: Path, roots: list[Path], refused: Refused) -> bool:
     """Whether ``file`` stays within ``roots``. Only its last component can be a link: the
     roots are resolved and the walk enters no linked folder."""
-    if not file.is_symlink():
-        return True
+    try:
+        if not file.is_symlink():
+            return True
+    except OSError:
+        return True  # not even lstat works (a path past PATH_MAX): reading fails, and says why
     target = Path(os.path.realpath(file))
     if any(target.is_relative_to(root) for root in roots):
         return True
