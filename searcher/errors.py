@@ -33,6 +33,11 @@ class IndexLockedError(SearcherError):
     """Another writer holds the index lock."""
 
 
+class IndexUnsafeError(SearcherError):
+    """An index folder someone else could have written (another owner, group or other write,
+    a planted symbolic link): refused, as ssh refuses such an ``authorized_keys``."""
+
+
 class DocumentError(SearcherError):
     """A corpus file that cannot be read as a document."""
 

@@ -9,6 +9,11 @@ documents (``DocumentWriter``).
 Imports ``searcher.analysis`` (the chain analyses what it indexes) and the leaves; never
 ``searcher.indexing``, ``searcher.search`` or ``searcher.cli``.
 
+``safe_pickle`` routes every pickle Whoosh reads through an allow-list (installed here, on
+import, before any index is opened); ``storage`` is the folder Whoosh writes in (no file
+others can write, none through a symbolic link) and refuses folders others could write;
+``integrity`` records each generation's checksums and verifies them.
+
 ``reader`` and ``writers`` reach into Whoosh 2.7.4's private structures (its posting blocks,
 columns and writer subprocesses), so any other Whoosh version is refused here, on import,
 with the command that fixes it.
@@ -16,6 +21,7 @@ with the command that fixes it.
 
 from whoosh import versionstring as _whoosh_version
 
+from searcher.engine import safe_pickle
 from searcher.errors import SearcherError
 
 WHOOSH_VERSION = "2.7.4"
@@ -24,3 +30,5 @@ if _whoosh_version() != WHOOSH_VERSION:
     raise SearcherError(
         f"searcher needs Whoosh {WHOOSH_VERSION}, but Whoosh {_whoosh_version()} is installed: "
         f"pip install whoosh=={WHOOSH_VERSION}")
+
+safe_pickle.install()

@@ -16,7 +16,6 @@ the Whoosh version on import, since these structures are not Whoosh's public API
 from __future__ import annotations
 
 import bisect
-import pickle
 import sys
 from array import array
 from collections.abc import Iterator
@@ -27,6 +26,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
+
+from searcher.engine.safe_pickle import loads
 
 # A document's field length is stored in one byte (Whoosh's encoding); the length a code
 # stands for.
@@ -49,9 +50,10 @@ class Postings:
 
     def positions(self, docnum: int) -> list[int]:
         """The term's positions in document ``docnum`` (one that holds it), in order. Whoosh's
-        ``Positions`` format stores a count, then the pickled position deltas."""
+        ``Positions`` format stores a count, then the pickled position deltas (read, like
+        every pickle of an index, through the allow-list)."""
         value = self._values[bisect.bisect_left(self.docnums, docnum)]
-        return list(accumulate(pickle.loads(value[4:])))
+        return list(accumulate(loads(value[4:])))
 
 
 class GenerationReader:

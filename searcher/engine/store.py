@@ -7,6 +7,10 @@
                        query dictionary (``analysis.query_dictionary``)
       .lock            held (flock) by the one writer; names its holder
 
+``CURRENT`` and ``PREVIOUS`` name a generation of this folder (``gen-…``, nothing else). Opening
+a generation refuses a folder others could write (``storage.refuse_unsafe``) and verifies its
+small files against their checksums (``integrity``); ``check_index`` verifies every file.
+
 A rebuild writes a new generation beside the live one and publishes it by replacing
 ``CURRENT``, so a reader sees the old index or the new one, never half of one, and a crash
 mid-build leaves the old one live. The lock is an ``flock``: the kernel drops it when its
@@ -19,7 +23,9 @@ import contextlib
 import errno
 import fcntl
 import json
+import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -35,8 +41,12 @@ from searcher.analysis.settings import (
     ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
+from searcher.engine import integrity, safe_pickle
+from searcher.engine.integrity import Damage, record_checksums
 from searcher.engine.reader import GenerationReader, bm25f_searcher
 from searcher.engine.schema import SCHEMA_VERSION, build_schema
+from searcher.engine.storage import (
+    FOLDER_MODE, IndexStorage, generation_entries, make_folder, refuse_unsafe)
 from searcher.engine.writers import DocumentWriter
 from searcher.errors import (
     IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
@@ -46,6 +56,8 @@ PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 OPEN_ATTEMPTS = 3
 META = "searcher.json"
 LOCK = ".lock"
+GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z_.-]+\Z")  # no separator: inside the folder
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,7 +80,9 @@ class OpenIndex:
         return self._reader
 
     def writer(self, procs: int = 1) -> DocumentWriter:
-        """A writer adding to this generation, using ``procs`` processes."""
+        """A writer adding to this generation, using ``procs`` processes. A live generation's
+        checksums are marked as being rewritten until ``record_checksums``."""
+        integrity.begin_writing(self.generation)
         return DocumentWriter(self.whoosh, procs)
 
 
@@ -87,10 +101,12 @@ def reading(index: OpenIndex) -> Iterator[None]:
 
 
 def _raised_in_whoosh(error: BaseException) -> bool:
+    """Raised by Whoosh's code, or by the unpickler it reads its files with."""
     traceback = error.__traceback__
     while traceback.tb_next is not None:
         traceback = traceback.tb_next
-    return f"{os.sep}whoosh{os.sep}" in traceback.tb_frame.f_code.co_filename
+    filename = traceback.tb_frame.f_code.co_filename
+    return f"{os.sep}whoosh{os.sep}" in filename or filename == safe_pickle.__file__
 
 
 def rebuild_command(index_dir: Path) -> str:
@@ -98,21 +114,56 @@ def rebuild_command(index_dir: Path) -> str:
 
 
 def current_generation(index_dir: Path, pointer: str = CURRENT) -> Path | None:
-    """The generation ``CURRENT`` (or ``PREVIOUS``) names, if any."""
+    """The generation ``CURRENT`` (or ``PREVIOUS``) names, if any; ``IndexDamagedError`` when
+    it holds anything but the name of a generation in ``index_dir``."""
+    generation, problem = _read_pointer(index_dir, pointer)
+    if problem:
+        raise _damaged(index_dir, problem)
+    return generation
+
+
+def _named_generation(index_dir: Path, pointer: str = CURRENT) -> Path | None:
+    """``current_generation``, None when the pointer is damaged (for what goes on regardless:
+    a writer about to replace it, the roots a rebuild defaults to)."""
+    return _read_pointer(index_dir, pointer)[0]
+
+
+def _read_pointer(index_dir: Path, pointer: str) -> tuple[Path | None, str | None]:
+    """``(generation or None, None)``, or ``(None, what is wrong with the pointer)``."""
     try:
-        name = (index_dir / pointer).read_text(encoding="utf-8").strip()
+        with open(index_dir / pointer, "rb") as file:
+            raw = file.read(256)
     except (FileNotFoundError, NotADirectoryError):
-        return None
-    return index_dir / name if name else None
+        return None, None
+    except OSError as error:
+        return None, f"{pointer} cannot be read ({error.strerror})"
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None, f"{pointer} is not text"
+    if not name:
+        return None, None
+    if not GENERATION_NAME.match(name):
+        return None, f"{pointer} names {name!r}, not a generation of the folder"
+    return index_dir / name, None
+
+
+def _damaged(index_dir: Path, problem: str) -> IndexDamagedError:
+    return IndexDamagedError(f"index at {index_dir} is damaged: {problem}; rebuild it with "
+                             f"`{rebuild_command(index_dir)}`")
 
 
 def index_exists(index_dir: Path) -> bool:
-    return current_generation(index_dir) is not None
+    """Whether ``CURRENT`` names a generation (a damaged one counts: opening it says so)."""
+    try:
+        return current_generation(index_dir) is not None
+    except IndexDamagedError:
+        return True
 
 
 def read_meta(index_dir: Path) -> dict | None:
     """The live generation's metadata, or None when there is none to read."""
-    generation = current_generation(index_dir)
+    generation = _named_generation(index_dir)
     try:
         return json.loads((generation / META).read_text(encoding="utf-8")) if generation else None
     except (OSError, ValueError):
@@ -136,6 +187,10 @@ def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
     if generation is None:
         raise IndexMissingError(
             f"no index at {index_dir}: build it with `searcher index PATH --index {index_dir}`")
+    _refuse_unsafe(index_dir, generation)
+    damage = integrity.verify_settled(generation) if generation.is_dir() else []
+    if damage:
+        raise _damaged(index_dir, f"{generation.name}/" + integrity.describe(damage))
     try:
         meta = json.loads((generation / META).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -157,7 +212,9 @@ def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
     try:
         # Our own schema, not the pickled one: readers and writers get the live chain, and
         # Whoosh never unpickles analyzer classes from disk.
-        ix = whoosh_index.open_dir(str(generation), schema=build_schema(chain))
+        ix = IndexStorage(str(generation)).open_index(schema=build_schema(chain))
+    except IndexDamagedError as error:  # a pickle the allow-list refused
+        raise _damaged(index_dir, str(error)) from error
     except Exception as error:  # Whoosh raises many types for a damaged folder
         raise IndexIncompatibleError(
             f"index at {index_dir} cannot be opened ({type(error).__name__}: {error}); "
@@ -165,12 +222,19 @@ def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
     return OpenIndex(index_dir, generation, meta, chain, ix)
 
 
+def _refuse_unsafe(index_dir: Path, generation: Path) -> None:
+    """Refuse a generation, or the pointers to it, that someone else could have written."""
+    refuse_unsafe(index_dir, [index_dir / CURRENT, index_dir / PREVIOUS, generation,
+                              *generation_entries(generation)])
+
+
 def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -> OpenIndex:
     """A new, empty, unpublished generation."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(index_dir, parents=True)
+    _say_if_damaged(index_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     generation = index_dir / f"gen-{stamp}-{os.getpid()}"
-    generation.mkdir()
+    generation.mkdir(mode=FOLDER_MODE)
     full_meta = {
         "schema_version": SCHEMA_VERSION,
         "analysis_version": ANALYSIS_VERSION,
@@ -186,8 +250,21 @@ def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -
     chain = AnalysisChain(settings)
     if settings.segmenter == "rjieba":  # the dictionary queries are segmented with
         write_query_words(generation / QUERY_WORDS, chain.segmenter.user_frequencies)
-    ix = whoosh_index.create_in(str(generation), build_schema(chain))
+    ix = IndexStorage(str(generation)).create_index(build_schema(chain))
     return OpenIndex(index_dir, generation, full_meta, chain, ix)
+
+
+def _say_if_damaged(index_dir: Path) -> None:
+    """Tell (on the ``searcher`` log, which Python prints on stderr unless told otherwise)
+    that the live index a rebuild replaces is damaged: its files, not the settings, are why it
+    is rebuilt."""
+    live, problem = _read_pointer(index_dir, CURRENT)
+    if live is not None and live.is_dir():
+        damage = integrity.verify_settled(live)
+        problem = f"{live.name}/{integrity.describe(damage)}" if damage else None
+    if problem:
+        log.warning("searcher: warning: index at %s is damaged (%s); rebuilding it",
+                    index_dir, problem)
 
 
 def write_meta(generation: Path, meta: dict) -> None:
@@ -200,8 +277,9 @@ def publish(index_dir: Path, generation: Path) -> None:
 
     The one it replaces stays until the next publish: a search that read ``CURRENT`` just
     before the swap can still open it."""
+    record_checksums(generation)
     fsync_tree(generation)
-    previous = current_generation(index_dir)
+    previous = _named_generation(index_dir)
     replace_file(index_dir / PREVIOUS, (previous.name if previous else "") + "\n")
     replace_file(index_dir / CURRENT, generation.name + "\n")
     fsync_dir(index_dir)
@@ -211,7 +289,7 @@ def publish(index_dir: Path, generation: Path) -> None:
 def remove_stale_generations(index_dir: Path) -> None:
     """Delete generations neither live nor just replaced, such as the half-built one of a
     killed writer (call with the lock held)."""
-    keep = {current_generation(index_dir), current_generation(index_dir, PREVIOUS)}
+    keep = {_named_generation(index_dir), _named_generation(index_dir, PREVIOUS)}
     for path in index_dir.glob("gen-*"):
         if path not in keep and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
@@ -225,8 +303,9 @@ def discard(generation: Path) -> None:
 @contextlib.contextmanager
 def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the index's one-writer lock; wait up to ``wait`` seconds for it, else refuse."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    make_folder(index_dir, parents=True)
+    refuse_unsafe(index_dir, [index_dir / LOCK, index_dir / CURRENT, index_dir / PREVIOUS])
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -257,3 +336,68 @@ def variants_changed(index: OpenIndex, user_variant_files: tuple[Path, ...]) -> 
     recorded = [Path(p) for p in index.chain.settings.variant_files]
     now = tuple(dict.fromkeys(recorded + list(user_variant_files)))
     return variant_sources_sha256(now) != index.meta.get("variant_sources_sha256")
+
+
+@dataclass
+class CheckReport:
+    """What ``check_index`` found: every file of the live generation read and verified."""
+
+    index_dir: Path
+    generation: Path | None
+    files: int
+    bytes: int
+    damage: list[Damage]
+    seconds: float
+
+    @property
+    def healthy(self) -> bool:
+        return not self.damage
+
+    def message(self) -> str:
+        if self.healthy:
+            return (f"index at {self.index_dir} is healthy: {self.files} files, "
+                    f"{self.bytes / 1e6:.1f} MB verified in {self.seconds:.2f} s")
+        where = f"{self.generation.name}/" if self.generation else ""
+        return (f"index at {self.index_dir} is damaged: {where}{integrity.describe(self.damage)}; "
+                f"rebuild it with `{rebuild_command(self.index_dir)}`")
+
+    def to_json(self) -> dict:
+        return {"index": str(self.index_dir),
+                "generation": self.generation.name if self.generation else None,
+                "healthy": self.healthy, "files": self.files, "bytes": self.bytes,
+                "damaged": [{"file": d.file, "problem": d.problem} for d in self.damage],
+                "repair": None if self.healthy else rebuild_command(self.index_dir),
+                "seconds": round(self.seconds, 3)}
+
+
+def check_index(index_dir: Path, wait: float = 30.0) -> CheckReport:
+    """Verify every file of the live generation against its checksums, then open it (which
+    reads its table of contents through the allow-list), like Lucene's CheckIndex. Holds the
+    writer lock meanwhile, so no writer is half way through a change; a folder this process
+    cannot write (read-only) has no writer either."""
+    started = time.monotonic()
+    if not index_exists(index_dir):
+        raise IndexMissingError(
+            f"no index at {index_dir}: build it with `searcher index PATH --index {index_dir}`")
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(writer_lock(index_dir, wait))
+        except OSError as error:
+            if not isinstance(error, PermissionError) and error.errno != errno.EROFS:
+                raise
+        try:
+            generation = current_generation(index_dir)
+        except IndexDamagedError:
+            return CheckReport(index_dir, None, 0, 0,
+                               [Damage(CURRENT, "does not name a generation of the folder")],
+                               time.monotonic() - started)
+        _refuse_unsafe(index_dir, generation)
+        if not generation.is_dir():
+            damage = [Damage(CURRENT, f"names {generation.name}, which is not there")]
+        else:
+            damage = integrity.verify(generation, full=True)
+        if not damage:
+            open_index(index_dir)  # a pickle the allow-list refuses is a one-line error too
+        files, size = integrity.verified_bytes(generation) if generation.is_dir() else (0, 0)
+        return CheckReport(index_dir, generation, files, size, damage,
+                           time.monotonic() - started)

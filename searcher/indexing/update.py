@@ -25,7 +25,7 @@ from pathlib import Path
 from searcher.analysis.settings import AnalysisSettings, variant_sources_sha256
 from searcher.engine.store import (
     OpenIndex, create_generation, discard, index_exists, open_index, publish,
-    remove_stale_generations, write_meta, writer_lock)
+    record_checksums, remove_stale_generations, write_meta, writer_lock)
 from searcher.errors import IndexIncompatibleError
 from searcher.indexing.manifest import failed_entry, read_manifest, write_manifest
 from searcher.indexing.reading import MAX_FILE_BYTES, read_files
@@ -108,6 +108,7 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
             publish(index_dir, target.generation)
         else:
             write_meta(target.generation, {**target.meta, **meta})
+            record_checksums(target.generation)  # the commit's files, for verification
     report.seconds = time.monotonic() - started
     return report
 

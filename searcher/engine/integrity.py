@@ -1,0 +1,185 @@
+"""Checksums of a generation's files: recorded at every commit, verified when it is opened.
+
+A damaged byte in an index otherwise shows as a traceback, or worse as a wrong answer (a
+flipped day or field length changes date filters and scores and nothing complains). So every
+file of a generation has its size and CRC32 in ``checksums.json`` (written atomically, with
+a CRC32 of its own), recorded by ``record_checksums`` after every commit. CRC32 because the
+threat is accidental damage (a disk, a copy, an editor): it runs at memory speed, where
+SHA-256 would make opening an index several times slower; deliberate tampering is the
+business of ``storage.refuse_unsafe`` and ``safe_pickle``.
+
+Opening a generation for searching verifies its small files (``verify``, not ``full``): the
+table of contents, the per-document columns but the stored fields, the settings, the manifest
+and the query dictionary, a few milliseconds. ``full`` verifies every file, the postings and
+stored fields too (``searcher check``).
+
+A writer changing a live generation (an incremental run) first marks its record as being
+written (``begin_writing``); until the new record, a reader verifies only the files that are
+as recorded (same size and modification time) and skips those the writer has rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from searcher.atomic_files import replace_file
+
+CHECKSUMS = "checksums.json"
+CHUNK = 1 << 20
+# Not recorded: the record itself, and Whoosh's write lock (``MAIN_WRITELOCK``, an empty file
+# every writer opens).
+UNRECORDED_SUFFIXES = (CHECKSUMS, "WRITELOCK")
+# Verified on every open: small, and read whole by searches (or, like the manifest, trusted by
+# the next run). The postings, term tables and stored fields are large: ``full`` only.
+LARGE_SUFFIXES = (".trm", ".pst", ".vps", "._stored.col")
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One file that is not what the record says."""
+
+    file: str
+    problem: str
+
+
+def crc32_of(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as file:
+        while chunk := file.read(CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _files(generation: Path) -> dict[str, os.stat_result]:
+    """The regular files of a generation that a record covers, by name."""
+    found = {}
+    with os.scandir(generation) as entries:
+        for entry in entries:
+            if (not entry.name.endswith(UNRECORDED_SUFFIXES)
+                    and entry.is_file(follow_symlinks=False)):
+                found[entry.name] = entry.stat(follow_symlinks=False)
+    return found
+
+
+def _body_crc(files: dict) -> int:
+    return zlib.crc32(json.dumps(files, sort_keys=True).encode("utf-8"))
+
+
+def read_record(generation: Path) -> dict | None:
+    """The generation's record, None when it has none; ``ValueError`` when it is damaged."""
+    try:
+        text = (generation / CHECKSUMS).read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        record = json.loads(text)
+        if record["crc32"] != _body_crc(record["files"]):
+            raise ValueError("its own checksum does not match")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{CHECKSUMS} is damaged ({error})") from None
+    return record
+
+
+def _write_record(generation: Path, files: dict, writing: int | None) -> None:
+    record = {"algorithm": "crc32", "generation": generation.name, "writing": writing,
+              "files": files, "crc32": _body_crc(files)}
+    replace_file(generation / CHECKSUMS, json.dumps(record, indent=0, sort_keys=True))
+
+
+def record_checksums(generation: Path) -> None:
+    """Record every file of ``generation`` as it is now. Call after every commit (and after
+    the manifest and metadata that go with it). A file already recorded with the same size
+    and modification time keeps its checksum: Whoosh never rewrites a segment file, so only
+    new files are read."""
+    try:
+        previous = (read_record(generation) or {}).get("files", {})
+    except ValueError:
+        previous = {}
+    files = {}
+    for name, info in _files(generation).items():
+        known = previous.get(name)
+        if known and (known["size"], known["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
+            files[name] = known
+        else:
+            files[name] = {"size": info.st_size, "mtime_ns": info.st_mtime_ns,
+                           "crc32": crc32_of(generation / name)}
+    _write_record(generation, files, writing=None)
+
+
+def begin_writing(generation: Path) -> None:
+    """Mark a recorded generation as being changed by this process, until the next
+    ``record_checksums``."""
+    try:
+        record = read_record(generation)
+    except ValueError:
+        return  # a damaged record is reported by the next open, rewritten by the next commit
+    if record is not None:
+        _write_record(generation, record["files"], writing=os.getpid())
+
+
+def verify(generation: Path, full: bool = False) -> list[Damage]:
+    """The files of ``generation`` that do not match its record: its small files, or with
+    ``full`` all of them. A generation without a record has no checksums to trust."""
+    try:
+        record = read_record(generation)
+    except ValueError as error:
+        return [Damage(CHECKSUMS, str(error))]
+    if record is None:
+        return [Damage(CHECKSUMS, "missing (the index was built without checksums)")]
+    if record.get("generation") != generation.name:
+        return [Damage(CHECKSUMS, f"belongs to {record.get('generation')!r}")]
+    recorded, writing = record["files"], record.get("writing")
+    present = _files(generation)
+    damage = []
+    for name in sorted(recorded.keys() | present.keys()):
+        if not full and name.endswith(LARGE_SUFFIXES):
+            continue
+        expected, info = recorded.get(name), present.get(name)
+        if writing and (expected is None or info is None
+                        or (info.st_size, info.st_mtime_ns) != (expected["size"],
+                                                                expected["mtime_ns"])):
+            continue  # written since the record by the writer at work
+        if expected is None:
+            damage.append(Damage(name, "is not in the checksums"))
+        elif info is None:
+            damage.append(Damage(name, "is missing"))
+        elif info.st_size != expected["size"]:
+            damage.append(Damage(name, f"has {info.st_size} bytes, not {expected['size']}"))
+        elif crc32_of(generation / name) != expected["crc32"]:
+            damage.append(Damage(name, "does not match its checksum"))
+    return damage
+
+
+def verify_settled(generation: Path, full: bool = False) -> list[Damage]:
+    """``verify``, again while a writer replaced the record during it (it may have rewritten
+    a file just after this process read the record that listed it)."""
+    for _ in range(3):
+        before = _stamp(generation)
+        damage = verify(generation, full)
+        if not damage or _stamp(generation) == before:
+            break
+    return damage
+
+
+def _stamp(generation: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(generation / CHECKSUMS)
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_mtime_ns
+
+
+def describe(damage: list[Damage]) -> str:
+    """The damaged files in a few words, for one line."""
+    shown = "; ".join(f"{d.file} {d.problem}" for d in damage[:3])
+    return shown + (f" (and {len(damage) - 3} more)" if len(damage) > 3 else "")
+
+
+def verified_bytes(generation: Path) -> tuple[int, int]:
+    """``(files, bytes)`` a full verification reads."""
+    present = _files(generation)
+    return len(present), sum(info.st_size for info in present.values())

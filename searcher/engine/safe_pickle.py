@@ -1,0 +1,125 @@
+"""Every pickle Whoosh reads from an index folder goes through an allow-list.
+
+Whoosh 2.7 keeps much of an index as pickles: the table of contents (the schema and the
+segment list), each posting block's header and data, column headers, hash-table extras,
+stored fields, the sorted runs and job files its writers spill into the folder. A pickle may
+name any importable callable (``os.system``) and have it called, so whoever could write one
+file of an index folder could run code in every process that searched it. ``loads`` and
+``load`` here unpickle with ``IndexUnpickler``, which admits only the classes an index of this
+program holds (``ALLOWED``: recorded by building indexes of the sample corpus, one and two
+writer processes, and reading them) and refuses any other with ``IndexDamagedError``.
+
+``install`` puts them where Whoosh looks: the ``loads``/``load`` names its modules imported
+from ``whoosh.compat``, ``StructFile.read_pickle``, and the ``pickle`` module ``whoosh.index``
+and ``whoosh.multiproc`` call through. That is a module-level patch because Whoosh reads these
+pickles deep inside its readers and writers, with no hook to pass an unpickler in. Only
+``searcher.engine`` installs it, on import, so it is in place before any index is opened, in
+this process and in Whoosh's writer processes (which import the engine to run its tasks). It
+changes only how Whoosh reads its own files: the standard ``pickle`` module is untouched, and
+what Whoosh writes is as before.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import pickle
+import types
+
+from searcher.errors import IndexDamagedError
+
+
+def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
+    """What protocol 2 (Whoosh's schema pickles) stores bytes as: ``_codecs.encode(text,
+    "latin1")``. No other codec: a codec name is the pickle's choice too."""
+    if encoding != "latin1":
+        raise IndexDamagedError(f"a pickle in the index calls codecs.encode with {encoding!r}")
+    return codecs.encode(text, "latin1")
+
+
+# What a pickle in an index may name: exactly what indexes of the sample corpus named when
+# built, updated (documents added, replaced, deleted, segments merged) and searched in every
+# way, with one writer process and two. Whoosh's segment, codec, column, field and format
+# classes, the schema's classes, and the builtins a segment's state holds (``__builtin__ long``
+# is how protocol 2 names ``int``). No function that could reach the system.
+ALLOWED: frozenset[tuple[str, str]] = frozenset(
+    (module, name) for module, names in {
+        "__builtin__": ["long"],
+        "builtins": ["int"],
+        "collections": ["defaultdict"],
+        "whoosh.analysis.tokenizers": ["IDTokenizer"],
+        "whoosh.codec.whoosh3": ["W3Codec", "W3Segment"],
+        "whoosh.columns": ["NumericColumn"],
+        "whoosh.fields": ["Schema", "ID", "KEYWORD", "NUMERIC", "STORED"],
+        "whoosh.formats": ["Existence", "Frequency", "Positions"],
+        "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "TagAnalyzer"],
+    }.items() for name in names)
+
+
+class IndexUnpickler(pickle.Unpickler):
+    """An unpickler that builds only the classes an index of this program holds."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_encode
+        if (module, name) not in ALLOWED:
+            raise IndexDamagedError(
+                f"a pickle in the index names {module}.{name}, which no searcher index holds; "
+                f"refusing to load it")
+        return super().find_class(module, name)
+
+
+def loads(data: bytes, **_: object):
+    """``pickle.loads`` through the allow-list."""
+    return IndexUnpickler(io.BytesIO(data)).load()
+
+
+def load(file, **_: object):
+    """``pickle.load`` through the allow-list."""
+    return IndexUnpickler(file).load()
+
+
+# Where Whoosh keeps the unpickling functions it calls: the names its modules imported from
+# ``whoosh.compat`` (``StructFile.read_pickle`` calls ``structfile.load_pickle``), and the
+# ``pickle`` module itself, which ``whoosh.index`` unpickles a schema with (its writer processes
+# open the index without one) and ``whoosh.multiproc`` its job files.
+_WHOOSH_NAMES = {
+    "whoosh.compat": ("loads", "load", "pickle"),
+    "whoosh.codec.whoosh3": ("loads",),
+    "whoosh.codec.plaintext": ("loads",),
+    "whoosh.columns": ("loads",),
+    "whoosh.formats": ("loads",),
+    "whoosh.externalsort": ("load",),
+    "whoosh.filedb.structfile": ("load_pickle",),
+    "whoosh.index": ("pickle",),
+    "whoosh.multiproc": ("pickle",),
+}
+
+
+def _guarded_pickle_module() -> types.ModuleType:
+    """A copy of the ``pickle`` module whose readers are ours (its writers are the same)."""
+    guarded = types.ModuleType("pickle")
+    guarded.__dict__.update(vars(pickle))
+    guarded.loads, guarded.load, guarded.Unpickler = loads, load, IndexUnpickler
+    return guarded
+
+
+_GUARDED = {"loads": loads, "load": load, "load_pickle": load, "pickle": _guarded_pickle_module()}
+
+
+def install() -> None:
+    """Route every pickle Whoosh reads through ``IndexUnpickler`` (idempotent). Patching
+    ``whoosh.compat`` covers the Whoosh modules imported later; those imported already are
+    patched in place."""
+    import sys
+
+    import whoosh.compat
+    import whoosh.legacy
+
+    for module_name, names in _WHOOSH_NAMES.items():
+        module = whoosh.compat if module_name == "whoosh.compat" else sys.modules.get(module_name)
+        for name in names if module is not None else ():
+            setattr(module, name, _GUARDED[name])
+    # Whoosh's loader of its pre-2.5 format unpickles the schema with an unrestricted
+    # unpickler; no searcher index was ever written in that format.
+    whoosh.legacy.toc_loaders.clear()

@@ -1,0 +1,91 @@
+"""The folder Whoosh writes a generation in, and who may have written an index folder.
+
+An index is data this program trusts (its pickles are allow-listed, but a planted file could
+still make searches lie), so, as ssh treats ``authorized_keys``, an index folder, its
+pointers or any file of its live generation that another user owns, or that group or others
+may write, is refused with one line (``refuse_unsafe``). For the same reason everything
+written here is created without group or other write whatever the umask, and never through a
+symbolic link: ``IndexStorage`` is Whoosh's ``FileStorage`` with its file, folder and lock
+creation done that way.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+from whoosh.util import random_name
+
+from searcher.errors import IndexUnsafeError
+
+FILE_MODE = 0o644  # the umask may take more away, never add group or other write
+FOLDER_MODE = 0o755
+
+
+def make_folder(path: Path, parents: bool = False) -> None:
+    """Create ``path`` (if missing) without group or other write."""
+    path.mkdir(mode=FOLDER_MODE, parents=parents, exist_ok=True)
+
+
+def create_file(path: Path, exclusive: bool = False) -> int:
+    """A file descriptor open on ``path`` (for writing, and reading back), created without
+    group or other write, never through a symbolic link (one planted there makes it fail with
+    ``ELOOP``)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | (os.O_EXCL if exclusive else os.O_TRUNC)
+    return os.open(path, flags, FILE_MODE)
+
+
+class IndexStorage(FileStorage):
+    """Whoosh's file storage, creating what it writes as ``create_file`` and ``make_folder``
+    do: its segment files, tables of contents, temporary folders and lock files."""
+
+    def create(self) -> IndexStorage:
+        make_folder(Path(self.folder), parents=True)
+        return self
+
+    def create_file(self, name, excl=False, mode="wb", **kwargs):
+        fd = create_file(Path(self._fpath(name)), exclusive=excl)
+        return StructFile(os.fdopen(fd, mode), name=name, **kwargs)
+
+    def temp_storage(self, name=None):
+        name = name or f"{random_name()}.tmp"
+        return IndexStorage(os.path.join(self.folder, name)).create()
+
+    def lock(self, name):
+        # Whoosh's lock opens (creating) the file with the process's umask and follows links.
+        os.close(os.open(self._fpath(name), os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE))
+        return super().lock(name)
+
+
+def refuse_unsafe(index_dir: Path, paths: list[Path]) -> None:
+    """Refuse the index at ``index_dir`` if ``index_dir`` or any of ``paths`` (which must not
+    be symbolic links) is owned by another user (root aside) or writable by group or others."""
+    me = os.geteuid()
+    for path in [index_dir, *paths]:
+        try:
+            info = os.stat(path) if path == index_dir else os.lstat(path)
+        except FileNotFoundError:
+            continue  # not there (yet): nothing to trust
+        if stat.S_ISLNK(info.st_mode):
+            problem = "is a symbolic link"
+        elif info.st_uid not in (me, 0):
+            problem = f"is owned by another user (uid {info.st_uid})"
+        elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            problem = "is writable by group or others"
+        else:
+            continue
+        raise IndexUnsafeError(
+            f"refusing the index at {index_dir}: {path} {problem}, so anyone could change "
+            f"what searches read; only you may write an index (fix: `chmod -R go-w "
+            f"{index_dir}`, or rebuild it elsewhere)")
+
+
+def generation_entries(generation: Path) -> list[Path]:
+    """Everything in a generation folder (one level: Whoosh's temporary folders included)."""
+    try:
+        return [generation / name for name in os.listdir(generation)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []

@@ -1,0 +1,250 @@
+"""An index folder is data, never code, and damage to it is found: planted pickles run
+nothing, folders others could write are refused, planted links are not written through,
+``CURRENT`` names only a generation of the folder, and a flipped byte in any file of a
+generation is a clean error (``search``, ``check``) that ``searcher index`` repairs."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searcher.cli.main import cli
+from searcher.engine.store import open_index, record_checksums
+from tests.conftest import ROOT, Run
+
+QUERIES = (("停火", "--json"), ("俄羅斯", "--since", "2025-10", "-l"))
+
+
+def one_clear_line(run: Run) -> bool:
+    return len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+
+
+@pytest.fixture
+def searcher(cli_env):
+    """``searcher ARGS`` in this process (click's runner): fast enough to repeat per file."""
+    runner = CliRunner()
+
+    def run(*args: str) -> Run:
+        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def built(searcher, corpus_copy, tmp_path) -> Path:
+    index = tmp_path / "idx"
+    assert searcher("index", str(corpus_copy), "--index", str(index)).code == 0
+    return index
+
+
+def generation(index: Path) -> Path:
+    return index / (index / "CURRENT").read_text().strip()
+
+
+def results(searcher, index: Path) -> list[Run]:
+    return [searcher("search", *query, "--index", str(index)) for query in QUERIES]
+
+
+class Plant:
+    """A pickle that runs a shell command when loaded."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def toc_pickle_offset(toc: Path) -> int:
+    """Where the pickled segment list starts in a Whoosh 2.7 table of contents."""
+    from whoosh.filedb.structfile import StructFile
+
+    with open(toc, "rb") as handle:
+        stream = StructFile(handle)
+        for _ in range(3):
+            stream.read_varint()  # int, long, float sizes
+        stream.read_int(), stream.read_int()  # byte-order check, format version
+        for _ in range(3):
+            stream.read_varint()  # Whoosh release
+        stream.skip_string()  # the pickled schema (searcher passes its own)
+        stream.read_int(), stream.read_int()  # generation, unused
+        return stream.tell()
+
+
+def posting_block_offset(index: Path) -> tuple[Path, int]:
+    """The postings file of 停火 in the body and where its first block's pickled header is."""
+    [postings] = generation(index).glob("*.pst")  # the sample corpus makes one segment
+    offset, _ = open_index(index).whoosh.reader().term_info("body", "停火").extent()
+    return postings, offset + 8  # after the block's magic number and length
+
+
+@pytest.mark.parametrize("where", ["toc", "posting block"])
+def test_a_planted_pickle_runs_nothing(searcher, built, tmp_path, where):
+    marker = tmp_path / "ran"
+    planted = pickle.dumps(Plant(marker), protocol=2)
+    if where == "toc":
+        file = next(generation(built).glob("*.toc"))
+        at = toc_pickle_offset(file)
+        file.write_bytes(file.read_bytes()[:at] + planted)
+    else:
+        file, at = posting_block_offset(built)
+        data = bytearray(file.read_bytes())
+        data[at:at + len(planted)] = planted
+        file.write_bytes(bytes(data))
+    record_checksums(generation(built))  # a planter can forge a CRC as easily
+    result = searcher("search", "停火", "--index", str(built))
+    assert not marker.exists(), "the planted pickle ran its command"
+    assert result.code == 2 and one_clear_line(result), result.stderr
+    assert "posix.system" in result.stderr and f"searcher index --rebuild --index {built}" in (
+        result.stderr)
+
+
+@pytest.mark.parametrize("what", ["folder", "generation", "file"])
+def test_an_index_others_can_write_is_refused(searcher, built, what):
+    target = {"folder": built, "generation": generation(built),
+              "file": next(generation(built).glob("*.toc"))}[what]
+    target.chmod(target.stat().st_mode | stat.S_IWGRP)
+    result = searcher("search", "停火", "--index", str(built))
+    assert result.code == 2 and one_clear_line(result)
+    assert f"{target} is writable by group or others" in result.stderr
+    assert f"chmod -R go-w {built}" in result.stderr
+    refused = searcher("index", "--index", str(built))
+    assert refused.code == 2 and one_clear_line(refused)
+
+
+def test_an_index_built_under_a_permissive_umask_is_writable_only_by_its_owner(
+        cli_env, corpus_copy, tmp_path):
+    index = tmp_path / "idx"
+    for args in (["index", str(corpus_copy), "--index", str(index), "--procs", "2"],
+                 ["index", "--rebuild", "--index", str(index)]):
+        done = subprocess.run([sys.executable, "-m", "searcher", *args], cwd=ROOT, env=cli_env,
+                              capture_output=True, text=True, preexec_fn=lambda: os.umask(0o002))
+        assert done.returncode == 0, done.stderr
+    writable = [path for path in [index, *index.rglob("*")]
+                if path.lstat().st_mode & (stat.S_IWGRP | stat.S_IWOTH)]
+    assert writable == []
+
+
+def test_planted_links_are_not_written_through(searcher, built, tmp_path):
+    precious = tmp_path / "precious"
+    precious.write_text("keep me")
+    for name in ("CURRENT.tmp", "PREVIOUS.tmp"):
+        (built / name).symlink_to(precious)
+    assert searcher("index", "--rebuild", "--index", str(built)).code == 0
+    assert precious.read_text() == "keep me"
+    (built / ".lock").unlink()
+    (built / ".lock").symlink_to(precious)
+    refused = searcher("index", "--rebuild", "--index", str(built))
+    assert refused.code == 2 and one_clear_line(refused)
+    assert ".lock is a symbolic link" in refused.stderr
+    assert precious.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("current", ["outside", "absolute", "not utf-8"])
+def test_current_names_only_a_generation_of_the_folder(searcher, built, corpus_copy, tmp_path,
+                                                       current):
+    before = results(searcher, built)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(built, elsewhere)  # a whole index, outside the folder
+    content = {"outside": f"../elsewhere/{generation(built).name}\n".encode(),
+               "absolute": f"{generation(elsewhere)}\n".encode(),
+               "not utf-8": b"gen-\xff\xfe\n"}[current]
+    (built / "CURRENT").write_bytes(content)
+    for command in (["search", "停火"], ["check"]):
+        refused = searcher(*command, "--index", str(built))
+        assert refused.code == 2 and one_clear_line(refused), refused.stderr
+        assert "CURRENT" in refused.stderr and "is damaged" in refused.stderr
+    # the paths given: the generation that recorded the index's roots is unknown
+    repaired = searcher("index", str(corpus_copy), "--index", str(built))
+    assert repaired.code == 0, repaired.stderr
+    assert results(searcher, built) == before
+
+
+def test_check_passes_a_healthy_index_and_follows_incremental_runs(searcher, built,
+                                                                   corpus_copy):
+    healthy = searcher("check", "--index", str(built), "--json")
+    assert healthy.code == 0, healthy.stderr
+    report = json.loads(healthy.stdout)
+    assert report["healthy"] is True and report["damaged"] == [] and report["files"] > 5
+    changed = corpus_copy / "001_3c553393d0fd30c8.txt"
+    changed.write_text(" date 2026-01-12 關於格陵蘭的評論。", encoding="utf-8")
+    assert searcher("index", "--index", str(built)).code == 0
+    again = searcher("check", "--index", str(built))
+    assert again.code == 0 and "is healthy" in again.stdout
+    assert searcher("search", "格陵蘭", "-l", "--index", str(built)).stdout == (
+        "001_3c553393d0fd30c8.txt\n")
+
+
+def file_kind(path: Path) -> str:
+    """A generation file's kind: its name with the segment's and generation's ids taken out."""
+    name = path.name
+    if name.startswith("MAIN_"):
+        return name.split(".", 1)[1]
+    return "toc" if name.endswith(".toc") else name
+
+
+# Read whole by every search: a flipped byte is refused before anything is searched. The
+# postings, term tables and stored fields are too large to read on every search.
+LARGE_KINDS = {"trm", "pst", "vps", "_stored.col"}
+
+
+def test_a_flipped_byte_in_any_file_is_found_and_repaired(searcher, built, corpus_copy,
+                                                          tmp_path):
+    before = results(searcher, built)
+    files = [p for p in generation(built).iterdir() if not p.name.endswith("WRITELOCK")]
+    kinds = {file_kind(p): p.name for p in files} | {"CURRENT": None}
+    assert {"toc", "trm", "pst", "_stored.col", "day.col", "_body_len.col", "searcher.json",
+            "files.json", "query-words.txt", "checksums.json"} <= kinds.keys()
+    for kind, name in sorted(kinds.items()):
+        index = tmp_path / f"flipped-{kind}"
+        shutil.copytree(built, index, symlinks=True)
+        file = index / "CURRENT" if name is None else generation(index) / name
+        data = bytearray(file.read_bytes())
+        data[len(data) // 2] ^= 0x20
+        file.write_bytes(bytes(data))
+        checked = searcher("check", "--index", str(index))
+        assert checked.code == 2 and one_clear_line(checked), (kind, checked.stderr)
+        assert file.name in checked.stderr, (kind, checked.stderr)
+        assert f"searcher index --rebuild --index {index}" in checked.stderr
+        searched = searcher("search", *QUERIES[0], "--index", str(index))
+        if kind in LARGE_KINDS:  # found by check; a search may or may not read the byte
+            assert searched.code in (0, 1, 2) and "Traceback" not in searched.stderr, kind
+        else:
+            assert searched.code == 2 and one_clear_line(searched), (kind, searched.stderr)
+            repaired = searcher("index", str(corpus_copy), "--index", str(index))
+            assert repaired.code == 0, (kind, repaired.stderr)
+        if searcher("check", "--index", str(index)).code != 0:
+            rebuilt = searcher("index", str(corpus_copy), "--rebuild", "--index", str(index))
+            assert rebuilt.code == 0, kind
+        assert searcher("check", "--index", str(index)).code == 0, kind
+        assert results(searcher, index) == before, kind
+
+
+def test_index_rebuilds_a_damaged_index_and_says_so(run_cli, corpus_copy, tmp_path):
+    index = tmp_path / "idx"
+    assert run_cli("index", str(corpus_copy), "--index", str(index)).code == 0
+    before = run_cli("search", "俄羅斯", "--since", "2025-10", "--json", "--index", str(index))
+    [days] = generation(index).glob("*.day.col")
+    data = bytearray(days.read_bytes())
+    data[0] ^= 0x01  # the first document's day, one day off: a silently wrong date before
+    days.write_bytes(bytes(data))
+    refused = run_cli("search", "俄羅斯", "--since", "2025-10", "--json", "--index", str(index))
+    assert refused.code == 2 and one_clear_line(refused) and days.name in refused.stderr
+    repaired = run_cli("index", "--index", str(index))
+    assert repaired.code == 0, repaired.stderr
+    assert f"searcher: warning: index at {index} is damaged (" in repaired.stderr
+    assert f"{days.name} does not match its checksum); rebuilding it" in repaired.stderr
+    after = run_cli("search", "俄羅斯", "--since", "2025-10", "--json", "--index", str(index))
+    assert (after.code, after.stdout) == (before.code, before.stdout)
