@@ -168,3 +168,30 @@ def test_cli_finds_counts_and_shows_the_group(stories, cli_env):
     result = runner.invoke(cli, ["variants", "計程車", "--index", index_dir], env=cli_env)
     assert result.exit_code == 0
     assert {fold(w) for w in result.stdout.split()} >= {fold("計程車"), fold("的士"), fold("出租车")}
+
+
+# -- sub-words ----------------------------------------------------------------------------
+
+def test_subwords_fold_at_their_parents_position(settings):
+    from searcher.analysis.chain import AnalysisChain
+
+    chain = AnalysisChain(settings)
+    tokens = chain.word_tokens("威斯康星州選舉結果")
+    parent = next(t for t in tokens if t[0] == fold("威斯康星州"))
+    inside = [t for t in tokens if t[2] >= parent[2] and t[3] <= parent[3] and t is not parent]
+    # a four-character member inside a five-character word, as its group's term
+    assert (chain.variants.canonical(fold("威斯康辛")), parent[1], 0, 4) in inside
+    assert all(position == parent[1] for _, position, _, _ in inside)
+    following = next(t for t in tokens if t[2] == parent[3])
+    assert following[1] == parent[1] + 1  # sub-words take no position of their own
+    video = chain.word_tokens("視頻會議")
+    assert (chain.variants.canonical(fold("視訊")), 0, 0, 2) in video
+
+
+def test_a_long_word_is_found_by_its_variant_pieces(tmp_path, settings):
+    index = build(tmp_path, {"tw.txt": "大樓的硬體設施完善，州長在威斯康辛州召開視訊會議。",
+                             "cn.txt": "大楼的硬件设施完善，州长在威斯康星州召开视频会议。"}, settings)
+    for query in ("硬件", "硬體", "威斯康星", "威斯康辛", "视频", "視訊", "视频会议"):
+        assert paths(index, query) == {"tw.txt", "cn.txt"}, query
+    # a quoted phrase stays literal: the vocabulary does not fold it, the orthography does
+    assert paths(index, '"视频会议"') == paths(index, '"視頻會議"') == {"cn.txt"}

@@ -10,9 +10,10 @@ Steps, each keeping every character at its offset so tokens point into the ORIGI
 
 Two token streams come out of one text:
 
-* words: ordinal positions (punctuation leaves a gap), plus the dictionary sub-words of long
-  words (军事行动 → 军事, 行动) at their parent's position, as written (布什 inside 新罕布什尔
-  must not turn into every spelling of Bush);
+* words: ordinal positions (punctuation leaves a gap), plus the sub-words of long words at
+  their parent's position: dictionary words of two and three characters (军事行动 → 军事, 行动)
+  and variant-table members of any length (威斯康星州 → 威斯康星), each as its group's term
+  (硬體設施 is found by 硬件, 威斯康星州 by 威斯康辛);
 * units (``units``): one token per CJK character, punctuation mark, Latin/digit run or run of
   white space, ordinal positions, no variants: a phrase over units is an exact substring match
   of the folded text (white space runs compare equal whatever their length).
@@ -73,17 +74,20 @@ class AnalysisChain:
         return tokens
 
     def _subwords(self, word: str, position: int, start: int) -> list[tuple[str, int, int, int]]:
-        """Dictionary words of 2 and 3 characters inside a longer word (jieba's search mode),
-        at the word's own position."""
-        is_word = self.segmenter.is_word
+        """Dictionary words of 2 and 3 characters inside a longer word (jieba's search mode)
+        and variant members of any length, as their group's term, at the word's own
+        position."""
+        is_word, variants = self.segmenter.is_word, self.variants
         found = []
         seen = {word}
-        for size in (2, 3):
+        for size in range(2, min(len(word), max(3, variants.longest) + 1)):
             for i in range(len(word) - size + 1):
                 sub = word[i:i + size]
-                if sub not in seen and is_word(sub):
+                if sub in seen:
+                    continue
+                if sub in variants or (size <= 3 and is_word(sub)):
                     seen.add(sub)
-                    found.append((sub, position, start + i, start + i + size))
+                    found.append((variants.canonical(sub), position, start + i, start + i + size))
         return found
 
     def unit_tokens(self, text: str) -> list[tuple[str, int, int, int]]:

@@ -12,6 +12,7 @@ with an earlier group extends that group (this is how a user file adds a spellin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 
 
@@ -60,6 +61,11 @@ class VariantTable:
                 self._canonical[member] = folded_members[0]
                 self._members[member] = folded_members
 
+    @functools.cached_property
+    def longest(self) -> int:
+        """The length of the longest member (sub-words longer than it are not looked up)."""
+        return max(map(len, self._canonical), default=0)
+
     @classmethod
     def parse(cls, text: str, fold: Callable[[str], str]) -> "VariantTable":
         return cls(parse_groups(text), fold)
@@ -67,6 +73,10 @@ class VariantTable:
     def canonical(self, folded_term: str) -> str:
         """The term indexed for ``folded_term``: its group's canonical member, else itself."""
         return self._canonical.get(folded_term, folded_term)
+
+    def __contains__(self, folded_term: str) -> bool:
+        """Whether the term is a member of a group."""
+        return folded_term in self._canonical
 
     def members(self, folded_term: str) -> tuple[str, ...]:
         """Every folded member of the term's group (just the term when it has none)."""
