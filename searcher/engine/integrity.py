@@ -4,13 +4,14 @@ A damaged byte in an index otherwise shows as a traceback, or worse as a wrong a
 flipped day or field length changes date filters and scores and nothing complains). So every
 file of a generation has its size and CRC32 in ``checksums.json`` (written atomically, with
 a CRC32 of its own), recorded by ``record_checksums`` after every commit. CRC32 because the
-threat is accidental damage (a disk, a copy, an editor): it runs at memory speed, where
-SHA-256 would make opening an index several times slower; deliberate tampering is the
-business of ``storage.refuse_unsafe`` and ``safe_pickle``.
+threat is accidental damage (a disk, a copy, an editor): zlib's runs at about 3 GB/s here,
+SHA-256 at 1.2 GB/s; deliberate tampering is the business of ``storage.refuse_unsafe`` and
+``safe_pickle`` (anyone who can write a file can write its checksum too).
 
 Opening a generation for searching verifies its small files (``verify``, not ``full``): the
 table of contents, the per-document columns but the stored fields, the settings, the manifest
-and the query dictionary, a few milliseconds. ``full`` verifies every file, the postings and
+and the query dictionary (4 MB, most of the cost): 3 ms for the sample corpus on this
+machine, the columns adding 12 bytes a document (half a megabyte for 38,000). ``full`` verifies every file, the postings and
 stored fields too (``searcher check``).
 
 A writer changing a live generation (an incremental run) first marks its record as being
