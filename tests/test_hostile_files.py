@@ -25,16 +25,17 @@ GOOD = "004_6341f3f655f86c6f.txt"  # a sample article about 停火
 MEMORY_LIMIT = 4 << 30  # address space of each CLI run: a runaway read fails, not the machine
 
 
-def index_cli(cli_env: dict, folder: Path, index: Path) -> tuple[int, dict, str]:
+def index_cli(cli_env: dict, folder: Path, index: Path,
+              prefix: tuple[str, ...] = ()) -> tuple[int, dict, str]:
     """``searcher index FOLDER --json`` in a subprocess bounded in time (a FIFO used to hang
-    it forever) and in memory (a link to /dev/zero used to fill it): exit status, summary,
-    stderr."""
+    it forever) and in memory (a link to /dev/zero used to fill it), run through the command
+    ``prefix``: exit status, summary, stderr."""
     def bounded() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
-    done = subprocess.run([sys.executable, "-m", "searcher", "index", str(folder), "--index",
-                           str(index), "--json"], cwd=ROOT, env=cli_env, capture_output=True,
-                          text=True, timeout=60, preexec_fn=bounded)
+    done = subprocess.run([*prefix, sys.executable, "-m", "searcher", "index", str(folder),
+                           "--index", str(index), "--json"], cwd=ROOT, env=cli_env,
+                          capture_output=True, text=True, timeout=60, preexec_fn=bounded)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, json.loads(done.stdout), done.stderr
 
@@ -199,6 +200,22 @@ def test_paths_past_the_path_limit_are_reported_as_skipped(cli_env, folder, tmp_
     assert sorted((s["reason"], len(s["file"]) > limit) for s in summary["skipped_files"]) == [
         ("File name too long", True), ("folder not read: File name too long", True)]
     assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
+
+
+def test_a_folder_that_cannot_be_listed_keeps_what_it_held(cli_env, folder, tmp_path):
+    (folder / "sub").mkdir()
+    (folder / "sub" / "inner.txt").write_text("颱風過境。", encoding="utf-8")
+    assert index_cli(cli_env, folder, tmp_path / "idx")[0] == 0
+    (folder / "sub").chmod(0)
+    try:  # in a user namespace of its own, even root is refused a folder of mode 0
+        code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx", ("unshare", "--user"))
+    finally:
+        (folder / "sub").chmod(0o755)
+    assert code == 2 and skipped(summary) == {"sub": "folder not read: Permission denied"}
+    assert (summary["removed"], summary["unchanged"]) == (0, 1)
+    assert paths_found(tmp_path / "idx", "颱風") == {"sub/inner.txt"}
+    again = index_cli(cli_env, folder, tmp_path / "idx")[1]  # listed again: nothing to redo
+    assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 2)
 
 
 WORDS = ["颱風", "地震", "疫苗", "關稅", "選舉", "油價", "股市", "罷工"]

@@ -161,7 +161,13 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
             done += 1
             if progress:
                 progress(done, len(files))
+        # a file under a folder that could not be listed keeps what it held, as a file that
+        # could not be read does
+        unlisted = tuple(f"{skipped}{os.sep}" for skipped, _ in report.skipped)
         for file in manifest.keys() - new_manifest.keys():
+            if file.startswith(unlisted):
+                new_manifest[file] = manifest[file]
+                continue
             for path in manifest[file].get("paths", []):
                 writer.delete(path)
                 report.removed += 1
