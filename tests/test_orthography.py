@@ -50,7 +50,7 @@ def paths(index, query: str) -> set[str]:
 # -- the fold -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("spellings", [("敍", "敘", "叙"), ("衞", "衛", "卫"), ("綫", "線", "线"),
-                                       ("痺", "痹"), ("簷", "檐")])
+                                       ("痺", "痹"), ("簷", "檐"), ("矽", "硅")])
 def test_variant_characters_fold_together_alone_and_in_text(spellings):
     assert len({fold(s) for s in spellings}) == 1
     assert len({fold_each(s) for s in spellings}) == 1
