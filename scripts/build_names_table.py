@@ -110,7 +110,6 @@ SELECTION: list[tuple[str, str, tuple[str, ...]]] = [
     ("卢浮宫", "Louvre", ()),
     ("柏林墙", "Berlin Wall", ()),
     # Peoples, organisations, events, terms (MediaWiki)
-    ("库尔德", "Kurdish", ()),
     ("库尔德人", "Kurds", ()),
     ("库尔德族", "Kurdish people", ()),
     ("库尔德斯坦", "Kurdistan", ()),
@@ -126,6 +125,12 @@ SELECTION: list[tuple[str, str, tuple[str, ...]]] = [
     ("普利策", "Pulitzer", ()),
     ("普利策奖", "Pulitzer Prize", ()),
     ("蒲美蓬", "Bhumibol Adulyadej", ()),
+    ("宇航员", "astronaut", ()),
+    ("集装箱", "shipping container", ()),
+    # Thinkers quoted in commentary (MediaWiki)
+    ("亚里士多德", "Aristotle", ()),
+    ("维特根斯坦", "Ludwig Wittgenstein", ()),
+    ("德里达", "Jacques Derrida", ()),
 ]
 
 _T2S = opencc.OpenCC("t2s")
