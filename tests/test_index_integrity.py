@@ -103,7 +103,8 @@ def test_a_planted_pickle_runs_nothing(searcher, built, tmp_path, where):
         data = bytearray(file.read_bytes())
         data[at:at + len(planted)] = planted
         file.write_bytes(bytes(data))
-    record_checksums(generation(built))  # a planter can forge a CRC as easily
+    (generation(built) / "checksums.json").unlink()  # a planter can forge the checksums too
+    record_checksums(generation(built))
     result = searcher("search", "停火", "--index", str(built))
     assert not marker.exists(), "the planted pickle ran its command"
     assert result.code == 2 and one_clear_line(result), result.stderr
@@ -218,13 +219,18 @@ def test_a_flipped_byte_in_any_file_is_found_and_repaired(searcher, built, corpu
         assert checked.code == 2 and one_clear_line(checked), (kind, checked.stderr)
         assert file.name in checked.stderr, (kind, checked.stderr)
         assert f"searcher index --rebuild --index {index}" in checked.stderr
-        searched = searcher("search", *QUERIES[0], "--index", str(index))
         if kind in LARGE_KINDS:  # found by check; a search may or may not read the byte
+            searched = searcher("search", *QUERIES[0], "--index", str(index))
             assert searched.code in (0, 1, 2) and "Traceback" not in searched.stderr, kind
         else:
-            assert searched.code == 2 and one_clear_line(searched), (kind, searched.stderr)
+            if kind == "query-words.txt":  # left unused: queries cut by the full dictionary
+                assert results(searcher, index) == before
+            else:
+                searched = searcher("search", *QUERIES[0], "--index", str(index))
+                assert searched.code == 2 and one_clear_line(searched), (kind, searched.stderr)
             repaired = searcher("index", str(corpus_copy), "--index", str(index))
             assert repaired.code == 0, (kind, repaired.stderr)
+            assert searcher("check", "--index", str(index)).code == 0, kind
         if searcher("check", "--index", str(index)).code != 0:
             rebuilt = searcher("index", str(corpus_copy), "--rebuild", "--index", str(index))
             assert rebuilt.code == 0, kind

@@ -34,6 +34,8 @@ CHUNK = 1 << 20
 # Not recorded: the record itself, and Whoosh's write lock (``MAIN_WRITELOCK``, an empty file
 # every writer opens).
 UNRECORDED_SUFFIXES = (CHECKSUMS, "WRITELOCK")
+# Replaced by every run: the manifest (``indexing.manifest``) and the metadata (``store``).
+REWRITTEN = ("files.json", "searcher.json")
 # Verified on every open: small, and read whole by searches (or, like the manifest, trusted by
 # the next run). The postings, term tables and stored fields are large: ``full`` only.
 LARGE_SUFFIXES = (".trm", ".pst", ".vps", "._stored.col")
@@ -93,9 +95,11 @@ def _write_record(generation: Path, files: dict, writing: int | None) -> None:
 
 def record_checksums(generation: Path) -> None:
     """Record every file of ``generation`` as it is now. Call after every commit (and after
-    the manifest and metadata that go with it). A file already recorded with the same size
-    and modification time keeps its checksum: Whoosh never rewrites a segment file, so only
-    new files are read."""
+    the manifest and metadata that go with it). A file already recorded keeps its checksum
+    unless it is one that every run replaces (``REWRITTEN``): the others are written once
+    (Whoosh names every new segment file and table of contents afresh; a file written again
+    is named to ``begin_writing``), so only new files are read, and damage to an old one is
+    never recorded as its content."""
     try:
         previous = (read_record(generation) or {}).get("files", {})
     except ValueError:
@@ -103,7 +107,7 @@ def record_checksums(generation: Path) -> None:
     files = {}
     for name, info in _files(generation).items():
         known = previous.get(name)
-        if known and (known["size"], known["mtime_ns"]) == (info.st_size, info.st_mtime_ns):
+        if known and name not in REWRITTEN:
             files[name] = known
         else:
             files[name] = {"size": info.st_size, "mtime_ns": info.st_mtime_ns,
@@ -111,15 +115,18 @@ def record_checksums(generation: Path) -> None:
     _write_record(generation, files, writing=None)
 
 
-def begin_writing(generation: Path) -> None:
+def begin_writing(generation: Path, rewriting: tuple[str, ...] = ()) -> None:
     """Mark a recorded generation as being changed by this process, until the next
-    ``record_checksums``."""
+    ``record_checksums``; the files named in ``rewriting``, about to be written again, are
+    recorded afresh then."""
     try:
         record = read_record(generation)
     except ValueError:
         return  # a damaged record is reported by the next open, rewritten by the next commit
     if record is not None:
-        _write_record(generation, record["files"], writing=os.getpid())
+        files = {name: entry for name, entry in record["files"].items()
+                 if name not in rewriting}
+        _write_record(generation, files, writing=os.getpid())
 
 
 def verify(generation: Path, full: bool = False) -> list[Damage]:

@@ -81,8 +81,15 @@ class OpenIndex:
 
     def writer(self, procs: int = 1) -> DocumentWriter:
         """A writer adding to this generation, using ``procs`` processes. A live generation's
-        checksums are marked as being rewritten until ``record_checksums``."""
-        integrity.begin_writing(self.generation)
+        checksums are marked as being rewritten until ``record_checksums``, and a query
+        dictionary that is missing or damaged is written again."""
+        published = (self.generation / integrity.CHECKSUMS).is_file()  # not one being built
+        repair = (published and self.chain.query_dictionary is None
+                  and self.chain.settings.segmenter == "rjieba")
+        integrity.begin_writing(self.generation, rewriting=(QUERY_WORDS,) if repair else ())
+        if repair:
+            write_query_words(self.generation / QUERY_WORDS,
+                              self.chain.segmenter.user_frequencies)
         return DocumentWriter(self.whoosh, procs)
 
 
@@ -189,6 +196,10 @@ def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
             f"no index at {index_dir}: build it with `searcher index PATH --index {index_dir}`")
     _refuse_unsafe(index_dir, generation)
     damage = integrity.verify_settled(generation) if generation.is_dir() else []
+    # A damaged query dictionary is left unused (queries are cut with the full dictionary:
+    # the same words, slower) and rewritten by the next writer; any other damage is fatal.
+    dictionary_sound = not any(d.file == QUERY_WORDS for d in damage)
+    damage = [d for d in damage if d.file != QUERY_WORDS]
     if damage:
         raise _damaged(index_dir, f"{generation.name}/" + integrity.describe(damage))
     try:
@@ -205,7 +216,7 @@ def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
             f"this one needs {SCHEMA_VERSION}, {ANALYSIS_VERSION}): rebuild it with "
             f"`{rebuild_command(index_dir)}`")
     try:  # mapped now: the generation may go later
-        query_dictionary = SortedWords(generation / QUERY_WORDS)
+        query_dictionary = SortedWords(generation / QUERY_WORDS) if dictionary_sound else None
     except (OSError, ValueError, IndexError):
         query_dictionary = None  # none, or damaged: queries load the full dictionary (slower)
     chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]), query_dictionary)
