@@ -9,6 +9,7 @@ from pathlib import Path
 import opencc
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from searcher.analysis.fold import fold, fold_each, fold_width, orthography
 from searcher.analysis.settings import AnalysisSettings
@@ -86,6 +87,27 @@ def test_every_opencc_variant_character_folds_as_hk2s_and_tw2s_fold_it():
                 if char != "么":
                     assert fold(char) == regional, char
     assert len(differ) >= 12 and fold("什么") == "什么"
+
+
+# Text dense in the characters the rules change, their phrases and their neighbours.
+VARIANT_TEXT = st.text(st.one_of(
+    st.sampled_from("敍敘叙衞衛卫著着顯显名作待意味接矽硅么什綫線，。 \n"),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.characters(blacklist_categories=("Cs",)),
+), max_size=200)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(VARIANT_TEXT)
+def test_orthography_keeps_offsets_and_changes_only_its_characters(text):
+    t2s = opencc.OpenCC("t2s")
+    rules = orthography()
+    before, after, each = t2s.convert(fold_width(text)), fold(text), fold_each(text)
+    assert len(after) == len(each) == len(text)
+    if len(before) == len(text):  # else that stretch was folded character by character
+        for old, new in zip(before, after):
+            assert old == new or old in rules.chars or old in rules.phrases
+    assert fold(after) == after  # folding is idempotent: a query of folded text finds it
 
 
 def test_the_corpus_folds_as_before_but_for_its_variant_characters():
