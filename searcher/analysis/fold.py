@@ -17,7 +17,7 @@ Why rules over folded text rather than OpenCC's own ``tw2s``/``hk2s``: those ass
 input is Taiwan or Hong Kong Traditional, and mainland text is not (``tw2s`` turns 显著 into
 显着, while 顯著 stays 显著, so the two would miss each other); keyed on ``t2s`` output, the
 phrase 顯著 and 显著 are one key. And they cost: the variant step runs only where a text has
-one of the few characters a rule changes (about a dozen), a regular expression search
+one of the few characters a rule changes (22), a regular expression search
 otherwise.
 """
 
