@@ -8,7 +8,17 @@
    and the next writer must not be blocked.
 2. load: --rounds rounds of 8 concurrent ``searcher search`` processes while a rebuild runs;
    every search must succeed with the same results.
-3. properties: the analysis and query-parser property tests with --examples examples each.
+3. crash points: --crash-points runs of ``searcher index`` (rebuilds and incremental runs that
+   change some files), each killed with SIGKILL by an audit hook at the Nth file it opens for
+   writing, renames or removes, in the main process or in a writer process; after each, the
+   live index must hold the old or the new documents, never fewer, and the next plain run
+   must converge: every article and every changed version found (no loss).
+4. byte flips: --flips copies of the index, each with one random byte of one of its files
+   flipped; a search must give the same results or a clean error (exit 2, one line, no
+   traceback), ``searcher check`` must name the damage, and the next ``searcher index`` must
+   repair it (the same results as before). A different result with exit 0 or 1 is a
+   "silently wrong result".
+5. properties: the analysis and query-parser property tests with --examples examples each.
 
 Prints the counts and timings, and exits 1 if anything failed.
 """
@@ -62,6 +72,125 @@ def soak_kills(index: Path, kills: int, build_seconds: float) -> list[str]:
     return failures
 
 
+# Runs the CLI with an audit hook that SIGKILLs the process (the main one, or else a writer
+# process it forked) at its Nth open-for-writing, rename or removal: the moments where a
+# crash can tear what is on disk. Audit hooks see what Whoosh and searcher do alike.
+CRASH_LAUNCHER = """
+import os, signal, sys
+role, nth = sys.argv[1], int(sys.argv[2])
+del sys.argv[1:3]
+main_pid = os.getpid()
+seen = [0]
+WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+def hook(event, args):
+    if event == "open":
+        mode, flags = args[1], args[2]
+        if not ((isinstance(mode, str) and any(c in mode for c in "wax+"))
+                or (isinstance(flags, int) and flags & WRITE)):
+            return
+    elif event not in ("os.rename", "os.remove", "os.rmdir", "shutil.rmtree", "os.truncate"):
+        return
+    if (os.getpid() == main_pid) != (role == "main"):
+        return
+    seen[0] += 1
+    if seen[0] == nth:
+        os.kill(os.getpid(), signal.SIGKILL)
+sys.addaudithook(hook)
+sys.argv[0] = "searcher"
+from searcher.cli import main
+main()
+"""
+
+
+def count_of(index: Path, word: str) -> int:
+    got = searcher("search", word, "-c", "--index", str(index))
+    return int(got.stdout) if got.returncode in (0, 1) and got.stdout.strip() else -1
+
+
+def soak_crash_points(corpus: Path, index: Path, docs: int, runs: int) -> list[str]:
+    """Kill runs of ``searcher index`` at their Nth write, rename or removal."""
+    failures = []
+    for n in range(runs):
+        role = "main" if n % 2 == 0 else "writer"
+        nth = random.randint(1, 120 if role == "main" else 40)
+        rebuild = n % 4 < 2
+        changed = [] if rebuild else random.sample(range(docs), max(1, docs // 20))
+        version = f"修訂{n:03d}號"  # in this run's changed versions only
+        mark = f'"{version}"'  # quoted: an exact substring
+        before_marker = count_of(index, mark)
+        for i in changed:
+            with open(corpus / f"{i:05d}.txt", "a", encoding="utf-8") as handle:
+                handle.write(f"\n{version}。")
+        args = ["index", str(corpus), "--index", str(index), "--procs", "2"]
+        args += ["--rebuild"] if rebuild else []
+        killed = subprocess.run([sys.executable, "-c", CRASH_LAUNCHER, role, str(nth), *args],
+                                cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+        what = f"crash point {n} ({role} at op {nth}, {'rebuild' if rebuild else 'update'})"
+        if killed.returncode not in (0, -signal.SIGKILL, 2):
+            failures.append(f"{what}: exit {killed.returncode}: {killed.stderr.strip()[-200:]}")
+        if "Traceback" in killed.stderr:
+            failures.append(f"{what}: traceback: {killed.stderr.strip()[-300:]}")
+        live = count_of(index, "編號")
+        marker = count_of(index, mark)
+        if live != docs or marker not in (before_marker, len(changed)):
+            failures.append(f"{what}: the live index holds {live} of {docs} articles and "
+                            f"{marker} of {len(changed)} changed versions")
+        after = searcher("index", str(corpus), "--index", str(index), "--wait", "30")
+        if after.returncode != 0 or count_of(index, "編號") != docs \
+                or count_of(index, mark) != len(changed):
+            failures.append(f"{what}: the next run did not converge (exit {after.returncode}, "
+                            f"{count_of(index, '編號')} articles, "
+                            f"{count_of(index, mark)} of {len(changed)} changed): "
+                            f"{after.stderr.strip()[-200:]}")
+    return failures
+
+
+FLIP_QUERIES = (["停火"], ["俄羅斯", "--since", "2025-10"], ["編號7"], ["title:伊朗"])
+
+
+def results_of(index: Path) -> list[tuple[int, str, str]]:
+    return [(got.returncode, got.stdout, got.stderr) for got in
+            (searcher("search", *query, "--json", "-n", "50", "--index", str(index))
+             for query in FLIP_QUERIES)]
+
+
+def soak_flips(corpus: Path, index: Path, flips: int, work: Path) -> tuple[list[str], dict]:
+    """Flip one byte of one index file, then search, check and repair."""
+    failures: list[str] = []
+    outcomes = {"same results": 0, "clean error": 0, "silently wrong": 0, "check named it": 0,
+                "repaired": 0}
+    expected = results_of(index)
+    files = [p for p in index.rglob("*") if p.is_file() and p.name != ".lock" and p.stat().st_size]
+    for n in range(flips):
+        scratch = work / f"flip-{n}"
+        shutil.copytree(index, scratch, symlinks=True)
+        target = scratch / random.choice(files).relative_to(index)
+        data = bytearray(target.read_bytes())
+        at = random.randrange(len(data))
+        data[at] ^= random.randint(1, 255)
+        target.write_bytes(bytes(data))
+        what = f"flip {n} ({target.relative_to(scratch)} byte {at})"
+        for (code, stdout, stderr), want in zip(results_of(scratch), expected):
+            if (code, stdout) == want[:2] and not stderr:
+                outcomes["same results"] += 1
+            elif code == 2 and not stdout and len(stderr.strip().splitlines()) == 1 \
+                    and "Traceback" not in stderr:
+                outcomes["clean error"] += 1
+            else:
+                outcomes["silently wrong"] += 1
+                failures.append(f"{what}: exit {code}, {stderr.strip()[-200:]}")
+        check = searcher("check", "--index", str(scratch))
+        outcomes["check named it"] += check.returncode == 2
+        repair = searcher("index", str(corpus), "--index", str(scratch))
+        if repair.returncode == 0 and results_of(scratch) == expected:
+            outcomes["repaired"] += 1
+        else:
+            failures.append(f"{what}: not repaired (exit {repair.returncode}: "
+                            f"{repair.stderr.strip()[-200:]})")
+        shutil.rmtree(scratch, ignore_errors=True)
+    return failures, outcomes
+
+
 def soak_load(index: Path, rounds: int) -> tuple[list[str], list[float]]:
     failures: list[str] = []
     latencies: list[float] = []
@@ -96,6 +225,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=400)
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--crash-points", type=int, default=20)
+    parser.add_argument("--flips", type=int, default=30)
     parser.add_argument("--examples", type=int, default=2000)
     args = parser.parse_args()
     failures: list[str] = []
@@ -115,7 +246,13 @@ def main() -> None:
         print(f"8 concurrent searches during a rebuild: {args.rounds} rounds, "
               f"{len(latencies)} searches, {len(load_failures)} failures, median "
               f"{latencies[len(latencies) // 2]:.2f} s, max {latencies[-1]:.2f} s")
-        failures += kill_failures + load_failures
+        crash_failures = soak_crash_points(corpus, index, args.docs, args.crash_points)
+        print(f"kill -9 at the Nth write/rename/unlink of the main or a writer process: "
+              f"{args.crash_points} runs, {len(crash_failures)} failures")
+        flip_failures, outcomes = soak_flips(corpus, index, args.flips, Path(work))
+        print(f"byte flips: {args.flips} runs, {len(FLIP_QUERIES)} searches each: "
+              + ", ".join(f"{count} {name}" for name, count in outcomes.items()))
+        failures += kill_failures + load_failures + crash_failures + flip_failures
         shutil.rmtree(index, ignore_errors=True)
     properties = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "tests/test_robustness.py", "-k",
