@@ -117,3 +117,23 @@ def test_top_level_help_lists_every_command_and_keeps_the_examples_on_their_line
 def test_version(searcher):
     result = searcher("--version")
     assert result.code == 0 and result.stdout.startswith("searcher, version ")
+
+
+def test_follow_takes_links_out_of_the_folder_and_max_file_mb_skips_large_files(searcher,
+                                                                                 tmp_path):
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("停火協議的外部副本。", encoding="utf-8")
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "own.txt").write_text("停火協議。" * 50, encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    index = str(tmp_path / "idx")
+    refused = searcher("index", str(corpus), "--index", index, "--json")
+    assert refused.code == 2 and json.loads(refused.stdout)["added"] == 1
+    followed = searcher("index", str(corpus), "--index", index, "--follow", "--json")
+    assert followed.code == 0 and json.loads(followed.stdout)["added"] == 1
+    assert searcher("search", "外部副本", "-c", "--index", index).stdout == "1\n"
+    capped = searcher("index", str(corpus), "--index", index, "--follow", "--rebuild",
+                      "--max-file-mb", "0.0002", "--json")
+    assert capped.code == 2 and json.loads(capped.stdout)["added"] == 1
+    assert "own.txt" in capped.stderr

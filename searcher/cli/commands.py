@@ -33,10 +33,14 @@ from searcher.cli.printers import one_line
 @click.option("--procs", type=click.IntRange(min=1), default=None,
               help="Processes that analyse and write the index [default: one per core for "
                    "corpora over 2 MB, else 1].")
+@click.option("--follow", is_flag=True,
+              help="Follow symbolic links that lead out of the given folders.")
+@click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=256,
+              show_default=True, help="Skip files (and JSON lines) larger than this.")
 @click.option("-v", "--verbose", is_flag=True, help="Name each file read and its encoding.")
 @json_option
 def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, segmenter,
-                  procs, verbose, as_json):
+                  procs, follow, max_file_mb, verbose, as_json):
     """Build or update the index from corpus files or folders (default: ./corpus).
 
     \b
@@ -47,7 +51,8 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
     """
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
-                   segmenter=segmenter)
+                   segmenter=segmenter, follow_outside=follow,
+                   max_file_bytes=int(max_file_mb * 1_000_000))
     if verbose:
         for file, encoding in report.encodings.items():
             click.echo(f"searcher: read {one_line(file)} ({encoding})", err=True)
@@ -237,8 +242,9 @@ def variants_command(term, index_dir):
 
 def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tuple[Path, ...],
           userdict_files: tuple[Path, ...], wait: float, show_progress: bool,
-          procs: int | None = None, segmenter: str = "rjieba"):
-    """Run the indexer with the user's tables; paths default to the index's own roots."""
+          procs: int | None = None, segmenter: str = "rjieba", **limits):
+    """Run the indexer with the user's tables; paths default to the index's own roots;
+    ``limits`` are ``update_index``'s ``follow_outside`` and ``max_file_bytes``."""
     from searcher.analysis.settings import AnalysisSettings
     from searcher.indexing.update import update_index
     from searcher.engine.store import read_meta
@@ -250,7 +256,7 @@ def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tupl
                                            user_files("userdict", userdict_files), segmenter)
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
-                            progress=progress, procs=procs)
+                            progress=progress, procs=procs, **limits)
 
 
 def _progress_bar(show: bool):

@@ -9,7 +9,7 @@ skipped with its reason; the run goes on and the report says so.
 Files are read and parsed in this process, one at a time (``reading``); analysis and writing
 run in ``procs`` writer processes (``searcher.engine.writers``), each with the same chain.
 
-    >>> report = update_index(Path("index"), [Path("corpus")], AnalysisSettings.default())
+    >>> report = update_index(Path("index"), [Path("corpus")], AnalysisSettings.default())  # doctest: +SKIP
     >>> report.added                                                # doctest: +SKIP
     5
 """

@@ -5,8 +5,8 @@ first (``decoding``: any encoding an archive of Chinese commentary uses); JSON L
 by definition and read line by line. Empty documents are dropped and huge ones cut, each with
 a warning. ``document_path`` names a file's documents.
 
-    >>> [d.title for d in parse_file("停火。".encode("big5"), "a.txt", []).documents]
-    ['停火。']
+    >>> [d.title for d in parse_file("停火協議生效。".encode("big5"), "a.txt", []).documents]
+    ['停火協議生效。']
 """
 
 from __future__ import annotations
