@@ -5,6 +5,7 @@ subprocess tests in test_cli.py."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -137,3 +138,28 @@ def test_follow_takes_links_out_of_the_folder_and_max_file_mb_skips_large_files(
                       "--max-file-mb", "0.0002", "--json")
     assert capped.code == 2 and json.loads(capped.stdout)["added"] == 1
     assert "own.txt" in capped.stderr
+
+
+def test_variants_add_writes_the_users_table_and_a_rebuild_applies_it(searcher, tmp_path,
+                                                                        cli_env):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("北韓再度試射飛彈。", encoding="utf-8")
+    (corpus / "b.txt").write_text("半島局勢：平壤政權宣布新的飛彈計畫。", encoding="utf-8")
+    index = str(tmp_path / "idx")
+    assert searcher("index", str(corpus), "--index", index).code == 0
+    assert searcher("variants").code == 1  # no groups of one's own yet
+    assert searcher("search", "平壤政權", "-c", "--index", index).stdout == "1\n"
+    added = searcher("variants", "--add", "平壤政權", "北韓")
+    assert added.code == 0 and "searcher index --rebuild" in added.stderr
+    table = Path(cli_env["XDG_CONFIG_HOME"]) / "searcher" / "variants.txt"
+    assert table.read_text(encoding="utf-8") == "平壤政權 北韓\n"
+    assert searcher("variants") == Run(0, "平壤政權 北韓\n", "")
+    assert searcher("index", str(corpus), "--index", index, "--rebuild").code == 0
+    assert searcher("search", "平壤政權", "-c", "--index", index).stdout == "2\n"
+    assert {"平壤政權", "北韓"} <= set(searcher("variants", "北韓", "--index", index).stdout.split())
+
+
+def test_variants_add_refuses_a_group_of_one(searcher):
+    result = searcher("variants", "--add", "北韓")
+    assert result.code == 2 and result.stderr.startswith("searcher: error: a group needs two")

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from searcher.errors import SearcherError
 
 
 def parse_groups(text: str) -> list[list[str]]:
@@ -24,6 +27,19 @@ def parse_groups(text: str) -> list[list[str]]:
         if members:
             groups.append(members)
     return groups
+
+
+def add_group(path: Path, members: list[str]) -> None:
+    """Append one group to a user's table file (created with its folder if need be); a group
+    sharing a member with another extends it, as any line does."""
+    if len(members) < 2 or any(not m.strip() or "#" in m or m != "".join(m.split())
+                               for m in members):
+        raise SearcherError("a group needs two or more spellings, each one word without #")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    separator = "" if not text or text.endswith("\n") else "\n"
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(f"{separator}{' '.join(members)}\n")
 
 
 class VariantTable:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from searcher.cli.environment import DEFAULT_CORPUS, console_for, user_files
+from searcher.cli.environment import (
+    DEFAULT_CORPUS, console_for, user_files, user_variants_file)
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.options import color_option, index_option, json_option
 from searcher.cli.printers import one_line
@@ -215,25 +216,48 @@ def stats_command(index_dir, as_json, color):
 
 
 @click.command("variants")
-@click.argument("term")
+@click.argument("terms", nargs=-1)
+@click.option("--add", is_flag=True,
+              help="Add TERMS as one group to your own table (applied by the next rebuild).")
 @index_option
-def variants_command(term, index_dir):
-    """Show the variant group a term belongs to, as the index uses it.
+def variants_command(terms, add, index_dir):
+    """Show the variant group a term belongs to, as the index uses it; with no term, list the
+    groups of your own table (~/.config/searcher/variants.txt); with --add, add one.
 
     \b
-    Example:
-      searcher variants 川普       # 特朗普 川普 …
+    Examples:
+      searcher variants 川普              # 特朗普 川普 …
+      searcher variants --add 北韓 朝鲜   # then: searcher index --rebuild
+      searcher variants                   # your own groups
     """
+    from searcher.analysis.variants import add_group, parse_groups
+
+    own = user_variants_file()
+    if add:
+        add_group(own, list(terms))
+        click.echo(f"added {' '.join(terms)} to {own}; apply it with "
+                   f"`searcher index --rebuild --index {index_dir}`", err=True)
+        return
+    if not terms:
+        groups = parse_groups(own.read_text(encoding="utf-8")) if own.is_file() else []
+        for group in groups:
+            click.echo(" ".join(group))
+        if not groups:
+            click.echo(f"no groups of your own in {own}: add one with "
+                       f"`searcher variants --add SPELLING SPELLING …`", err=True)
+            sys.exit(ExitStatus.NOT_FOUND)
+        return
     from searcher.analysis.chain import AnalysisChain
     from searcher.analysis.fold import fold
     from searcher.analysis.settings import AnalysisSettings
     from searcher.engine.store import index_exists, open_index
 
-    if not term.strip():
+    term = " ".join(terms).strip()
+    if not term:
         raise click.UsageError("give a term, e.g. searcher variants 川普")
     chain = (open_index(index_dir).chain if index_exists(index_dir)
              else AnalysisChain(AnalysisSettings.default()))
-    group = chain.variants.spellings(fold(term.strip()), fold)
+    group = chain.variants.spellings(fold(term), fold)
     if group is None:
         click.echo(f"{term}: no variants (matched as written, in either script)")
         sys.exit(ExitStatus.NOT_FOUND)

@@ -21,6 +21,11 @@ def config_dir() -> Path:
     return Path(base) / "searcher"
 
 
+def user_variants_file() -> Path:
+    """The user's own variant table, which every build reads when it exists."""
+    return config_dir() / "variants.txt"
+
+
 def user_files(kind: str, explicit: tuple[Path, ...]) -> tuple[Path, ...]:
     """The user's ``variants``/``userdict`` files: the default location if present, then
     those given on the command line."""
