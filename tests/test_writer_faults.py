@@ -107,6 +107,39 @@ def test_a_killed_writer_process_cancels_the_run(run_cli, cli_env, half_indexed,
     assert indexed_paths(run_cli, index) == {f"{i:03d}.txt" for i in range(300)}
 
 
+FULL_DISK = """
+import errno, multiprocessing, sys
+import whoosh.filedb.structfile as structfile
+
+written = [0]
+original = structfile.StructFile.write
+
+def write(self, data):  # the disk fills up while a writer process (a fork) writes
+    if multiprocessing.parent_process() is not None:
+        written[0] += len(data)
+        if written[0] > 50_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+    return original(self, data)
+
+structfile.StructFile.write = write
+from searcher.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_failed_writer_process_cancels_the_run_in_one_line(cli_env, run_cli, half_indexed):
+    folder, index = half_indexed
+    before, state = indexed_paths(run_cli, index), live_state(index)
+    failed = subprocess.run([sys.executable, "-c", FULL_DISK, "index", "--index", str(index),
+                             "--procs", "2", "--rebuild"], cwd=ROOT, env=cli_env,
+                            capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2, failed.stdout
+    assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr, failed.stderr
+    assert "writer process" in failed.stderr and "No space left on device" in failed.stderr
+    assert live_state(index) == state
+    assert indexed_paths(run_cli, index) == before
+
+
 def test_writer_processes_die_with_searcher_index(run_cli, cli_env, half_indexed):
     folder, index = half_indexed
     writer = subprocess.Popen(
@@ -163,7 +196,7 @@ def test_an_incremental_commit_is_on_disk_before_its_manifest(run_cli, cli_env, 
     log = tmp_path / "fsync.log"
     done = subprocess.run([sys.executable, "-c", RECORD_FSYNCS, str(log), "index", "--index",
                            str(index), "--procs", procs], cwd=ROOT, env=cli_env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (index / "CURRENT").read_text().strip() == generation.name  # incremental
     synced = [int(line.split(" ", 1)[0]) for line in log.read_text().splitlines()]
@@ -171,7 +204,7 @@ def test_an_incremental_commit_is_on_disk_before_its_manifest(run_cli, cli_env, 
     synced_before = synced[:manifest]
     new = {p.name: p.stat().st_ino for p in generation.iterdir() if p.is_file()
            and before.get(p.name) != p.stat().st_ino
-           and p.name not in ("files.json", "searcher.json")}
+           and p.name not in ("files.json", "searcher.json", "checksums.json")}
     assert any(name.endswith(".toc") for name in new)
     assert {name for name, inode in new.items() if inode not in synced_before} == set()
     folder_synced = [i for i, inode in enumerate(synced_before)

@@ -34,6 +34,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh.codec import whoosh3
@@ -193,6 +194,13 @@ class _SegmentsTask(SubWriterTask):
         # Ctrl-C reaches the whole process group: the parent handles it (it cancels the
         # writer, which ends this process); a traceback from each worker would only add noise.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self._write_segments()
+        except Exception as error:  # a full disk, say: the parent says so, in one line
+            self.resultqueue.put(_Failure(os.getpid(), _describe(error)))
+            sys.exit(1)
+
+    def _write_segments(self) -> None:
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
         # Jobs until the parent's None (its commit). Otherwise this process is ended from
@@ -207,11 +215,27 @@ class _SegmentsTask(SubWriterTask):
         self.resultqueue.put((None, fieldnames, writer._finalize_segment()))
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """What a writer process puts on the result queue instead of its last segment when it
+    fails."""
+
+    pid: int
+    message: str
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror + (f": {error.filename}" if error.filename else "")
+    return f"{type(error).__name__}: {error}"
+
+
 class _SegmentsPerProcessWriter(_DurableCommit, MpWriter):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.segmentqueue = multiprocessing.Queue()
         self._filled: list = []
+        self._results: list = []  # taken off the result queue: last segments, or _Failure
         # Taken off the queue as they come: a process cannot end while its queue holds data.
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
@@ -234,7 +258,19 @@ class _SegmentsPerProcessWriter(_DurableCommit, MpWriter):
         ``None``, with exit status 0.)"""
         for task in self.tasks:
             if task.exitcode:
-                raise WriterProcessError(_how_it_ended(task))
+                self._take_results()
+                failure = next((r.message for r in self._results
+                                if isinstance(r, _Failure) and r.pid == task.pid), None)
+                raise WriterProcessError(_how_it_ended(task, failure))
+
+    def _take_results(self) -> None:
+        """Take what ended processes put on the result queue (a process ends only once its
+        queued data is in the pipe, so it is all there)."""
+        while True:
+            try:
+                self._results.append(self.resultqueue.get_nowait())
+            except queue.Empty:
+                return
 
     def _wait_for_room(self) -> None:
         """Wait until the job queue has room, failing as soon as a process dies (the others
@@ -274,17 +310,14 @@ class _SegmentsPerProcessWriter(_DurableCommit, MpWriter):
             multiprocessing.connection.wait([t.sentinel for t in running])
             self._check_tasks()
             running = [t for t in running if t.exitcode is None]
-        last = []
-        for _ in self.tasks:  # each put its last segment on the queue before it ended
-            try:
-                last.append(self.resultqueue.get(timeout=POLL)[2])
-            except queue.Empty:
-                raise WriterProcessError(
-                    "a writer process ended without handing back its last segment; nothing "
-                    "was written and the index is as it was") from None
+        self._take_results()  # each put its last segment on the queue before it ended
+        if len(self._results) != len(self.tasks):
+            raise WriterProcessError(
+                "a writer process ended without handing back its last segment; nothing was "
+                "written and the index is as it was")
         self.segmentqueue.put(_DONE)  # after every segment the ended processes queued
         self._drainer.join()
-        return last + self._filled
+        return [segment for _, _, segment in self._results] + self._filled
 
     def cancel(self) -> None:
         self.segmentqueue.put(_DONE)
@@ -295,13 +328,15 @@ class _SegmentsPerProcessWriter(_DurableCommit, MpWriter):
         SegmentWriter.cancel(self)
 
 
-def _how_it_ended(task: multiprocessing.Process) -> str:
+def _how_it_ended(task: multiprocessing.Process, failure: str | None) -> str:
     code = task.exitcode
     if code < 0:
         try:
             how = f"was killed by {signal.Signals(-code).name}"
         except ValueError:
             how = f"was killed by signal {-code}"
+    elif failure:
+        how = f"failed ({failure})"
     else:
         how = f"exited with status {code}"
     return f"writer process {task.pid} {how}; nothing was written and the index is as it was"
