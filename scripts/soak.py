@@ -26,6 +26,7 @@ Prints the counts and timings, and exits 1 if anything failed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -148,10 +149,16 @@ def soak_crash_points(corpus: Path, index: Path, docs: int, runs: int) -> list[s
 FLIP_QUERIES = (["停火"], ["俄羅斯", "--since", "2025-10"], ["編號7"], ["title:伊朗"])
 
 
-def results_of(index: Path) -> list[tuple[int, str, str]]:
-    return [(got.returncode, got.stdout, got.stderr) for got in
-            (searcher("search", *query, "--json", "-n", "50", "--index", str(index))
-             for query in FLIP_QUERIES)]
+def results_of(index: Path) -> list[tuple[int, list, str]]:
+    """Each query's exit status, hits and stderr. Hits as a sorted list without their ranks:
+    the corpus repeats five articles, so scores tie, and a rebuild by several writer
+    processes may number tied documents in another order."""
+    runs = (searcher("search", *query, "--json", "-n", "500", "--index", str(index))
+            for query in FLIP_QUERIES)
+    return [(got.returncode, sorted(json.dumps({k: v for k, v in json.loads(line).items()
+                                                if k != "rank"}, sort_keys=True)
+                                     for line in got.stdout.splitlines()), got.stderr)
+            for got in runs]
 
 
 def soak_flips(corpus: Path, index: Path, flips: int, work: Path) -> tuple[list[str], dict]:

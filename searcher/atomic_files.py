@@ -10,12 +10,15 @@ import os
 from pathlib import Path
 
 
+TEMPORARY_SUFFIX = ".tmp"  # what ``replace_file`` writes before its rename
+
+
 def replace_file(path: Path, content: str | bytes) -> None:
     """Write ``content`` (text as UTF-8) beside ``path``, flush it to disk, rename it over
     ``path`` and flush the folder (so the rename, too, survives a power cut). The temporary
     file is created afresh and never through a symbolic link someone planted in its place."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = path.with_name(path.name + TEMPORARY_SUFFIX)
     try:
         os.unlink(temporary)  # left by a crash; unlinking a link never touches its target
     except FileNotFoundError:

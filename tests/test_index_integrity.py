@@ -254,3 +254,11 @@ def test_index_rebuilds_a_damaged_index_and_says_so(run_cli, corpus_copy, tmp_pa
     assert f"{days.name} does not match its checksum); rebuilding it" in repaired.stderr
     after = run_cli("search", "俄羅斯", "--since", "2025-10", "--json", "--index", str(index))
     assert (after.code, after.stdout) == (before.code, before.stdout)
+
+
+@pytest.mark.parametrize("name", ["checksums.json.tmp", "files.json.tmp", "searcher.json.tmp"])
+def test_the_temporary_of_a_write_a_crash_left_is_no_damage(searcher, built, name):
+    before = results(searcher, built)
+    (generation(built) / name).write_bytes(b'{"half": ')  # killed while writing it
+    assert results(searcher, built) == before
+    assert searcher("check", "--index", str(built)).code == 0

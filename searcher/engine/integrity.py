@@ -27,13 +27,14 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from searcher.atomic_files import replace_file
+from searcher.atomic_files import TEMPORARY_SUFFIX, replace_file
 
 CHECKSUMS = "checksums.json"
 CHUNK = 1 << 20
-# Not recorded: the record itself, and Whoosh's write lock (``MAIN_WRITELOCK``, an empty file
-# every writer opens).
-UNRECORDED_SUFFIXES = (CHECKSUMS, "WRITELOCK")
+# Not recorded: the record itself, Whoosh's write lock (``MAIN_WRITELOCK``, an empty file
+# every writer opens), and the temporary of an atomic write a crash left behind (never read;
+# the next write of that file removes it).
+UNRECORDED_SUFFIXES = (CHECKSUMS, "WRITELOCK", TEMPORARY_SUFFIX)
 # Replaced by every run: the manifest (``indexing.manifest``) and the metadata (``store``).
 REWRITTEN = ("files.json", "searcher.json")
 # Verified on every open: small, and read whole by searches (or, like the manifest, trusted by
