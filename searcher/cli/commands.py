@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from searcher.cli.arguments import QueryCommand
 from searcher.cli.environment import (
     DEFAULT_CORPUS, console_for, user_files, user_variants_file)
 from searcher.cli.exit_status import ExitStatus
@@ -69,7 +70,7 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
         sys.exit(ExitStatus.ERROR)
 
 
-@click.command("search", context_settings={"ignore_unknown_options": True})
+@click.command("search", cls=QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @index_option
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
@@ -95,7 +96,9 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
     title:, author:, path:, and date:2025-09, date:2025-09..2026-01, date:>=2025-10-01.
     A word matches every spelling in its variant group (川普 finds 特朗普); a quoted phrase
-    matches only what it says.
+    matches only what it says. After the first word, -word is an excluded word unless it is
+    plainly this command's options (-l, -l0, -n 5, --json): 特朗普 -nato excludes nato; after
+    -- everything is query text.
 
     \b
     Examples:
@@ -109,9 +112,6 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     """
     from searcher.dates import DateRange, parse_bound
 
-    unknown = [word for word in query if word.startswith("--")]
-    if unknown:
-        raise click.UsageError(f"no such option: {unknown[0]}")
     if as_json + files + null + count > 1:
         raise click.UsageError("--json, -l/--files, -0/--null and -c/--count are exclusive")
     if timeline and (files or null or count):
@@ -144,7 +144,7 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
 
 
-@click.command("show")
+@click.command("show", cls=QueryCommand)
 @click.argument("ref")
 @click.argument("query", nargs=-1)
 @index_option
