@@ -53,6 +53,7 @@ _TABLE = (
     Field("source", "stored", stored=True),
     Field("url", "stored", stored=True),
     Field("file", "stored", stored=True),  # the corpus file the article came from
+    Field("pages", "stored", stored=True),  # a paged document's page starts: "0,1830,…"
 )
 
 FIELDS: dict[str, Field] = {field.name: field for field in _TABLE}

@@ -18,6 +18,8 @@ class Document:
     source: str | None = None
     url: str | None = None
     tags: tuple[str, ...] = ()
+    # Where each page starts in ``body`` (paged formats: PDF); empty when the format has none.
+    pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,8 @@ class Hit:
     matches: tuple[str, ...]  # distinct surface strings matched, as written in the article
     author: str | None = None
     title_highlights: tuple[tuple[int, int], ...] = field(default=())
+    file: str = ""  # the corpus file it came from (absolute; a JSON Lines record's file)
+    record: str | None = None  # a JSON Lines record's id within ``file``
+    url: str | None = None
+    source: str | None = None
+    tags: tuple[str, ...] = ()

@@ -25,7 +25,7 @@ from searcher.fields import FIELDS
 from searcher.models import Document
 
 # Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
 NO_DAY = 2**31 - 1
@@ -165,6 +165,8 @@ def document_fields(doc: Document, file: str) -> dict:
         fields["tags"] = ",".join(doc.tags)
     if doc.date:
         fields["day"] = day_number(doc.date)
+    if doc.pages:
+        fields["pages"] = ",".join(map(str, doc.pages))
     return fields
 
 

@@ -1,8 +1,9 @@
 """Which reader reads which file, and the limits every document is held to.
 
-A file's bytes become ``Document``s by its suffix: plain text, Markdown and HTML are decoded
-first (``decoding``: any encoding an archive of Chinese commentary uses); JSON Lines are UTF-8
-by definition and read line by line. Empty documents are dropped and huge ones cut, each with
+A file's bytes become ``Document``s by its suffix: binary formats (PDF, DOCX, EPUB, ODT) go as
+bytes to their readers; plain text, Markdown and HTML are decoded first (``decoding``: any
+encoding an archive of Chinese commentary uses); JSON Lines are UTF-8 by definition and read
+line by line. Empty documents are dropped and huge ones cut, each with
 a warning. ``document_path`` names a file's documents.
 
     >>> [d.title for d in parse_file("停火協議生效。".encode("big5"), "a.txt", []).documents]
@@ -11,14 +12,21 @@ a warning. ``document_path`` names a file's documents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from searcher.ingest import html, jsonl, markdown, plain_text
+from searcher.ingest import docx, html, jsonl, markdown, pdf, plain_text
 from searcher.ingest.decoding import decode
 from searcher.models import Document
 
-CORPUS_SUFFIXES = plain_text.SUFFIXES | markdown.SUFFIXES | html.SUFFIXES | jsonl.SUFFIXES
+# Readers of formats that are bytes, not text, and the name ``-v`` prints for each.
+BINARY_READERS: dict[str, tuple[Callable[[bytes, str, list[str]], Document], str]] = {
+    **dict.fromkeys(pdf.SUFFIXES, (pdf.parse_pdf, "pdf")),
+    **dict.fromkeys(docx.SUFFIXES, (docx.parse_docx, "docx")),
+}
+CORPUS_SUFFIXES = (plain_text.SUFFIXES | markdown.SUFFIXES | html.SUFFIXES | jsonl.SUFFIXES
+                   | set(BINARY_READERS))
 JSONL_SUFFIXES = jsonl.SUFFIXES
 # A longer document is cut (with a warning): one article never needs more, and analysing a
 # 50 MB blob would stall the run.
@@ -38,6 +46,9 @@ def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
     suffix = Path(path).suffix.lower()
     if suffix in jsonl.SUFFIXES:
         return ParsedFile(parse_jsonl_chunk(data.rstrip(b"\r\n"), 1, path, warnings), "utf-8")
+    if suffix in BINARY_READERS:
+        reader, kind = BINARY_READERS[suffix]
+        return ParsedFile(_kept([reader(data, path, warnings)], warnings), kind)
     text, encoding = decode(data, path)
     if suffix in markdown.SUFFIXES:
         document = markdown.parse_markdown(text, path, warnings)
@@ -78,4 +89,5 @@ def _bounded(doc: Document, warnings: list[str]) -> Document:
         return doc
     warnings.append(f"{doc.path}: {len(doc.body):,} characters; only the first "
                     f"{MAX_DOCUMENT_CHARS:,} are indexed")
-    return replace(doc, body=doc.body[:MAX_DOCUMENT_CHARS])
+    return replace(doc, body=doc.body[:MAX_DOCUMENT_CHARS],
+                   pages=tuple(p for p in doc.pages if p < MAX_DOCUMENT_CHARS))

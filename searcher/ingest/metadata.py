@@ -36,9 +36,10 @@ def derive_title(body: str, length: int = TITLE_LENGTH) -> str:
     return sentence if len(sentence) <= length else sentence[: length - 1].rstrip() + "…"
 
 
-def make_document(path: str, body: str, fields: dict, warnings: list[str]) -> Document:
+def make_document(path: str, body: str, fields: dict, warnings: list[str],
+                  pages: tuple[int, ...] = ()) -> Document:
     """A Document from a body and the metadata ``fields`` its format supplied (title, date,
-    author, source, url, tags; anything else is ignored)."""
+    author, source, url, tags; anything else is ignored); ``pages``: where each page starts."""
     date = None
     written_date = _field(fields, "date")
     if written_date:
@@ -55,7 +56,8 @@ def make_document(path: str, body: str, fields: dict, warnings: list[str]) -> Do
     return Document(path=path, body=body, title=_field(fields, "title") or derive_title(body),
                     date=date, author=author, source=_field(fields, "source"),
                     url=_field(fields, "url"),
-                    tags=tuple(str(t) for t in tags) if isinstance(tags, (list, tuple)) else ())
+                    tags=tuple(str(t) for t in tags) if isinstance(tags, (list, tuple)) else (),
+                    pages=pages)
 
 
 def _field(fields: dict, key: str) -> str | None:

@@ -1,0 +1,73 @@
+"""PDF files (``.pdf``): the text layer in reading order, page by page, with pypdf, and the
+title, author and creation date from the document's information dictionary.
+
+A PDF whose pages hold no text (a scan) is refused with that reason rather than indexed as
+nothing; an encrypted one that does not open with the empty password is refused too. The body
+joins the pages with a blank line; ``Document.pages`` holds the offset at which each starts,
+so a passage's page can be named.
+
+    >>> pdf_date("D:20240826083000+08'00'")
+    '2024-08-26'
+"""
+
+from __future__ import annotations
+
+import re
+
+from searcher.errors import DocumentError
+from searcher.ingest.metadata import make_document
+from searcher.models import Document
+
+SUFFIXES = {".pdf"}
+PAGE_SEPARATOR = "\n\n"
+
+_PDF_DATE_RE = re.compile(r"(?:D:)?(\d{4})(\d{2})(\d{2})")
+
+
+def pdf_date(value: str) -> str | None:
+    """A PDF date string (``D:YYYYMMDDHHmmSS…``) as ``YYYY-MM-DD`` text for ``make_document``
+    to check, or None when it holds no date."""
+    match = _PDF_DATE_RE.match(value.strip())
+    return "-".join(match.groups()) if match else None
+
+
+def parse_pdf(data: bytes, path: str, warnings: list[str]) -> Document:
+    """The document in a PDF's bytes; ``DocumentError`` when it cannot be read or has no text."""
+    # Imported here: ``searcher search`` never reads a PDF and should not pay for pypdf.
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    # pypdf logs every recoverable defect of a damaged file; one warning line per file is the rule.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError("encrypted PDF (needs a password); not read")
+        texts = [_clean(page.extract_text() or "") for page in reader.pages]
+        info = reader.metadata or {}
+        fields = {"title": info.get("/Title"), "author": info.get("/Author"),
+                  "date": pdf_date(str(info.get("/CreationDate") or ""))}
+    except DocumentError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError,
+            RecursionError, NotImplementedError) as error:  # what a malformed file raises
+        raise DocumentError(f"cannot read PDF: {error or type(error).__name__}") from error
+    if not any(texts):
+        raise DocumentError("no text layer (a scanned PDF?); not indexed")
+    body, pages = "", []
+    for text in texts:
+        if body:
+            body += PAGE_SEPARATOR
+        pages.append(len(body))
+        body += text
+    fields = {k: str(v) for k, v in fields.items() if v}
+    return make_document(path, body, fields, warnings, pages=tuple(pages))
+
+
+def _clean(text: str) -> str:
+    """A page's text without the trailing spaces and empty lines extraction leaves."""
+    lines = (line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
+    return "\n".join(line for line in lines if line).strip()
