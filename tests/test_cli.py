@@ -50,7 +50,8 @@ def test_json_lines_contract(run_cli, corpus_index_dir):
     needles = {fold(n) for n in ("普京", "普丁", "停火")}
     for record in records:
         assert list(record) == ["rank", "path", "title", "date", "score", "snippet",
-                                "highlights", "matches", "author"]
+                                "highlights", "matches", "author", "file", "record", "url",
+                                "source", "tags"]
         assert record["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["date"])
         assert record["highlights"]
         for start, end in record["highlights"]:
@@ -137,7 +138,7 @@ def test_index_command_json_summary_and_incremental_counts(run_cli, corpus_copy,
     second = json.loads(run_cli("index", "--index", index, "--json").stdout)
     assert (second["added"], second["removed"], second["unchanged"]) == (1, 1, 4)
     found = run_cli("search", '"新的停火"', "--index", index)
-    assert found.stdout.startswith("005_new.txt\t2026-02-01\t")
+    assert found.stdout.startswith(f"{corpus_copy / '005_new.txt'}\t2026-02-01\t")
 
 
 def test_variants_command(run_cli, corpus_index_dir):
@@ -185,3 +186,14 @@ def test_bad_variant_file_and_usage_errors_are_one_line(run_cli, corpus_copy, tm
     missing = run_cli("index", str(tmp_path / "nowhere"), "--index", str(tmp_path / "j"))
     assert missing.code == 2 and one_clear_line(missing.stderr)
     assert not (tmp_path / "j").exists()
+
+
+def test_files_nul_separated_open_from_another_directory_through_xargs(cli_env, corpus_index_dir,
+                                                                      tmp_path):
+    script = (f"{sys.executable} -m searcher search 普丁 -l0 --index {corpus_index_dir} "
+              f"| xargs -0 ls --")
+    result = subprocess.run(["sh", "-c", script], cwd=tmp_path, env=cli_env,
+                            capture_output=True, text=True, timeout=300)
+    listed = result.stdout.splitlines()
+    assert (result.returncode, result.stderr) == (0, "")
+    assert len(listed) == 4 and all(os.path.isabs(path) for path in listed)

@@ -19,7 +19,7 @@ from searcher.search.stats import index_stats
 from tests.conftest import Run
 
 HIT_KEYS = ["rank", "path", "title", "date", "score", "snippet", "highlights", "matches",
-            "author"]
+            "author", "file", "record", "url", "source", "tags"]
 
 
 @pytest.fixture
@@ -51,13 +51,13 @@ def test_json_lines_carry_exactly_the_documented_keys(searcher, corpus_index_dir
 def test_files_lists_the_paths_of_the_ranked_hits(searcher, corpus_index_dir, corpus_index):
     result = searcher("search", "停火", "-l", "-n", "3", "--index", str(corpus_index_dir))
     expected = search(corpus_index, "停火", limit=3)
-    assert result == Run(0, "".join(f"{h.path}\n" for h in expected.hits), "")
+    assert result == Run(0, "".join(f"{h.file}\n" for h in expected.hits), "")
 
 
 def test_null_separated_paths(searcher, corpus_index_dir, corpus_index):
     result = searcher("search", "停火", "-0", "--index", str(corpus_index_dir))
     expected = search(corpus_index, "停火")
-    assert result == Run(0, "".join(f"{h.path}\0" for h in expected.hits), "")
+    assert result == Run(0, "".join(f"{h.file}\0" for h in expected.hits), "")
 
 
 def test_count_prints_the_number_of_matching_articles(searcher, corpus_index_dir, corpus_index):

@@ -42,7 +42,7 @@ def test_no_color_keeps_the_layout_without_colour(cli_env, corpus_index_dir):
 def test_pipe_formats_parse_and_agree(run_cli, corpus_index_dir):
     index = ["--index", str(corpus_index_dir)]
     records = run_cli("search", "俄羅斯", "--json", "-n", "100", *index).json_lines()
-    paths = [r["path"] for r in records]
+    paths = [r["file"] for r in records]
     assert run_cli("search", "俄羅斯", "-l", *index).stdout.splitlines() == paths
     null = run_cli("search", "俄羅斯", "-0", *index).stdout
     assert null.endswith("\0") and null.split("\0")[:-1] == paths

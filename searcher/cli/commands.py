@@ -14,7 +14,7 @@ from searcher.cli.arguments import QueryCommand
 from searcher.cli.environment import (
     DEFAULT_CORPUS, console_for, user_files, user_variants_file)
 from searcher.cli.exit_status import ExitStatus
-from searcher.cli.options import color_option, index_option, json_option
+from searcher.cli.options import color_option, index_option, json_option, path_style_option
 from searcher.cli.printers import one_line
 
 
@@ -80,8 +80,11 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
 @click.option("--since", help="From this date on: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
 @click.option("--until", help="Up to this date: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
 @json_option
-@click.option("-l", "--files", is_flag=True, help="Only the paths of matching articles.")
-@click.option("-0", "--null", is_flag=True, help="Paths separated by NUL (for xargs -0).")
+@click.option("-l", "--files", is_flag=True,
+              help="Only the files of matching articles, each once.")
+@click.option("-0", "--null", is_flag=True,
+              help="Files separated by NUL (for xargs -0); with -l too (-l0).")
+@path_style_option
 @click.option("-c", "--count", is_flag=True, help="Only the number of matching articles.")
 @click.option("--timeline", is_flag=True, help="Matching articles over time, as a bar chart.")
 @click.option("--by", type=click.Choice(["year", "month", "week"]), default="month",
@@ -90,7 +93,7 @@ def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait
 @color_option
 @click.pass_context
 def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, files, null,
-                   count, timeline, by, pager, color):
+                   path_style, count, timeline, by, pager, color):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -112,8 +115,8 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     """
     from searcher.dates import DateRange, parse_bound
 
-    if as_json + files + null + count > 1:
-        raise click.UsageError("--json, -l/--files, -0/--null and -c/--count are exclusive")
+    if as_json + (files or null) + count > 1:
+        raise click.UsageError("--json, -l/--files (or -0/--null) and -c/--count are exclusive")
     if timeline and (files or null or count):
         raise click.UsageError("--timeline goes alone, or with --json")
     dates = DateRange(parse_bound(since) if since else None,
@@ -139,7 +142,7 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     else:
         filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
                    + [f"sort {sort}"] * (sort != "relevance"))
-        print_hits(result.hits, _printer(as_json, files, null, color, pager),
+        print_hits(result.hits, path_style, _printer(as_json, files, null, color, pager),
                    (result.total, result.seconds, filters))
     sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
 
@@ -178,8 +181,9 @@ def show_command(ref, query, index_dir, as_json, color):
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
               help="Most articles to show.")
 @json_option
+@path_style_option
 @color_option
-def similar_command(ref, index_dir, limit, as_json, color):
+def similar_command(ref, index_dir, limit, as_json, path_style, color):
     """Articles most like one article (its key terms, through the same analysis chain).
 
     \b
@@ -191,7 +195,7 @@ def similar_command(ref, index_dir, limit, as_json, color):
     from searcher.engine.store import open_index
 
     hits = similar(open_index(index_dir), ref, limit)
-    print_hits(hits, _printer(as_json, False, False, color, False), None)
+    print_hits(hits, path_style, _printer(as_json, False, False, color, False), None)
     sys.exit(ExitStatus.FOUND if hits else ExitStatus.NOT_FOUND)
 
 
@@ -343,10 +347,13 @@ def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool):
     return TextPrinter(console, pager) if console else PlainPrinter(sys.stdout)
 
 
-def print_hits(hits, printer, footer: tuple | None) -> None:
-    """Print hits, then (on the terminal view) the footer ``(total, seconds, filters)``."""
+def print_hits(hits, path_style: str, printer, footer: tuple | None) -> None:
+    """Print hits, their files as paths that open from here written in ``path_style``, then
+    (on the terminal view) the footer ``(total, seconds, filters)``."""
+    from searcher.search.paths import openable_hits
+
     with printer:
-        for hit in hits:
+        for hit in openable_hits(hits, path_style):
             printer.hit(hit)
         if footer:
             printer.footer(len(hits), *footer)

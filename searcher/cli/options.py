@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from searcher.cli.environment import DEFAULT_INDEX
+from searcher.search.paths import PATH_STYLES
 
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -17,3 +18,7 @@ json_option = click.option("--json", "as_json", is_flag=True,
 color_option = click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
     help="Colour: auto = on a terminal unless NO_COLOR is set.")
+path_style_option = click.option(
+    "--path-style", type=click.Choice(PATH_STYLES), default="auto",
+    show_default=True,
+    help="Paths printed: auto = relative under the working directory, else absolute.")

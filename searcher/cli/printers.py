@@ -5,7 +5,8 @@ from documents or file names are replaced before they reach a terminal.
 JSON Lines contract (``JsonLinesPrinter``), one object a hit, UTF-8, flushed per line:
 ``path``, ``title``, ``date`` (YYYY-MM-DD or null), ``score``, ``snippet`` (plain text),
 ``highlights`` ([start, end) offsets into ``snippet``), ``matches`` (surface strings as written),
-plus ``rank`` and ``author``.
+plus ``rank``, ``author``, ``file`` (a path that opens from the working directory), ``record``
+(a JSON Lines record's id, or null), ``url``, ``source`` and ``tags``.
 """
 
 from __future__ import annotations
@@ -72,33 +73,39 @@ class JsonLinesPrinter(_Printer):
         record = {"rank": hit.rank, "path": hit.path, "title": hit.title, "date": hit.date,
                   "score": round(hit.score, 4), "snippet": snippet,
                   "highlights": [list(h) for h in highlights], "matches": list(hit.matches),
-                  "author": hit.author}
+                  "author": hit.author, "file": hit.file, "record": hit.record, "url": hit.url,
+                  "source": hit.source, "tags": list(hit.tags)}
         self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.stream.flush()
 
 
 class PlainPrinter(_Printer):
-    """One line a hit: ``path<TAB>date<TAB>score<TAB>title`` (date empty when undated)."""
+    """One line a hit: ``file<TAB>date<TAB>score<TAB>title`` (date empty when undated)."""
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
     def hit(self, hit: Hit) -> None:
-        fields = [hit.path, hit.date or "", f"{hit.score:.4f}", hit.title]
+        fields = [hit.file, hit.date or "", f"{hit.score:.4f}", hit.title]
         self.stream.write("\t".join(one_line(f) for f in fields) + "\n")
 
 
 class FilesPrinter(_Printer):
-    """Paths only, each followed by ``separator``: a newline (control characters made
-    harmless, like every other text format), or NUL for ``xargs -0``, where paths are
-    byte-exact so that even a name with a newline or an escape reaches xargs intact."""
+    """Files only, each once (a JSON Lines file holds many hits), each followed by
+    ``separator``: a newline (control characters made harmless, like every other text
+    format), or NUL for ``xargs -0``, where paths are byte-exact so that even a name with a
+    newline or an escape reaches xargs intact."""
 
     def __init__(self, stream: IO[str], separator: str) -> None:
         self.stream = stream
         self.separator = separator
+        self.listed: set[str] = set()
 
     def hit(self, hit: Hit) -> None:
-        path = hit.path if self.separator == "\0" else one_line(hit.path)
+        if hit.file in self.listed:
+            return
+        self.listed.add(hit.file)
+        path = hit.file if self.separator == "\0" else one_line(hit.file)
         self.stream.write(path + self.separator)
 
 
@@ -125,7 +132,9 @@ class TextPrinter(_Printer):
         header = Text(f"{hit.rank:>2}. ", style="dim")
         details = Text()
         details.append(f"  {hit.date or 'undated'}", style="cyan")
-        details.append(f"  {safe(hit.path)}", style="green")
+        details.append(f"  {safe(hit.file)}", style="green")
+        if hit.record is not None:
+            details.append(f" #{safe(hit.record)}", style="dim green")
         details.append(f"  {hit.score:.2f}", style="dim")
         # One line: the title gives way (with an ellipsis) to the date, path and score.
         title = highlighted(hit.title, hit.title_highlights, "bold")

@@ -4,7 +4,8 @@ A query goes ``query_syntax`` (text → tree) → ``compiler`` (tree → ``plan`
 analysis chain) → ``matching`` (plan → scored documents over the engine's postings); then
 ``ranked`` keeps the best and makes ``hits`` with ``snippets``, or ``timeline`` counts them per
 period. ``documents`` finds one document and its matches, ``similar`` the articles most like
-it, ``stats`` summarises an index.
+it, ``stats`` summarises an index, ``paths`` writes an article's file as a path that opens
+from the working directory.
 
 Imports ``searcher.engine`` (an open generation and its reader), ``searcher.analysis`` and the
 leaves; never ``searcher.indexing`` or ``searcher.cli``.

@@ -1,5 +1,6 @@
 """A ranked document as the printers see it: its stored fields, score, snippets and the
-strings it matched, as written in the article.
+strings it matched, as written in the article. A JSON Lines record's path is ``FILE#ID``, the
+file part with its own ``#`` escaped, so the first ``#`` starts the record's id.
 
     >>> hit = make_hit(1, {"path": "a.txt", "title": "川普", "body": "川普說"}, 2.0, ["特朗普", "川普"])
     >>> hit.matches, hit.title_highlights
@@ -20,4 +21,7 @@ def make_hit(rank: int, stored: dict, score: float, needles: list[str]) -> Hit:
     return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
                score=score, snippets=make_snippets(body, spans), matches=matches,
                author=stored.get("author"),
-               title_highlights=tuple(match_spans(title, needles)))
+               title_highlights=tuple(match_spans(title, needles)),
+               file=stored.get("file", ""), record=stored["path"].partition("#")[2] or None,
+               url=stored.get("url"), source=stored.get("source"),
+               tags=tuple(stored["tags"].split(",")) if stored.get("tags") else ())
