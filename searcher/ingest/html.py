@@ -1,18 +1,28 @@
-"""HTML pages (``.html``, ``.htm``, ``.xhtml``): article text and metadata, with the standard
-library's HTML parser.
+"""HTML pages (``.html``, ``.htm``, ``.xhtml``): the article's main text, with trafilatura, and
+its metadata, with the standard library's HTML parser.
 
-Scripts, styles, navigation, headers, footers, asides and forms are dropped; block elements
-become line breaks. The title comes from ``<title>`` (else the first ``<h1>``), the date from
-publication ``<meta>`` tags or the first ``<time datetime>``, the author from
-``<meta name="author">``.
+trafilatura keeps the article body and drops what surrounds it — navigation, cookie banners,
+breadcrumbs, share bars, tag lines, reader comments, related-reading lists, newsletter boxes —
+whether the page marks its article up (``<main><article>``) or is a soup of ``<div>``s. A page
+where it finds nothing is indexed whole (its visible text: scripts, styles, navigation,
+headers, footers, asides and forms dropped), with a warning.
 
-    >>> page = extract("<title>停火</title><nav>menu</nav><p>正文。</p>")
+The title is ``og:title``, else ``<title>``, else the first ``<h1>``; a site name after a
+separator (`` | ``, `` - ``, ``｜``, ``_``…) is cut when something confirms it: the part before
+it is the other title, or a line of the page, or the part after it names the site
+(``og:site_name``). The date is the page's publication ``<meta>``, else its first
+``<time datetime>``, else a byline (``發布時間：…``, ``更新於…``, ``發稿時間…``, or a date with its
+time, ``2024年8月26日 08:30``); the author is ``<meta name="author">``, else a byline's
+``作者：…`` or ``記者…``.
+
+    >>> page = extract("<title>停火 | 評論網</title><h1>停火</h1><nav>menu</nav><p>正文。</p>")
     >>> page.title, page.text.strip()
-    ('停火', '正文。')
+    ('停火', '停火\\n正文。')
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -29,6 +39,16 @@ _VOID = {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "emb
          "track", "wbr"}
 _DATE_META = ("article:published_time", "datepublished", "date", "pubdate", "publishdate",
               "dc.date", "dc.date.issued", "og:published_time", "publication_date")
+_DATE = r"\d{4}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2}\s*日?"
+# A byline's date: after a label, or written with its time of day (a bare date in the text is
+# as likely a date the article talks about).
+_BYLINE_DATE_RE = re.compile(
+    rf"(?:(?:發布|发布|發佈|發表|发表|出版|刊登|發稿|发稿|更新)(?:時間|时间|日期|於|于)?\s*[:：]?\s*"
+    rf"({_DATE}))|({_DATE})\s+\d{{1,2}}:\d{{2}}")
+_BYLINE_AUTHOR_RE = re.compile(r"(?:作者\s*[:：]|(?:記者|记者)[:：]?)\s*([^\s:：,，|｜/／]{2,20})")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—]\s+|\s*[｜_]\s*|\s*\|\s*")
+# Bylines sit at the top: looking further would read a date in the text as the page's.
+_BYLINE_WINDOW = 600
 
 
 @dataclass
@@ -41,6 +61,9 @@ class Page:
 
 
 class _Extractor(HTMLParser):
+    """The visible text of a page (less its scripts, navigation and so on), its ``<meta>``
+    tags, ``<title>``, first ``<h1>`` and first ``<time datetime>``."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -67,7 +90,7 @@ class _Extractor(HTMLParser):
         elif tag == "title":
             self.in_title = True
         elif tag == "h1":
-            self.in_h1 = True
+            self.in_h1 = not self.h1
         if tag in _BLOCKS:
             self.parts.append("\n")
 
@@ -95,20 +118,76 @@ class _Extractor(HTMLParser):
             self.parts.append(data)
 
 
+def visible_text(html: str) -> str:
+    """A page's visible text, one line per block, without its scripts, styles, navigation,
+    headers, footers, asides and forms (an e-book chapter, a page with no article found)."""
+    return _parse(html).text
+
+
 def extract(html: str) -> Page:
+    """A page's article text and metadata; ``text`` is empty when no article was found."""
+    parsed = _parse(html)
+    return Page(title=parsed.title, text=_main_text(html), date=parsed.date,
+                author=parsed.author, source=parsed.source)
+
+
+def parse_html(text: str, path: str, warnings: list[str]) -> Document:
+    page = extract(text)
+    body = page.text
+    if not body:
+        warnings.append(f"{path}: no article found in the page; its whole text is indexed")
+        body = visible_text(text)
+    fields = {"title": page.title, "date": page.date, "author": page.author,
+              "source": page.source}
+    return make_document(path, body, fields, warnings)
+
+
+def _parse(html: str) -> Page:
     parser = _Extractor()
     parser.feed(html)
     parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
     text = "\n".join(line for line in lines if line)
-    date = next((parser.meta[k] for k in _DATE_META if parser.meta.get(k)), None) or parser.time
-    title = " ".join(parser.title.split()) or " ".join(parser.h1.split()) or None
-    return Page(title=title, text=text, date=date, author=parser.meta.get("author") or None,
-                source=parser.meta.get("og:site_name") or None)
+    head = text[:_BYLINE_WINDOW]
+    byline_date = _BYLINE_DATE_RE.search(head)
+    byline_author = _BYLINE_AUTHOR_RE.search(head)
+    date = (next((parser.meta[k] for k in _DATE_META if parser.meta.get(k)), None)
+            or parser.time or (byline_date and (byline_date.group(1) or byline_date.group(2))))
+    site = " ".join(parser.meta.get("og:site_name", "").split()) or None
+    h1 = " ".join(parser.h1.split())
+    og_title = " ".join(parser.meta.get("og:title", "").split())
+    page_title = " ".join(parser.title.split())
+    lines_seen = set(text.splitlines())
+    title = (_without_site(og_title, {h1}, lines_seen, site)
+             or _without_site(page_title, {og_title, h1}, lines_seen, site) or h1 or None)
+    return Page(title=title, text=text, date=date,
+                author=parser.meta.get("author") or (byline_author and byline_author.group(1)),
+                source=site)
 
 
-def parse_html(text: str, path: str, warnings: list[str]) -> Document:
-    page = extract(text)
-    fields = {"title": page.title, "date": page.date, "author": page.author,
-              "source": page.source}
-    return make_document(path, page.text, fields, warnings)
+def _without_site(title: str, others: set[str], lines: set[str], site: str | None) -> str:
+    """``title`` less a site-name suffix, when the other titles, the page's lines or the site
+    name confirm where the article's title ends; else ``title`` whole."""
+    for separator in _TITLE_SEPARATORS.finditer(title):
+        head, tail = title[:separator.start()].strip(), title[separator.end():]
+        if head and (head in others or head in lines or (site and site in tail)):
+            return head
+    return title
+
+
+def _main_text(html: str) -> str:
+    """The article's text by trafilatura, one paragraph a line ("" when it finds none)."""
+    # Imported here: ``searcher search`` never reads a page and should not pay for lxml.
+    import logging
+
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # one warning line per file
+    # lxml refuses a str that declares its encoding (XHTML's <?xml … encoding=…?>): the text is
+    # decoded already.
+    html = re.sub(r"\A\s*<\?xml[^>]*\?>", "", html)
+    text = trafilatura.extract(html, include_comments=False, include_tables=True,
+                               favor_precision=True, with_metadata=False) or ""
+    # On a short page trafilatura's recall pass can add the article a second time.
+    lines = dict.fromkeys(line.strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
