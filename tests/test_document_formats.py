@@ -75,13 +75,133 @@ def make_docx() -> bytes:
     return out.getvalue()
 
 
+def make_epub() -> bytes:
+    """An EPUB 3 book of two chapters whose spine order differs from their names' order."""
+    opf = """<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier>
+<dc:title>冷戰之後的東亞</dc:title><dc:creator>周五</dc:creator><dc:date>2019-04-01</dc:date>
+<dc:language>zh-Hant</dc:language></metadata>
+<manifest><item id="c1" href="text/b.xhtml" media-type="application/xhtml+xml"/>
+<item id="c2" href="text/a.xhtml" media-type="application/xhtml+xml"/></manifest>
+<spine><itemref idref="c1"/><itemref idref="c2"/></spine></package>"""
+    chapter = ('<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+               "<head><title>{0}</title></head><body><h1>{0}</h1><p>{1}</p></body></html>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as book:
+        book.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        book.writestr("META-INF/container.xml", (
+            '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:'
+            'opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/book.opf" '
+            'media-type="application/oebps-package+xml"/></rootfiles></container>'))
+        book.writestr("OEBPS/book.opf", opf)
+        book.writestr("OEBPS/text/b.xhtml", chapter.format("第一章", "朝鮮半島的核危機與六方會談。"))
+        book.writestr("OEBPS/text/a.xhtml", chapter.format("第二章", "東南亞國協在南海爭端中的角色。"))
+    return out.getvalue()
+
+
+def make_odt() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as document:
+        document.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        document.writestr("content.xml", (
+            '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+            'opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:'
+            'text:1.0"><office:body><office:text><text:h>印太戰略</text:h>'
+            "<text:p>日本與澳洲簽署互惠准入協定，加強防衛合作。</text:p></office:text>"
+            "</office:body></office:document-content>"))
+        document.writestr("meta.xml", (
+            '<?xml version="1.0"?><office:document-meta xmlns:office="urn:oasis:names:tc:'
+            'opendocument:xmlns:office:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:'
+            'xmlns:meta:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta>'
+            "<dc:title>印太戰略筆記</dc:title><meta:initial-creator>吳六</meta:initial-creator>"
+            "<meta:creation-date>2022-01-07T10:00:00</meta:creation-date></office:meta>"
+            "</office:document-meta>"))
+    return out.getvalue()
+
+
+# A page's article, as long as a real one: trafilatura judges a short page by other rules.
+ARTICLE = ["美國總統川普週一表示，以色列與哈瑪斯的停火協議將在本週內生效，加沙地帶的人道援助隨即恢復。"
+           "白宮官員補充說，第一階段為期六週，雙方將分批交換人質與被拘押者。",
+           "分析人士指出，停火能否持續取決於人質交換的進度，以及埃及與卡達兩國調停的力度。"
+           "以色列國內的右翼政黨則揚言，若協議損及安全將退出執政聯盟。",
+           "在華府看來，這份協議也是對伊朗的一次外交試探，中東局勢仍然充滿變數。"
+           "區域國家普遍表示歡迎，但也擔心黎巴嫩邊境的零星交火再度升級。"]
+# Each kind of clutter, with a term found nowhere else.
+CLUTTER = {
+    "cookie banner": '<div class="cookie-banner" id="cookie-consent">本網站使用餅乾檔追蹤器，'
+                     "繼續瀏覽即表示同意。<button>接受</button></div>",
+    "breadcrumbs": '<div class="breadcrumb"><a href="/">首頁</a> &gt; <a href="/intl">麵包屑頻道'
+                   "</a> &gt; 中東</div>",
+    "share bar": '<div class="share-bar social-share"><a href="#">分享鈕臉書</a><a href="#">'
+                 "轉推推特鍵</a></div>",
+    "tags": '<div class="tags">標籤：<a href="/tag/1">標籤雜燴詞</a> <a href="/tag/2">停火</a>'
+            "</div>",
+    "reader comments": '<section id="comments" class="comments"><h3>讀者留言</h3><div class='
+                       '"comment"><p>網友：川普停火只是作秀，留言板怪談。</p></div></section>',
+    "related reading": '<div class="related"><h3>延伸閱讀</h3><ul><li><a href="/a">川普停火的'
+                       "延伸閱讀甲文</a></li><li><a href=\"/b\">俄烏停火前景</a></li></ul></div>",
+    "newsletter box": '<div class="newsletter"><h3>訂閱電子報</h3><p>每週電子報獨家快訊</p>'
+                      '<form><input type="email"><button>訂閱</button></form></div>',
+}
+CLUTTER_TERMS = ["餅乾檔追蹤器", "麵包屑頻道", "分享鈕臉書", "標籤雜燴詞", "留言板怪談", "延伸閱讀甲文",
+                 "電子報獨家快訊"]
+
+
+def article_page() -> str:
+    """A page that marks its article up, the byline's date only in visible text."""
+    c = CLUTTER
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE)
+    return f"""<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8">
+<title>川普：加沙停火本週生效 | 新頭殼評論網 - 最新國際評論</title>
+<meta property="og:title" content="川普：加沙停火本週生效">
+<meta property="og:site_name" content="新頭殼評論網"></head><body>
+{c["cookie banner"]}<header><nav>首頁 國際 評論</nav></header>{c["breadcrumbs"]}
+<main><article><h1>川普：加沙停火本週生效</h1><div class="byline"><span class="author">記者 林小華
+</span> <span class="date">2024年8月26日 08:30</span></div>{c["share bar"]}{paragraphs}
+{c["tags"]}</article>{c["reader comments"]}{c["related reading"]}{c["newsletter box"]}</main>
+<footer>版權所有</footer></body></html>"""
+
+
+def soup_page() -> str:
+    """A page of nested ``<div>``s, no semantic markup, the date after a 發布時間 label."""
+    c = CLUTTER
+    paragraphs = "".join(f"<div>{p.replace('川普', '特朗普')}</div>" for p in ARTICLE)
+    return f"""<html><head><meta charset="utf-8"><title>中東觀察：停火之後 - 遠望時評_國際</title>
+</head><body><div id="wrap">{c["cookie banner"]}<div class="top">遠望時評</div>{c["breadcrumbs"]}
+<div class="main-col"><div class="post"><div class="post-title">中東觀察：停火之後</div>
+<div class="post-meta">發布時間：2023-03-15 10:20　作者：陳大文</div>{c["share bar"]}
+<div class="post-content">{paragraphs}</div>{c["tags"]}</div>{c["related reading"]}
+{c["reader comments"]}{c["newsletter box"]}</div><div class="sidebar">熱門排行</div></div>
+</body></html>"""
+
+
+def big5_page() -> bytes:
+    return ('<html><head><meta charset="big5"><title>香港觀點：停火的代價</title>'
+            '<meta name="author" content="何七"><meta property="article:published_time" '
+            'content="2021-06-30"></head><body><article><h1>香港觀點：停火的代價</h1>'
+            + "".join(f"<p>{p}</p>" for p in ARTICLE[1:])
+            + "<p>維港兩岸的評論員對此看法不一。</p></article></body></html>").encode("big5")
+
+
 ARCHIVE = {
+    "web/article.html": lambda: article_page().encode(),
+    "web/soup.htm": lambda: soup_page().encode(),
+    "web/big5.html": big5_page,
+    "web/links.html": lambda: ('<html><body><ul><li><a href="/a">停火專題索引</a></li>'
+                               '<li><a href="/b">伊朗專題</a></li></ul></body></html>').encode(),
     "reports/taiwan.pdf": lambda: make_pdf([TW_LINES, ["第二頁：半導體供應鏈的韌性。"]],
                                            "MSung-Light", "台海局勢的三種劇本", "王大明"),
     "reports/mideast.pdf": lambda: make_pdf([CN_LINES], "STSong-Light", "中东局势观察", "李四"),
     "reports/scan.pdf": make_scan,
     "notes/nato.docx": make_docx,
+    "books/east-asia.epub": make_epub,
+    "notes/indo-pacific.odt": make_odt,
+    "broken/cut.pdf": lambda: make_pdf([TW_LINES], "MSung-Light", "t", "a")[:300],
+    "broken/not-a-zip.docx": lambda: b"PK\x03\x04 not really a zip",
+    "broken/not-a-zip.epub": lambda: "停火".encode(),
 }
+SKIPPED = {"scan.pdf", "cut.pdf", "not-a-zip.docx", "not-a-zip.epub"}
 
 
 def index_run(args: list[str], home: Path) -> Run:
@@ -116,12 +236,41 @@ def paths(run: Run) -> set[str]:
     return {hit["path"] for hit in run.json_lines()}
 
 
-def test_the_run_reports_the_scan_as_skipped_with_its_reason(archive):
+def test_the_run_skips_the_scan_and_broken_files_with_their_reasons(archive):
     _, run, _ = archive
     assert run.code == 2 and "Traceback" not in run.stderr
     summary = json.loads(run.stdout)
-    assert summary["added"] == len(ARCHIVE) - 1
-    assert "scan.pdf" in run.stderr and "no text layer (a scanned PDF?)" in run.stderr
+    assert summary["added"] == len(ARCHIVE) - len(SKIPPED)
+    assert summary["skipped"] == len(SKIPPED)
+    scan = next(line for line in run.stderr.splitlines() if "scan.pdf" in line)
+    assert "no text layer (a scanned PDF?)" in scan
+    assert all(sum(name in line for line in run.stderr.splitlines()) == 1 for name in SKIPPED)
+
+
+@pytest.mark.parametrize("term", CLUTTER_TERMS)
+def test_no_clutter_is_searchable(archive, term):
+    _, _, searcher = archive
+    assert searcher("search", f'"{term}"', "--json").stdout == ""
+
+
+def test_the_articles_themselves_are_found(archive):
+    _, _, searcher = archive
+    assert paths(searcher("search", "人质 交换", "--json")) == {"web/article.html", "web/soup.htm",
+                                                               "web/big5.html"}
+
+
+@pytest.mark.parametrize("since,path", [("2024-08-26", "web/article.html"),
+                                        ("2023-03-15", "web/soup.htm")])
+def test_byline_dates_are_read(archive, since, path):
+    _, _, searcher = archive
+    found = searcher("search", "停火", "--since", since, "--until", since, "--json")
+    assert paths(found) == {path}
+
+
+def test_a_page_without_an_article_is_indexed_whole_with_a_warning(archive):
+    _, run, searcher = archive
+    assert any("links.html" in line and "whole text" in line for line in run.stderr.splitlines())
+    assert paths(searcher("search", "伊朗专题", "--json")) == {"web/links.html"}
 
 
 @pytest.mark.parametrize("query,path", [
@@ -130,6 +279,9 @@ def test_the_run_reports_the_scan_as_skipped_with_its_reason(archive):
     ("霍爾木茲 海峽", "reports/mideast.pdf"),  # a Traditional query, the Simplified PDF
     ("波罗的海 防务", "notes/nato.docx"),
     ("立陶宛 军费", "notes/nato.docx"),  # a table cell
+    ("朝鲜半岛 六方会谈", "books/east-asia.epub"),
+    ("东南亚国协 南海", "books/east-asia.epub"),
+    ("互惠准入 防卫", "notes/indo-pacific.odt"),
 ])
 def test_bodies_are_found_by_a_query_in_the_other_script(archive, query, path):
     _, _, searcher = archive
@@ -137,9 +289,14 @@ def test_bodies_are_found_by_a_query_in_the_other_script(archive, query, path):
 
 
 @pytest.mark.parametrize("path,title,author,date", [
+    ("web/article.html", "川普：加沙停火本週生效", "林小華", "2024-08-26"),
+    ("web/soup.htm", "中東觀察：停火之後", "陳大文", "2023-03-15"),
+    ("web/big5.html", "香港觀點：停火的代價", "何七", "2021-06-30"),
     ("reports/taiwan.pdf", "台海局勢的三種劇本", "王大明", "2000-01-01"),
     ("reports/mideast.pdf", "中东局势观察", "李四", "2000-01-01"),
     ("notes/nato.docx", "北約東擴的代價", "陳一", "2024-05-06"),
+    ("books/east-asia.epub", "冷戰之後的東亞", "周五", "2019-04-01"),
+    ("notes/indo-pacific.odt", "印太戰略筆記", "吳六", "2022-01-07"),
 ])
 def test_metadata_comes_from_the_documents_own_properties(archive, path, title, author, date):
     _, _, searcher = archive
@@ -157,3 +314,8 @@ def test_pdf_pages_are_recorded_as_offsets():
 def test_docx_keeps_reading_order():
     body = parse_file(make_docx(), "a.docx", []).documents[0].body
     assert body.index("北約東擴") < body.index("波羅的海") < body.index("立陶宛") < body.index("結語")
+
+
+def test_epub_chapters_follow_the_spine():
+    body = parse_file(make_epub(), "a.epub", []).documents[0].body
+    assert body.index("朝鮮半島") < body.index("東南亞國協")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from searcher.ingest import docx, html, jsonl, markdown, pdf, plain_text
+from searcher.ingest import docx, epub, html, jsonl, markdown, pdf, plain_text
 from searcher.ingest.decoding import decode
 from searcher.models import Document
 
@@ -24,6 +24,8 @@ from searcher.models import Document
 BINARY_READERS: dict[str, tuple[Callable[[bytes, str, list[str]], Document], str]] = {
     **dict.fromkeys(pdf.SUFFIXES, (pdf.parse_pdf, "pdf")),
     **dict.fromkeys(docx.SUFFIXES, (docx.parse_docx, "docx")),
+    **dict.fromkeys(epub.EPUB_SUFFIXES, (epub.parse_epub, "epub")),
+    **dict.fromkeys(epub.ODT_SUFFIXES, (epub.parse_odt, "odt")),
 }
 CORPUS_SUFFIXES = (plain_text.SUFFIXES | markdown.SUFFIXES | html.SUFFIXES | jsonl.SUFFIXES
                    | set(BINARY_READERS))
