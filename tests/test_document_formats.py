@@ -319,3 +319,13 @@ def test_docx_keeps_reading_order():
 def test_epub_chapters_follow_the_spine():
     body = parse_file(make_epub(), "a.epub", []).documents[0].body
     assert body.index("朝鮮半島") < body.index("東南亞國協")
+
+
+def test_show_marks_a_pdfs_pages(archive):
+    _, _, searcher = archive
+    text = searcher("show", "reports/taiwan.pdf").stdout
+    assert text.index("[page 1]") < text.index(TW_LINES[0]) < text.index("[page 2]") < text.index(
+        "半導體供應鏈")
+    shown = json.loads(searcher("show", "reports/taiwan.pdf", "--json").stdout)
+    assert shown["body"][shown["pages"][1]:].startswith("第二頁：半導體供應鏈")
+    assert "pages" not in json.loads(searcher("show", "notes/nato.docx", "--json").stdout)

@@ -245,22 +245,38 @@ def make_console(stream: IO[str], styled: bool, colored: bool,
 def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], as_json: bool,
                    console: "Console | None") -> None:
     """One document (``show``): metadata lines, a blank line, the body with ``spans``
-    highlighted; as JSON with the spans as ``highlights`` into ``body``."""
+    highlighted, a ``[page N]`` line before each page of a paged document (a PDF); as JSON
+    with the spans as ``highlights`` into ``body`` and a paged document's ``pages``: the
+    offset into ``body`` at which each page starts."""
     body = stored.get("body", "")
+    pages = [int(start) for start in stored.get("pages", "").split(",") if start]
     if as_json:
         record = {k: stored.get(k) for k in METADATA_FIELDS} | {
             "body": body, "highlights": [list(s) for s in spans],
             "matches": list(dict.fromkeys(body[s:e] for s, e in spans))}
+        if pages:
+            record["pages"] = pages
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
     meta = [f"{k}: {safe(str(stored[k])) if stored.get(k) is not None else '-'}"
             for k in METADATA_FIELDS]
+    # Each page's text, after a marker line; a document without pages is its body alone.
+    bounds = list(zip(pages, [*pages[1:], len(body)]))
     if console is None:
-        stream.write("\n".join(meta) + "\n\n" + safe(body) + "\n")
+        pieces = [f"[page {n}]\n{safe(body[start:end]).rstrip()}"
+                  for n, (start, end) in enumerate(bounds, 1)] or [safe(body)]
+        stream.write("\n".join(meta) + "\n\n" + "\n".join(pieces) + "\n")
         return
     from rich.text import Text
 
     for line in meta:
         console.print(Text(line, style="dim"))
     console.print()
-    console.print(highlighted(body, spans))
+    text = highlighted(body, spans)
+    for n, (start, end) in enumerate(bounds, 1):
+        console.print(Text(f"[page {n}]", style="dim"))
+        page = text[start:end]
+        page.rstrip()
+        console.print(page)
+    if not bounds:
+        console.print(text)
