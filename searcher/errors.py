@@ -44,3 +44,8 @@ class DocumentError(SearcherError):
 
 class WriterProcessError(SearcherError):
     """A writer process ended abnormally (killed, failed, or lost): the write was cancelled."""
+
+
+class IndexRootsError(SearcherError):
+    """Roots that would remove most of an index (``--replace`` confirms), or a root to remove
+    that the index does not have."""

@@ -19,9 +19,9 @@ from tests.conftest import CORPUS, ROOT
 
 
 def search_paths(run_cli, index: Path, *query: str) -> list[str]:
-    result = run_cli("search", *query, "--index", str(index), "-n", "1000")
+    result = run_cli("search", *query, "--index", str(index), "-n", "1000", "--json")
     assert result.code in (0, 1), result.stderr
-    return [line.split("\t")[0] for line in result.stdout.splitlines()]
+    return [hit["path"] for hit in result.json_lines()]  # document paths, whatever the cwd
 
 
 @pytest.fixture

@@ -21,6 +21,17 @@ from searcher.cli.printers import one_line
 @click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
+@click.option("--add", "add", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Add a folder or file to the index's roots, keeping the others; repeatable.")
+@click.option("--remove", "remove", multiple=True, type=click.Path(path_type=Path),
+              help="Drop a root and its documents; repeatable.")
+@click.option("--replace", is_flag=True,
+              help="Index only PATHS, even if that removes most of the index.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Leave out files and folders whose path relative to their root matches "
+                   "(kept by later runs); repeatable.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--strict", is_flag=True, help="Exit 2 on any warning, not only a skipped file.")
 @click.option("--rebuild", is_flag=True, help="Build afresh beside the live index, then swap.")
 @click.option("--variants", "variant_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -39,34 +50,47 @@ from searcher.cli.printers import one_line
               help="Follow symbolic links that lead out of the given folders.")
 @click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=256,
               show_default=True, help="Skip files (and JSON lines) larger than this.")
-@click.option("-v", "--verbose", is_flag=True, help="Name each file read and its encoding.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Name each file with its outcome (and encoding), and what was ignored.")
 @json_option
-def index_command(paths, index_dir, rebuild, variant_files, userdict_files, wait, segmenter,
-                  procs, follow, max_file_mb, verbose, as_json):
-    """Build or update the index from corpus files or folders (default: ./corpus).
+def index_command(paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
+                  variant_files, userdict_files, wait, segmenter, procs, follow, max_file_mb,
+                  verbose, as_json):
+    """Build or update the index from corpus files or folders (default: the index's roots,
+    else ./corpus). Exit 0 when every file was read, 2 when one was skipped (or, with
+    --strict, on any warning).
 
     \b
     Examples:
       searcher index                       # ./corpus into ./index, incrementally
       searcher index ~/評論 --index ~/評論索引 --rebuild
+      searcher index --add ~/新評論 --exclude 'drafts/*' --dry-run
       searcher index --variants my-names.txt --json
     """
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
                    segmenter=segmenter, follow_outside=follow,
-                   max_file_bytes=int(max_file_mb * 1_000_000))
+                   max_file_bytes=int(max_file_mb * 1_000_000), add=add, remove=remove,
+                   replace=replace, exclude=exclude, dry_run=dry_run)
     if verbose:
-        for file, encoding in report.encodings.items():
-            click.echo(f"searcher: read {one_line(file)} ({encoding})", err=True)
+        for file, outcome in report.files.items():
+            encoding = f" ({report.encodings[file]})" if file in report.encodings else ""
+            click.echo(f"searcher: {outcome} {one_line(file)}{encoding}", err=True)
+        for file, why in report.ignored:
+            click.echo(f"searcher: ignored {one_line(f'{file}: {why}')}", err=True)
     warn_about(report)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
+        files = report.file_counts()
         click.echo(
-            f"indexed into {index_dir}: {report.added} added, {report.updated} updated, "
-            f"{report.removed} removed, {report.unchanged} unchanged, "
-            f"{len(report.skipped)} skipped in {report.seconds:.1f} s", err=True)
-    if report.skipped:
+            f"{'would index' if dry_run else 'indexed'} into {index_dir}: {report.added} added, "
+            f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged "
+            f"documents; files: {files['indexed']} indexed, {files['unchanged']} unchanged, "
+            f"{files['empty']} empty, {files['removed']} removed, {files['skipped']} skipped, "
+            f"{files['ignored']} ignored; {files['warnings']} warnings in "
+            f"{report.seconds:.1f} s", err=True)
+    if not report.complete(strict):
         sys.exit(ExitStatus.ERROR)
 
 
@@ -270,21 +294,18 @@ def variants_command(terms, add, index_dir):
 
 def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tuple[Path, ...],
           userdict_files: tuple[Path, ...], wait: float, show_progress: bool,
-          procs: int | None = None, segmenter: str = "rjieba", **limits):
-    """Run the indexer with the user's tables; paths default to the index's own roots;
-    ``limits`` are ``update_index``'s ``follow_outside`` and ``max_file_bytes``."""
+          procs: int | None = None, segmenter: str = "rjieba", **options):
+    """Run the indexer with the user's tables (roots: ``paths``, else the index's own, else
+    ./corpus); ``options`` are more of ``update_index``'s (limits, roots, ``dry_run``)."""
     from searcher.analysis.settings import AnalysisSettings
     from searcher.indexing.update import update_index
-    from searcher.engine.store import read_meta
 
-    if not paths:
-        roots = (read_meta(index_dir) or {}).get("roots")
-        paths = [Path(r) for r in roots] if roots else [DEFAULT_CORPUS]
     settings = AnalysisSettings.from_files(user_files("variants", variant_files),
                                            user_files("userdict", userdict_files), segmenter)
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
-                            progress=progress, procs=procs, **limits)
+                            progress=progress, procs=procs, fallback=[DEFAULT_CORPUS],
+                            **options)
 
 
 def _progress_bar(show: bool):

@@ -48,6 +48,7 @@ class FileResult:
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    vanished: bool = False  # removed since the walk found it (a sync tool's race): not an error
 
 
 class _FileWarnings(list):
@@ -95,6 +96,14 @@ def _reason(error: OSError | DocumentError) -> str:
     return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
 
 
+def _failed(file: Path, error: OSError | DocumentError) -> FileResult:
+    """The result of a file that could not be read: vanished if it is gone (a link whose
+    target is gone is not: the link is still there, and skipped with its reason)."""
+    if isinstance(error, FileNotFoundError) and not os.path.lexists(file):
+        return FileResult(str(file), vanished=True)
+    return FileResult(str(file), error=_reason(error))
+
+
 def _open_regular(file: Path) -> BinaryIO:
     """``file`` opened for reading if it is a regular file, else ``DocumentError``. The open
     does not block (a FIFO without a writer would wait forever) and the check is made on
@@ -140,7 +149,7 @@ def _read_file(file: Path, root: Path, previous: dict | None, max_bytes: int) ->
         warnings = _FileWarnings(_name(file, root))
         parsed = parse_file(data, warnings.name, warnings)
     except (OSError, DocumentError) as error:
-        return FileResult(str(file), error=_reason(error))
+        return _failed(file, error)
     result.encoding = parsed.encoding
     result.documents = parsed.documents
     result.warnings = warnings.take(last=True)
@@ -158,7 +167,7 @@ def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
             return
         digest, boundaries = _scan(file)
     except (OSError, DocumentError) as error:
-        yield FileResult(str(file), error=_reason(error))
+        yield _failed(file, error)
         return
     entry["sha256"] = digest
     if previous and previous.get("sha256") == digest:

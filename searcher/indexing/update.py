@@ -1,10 +1,14 @@
 """Build and update an index from corpus files.
 
-``update_index`` mirrors the given paths: new files are added, changed files (size and mtime,
-then content hash) re-indexed, vanished files removed, unchanged files only stat'ed (see
-``manifest``). A rebuild (asked for, or forced by new analysis settings or an incompatible
-index) writes a fresh generation and publishes it atomically. A file that cannot be read is
-skipped with its reason; the run goes on and the report says so.
+``update_index`` mirrors its roots (the paths given, else those it was built from): new files
+are added, changed files (size and mtime, then content hash) re-indexed, vanished files
+removed, unchanged files only stat'ed (see ``manifest``). ``add`` and ``remove`` change the
+recorded roots, ``exclude`` globs are recorded and kept by later runs, and ``dry_run`` reads
+everything and writes nothing. Paths given that would remove most of the index's documents are
+refused unless ``replace`` says so (a folder typed for ``--add`` must not wipe an archive).
+A rebuild (asked for, or forced by new analysis settings, an incompatible index, or a root
+outside the index's base folder) writes a fresh generation and publishes it atomically. A file
+that cannot be read is skipped with its reason; the run goes on and the report says so.
 
 Files are read and parsed in this process, one at a time (``reading``); analysis and writing
 run in ``procs`` writer processes (``searcher.engine.writers``), each with the same chain.
@@ -16,29 +20,35 @@ run in ``procs`` writer processes (``searcher.engine.writers``), each with the s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from searcher.analysis.settings import AnalysisSettings, variant_sources_sha256
 from searcher.engine.store import (
-    OpenIndex, create_generation, discard, index_exists, open_index, publish,
-    record_checksums, remove_stale_generations, write_meta, writer_lock)
-from searcher.errors import IndexIncompatibleError
+    OpenIndex, create_generation, current_generation, discard, index_exists, open_index,
+    publish, read_meta, record_checksums, remove_stale_generations, write_meta, writer_lock)
+from searcher.errors import IndexDamagedError, IndexIncompatibleError, IndexRootsError
 from searcher.indexing.manifest import failed_entry, read_manifest, write_manifest
 from searcher.indexing.reading import MAX_FILE_BYTES, read_files
-from searcher.ingest.walk import corpus_files
+from searcher.ingest.walk import corpus_files, default_base, resolve_roots
 from searcher.models import Document
 
 Progress = Callable[[int, int], None]
 PARALLEL_BYTES = 2_000_000  # a corpus this big gets a writer process per core, up to the cores
+# What became of each corpus file: read and indexed; unchanged; read but holding no document
+# (empty, or every JSON line skipped); removed (gone from disk, or from the roots).
+FILE_OUTCOMES = ("indexed", "unchanged", "empty", "removed")
 
 
 @dataclass
 class IndexReport:
-    """What one run did, counted in documents."""
+    """What one run did: ``added`` … ``unchanged`` count documents, ``files`` each corpus
+    file's outcome (``FILE_OUTCOMES``); ``skipped`` and ``ignored`` hold what was not read."""
 
     added: int = 0
     updated: int = 0
@@ -47,15 +57,43 @@ class IndexReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     warnings: list[str] = field(default_factory=list)  # parts of files lost, dates unread
     encodings: dict[str, str] = field(default_factory=dict)  # file → encoding, files read
+    files: dict[str, str] = field(default_factory=dict)  # file → outcome
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (file or folder, why)
+    roots: list[str] = field(default_factory=list)
     rebuilt: bool = False
+    dry_run: bool = False
     seconds: float = 0.0
+
+    def file_counts(self) -> dict[str, int]:
+        """Files by outcome, with the skipped and ignored ones and the warnings."""
+        outcomes = Counter(self.files.values())
+        return {**{outcome: outcomes[outcome] for outcome in FILE_OUTCOMES},
+                "skipped": len(self.skipped), "ignored": len(self.ignored),
+                "warnings": len(self.warnings)}
+
+    def complete(self, strict: bool = False) -> bool:
+        """Whether every file was read (and, ``strict``, without a warning)."""
+        return not self.skipped and not (strict and self.warnings)
 
     def to_json(self) -> dict:
         return {"added": self.added, "updated": self.updated, "removed": self.removed,
                 "unchanged": self.unchanged, "skipped": len(self.skipped),
                 "skipped_files": [{"file": f, "reason": r} for f, r in self.skipped],
                 "warnings": self.warnings, "rebuilt": self.rebuilt,
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "files": self.file_counts(),
+                "ignored_files": [{"file": f, "reason": r} for f, r in self.ignored],
+                "roots": self.roots, "dry_run": self.dry_run}
+
+
+@dataclass
+class _Plan:
+    """The roots, base folder and exclusions of a run, from what was given and recorded."""
+
+    roots: list[Path]
+    base: Path
+    exclude: list[str]
+    base_moved: bool  # document paths change: every document is written again
+    guarded: bool  # paths were given in place of the recorded roots, without ``replace``
 
 
 def default_procs(files: list[tuple[Path, Path]]) -> int:
@@ -69,22 +107,39 @@ def default_procs(files: list[tuple[Path, Path]]) -> int:
     return max(1, min(os.cpu_count() or 1, int(size // PARALLEL_BYTES)))
 
 
-def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
+def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSettings,
                  rebuild: bool = False, wait: float = 0.0, progress: Progress | None = None,
                  procs: int | None = None, follow_outside: bool = False,
-                 max_file_bytes: int = MAX_FILE_BYTES) -> IndexReport:
-    """Bring the index at ``index_dir`` in line with the files under ``paths``. Links to
-    files outside ``paths`` are followed only with ``follow_outside``; a file larger than
-    ``max_file_bytes`` (or a JSON line longer) is skipped."""
+                 max_file_bytes: int = MAX_FILE_BYTES, add: Sequence[Path] = (),
+                 remove: Sequence[Path] = (), replace: bool = False,
+                 exclude: Sequence[str] = (), dry_run: bool = False,
+                 fallback: Sequence[Path] = ()) -> IndexReport:
+    """Bring the index at ``index_dir`` in line with the files under its roots: ``paths``,
+    else the recorded roots, else ``fallback``; plus ``add``, minus ``remove``. Paths that
+    would remove more than half of the indexed documents raise ``IndexRootsError`` unless
+    ``replace`` (which also drops the recorded ``exclude`` globs). ``exclude`` globs (matched
+    against paths relative to their root) add to the recorded ones. ``dry_run`` reports
+    what would change and writes nothing, not even the lock. Links to files outside the
+    roots are followed only with ``follow_outside``; a file larger than ``max_file_bytes``
+    (or a JSON line longer) is skipped."""
     started = time.monotonic()
-    report = IndexReport()
+    report = IndexReport(dry_run=dry_run)
+    plan = _plan(index_dir, read_meta(index_dir) or {}, paths, add, remove, replace, exclude,
+                 fallback)
+    report.roots = [str(root) for root in plan.roots]
     # before the lock: a wrong path leaves nothing behind
-    files = list(corpus_files(paths, follow_outside, refused=report.skipped))
-    with writer_lock(index_dir, wait):
-        remove_stale_generations(index_dir)  # left by a writer that was killed
+    files = list(corpus_files(plan.roots, follow_outside, refused=report.skipped,
+                              base=plan.base, exclude=plan.exclude, ignored=report.ignored,
+                              skip=[index_dir]))
+    with contextlib.nullcontext() if dry_run else writer_lock(index_dir, wait):
+        if not dry_run:
+            remove_stale_generations(index_dir)  # left by a writer that was killed
+        previous = _live_manifest(index_dir)
+        if plan.guarded:
+            _refuse_wipe(index_dir, previous, plan.roots)
         procs = procs or default_procs(files)
         live = None
-        if not rebuild and index_exists(index_dir):
+        if not rebuild and not plan.base_moved and index_exists(index_dir):
             try:
                 live = open_index(index_dir)
             except IndexIncompatibleError:
@@ -92,47 +147,60 @@ def update_index(index_dir: Path, paths: list[Path], settings: AnalysisSettings,
             if live and live.meta.get("fingerprint") != settings.fingerprint:
                 live = None  # new analysis settings: every term may change
         report.rebuilt = live is None
-        meta = _provenance(paths, settings)
-        target = live or create_generation(index_dir, settings, meta)
-        manifest = read_manifest(target.generation) if live else {}
-        try:
-            new_manifest = _write_files(target, files, manifest, report, progress, procs,
-                                        incremental=live is not None,
-                                        max_file_bytes=max_file_bytes)
-            write_manifest(target.generation, new_manifest)
-        except BaseException:
-            if live is None:  # a half-built generation is of no use to anyone
-                discard(target.generation)
-            raise
-        if live is None:
-            publish(index_dir, target.generation)
+        manifest = previous if live else {}
+        if dry_run:
+            _write_files(_DryRun(), files, manifest, report, progress, live is not None,
+                         max_file_bytes)
         else:
-            write_meta(target.generation, {**target.meta, **meta})
-            record_checksums(target.generation)  # the commit's files, for verification
+            _write(index_dir, live, settings, _provenance(settings, plan), files, manifest,
+                   report, progress, procs, max_file_bytes)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: dict,
-                 report: IndexReport, progress: Progress | None, procs: int,
-                 incremental: bool, max_file_bytes: int) -> dict:
+def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, meta: dict,
+           files: list[tuple[Path, Path]], manifest: dict, report: IndexReport,
+           progress: Progress | None, procs: int, max_file_bytes: int) -> None:
+    """Write the run into the live generation, or into a new one then published."""
+    target = live or create_generation(index_dir, settings, meta)
+    try:
+        new_manifest = _write_files(target.writer(procs), files, manifest, report, progress,
+                                    live is not None, max_file_bytes)
+        write_manifest(target.generation, new_manifest)
+    except BaseException:
+        if live is None:  # a half-built generation is of no use to anyone
+            discard(target.generation)
+        raise
+    if live is None:
+        publish(index_dir, target.generation)
+    else:
+        write_meta(target.generation, {**target.meta, **meta})
+        record_checksums(target.generation)  # the commit's files, for verification
+def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
+                 report: IndexReport, progress: Progress | None, incremental: bool,
+                 max_file_bytes: int) -> dict:
+    """Read the files into ``writer`` (a ``DocumentWriter``, or ``_DryRun``), counting
+    documents and file outcomes in ``report``; the new manifest."""
     new_manifest: dict[str, dict] = {}
     written: list[str] = []  # paths of the file in progress (a large one spans results)
     failed: set[str] = set()  # files (or chunks of files) that could not be read
     done = 0
-    writer = target.writer(procs)
     try:
         for result in read_files(files, manifest, max_file_bytes):
             report.warnings.extend(result.warnings)
             previous = manifest.get(result.file) or {}
             previous_paths = set(previous.get("paths", []))
-            if result.error is not None:
+            if result.vanished:
+                # gone since the walk (a sync tool's race): removed below, as if never found
+                report.files[result.file] = "removed"
+            elif result.error is not None:
                 if result.file not in failed:
                     report.skipped.append((result.file, result.error))
                     failed.add(result.file)
             elif not result.changed:
                 report.unchanged += len(result.entry.get("paths", []))
                 new_manifest[result.file] = result.entry
+                report.files[result.file] = "unchanged"
             else:
                 report.encodings[result.file] = result.encoding
                 for doc in result.documents:
@@ -143,7 +211,7 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
                         report.added += 1
                         (writer.replace if incremental else writer.add)(doc, result.file)
                     written.append(doc.path)
-            if result.entry is None and result.error is None:
+            if result.entry is None and result.error is None and not result.vanished:
                 continue  # more chunks of this file to come
             if result.file in failed:
                 # Keep what was indexed before and delete nothing.
@@ -152,11 +220,12 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
                     list(previous_paths | set(kept) | set(written)))
             elif result.changed:
                 new_manifest[result.file] = {**result.entry, "paths": written}
+                report.files[result.file] = "indexed" if written else "empty"
                 for path in previous_paths - set(written):
                     writer.delete(path)
                     report.removed += 1
             written = []
-            if result.entry is None:
+            if result.entry is None and not result.vanished:
                 continue  # a failed chunk before the file's last one
             done += 1
             if progress:
@@ -167,10 +236,12 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
         for file in manifest.keys() - new_manifest.keys():
             if file.startswith(unlisted):
                 new_manifest[file] = manifest[file]
+                report.files[file] = "unchanged"
                 continue
             for path in manifest[file].get("paths", []):
                 writer.delete(path)
                 report.removed += 1
+            report.files[file] = "removed"
         if report.added or report.updated or report.removed:
             writer.commit()
         else:
@@ -181,13 +252,86 @@ def _write_files(target: OpenIndex, files: list[tuple[Path, Path]], manifest: di
     return new_manifest
 
 
+class _DryRun:
+    """A writer that writes nothing: ``--dry-run`` counts what a run would do."""
+
+    def add(self, doc: Document, file: str) -> None:
+        pass
+
+    replace = add
+
+    def delete(self, path: str) -> None:
+        pass
+
+    def commit(self) -> None:
+        pass
+
+    cancel = commit
+
+
+def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[Path],
+          remove: Sequence[Path], replace: bool, exclude: Sequence[str],
+          fallback: Sequence[Path]) -> _Plan:
+    """The run's roots, base and exclusions. The base stays the recorded one while every
+    root is inside it, so that adding or removing a root leaves document paths alone."""
+    recorded_roots = [Path(root) for root in recorded.get("roots", [])]
+    given = resolve_roots(paths)
+    roots = given or recorded_roots or ([] if add else resolve_roots(fallback))
+    roots = list(dict.fromkeys(roots + resolve_roots(add)))
+    for path in remove:
+        root = path.resolve()  # it may be gone from disk already
+        if root not in roots:
+            raise IndexRootsError(
+                f"{path} is not a root of the index at {index_dir}; its roots: "
+                f"{', '.join(map(str, recorded_roots)) or 'none'}")
+        roots.remove(root)
+    if not roots:
+        raise IndexRootsError(f"no folder left to index into {index_dir}: give a path (or "
+                              f"delete the index folder to drop the index)")
+    recorded_base = (Path(recorded["base"]) if recorded.get("base")
+                     else default_base(recorded_roots) if recorded_roots else None)
+    base = recorded_base
+    if replace or base is None or not all(root.is_relative_to(base) for root in roots):
+        base = default_base(roots)
+    kept = [] if replace else recorded.get("exclude", [])
+    return _Plan(roots, base, list(dict.fromkeys([*kept, *exclude])),
+                 base_moved=recorded_base is not None and base != recorded_base,
+                 guarded=bool(given) and not replace)
+
+
+def _live_manifest(index_dir: Path) -> dict:
+    """The manifest of the live generation; empty when there is none (or it is damaged: a
+    rebuild follows, and there is nothing to compare with)."""
+    try:
+        generation = current_generation(index_dir)
+    except IndexDamagedError:
+        return {}
+    return read_manifest(generation) if generation else {}
+
+
+def _refuse_wipe(index_dir: Path, manifest: dict, roots: list[Path]) -> None:
+    """Refuse roots that would remove more than half of the indexed documents: most often a
+    new folder given where ``--add`` was meant."""
+    total = dropped = 0
+    for file, entry in manifest.items():
+        count = len(entry.get("paths", []))
+        total += count
+        if not any(Path(file).is_relative_to(root) for root in roots):
+            dropped += count
+    if dropped * 2 > total:
+        raise IndexRootsError(
+            f"indexing only {', '.join(map(str, roots))} would remove {dropped:,} of the "
+            f"{total:,} documents in {index_dir}: add a folder with --add PATH, or pass "
+            f"--replace to index only the paths given")
+
+
 def index_documents(index_dir: Path, documents: Iterable[Document], settings: AnalysisSettings,
                     procs: int = 1) -> IndexReport:
     """Build a fresh index from documents that are not files (benchmarks, evaluations)."""
     started = time.monotonic()
     report = IndexReport(rebuilt=True)
     with writer_lock(index_dir):
-        target = create_generation(index_dir, settings, _provenance([], settings))
+        target = create_generation(index_dir, settings, _provenance(settings))
         writer = target.writer(procs)
         try:
             for doc in documents:
@@ -203,7 +347,11 @@ def index_documents(index_dir: Path, documents: Iterable[Document], settings: An
     return report
 
 
-def _provenance(paths: list[Path], settings: AnalysisSettings) -> dict:
-    """What an index records of where it came from: its roots and its variant sources."""
-    return {"roots": [str(p.resolve()) for p in paths],
+def _provenance(settings: AnalysisSettings, plan: _Plan | None = None) -> dict:
+    """What an index records of where it came from: its roots, their base folder and the
+    globs excluded (so later runs keep them), and its variant sources."""
+    meta = {"roots": [str(root) for root in plan.roots] if plan else [],
             "variant_sources_sha256": variant_sources_sha256(settings.variant_files)}
+    if plan:
+        meta.update(base=str(plan.base), exclude=plan.exclude)
+    return meta

@@ -4,7 +4,10 @@ Hidden files and folders are skipped and symbolic links to folders are not follo
 loops). A symbolic link to a file outside the folders given is refused unless asked for
 (``follow_outside``): a link to ``/etc/passwd`` dropped into a corpus must not make it
 searchable. A folder that cannot be listed (permissions, a path longer than the system allows)
-is refused too, with its reason, rather than silently left out.
+is refused too, with its reason, rather than silently left out. An index folder (one holding
+``CURRENT`` or ``.lock``) is never entered: ``searcher index .`` with the index inside would
+otherwise index the index's own files. Everything found but not taken (hidden, another type,
+excluded, an index folder) is listed in ``ignored`` with why, so every file is accounted for.
 
     >>> [f.name for f, _ in corpus_files([Path("corpus")])][:1]   # doctest: +SKIP
     ['000_4e5f9d1ab1d51c15.txt']
@@ -12,51 +15,95 @@ is refused too, with its reason, rather than silently left out.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from searcher.errors import DocumentError
 from searcher.ingest.formats import CORPUS_SUFFIXES
 
 Refused = list[tuple[str, str]]  # (file or folder, reason): what a walk could not take
+INDEX_MARKERS = ("CURRENT", ".lock")  # what an index folder holds (searcher.engine.store)
 
 
-def corpus_files(paths: list[Path], follow_outside: bool = False,
-                 refused: Refused | None = None) -> Iterator[tuple[Path, Path]]:
-    """``(file, base)`` for every corpus file under ``paths``, in a stable order; ``file`` is
-    absolute, and a document's path is ``file`` relative to ``base``: the folder given, or,
-    when several are given, their common parent, so that no two files share a path. What is
-    found but not taken (a link leaving ``paths``, a folder that cannot be listed) is appended
-    to ``refused`` with its reason."""
-    refused = [] if refused is None else refused
-    resolved = []
+def default_base(roots: Sequence[Path]) -> Path:
+    """The folder document paths are relative to, for resolved ``roots``: the folder given
+    (a file's folder), or, when several are given, their common parent, so that no two files
+    share a path."""
+    folders = [p if p.is_dir() else p.parent for p in roots]
+    return folders[0] if len(folders) == 1 else Path(os.path.commonpath(folders))
+
+
+def resolve_roots(paths: Sequence[Path]) -> list[Path]:
+    """``paths`` made absolute and resolved; ``DocumentError`` for one that does not exist."""
     for path in paths:
         if not path.exists():
             raise DocumentError(f"no such file or folder: {path}")
-        resolved.append(path.resolve())
-    if len(resolved) == 1:
-        base = resolved[0] if resolved[0].is_dir() else resolved[0].parent
-    else:
-        base = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
+    return [path.resolve() for path in paths]
+
+
+def corpus_files(paths: list[Path], follow_outside: bool = False,
+                 refused: Refused | None = None, base: Path | None = None,
+                 exclude: Sequence[str] = (), ignored: Refused | None = None,
+                 skip: Sequence[Path] = ()) -> Iterator[tuple[Path, Path]]:
+    """``(file, base)`` for every corpus file under ``paths``, in a stable order; ``file`` is
+    absolute, and a document's path is ``file`` relative to ``base`` (``default_base`` unless
+    given). A file or folder whose path relative to its root matches a glob of ``exclude``
+    is left out, as are the folders in ``skip``. What is found but not taken is appended to
+    ``refused`` (a link leaving ``paths``, a folder that cannot be listed) or ``ignored``
+    (hidden, another type, excluded, an index folder), with its reason."""
+    refused = [] if refused is None else refused
+    ignored = [] if ignored is None else ignored
+    resolved = resolve_roots(paths)
+    base = base or default_base(resolved)
+    skipped = {folder.resolve() for folder in skip}
     for path in resolved:
         if path.is_dir():
-            for file in sorted(_walk(path, refused)):
+            for file in sorted(_walk(path, refused, exclude, ignored, skipped)):
                 if follow_outside or _inside(file, resolved, refused):
                     yield file, base
         else:
             yield path, base
 
 
-def _walk(folder: Path, refused: Refused) -> Iterator[Path]:
+def _walk(root: Path, refused: Refused, exclude: Sequence[str], ignored: Refused,
+          skipped: set[Path]) -> Iterator[Path]:
     def unlisted(error: OSError) -> None:
+        if isinstance(error, FileNotFoundError):
+            return  # removed while the walk ran: its files are gone, and so removed
         refused.append((str(error.filename), f"folder not read: {error.strerror or error}"))
 
-    for directory, subdirs, files in os.walk(folder, onerror=unlisted, followlinks=False):
-        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+    def excluded(path: Path) -> str | None:
+        relative = path.relative_to(root).as_posix()
+        return next((glob for glob in exclude if fnmatch.fnmatchcase(relative, glob)), None)
+
+    for directory, subdirs, files in os.walk(root, onerror=unlisted, followlinks=False):
+        folder = Path(directory)
+        if folder in skipped or any(marker in files for marker in INDEX_MARKERS):
+            ignored.append((directory, "an index folder; not read"))
+            subdirs[:] = []
+            continue
+        kept = []
+        for name in sorted(subdirs):
+            glob = excluded(folder / name)
+            if name.startswith("."):
+                ignored.append((str(folder / name), "hidden folder"))
+            elif glob:
+                ignored.append((str(folder / name), f"excluded by {glob}"))
+            else:
+                kept.append(name)
+        subdirs[:] = kept
         for name in files:
-            file = Path(directory) / name
-            if not name.startswith(".") and file.suffix.lower() in CORPUS_SUFFIXES:
+            file = folder / name
+            glob = excluded(file)
+            if name.startswith("."):
+                ignored.append((str(file), "hidden file"))
+            elif file.suffix.lower() not in CORPUS_SUFFIXES:
+                ignored.append((str(file), "not a corpus file type"))
+            elif glob:
+                ignored.append((str(file), f"excluded by {glob}"))
+            else:
                 yield file
 
 
