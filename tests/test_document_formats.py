@@ -329,3 +329,24 @@ def test_show_marks_a_pdfs_pages(archive):
     shown = json.loads(searcher("show", "reports/taiwan.pdf", "--json").stdout)
     assert shown["body"][shown["pages"][1]:].startswith("第二頁：半導體供應鏈")
     assert "pages" not in json.loads(searcher("show", "notes/nato.docx", "--json").stdout)
+
+
+@pytest.mark.parametrize("name,make", [("a.pdf", lambda: make_pdf([TW_LINES], "MSung-Light",
+                                                                   "t", "a")),
+                                       ("a.docx", make_docx), ("a.epub", make_epub),
+                                       ("a.odt", make_odt)])
+def test_a_damaged_file_is_a_document_error_never_another_exception(name, make):
+    import random
+
+    from searcher.errors import DocumentError
+
+    data = make()
+    shuffle = random.Random(name)
+    for attempt in range(40):
+        damaged = bytearray(data[:shuffle.randrange(len(data))] if attempt % 2 else data)
+        for _ in range(5):
+            damaged[shuffle.randrange(len(damaged))] = shuffle.randrange(256)
+        try:
+            parse_file(bytes(damaged), name, [])
+        except DocumentError:
+            pass

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from searcher.ingest import docx, epub, html, jsonl, markdown, pdf, plain_text
+from searcher.errors import DocumentError
 from searcher.ingest.decoding import decode
 from searcher.models import Document
 
@@ -50,7 +51,16 @@ def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
         return ParsedFile(parse_jsonl_chunk(data.rstrip(b"\r\n"), 1, path, warnings), "utf-8")
     if suffix in BINARY_READERS:
         reader, kind = BINARY_READERS[suffix]
-        return ParsedFile(_kept([reader(data, path, warnings)], warnings), kind)
+        try:
+            document = reader(data, path, warnings)
+        except DocumentError:
+            raise
+        # A damaged file makes a parsing library raise whatever its code met first (zlib,
+        # struct, IndexError, lxml…): any of them means this one file cannot be read.
+        except Exception as error:
+            raise DocumentError(f"cannot read {kind.upper()}: {error or type(error).__name__}"
+                                ) from error
+        return ParsedFile(_kept([document], warnings), kind)
     text, encoding = decode(data, path)
     if suffix in markdown.SUFFIXES:
         document = markdown.parse_markdown(text, path, warnings)
