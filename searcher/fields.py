@@ -50,8 +50,12 @@ _TABLE = (
     Field("tags", "keyword", stored=True, queryable=True),
     Field("day", "day", stored=True),
     Field("date", "stored", stored=True),
-    Field("source", "stored", stored=True),
-    Field("url", "stored", stored=True),
+    # Words, not ids: ``source:聯合報`` and ``url:example.org`` find a word or the characters
+    # anywhere in the value, as ``author:`` does (an id would need the whole URL).
+    Field("source", "words", stored=True, units="source_units", queryable=True),
+    Field("source_units", "units"),
+    Field("url", "words", stored=True, units="url_units", queryable=True),
+    Field("url_units", "units"),
     Field("file", "stored", stored=True),  # the corpus file the article came from
     Field("pages", "stored", stored=True),  # a paged document's page starts: "0,1830,…"
 )

@@ -124,3 +124,93 @@ def test_json_lines_hits_give_their_file_once_and_their_record(searcher, feed_in
     first = next(r for r in records if r["record"] == "a1")
     assert (first["url"], first["source"], first["tags"]) == (
         "https://example.org/a1", "例報", ["中東", "外交"])
+
+
+# Fields and habits
+
+
+@pytest.mark.parametrize("query, found", [("source:例報", ["a1"]), ("url:example.org", ["a1"]),
+                                          ("tags:外交", ["a1"]), ("停火 -source:例報", ["a2"])])
+def test_source_url_and_tags_filters(searcher, feed_index, query, found):
+    result = searcher("search", *query.split(), "--json", *feed_index)
+    assert result.code == 0 and [json.loads(line)["record"] for line in
+                                 result.stdout.splitlines()] == found
+
+
+@pytest.mark.parametrize("args, message", [
+    (["foo:bar"], "unknown field foo: at 4 (fields: path:, title:, body:, author:, tags:, "
+                  "source:, url:, date:)"),
+    (["--since", "2026", "--until", "2025"],
+     "the date range ends before it starts: give the earlier date first"),
+    (["date:2026..2025"],
+     "the date range ends before it starts: give the earlier date first (date: at 4)"),
+    (["--by", "year"], "--by goes with --timeline (see --help)"),
+])
+def test_habitual_mistakes_are_one_line_and_exit_2(searcher, corpus_index_dir, args, message):
+    result = searcher("search", "停火", *args, "--index", str(corpus_index_dir))
+    assert result == Run(2, "", f"searcher: error: {message}\n")
+
+
+def test_lowercase_operators_get_a_hint_and_are_searched_as_words(searcher, corpus_index_dir,
+                                                                  corpus_index):
+    expected = search(corpus_index, "普丁 or 川普")
+    result = searcher("search", "普丁", "or", "川普", "--index", str(corpus_index_dir))
+    assert result == Run(0 if expected.total else 1, plain(expected),
+                         "searcher: hint: 'or' is searched as a word; the operator is OR\n")
+
+
+def test_or_binds_tighter_than_and(corpus_index):
+    def paths(query: str) -> set[str]:
+        return {h.path for h in search(corpus_index, query, limit=None).hits}
+
+    assert paths("普丁 停火 OR 川普") == paths("普丁 (停火 OR 川普)") == \
+        paths("普丁") & (paths("停火") | paths("川普"))
+
+
+def test_date_none_selects_the_undated(searcher, corpus_index_dir, corpus_index):
+    undated = [h.file for h in search(corpus_index, "停火", limit=None).hits if h.date is None]
+    result = searcher("search", "停火", "date:none", "-l", "--index", str(corpus_index_dir))
+    assert undated and result == Run(0, "".join(f"{f}\n" for f in undated), "")
+
+
+def test_limit_zero_means_all(searcher, corpus_index_dir, corpus_index):
+    expected = search(corpus_index, "停火", limit=None)
+    assert len(expected.hits) > 2
+    result = searcher("search", "停火", "-n", "0", "--index", str(corpus_index_dir))
+    assert result == Run(0, plain(expected), "")
+
+
+def test_bare_searcher_prints_the_help_and_exits_0(searcher):
+    result = searcher()
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout.startswith("Usage: searcher [OPTIONS] [COMMAND]")
+
+
+def test_color_always_beats_no_color(searcher, corpus_index_dir, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = searcher("search", "停火", "-n", "1", "--color", "always",
+                      "--index", str(corpus_index_dir))
+    assert result.code == 0 and "\x1b[1;31m" in result.stdout
+
+
+def test_pager_sets_less_to_show_colour_unless_the_user_set_it(searcher, corpus_index_dir,
+                                                               monkeypatch):
+    import pydoc
+
+    seen = []
+    monkeypatch.setattr(pydoc, "pager", lambda text: seen.append(os.environ.get("LESS")))
+    monkeypatch.delenv("LESS", raising=False)
+    args = ["search", "停火", "--pager", "--color", "always", "--index", str(corpus_index_dir)]
+    assert searcher(*args).code == 0
+    monkeypatch.setenv("LESS", "-S")
+    assert searcher(*args).code == 0
+    assert seen == ["FRX", "-S"]
+
+
+def test_the_footer_counts_the_undated_a_date_filter_left_out(searcher, corpus_index_dir,
+                                                              corpus_index):
+    undated = sum(h.date is None for h in search(corpus_index, "停火", limit=None).hits)
+    result = searcher("search", "停火", "--since", "2025", "--color", "always",
+                      "--index", str(corpus_index_dir))
+    assert undated and result.code == 0
+    assert f"since 2025, {undated} undated left out" in result.stdout

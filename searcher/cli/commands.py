@@ -12,7 +12,7 @@ import click
 
 from searcher.cli.arguments import QueryCommand
 from searcher.cli.environment import (
-    DEFAULT_CORPUS, console_for, user_files, user_variants_file)
+    DEFAULT_CORPUS, console_for, prepare_pager, user_files, user_variants_file)
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.options import color_option, index_option, json_option, path_style_option
 from searcher.cli.printers import one_line
@@ -97,8 +97,8 @@ def index_command(paths, index_dir, add, remove, replace, exclude, dry_run, stri
 @click.command("search", cls=QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @index_option
-@click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Most hits to show (-l, -0: all unless given).")
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Most hits to show; 0 for all (-l, -0: all unless given).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
               default="relevance", show_default=True, help="Order of hits; ties by score.")
 @click.option("--since", help="From this date on: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
@@ -121,7 +121,9 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
-    title:, author:, path:, and date:2025-09, date:2025-09..2026-01, date:>=2025-10-01.
+    title:, author:, path:, source:, url:, tags:, and date:2025-09, date:2025-09..2026-01,
+    date:>=2025-10-01, date:none. OR binds tighter than AND: 普丁 停火 OR 川普 is
+    普丁 (停火 OR 川普).
     A word matches every spelling in its variant group (川普 finds 特朗普); a quoted phrase
     matches only what it says. After the first word, -word is an excluded word unless it is
     plainly this command's options (-l, -l0, -n 5, --json): 特朗普 -nato excludes nato; after
@@ -138,16 +140,22 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
       searcher search 伊朗 -0 | xargs -0 -n1 echo
     """
     from searcher.dates import DateRange, parse_bound
+    from searcher.search.query_syntax import checked_range, lowercase_operators
 
     if as_json + (files or null) + count > 1:
         raise click.UsageError("--json, -l/--files (or -0/--null) and -c/--count are exclusive")
     if timeline and (files or null or count):
         raise click.UsageError("--timeline goes alone, or with --json")
-    dates = DateRange(parse_bound(since) if since else None,
-                      parse_bound(until, upper=True) if until else None)
+    if not timeline and ctx.get_parameter_source("by") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--by goes with --timeline")
+    dates = checked_range(DateRange(parse_bound(since) if since else None,
+                                    parse_bound(until, upper=True) if until else None))
+    text = " ".join(query)
+    for word in dict.fromkeys(lowercase_operators(text)):
+        click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
+                   f"{word.upper()}", err=True)
     default_index = ctx.get_parameter_source("index_dir") == click.core.ParameterSource.DEFAULT
     index = open_for_search(index_dir, build_if_missing=default_index)
-    text = " ".join(query)
     if timeline:
         from searcher.search.timeline import timeline as count_over_time
         from searcher.cli.printers import print_timeline
@@ -158,14 +166,16 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     from searcher.search.ranked import search
 
     explicit_limit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
-    if count or ((files or null) and not explicit_limit):
+    if count or limit == 0 or ((files or null) and not explicit_limit):
         limit = None
     result = search(index, text, limit=limit, sort=sort, dates=dates)
     if count:
         click.echo(result.total)
     else:
         filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
-                   + [f"sort {sort}"] * (sort != "relevance"))
+                   + [f"sort {sort}"] * (sort != "relevance")
+                   + [f"{result.undated_left_out} undated left out"] * bool(
+                       result.undated_left_out))
         print_hits(result.hits, path_style, _printer(as_json, files, null, color, pager),
                    (result.total, result.seconds, filters))
     sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
@@ -365,6 +375,8 @@ def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool):
     if files or null:
         return FilesPrinter(sys.stdout, "\0" if null else "\n")
     console = console_for(color)
+    if console and pager:
+        prepare_pager()
     return TextPrinter(console, pager) if console else PlainPrinter(sys.stdout)
 
 

@@ -46,3 +46,9 @@ def console_for(color: str, stream: IO[str] | None = None):
     styled = color == "always" or (color == "auto" and tty)
     colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
     return make_console(stream, styled, colored)
+
+
+def prepare_pager() -> None:
+    """Let ``less`` show colour and quit on a short page, as git does: ``LESS=FRX`` unless the
+    user set ``LESS`` (rich pages through ``pydoc``, which runs ``less`` with the environment)."""
+    os.environ.setdefault("LESS", "FRX")

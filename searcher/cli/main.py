@@ -74,11 +74,13 @@ def _debug_option(ctx: click.Context, param: click.Parameter, value: bool) -> No
     _debug = _debug or value
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="searcher", prog_name="searcher")
 @click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
               callback=_debug_option, help="Print the traceback of an internal error.")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Full-text search for Chinese commentary, in any script, region or spelling.
 
     \b
@@ -89,6 +91,8 @@ def cli() -> None:
       searcher index corpus/ --rebuild
       searcher variants 川普
     """
+    if ctx.invoked_subcommand is None:  # bare `searcher`: the help, as git does; not an error
+        click.echo(ctx.get_help())
 
 
 for _command in COMMANDS:

@@ -25,7 +25,7 @@ from searcher.fields import FIELDS
 from searcher.models import Document
 
 # Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
 NO_DAY = 2**31 - 1
@@ -157,10 +157,11 @@ def document_fields(doc: Document, file: str) -> dict:
         "path": doc.path, "path_units": doc.path, "doc_id": document_id(doc.path),
         "title": doc.title, "title_units": doc.title,
         "body": doc.body, "body_units": doc.body,
-        "date": doc.date, "source": doc.source, "url": doc.url, "file": file,
+        "date": doc.date, "file": file,
     }
-    if doc.author:
-        fields["author"] = fields["author_units"] = doc.author
+    for field in FIELDS.values():  # optional text fields (author, source, url), when given
+        if field.kind == "words" and not field.default and (value := getattr(doc, field.name)):
+            fields[field.name] = fields[field.units] = value
     if doc.tags:
         fields["tags"] = ",".join(doc.tags)
     if doc.date:

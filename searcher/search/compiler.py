@@ -21,6 +21,7 @@ from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fold import fold
 from searcher.analysis.units import is_cjk, units
 from searcher.dates import DateRange
+from searcher.engine.schema import NO_DAY
 from searcher.errors import QuerySyntaxError
 from searcher.fields import DEFAULT_FIELDS, FIELDS
 from searcher.search import plan as p
@@ -68,6 +69,8 @@ class _Compiler:
             return self.units(folded, node.field, node.text)
         if isinstance(node, qs.DateFilter):
             return day_range(node.range)
+        if isinstance(node, qs.Undated):
+            return p.DayRange(NO_DAY, NO_DAY)
         if isinstance(node, qs.Not):
             return p.Without(p.Everything(), self.compile(node.item, not positive))
         if isinstance(node, qs.Or):

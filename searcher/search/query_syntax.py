@@ -2,14 +2,17 @@
 
     words        ANDed: 俄羅斯 停火
     "phrase"     exact (also “…” and 「…」)
-    A OR B       either;  NOT A, -A: exclude;  ( … ) group
-    field:value  title:, author:, path:, body:, tags: (value a word or a "phrase")
-    date:VALUE   2025-09, 2025-09..2026-01, >=2025-10-01, <2026
+    A OR B       either, binding tighter than AND: 普丁 停火 OR 川普 is 普丁 (停火 OR 川普)
+    NOT A, -A    exclude;  ( … ) group
+    field:value  title:, author:, path:, body:, tags:, source:, url: (a word or a "phrase")
+    date:VALUE   2025-09, 2025-09..2026-01, >=2025-10-01, <2026; date:none for undated
 
 Errors name the character where the problem is: ``unclosed quote at 5``.
 
     >>> parse('停火 -伊朗')
     And(items=(Words(text='停火', field=None), Not(item=Words(text='伊朗', field=None))))
+    >>> parse('普丁 停火 OR 川普')
+    And(items=(Words(text='普丁', field=None), Or(items=(Words(text='停火', field=None), Words(text='川普', field=None)))))
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ class DateFilter:
 
 
 @dataclass(frozen=True)
+class Undated:
+    """``date:none``: the articles without a date."""
+
+
+@dataclass(frozen=True)
 class Not:
     item: "Node"
 
@@ -64,7 +72,10 @@ class Or:
     items: tuple["Node", ...]
 
 
-Node = Words | Phrase | DateFilter | Not | And | Or
+Node = Words | Phrase | DateFilter | Undated | Not | And | Or
+FIELD_NAMES = QUERY_FIELDS + ("date",)
+# ``name:`` with an ASCII name is read as a field; other colons (他說：, https://) are text.
+_FIELD_LIKE_RE = re.compile(r"[A-Za-z_]+")
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,11 @@ def _lex(query: str) -> list[_Token]:
                 i += 1
             word = query[start:i]
             field, sep, value = word.replace("：", ":").partition(":")
-            if sep and field.lower() in QUERY_FIELDS + ("date",):
+            if sep and _FIELD_LIKE_RE.fullmatch(field) and not value.startswith("/") and (
+                    field.lower() not in FIELD_NAMES):
+                raise QuerySyntaxError(f"unknown field {field}: at {start + 1} (fields: "
+                                       f"{', '.join(f + ':' for f in FIELD_NAMES)})")
+            if sep and field.lower() in FIELD_NAMES:
                 field = field.lower()
                 if not value and i < n and query[i] in QUOTES:
                     value, i = _read_quoted(query, i)
@@ -142,31 +157,40 @@ class _Parser:
         return token
 
     def parse(self) -> Node:
-        node = self.or_expr()
+        node = self.and_expr()
         token = self.peek()
         if token is not None:
             raise QuerySyntaxError(f"unmatched {token.text!r} at {token.at + 1}")
         return node
 
-    def or_expr(self) -> Node:
-        items = [self.and_expr()]
-        while (token := self.peek()) is not None and token.kind == "or":
-            self.take()
-            items.append(self.and_expr())
-        return items[0] if len(items) == 1 else Or(tuple(items))
-
     def and_expr(self) -> Node:
+        """Terms side by side, each an OR of terms: OR binds tighter, as web search engines
+        read ``A B OR C`` (A, and B or C)."""
         items = []
-        while (token := self.peek()) is not None and token.kind not in ("or", "close"):
+        while (token := self.peek()) is not None and token.kind != "close":
             if token.kind == "and":
                 self.take()
                 continue
-            items.append(self.unary())
+            items.append(self.or_expr())
         if not items:
-            token = self.peek()
-            where = f"before {token.text!r} at {token.at + 1}" if token else "at the end"
-            raise QuerySyntaxError(f"missing search term {where}")
+            self.missing_term()
         return items[0] if len(items) == 1 else And(tuple(items))
+
+    def or_expr(self) -> Node:
+        if self.peek().kind == "or":
+            self.missing_term()
+        items = [self.unary()]
+        while (token := self.peek()) is not None and token.kind == "or":
+            self.take()
+            if self.peek() is None or self.peek().kind in ("or", "and", "close"):
+                self.missing_term()
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def missing_term(self) -> None:
+        token = self.peek()
+        where = f"before {token.text!r} at {token.at + 1}" if token else "at the end"
+        raise QuerySyntaxError(f"missing search term {where}")
 
     def unary(self) -> Node:
         token = self.take()
@@ -178,7 +202,7 @@ class _Parser:
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise QuerySyntaxError(f"parentheses nested deeper than {MAX_DEPTH}")
-            node = self.or_expr()
+            node = self.and_expr()
             closing = self.peek()
             if closing is None or closing.kind != "close":
                 raise QuerySyntaxError(f"unclosed parenthesis at {token.at + 1}")
@@ -190,13 +214,29 @@ class _Parser:
         if token.field == "date":
             if token.kind == "phrase":
                 raise QuerySyntaxError(f"date: at {token.at + 1} takes a date, not a phrase")
+            if token.text.lower() == "none":
+                return Undated()
             try:
-                return DateFilter(parse_range(token.text))
+                return DateFilter(checked_range(parse_range(token.text)))
             except DateError as error:
                 raise QuerySyntaxError(f"{error} (date: at {token.at + 1})") from None
         if token.kind == "phrase":
             return Phrase(token.text, token.field)
         return Words(token.text, token.field)
+
+
+def checked_range(dates: DateRange) -> DateRange:
+    """``dates``, or ``DateError`` when it ends before it starts (2026..2025)."""
+    if dates.low is not None and dates.high is not None and dates.low > dates.high:
+        raise DateError("the date range ends before it starts: give the earlier date first")
+    return dates
+
+
+def lowercase_operators(query: str) -> list[str]:
+    """The lowercase ``or``/``and``/``not`` standing between words of ``query``, which are
+    searched as words (only the capitalised ones are operators): worth a hint."""
+    words = query.split()
+    return [w for w in words[1:-1] if w in ("or", "and", "not")]
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")

@@ -25,6 +25,7 @@ class SearchResult:
     hits: list[Hit]
     total: int  # documents matched, before --limit
     seconds: float
+    undated_left_out: int = 0  # matches a date filter left out for having no date
 
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
@@ -34,6 +35,9 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     compiled = compile_query(text, index.chain)
     scored, total = matching_documents(index, compiled, dates,
                                        limit if sort == "relevance" else None)
+    # The footer says what a date filter hid: the matches without a date (a second pass).
+    undated = 0 if dates.unbounded else matching_documents(
+        index, compiled, DateRange(NO_DAY, NO_DAY), 0)[1]
     if sort != "relevance":  # by date, ties by score; undated last
         dated, undated = split_by_day(index, scored)
         newest = sort == "newest"
@@ -44,7 +48,7 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     with reading(index):
         hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles)
                 for rank, (docnum, score) in enumerate(scored, 1)]
-    return SearchResult(hits, total, time.monotonic() - started)
+    return SearchResult(hits, total, time.monotonic() - started, undated)
 
 
 def matching_documents(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
