@@ -129,7 +129,7 @@ def test_json_lines_hits_give_their_file_once_and_their_record(searcher, feed_in
 # Fields and habits
 
 
-@pytest.mark.parametrize("query, found", [("source:例報", ["a1"]), ("url:example.org", ["a1"]),
+@pytest.mark.parametrize("query, found", [("source:例報", ["a1"]), ("url:HTTPS://example.org/a1", ["a1"]),
                                           ("tags:外交", ["a1"]), ("停火 -source:例報", ["a2"])])
 def test_source_url_and_tags_filters(searcher, feed_index, query, found):
     result = searcher("search", *query.split(), "--json", *feed_index)
@@ -214,3 +214,49 @@ def test_the_footer_counts_the_undated_a_date_filter_left_out(searcher, corpus_i
                       "--index", str(corpus_index_dir))
     assert undated and result.code == 0
     assert f"since 2025, {undated} undated left out" in result.stdout
+
+
+# show
+
+
+def test_show_takes_the_paths_search_prints(searcher, corpus_index_dir, corpus_index,
+                                            monkeypatch):
+    index = ["--index", str(corpus_index_dir)]
+    hit = search(corpus_index, "普丁", limit=1).hits[0]
+    expected = searcher("show", hit.path, *index)
+    assert expected.code == 0 and expected.stdout.startswith(f"path: {hit.path}\n")
+    assert searcher("show", hit.file, *index) == expected  # absolute
+    monkeypatch.chdir(Path(hit.file).parent.parent)
+    assert searcher("show", os.path.relpath(hit.file), *index) == expected
+
+
+def test_show_takes_a_json_lines_file_and_record_or_a_record_id(searcher, feed_index):
+    by_path = searcher("show", "feeds/2025.jsonl#a2", *feed_index)
+    assert by_path.code == 0 and by_path.stdout.startswith("path: 2025.jsonl#a2\n")
+    assert searcher("show", "a2", *feed_index) == by_path
+
+
+def test_show_with_a_query_that_does_not_match_says_so_and_exits_1(searcher, corpus_index_dir):
+    result = searcher("show", "003_fbfd2bed5f7712db.txt", "量子", "--index", str(corpus_index_dir))
+    assert result == Run(1, "", "searcher: '量子' does not match 003_fbfd2bed5f7712db.txt\n")
+
+
+# Passages
+
+
+def test_snippets_and_context_shape_the_passages_and_json_lists_them(searcher, corpus_index_dir):
+    result = searcher("search", "停火", "--json", "--snippets", "2", "--context", "4",
+                      "--index", str(corpus_index_dir))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.code == 0 and records
+    for record in records:
+        snippets = record["snippets"]
+        assert 1 <= len(snippets) <= 2
+        assert record["snippet"] == " ".join(s["text"] for s in snippets)
+        for snippet in snippets:
+            assert snippet["highlights"]
+            start, end = snippet["highlights"][0]
+            assert snippet["text"][start:end] == "停火"
+            assert len(snippet["text"].strip("…")) <= 4 + 2 + 4 + 8  # a match, two contexts
+    none = searcher("search", "停火", "--json", "--snippets", "0", "--index", str(corpus_index_dir))
+    assert all(json.loads(line)["snippets"] == [] for line in none.stdout.splitlines())

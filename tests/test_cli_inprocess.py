@@ -19,7 +19,7 @@ from searcher.search.stats import index_stats
 from tests.conftest import Run
 
 HIT_KEYS = ["rank", "path", "title", "date", "score", "snippet", "highlights", "matches",
-            "author", "file", "record", "url", "source", "tags"]
+            "author", "file", "record", "url", "source", "tags", "snippets"]
 
 
 @pytest.fixture

@@ -32,9 +32,9 @@ def write_articles(folder: Path, numbers: range) -> None:
 
 
 def indexed_paths(run_cli, index: Path) -> set[str]:
-    result = run_cli("search", "編號", "--index", str(index), "-n", "10000")
+    result = run_cli("search", "編號", "--index", str(index), "-n", "0", "--json")
     assert result.code in (0, 1), result.stderr
-    return {line.split("\t")[0] for line in result.stdout.splitlines()}
+    return {hit["path"] for hit in result.json_lines()}  # document paths, whatever the cwd
 
 
 def live_state(index: Path) -> tuple[str, set[str], str]:

@@ -113,15 +113,20 @@ def index_command(paths, index_dir, add, remove, replace, exclude, dry_run, stri
 @click.option("--timeline", is_flag=True, help="Matching articles over time, as a bar chart.")
 @click.option("--by", type=click.Choice(["year", "month", "week"]), default="month",
               show_default=True, help="Period of a --timeline bar.")
+@click.option("--snippets", "snippet_count", type=click.IntRange(min=0), default=3,
+              show_default=True, help="Most snippets a hit shows.")
+@click.option("--context", type=click.IntRange(min=0), default=None,
+              help="Characters of context either side of each match [default: a 90-wide "
+                   "window].")
 @click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
 @click.pass_context
 def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, files, null,
-                   path_style, count, timeline, by, pager, color):
+                   path_style, count, timeline, by, snippet_count, context, pager, color):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
-    title:, author:, path:, source:, url:, tags:, and date:2025-09, date:2025-09..2026-01,
+    title:, author:, path:, tags:, source:, url:, and date:2025-09, date:2025-09..2026-01,
     date:>=2025-10-01, date:none. OR binds tighter than AND: 普丁 停火 OR 川普 is
     普丁 (停火 OR 川普).
     A word matches every spelling in its variant group (川普 finds 特朗普); a quoted phrase
@@ -168,7 +173,8 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     explicit_limit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
     if count or limit == 0 or ((files or null) and not explicit_limit):
         limit = None
-    result = search(index, text, limit=limit, sort=sort, dates=dates)
+    result = search(index, text, limit=limit, sort=sort, dates=dates, snippets=snippet_count,
+                    context=context)
     if count:
         click.echo(result.total)
     else:
@@ -186,12 +192,15 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
 @click.argument("query", nargs=-1)
 @index_option
 @json_option
+@click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
-def show_command(ref, query, index_dir, as_json, color):
+def show_command(ref, query, index_dir, as_json, pager, color):
     """Print one indexed document with its metadata, as the indexer read it; given a QUERY,
     with its matches highlighted.
 
-    REF is a path as search prints it, a document id, or the end of a path.
+    REF is a path as search prints it (from here or absolute; FILE#ID for a JSON Lines
+    record), a document id, a record id, or the end of a path. A QUERY that does not match
+    the document exits 1.
 
     \b
     Examples:
@@ -206,7 +215,17 @@ def show_command(ref, query, index_dir, as_json, color):
     index = open_index(index_dir)
     stored = get_document(index, ref)
     spans = highlight_document(index, stored, " ".join(query)) if query else []
-    print_document(stored, spans, sys.stdout, as_json, console_for(color))
+    if spans is None:
+        click.echo(f"searcher: {one_line(' '.join(query))!r} does not match "
+                   f"{one_line(stored['path'])}", err=True)
+        sys.exit(ExitStatus.NOT_FOUND)
+    import contextlib
+
+    console = None if as_json else console_for(color)
+    if console and pager:
+        prepare_pager()
+    with console.pager(styles=True) if console and pager else contextlib.nullcontext():
+        print_document(stored, spans, sys.stdout, as_json, console)
 
 
 @click.command("similar")

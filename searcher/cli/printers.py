@@ -6,7 +6,8 @@ JSON Lines contract (``JsonLinesPrinter``), one object a hit, UTF-8, flushed per
 ``path``, ``title``, ``date`` (YYYY-MM-DD or null), ``score``, ``snippet`` (plain text),
 ``highlights`` ([start, end) offsets into ``snippet``), ``matches`` (surface strings as written),
 plus ``rank``, ``author``, ``file`` (a path that opens from the working directory), ``record``
-(a JSON Lines record's id, or null), ``url``, ``source`` and ``tags``.
+(a JSON Lines record's id, or null), ``url``, ``source``, ``tags`` and ``snippets`` (each
+snippet apart: ``{text, highlights}``).
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ class JsonLinesPrinter(_Printer):
                   "score": round(hit.score, 4), "snippet": snippet,
                   "highlights": [list(h) for h in highlights], "matches": list(hit.matches),
                   "author": hit.author, "file": hit.file, "record": hit.record, "url": hit.url,
-                  "source": hit.source, "tags": list(hit.tags)}
+                  "source": hit.source, "tags": list(hit.tags),
+                  "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights]}
+                               for s in hit.snippets]}
         self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.stream.flush()
 

@@ -159,9 +159,11 @@ def document_fields(doc: Document, file: str) -> dict:
         "body": doc.body, "body_units": doc.body,
         "date": doc.date, "file": file,
     }
-    for field in FIELDS.values():  # optional text fields (author, source, url), when given
-        if field.kind == "words" and not field.default and (value := getattr(doc, field.name)):
-            fields[field.name] = fields[field.units] = value
+    if doc.author:
+        fields["author"] = fields["author_units"] = doc.author
+    for name in ("source", "url"):  # keyword fields, when given
+        if value := getattr(doc, name):
+            fields[name] = value
     if doc.tags:
         fields["tags"] = ",".join(doc.tags)
     if doc.date:

@@ -6,7 +6,7 @@ collect the folded strings to highlight for it.
   score higher. Several words typed together (俄罗斯停火) are ANDed, with a bonus when they
   also stand together;
 * a quoted phrase is a phrase over units only: an exact substring of the folded text;
-* ``tags:`` matches a whole tag;
+* ``tags:``, ``source:`` and ``url:`` match a whole value (a tag, the source, the URL);
 * each field weighs its boost from the field table (title matches weigh more).
 
     >>> compile_query("川普", chain).needles                      # doctest: +SKIP
@@ -58,8 +58,9 @@ class _Compiler:
         self.terms = 0
 
     def compile(self, node: qs.Node, positive: bool = True) -> p.Node:
-        if isinstance(node, (qs.Words, qs.Phrase)) and node.field == "tags":
-            return p.Term("tags", fold(node.text.strip()))
+        if isinstance(node, (qs.Words, qs.Phrase)) and node.field and \
+                FIELDS[node.field].kind == "keyword":
+            return p.Term(node.field, fold(node.text.strip()))
         if isinstance(node, qs.Words):
             return self.words(node, positive)
         if isinstance(node, qs.Phrase):

@@ -6,15 +6,20 @@ it (``show``).
 
 from __future__ import annotations
 
+import os
+
 from searcher.engine.store import OpenIndex, reading
 from searcher.errors import SearcherError
+from searcher.search import matching
 from searcher.search.compiler import compile_query
 from searcher.search.snippets import match_spans
 
 
 def get_document(index: OpenIndex, ref: str) -> dict:
-    """The stored fields of the document ``ref`` names: its path, its id, or a unique end of
-    its path. Raises ``SearcherError`` when none or several match."""
+    """The stored fields of the document ``ref`` names: its path, its id, a unique end of its
+    path, its file as a path from the working directory or absolute (what ``search`` prints;
+    ``FILE#ID`` for a JSON Lines record), or a record's id. Raises ``SearcherError`` when none
+    or several match."""
     if not ref.strip():
         raise SearcherError("give a document: a path as `searcher search` prints it, or an id")
     reader = index.reader()
@@ -24,8 +29,12 @@ def get_document(index: OpenIndex, ref: str) -> dict:
             docnum = reader.find(field_name, ref)
             if docnum is not None:
                 return reader.stored_fields(docnum)
+        file, _, record = ref.partition("#")
+        file = os.path.abspath(file)
         candidates = [f for f in reader.all_stored_fields()
-                      if f["path"].endswith("/" + ref.lstrip("/"))]
+                      if f["path"].endswith("/" + ref.lstrip("/"))
+                      or (f.get("file") == file and f["path"].partition("#")[2] == record)
+                      or f["path"].partition("#")[2] == ref]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -36,10 +45,17 @@ def get_document(index: OpenIndex, ref: str) -> dict:
                         f"specific")
 
 
-def highlight_document(index: OpenIndex, stored: dict, text: str) -> list[tuple[int, int]]:
-    """Where query ``text`` matches in a document's body (half-open offsets)."""
-    needles = compile_query(text, index.chain).needles
-    return match_spans(stored.get("body", ""), needles)
+def highlight_document(index: OpenIndex, stored: dict, text: str
+                       ) -> list[tuple[int, int]] | None:
+    """Where query ``text`` matches in a document's body (half-open offsets), or None when
+    the query does not match the document (its strings may still occur in it: ``-word``,
+    another field, characters a word would match only together)."""
+    compiled = compile_query(text, index.chain)
+    reader = index.reader()
+    with reading(index):
+        if reader.find("path", stored["path"]) not in matching.evaluate(reader, compiled.plan):
+            return None
+    return match_spans(stored.get("body", ""), compiled.needles)
 
 
 def _encodable(text: str) -> bool:

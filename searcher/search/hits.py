@@ -10,16 +10,20 @@ file part with its own ``#`` escaped, so the first ``#`` starts the record's id.
 from __future__ import annotations
 
 from searcher.models import Hit
-from searcher.search.snippets import make_snippets, match_spans
+from searcher.search.snippets import MAX_SNIPPETS, make_snippets, match_spans
 
 
-def make_hit(rank: int, stored: dict, score: float, needles: list[str]) -> Hit:
+def make_hit(rank: int, stored: dict, score: float, needles: list[str],
+             snippets: int = MAX_SNIPPETS, context: int | None = None) -> Hit:
+    """``snippets`` windows at most, each ``context`` characters around its match when
+    given (else the default width)."""
     body = stored.get("body", "")
     title = stored.get("title", "")
     spans = match_spans(body, needles)
     matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
     return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
-               score=score, snippets=make_snippets(body, spans), matches=matches,
+               score=score, snippets=make_snippets(body, spans, most=snippets, context=context),
+               matches=matches,
                author=stored.get("author"),
                title_highlights=tuple(match_spans(title, needles)),
                file=stored.get("file", ""), record=stored["path"].partition("#")[2] or None,

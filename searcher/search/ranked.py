@@ -18,6 +18,7 @@ from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, compile_query, day_range
 from searcher.search.hits import make_hit
 from searcher.search.plan import AllOf
+from searcher.search.snippets import MAX_SNIPPETS
 
 
 @dataclass
@@ -29,8 +30,10 @@ class SearchResult:
 
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
-           dates: DateRange = DateRange()) -> SearchResult:
-    """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range."""
+           dates: DateRange = DateRange(), snippets: int = MAX_SNIPPETS,
+           context: int | None = None) -> SearchResult:
+    """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range;
+    ``snippets`` and ``context`` as ``make_hit`` takes them."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain)
     scored, total = matching_documents(index, compiled, dates,
@@ -46,7 +49,8 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
         scored = scored[:limit] if limit is not None else scored
     reader = index.reader()
     with reading(index):
-        hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles)
+        hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles,
+                         snippets, context)
                 for rank, (docnum, score) in enumerate(scored, 1)]
     return SearchResult(hits, total, time.monotonic() - started, undated)
 

@@ -60,12 +60,13 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH,
-                  most: int = MAX_SNIPPETS) -> tuple[Snippet, ...]:
-    """Up to ``most`` windows of ``text``, preferring ones that show matches not yet shown.
+                  most: int = MAX_SNIPPETS, context: int | None = None) -> tuple[Snippet, ...]:
+    """Up to ``most`` windows of ``text``, preferring ones that show matches not yet shown;
+    each ``context`` characters either side of its match when given, else ``width`` wide.
 
     White space inside a window is collapsed to single spaces (highlights follow).
     """
-    if not text:
+    if not text or not most:
         return ()
     if not spans:
         return (_window(text, 0, min(len(text), width), []),)
@@ -81,9 +82,10 @@ def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_
             break
         if any(w_start < end and start < w_end for w_start, w_end in windows):
             continue  # already shown, or too close to a window to cut a new one
-        w_start = max([0, start - CONTEXT_BEFORE] + [w_end for _, w_end in windows
-                                                     if w_end <= start])
-        w_end = min([len(text), max(end, w_start + width)] + [w for w, _ in windows if w >= end])
+        before = CONTEXT_BEFORE if context is None else context
+        w_start = max([0, start - before] + [w_end for _, w_end in windows if w_end <= start])
+        after = max(end, w_start + width) if context is None else end + context
+        w_end = min([len(text), after] + [w for w, _ in windows if w >= end])
         windows.append((w_start, w_end))
     return tuple(_window(text, s, e, spans) for s, e in sorted(windows))
 
