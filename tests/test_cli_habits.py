@@ -260,3 +260,24 @@ def test_snippets_and_context_shape_the_passages_and_json_lists_them(searcher, c
             assert len(snippet["text"].strip("…")) <= 4 + 2 + 4 + 8  # a match, two contexts
     none = searcher("search", "停火", "--json", "--snippets", "0", "--index", str(corpus_index_dir))
     assert all(json.loads(line)["snippets"] == [] for line in none.stdout.splitlines())
+
+
+# Cron
+
+
+def test_searcher_cron_is_quiet_logs_each_run_and_passes_failures_on(corpus_copy, tmp_path,
+                                                                     monkeypatch, capsys):
+    from searcher.cli import cron
+
+    log = tmp_path / "update.log"
+    monkeypatch.setenv("SEARCHER_INDEX", str(tmp_path / "idx"))
+    monkeypatch.setenv("SEARCHER_LOG", str(log))
+    assert cron.run([str(corpus_copy)]) == 0
+    assert capsys.readouterr() == ("", "")
+    (corpus_copy / "broken.txt").write_bytes(b"\0\1\2" * 1000)
+    assert cron.run([]) == 2
+    assert "broken.txt" in capsys.readouterr().err
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["exit"], sorted(e)) for e in entries] == [(0, ["exit", "summary", "time"]),
+                                                         (2, ["exit", "summary", "time"])]
+    assert entries[0]["summary"]["added"] == 5

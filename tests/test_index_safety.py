@@ -132,7 +132,7 @@ def test_cron_wrapper_is_quiet_on_success_and_loud_on_failure(cli_env, corpus_co
     script = ROOT / "scripts" / "rebuild-index.sh"
     log = tmp_path / "update.log"
     env = {**cli_env, "SEARCHER_INDEX": str(tmp_path / "idx"), "SEARCHER_LOG": str(log),
-           "SEARCHER_CMD": f"{sys.executable} -m searcher"}
+           "SEARCHER_CRON": f"{sys.executable} -m searcher.cli.cron"}
     ok = subprocess.run(["bash", str(script), str(corpus_copy)], env=env, capture_output=True,
                         text=True)
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")

@@ -1,0 +1,55 @@
+"""``searcher-cron``: the index update for cron, installed with searcher so that cron runs the
+installed interpreter (cron's ``python3`` is the system one, which may not have searcher).
+
+Quiet when all is well; when not, the problem on stderr and ``searcher index``'s exit status;
+every run appends one JSON line (``time``, ``exit``, ``summary``) to a log.
+
+    searcher-cron [searcher index options and paths...]
+    crontab:  17 * * * *  cd /srv/searcher && /srv/searcher/.venv/bin/searcher-cron ~/articles
+
+Environment: SEARCHER_INDEX (default ./index), SEARCHER_LOG (default update.log in the
+index), SEARCHER_WAIT (seconds to wait for another writer, default 600).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(args: list[str]) -> int:
+    """Update the index with ``args`` (``searcher index``'s), log the run; its exit status."""
+    index = os.environ.get("SEARCHER_INDEX") or "index"
+    log = Path(os.environ.get("SEARCHER_LOG") or Path(index) / "update.log")
+    # This very interpreter: the one searcher is installed in, whatever cron's PATH says.
+    done = subprocess.run(
+        [sys.executable, "-m", "searcher", "index", "--index", index, "--json",
+         "--wait", os.environ.get("SEARCHER_WAIT", "600"), *args],
+        capture_output=True, text=True, encoding="utf-8", errors="replace")
+    try:
+        summary = json.loads(done.stdout) if done.stdout.strip() else {}
+    except ValueError:
+        summary = {}
+    time = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"time": time, "exit": done.returncode, "summary": summary},
+                                ensure_ascii=False) + "\n")
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        sys.stderr.write(f"searcher-cron: searcher index exited {done.returncode} "
+                         f"(log: {log})\n")
+    return done.returncode
+
+
+def main() -> None:
+    """Entry point of the ``searcher-cron`` console script."""
+    sys.exit(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":  # python -m searcher.cli.cron, as the console script does
+    main()
