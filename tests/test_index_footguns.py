@@ -153,3 +153,14 @@ def test_exclude_is_recorded_and_kept(searcher, archive):
     later = summary(searcher("index", "--index", "idx", "--json"))
     assert (later["added"], later["unchanged"]) == (0, 5)
     assert found(searcher, archive / ".." / "idx", "格陵蘭") == []
+
+
+@pytest.mark.parametrize("text, encoding", [("北京观察停火。", "gbk"), ("停火。", "big5")])
+def test_short_gbk_and_big5_files_are_decoded_right(searcher, tmp_path, text, encoding):
+    folder = tmp_path / "short"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(text.encode(encoding))
+    run = searcher("index", str(folder), "--index", "idx", "--json", "-v")
+    assert run.code == 0 and f"({encoding})" in run.stderr
+    show = searcher("show", "a.txt", "--index", "idx", "--json")
+    assert json.loads(show.stdout)["body"] == text

@@ -61,7 +61,7 @@ def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
             raise DocumentError(f"cannot read {kind.upper()}: {error or type(error).__name__}"
                                 ) from error
         return ParsedFile(_kept([document], warnings), kind)
-    text, encoding = decode(data, path)
+    text, encoding = decode(data, path, warnings)
     if suffix in markdown.SUFFIXES:
         document = markdown.parse_markdown(text, path, warnings)
     elif suffix in html.SUFFIXES:
