@@ -65,6 +65,27 @@ def cli_env(tmp_path) -> dict[str, str]:
 
 
 @pytest.fixture
+def searcher(cli_env, tmp_path, monkeypatch):
+    """Run ``searcher ARGS`` in this process (click's test runner), from ``tmp_path``: exact
+    stdout, stderr and exit status, fast enough to repeat. Our own bugs keep their traceback."""
+    from click.testing import CliRunner
+
+    from searcher.cli.main import cli
+    from tests.conftest import Run  # the test modules' class: pytest loads this file twice
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Run:
+        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env, input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
 def run_cli(cli_env):
     """Run ``python -m searcher ARGS`` as a real subprocess."""
 

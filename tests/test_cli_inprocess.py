@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from searcher.cli.main import cli
 from searcher.dates import DateRange, parse_bound
@@ -21,20 +20,6 @@ from tests.conftest import Run
 HIT_KEYS = ["rank", "path", "title", "date", "score", "snippet", "highlights", "matches",
             "author", "file", "record", "url", "source", "tags", "snippets"]
 
-
-@pytest.fixture
-def searcher(cli_env, tmp_path, monkeypatch):
-    """Run ``searcher ARGS`` in this process, from a scratch working directory."""
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None) -> Run:
-        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env, input=input)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
-
-    return run
 
 
 def test_json_lines_carry_exactly_the_documented_keys(searcher, corpus_index_dir, corpus_index):

@@ -11,28 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from searcher.cli.main import cli
 from searcher.indexing import reading
 from tests.conftest import CORPUS, Run
 
 ARTICLE = "004_6341f3f655f86c6f.txt"  # a sample article about 停火
 
-
-@pytest.fixture
-def searcher(cli_env, tmp_path, monkeypatch):
-    """Run ``searcher ARGS`` in this process, from ``tmp_path``."""
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def run(*args: str) -> Run:
-        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
-
-    return run
 
 
 def summary(run: Run) -> dict:

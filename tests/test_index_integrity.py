@@ -15,9 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from searcher.cli.main import cli
 from searcher.engine.store import open_index, record_checksums
 from tests.conftest import ROOT, Run
 
@@ -27,19 +25,6 @@ QUERIES = (("停火", "--json"), ("俄羅斯", "--since", "2025-10", "-l"))
 def one_clear_line(run: Run) -> bool:
     return len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
 
-
-@pytest.fixture
-def searcher(cli_env):
-    """``searcher ARGS`` in this process (click's runner): fast enough to repeat per file."""
-    runner = CliRunner()
-
-    def run(*args: str) -> Run:
-        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
-
-    return run
 
 
 @pytest.fixture
