@@ -11,7 +11,6 @@ import pytest
 
 from searcher.search.ranked import search
 from tests.conftest import Run
-from tests.test_cli_inprocess import searcher  # noqa: F401  (the in-process CLI fixture)
 
 
 def plain(result) -> str:
