@@ -4,6 +4,7 @@ here, through the CLI in-process and, where only a real process shows it, as a s
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -134,6 +135,41 @@ def test_index_warnings_carry_no_escape_sequences(searcher, tmp_path):
     result = searcher("index", str(corpus), "--index", str(tmp_path / "idx"))
     assert result.code == 2 and "skipped" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_index_warnings_carry_no_escape_sequences_from_json_lines_ids(searcher, tmp_path):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    record = json.dumps({"id": "\x1b]0;title\x07", "text": "停火協議。"})
+    (corpus / "feed.jsonl").write_text(f"{record}\n{record}\n", encoding="utf-8")
+    result = searcher("index", str(corpus), "--index", str(tmp_path / "idx"))
+    assert result.code == 0 and "feed.jsonl:2: id" in result.stderr
+    assert "taken by an earlier line" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+# Another Whoosh installed: a real package of that name, found first on the path, with the
+# two names the engine's version check reads.
+OTHER_WHOOSH = """__version__ = (2, 7, 3)
+
+
+def versionstring(build=True, extra=True):
+    return "2.7.3"
+"""
+
+
+def test_another_whoosh_version_is_refused_in_one_line_naming_the_fix(tmp_path, cli_env,
+                                                                      corpus_index_dir):
+    (tmp_path / "site" / "whoosh").mkdir(parents=True)
+    (tmp_path / "site" / "whoosh" / "__init__.py").write_text(OTHER_WHOOSH)
+    env = {**cli_env, "PYTHONPATH": str(tmp_path / "site")}
+    process = subprocess.run(
+        [sys.executable, "-m", "searcher", "search", "停火", "--index", str(corpus_index_dir)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert (process.returncode, process.stdout) == (2, "")
+    assert one_clear_line(process.stderr), process.stderr
+    assert "Whoosh 2.7.3 is installed" in process.stderr
+    assert process.stderr.rstrip().endswith("pip install whoosh==2.7.4")
 
 
 # Ctrl-C arrives while the command's own modules are loading: the process sends itself SIGINT
