@@ -6,13 +6,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from searcher.dates import iso_date
 from searcher.engine.schema import NO_DAY
 from searcher.engine.store import OpenIndex, reading
+from searcher.fields import DEFAULT_FIELDS
 
 TOP_TERMS = 20
+# The top terms come from the words fields a plain word searches (title and body): what an
+# article is about, not who wrote it.
+TOPIC_FIELDS: tuple[str, ...] = tuple(f.name for f in DEFAULT_FIELDS if f.kind == "words")
 
 
 def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
@@ -20,13 +25,17 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
     reader = index.reader()
     with reading(index):
         days = [day for docnum, day in enumerate(reader.days()) if docnum not in reader.deleted]
-        frequent = reader.most_frequent_terms("body", top * 10)
+        # A term's frequency is summed over the fields that have it among their most
+        # frequent.
+        frequent: Counter[str] = Counter()
+        for field in TOPIC_FIELDS:
+            for frequency, term in reader.most_frequent_terms(field, top * 10):
+                frequent[term] += frequency
     dated = sorted(d for d in days if d != NO_DAY)
     # The most frequent words of two characters or more: single characters and numbers say
     # little about what an archive covers.
-    terms = [{"term": term, "frequency": frequency} for frequency, term in frequent
+    terms = [{"term": term, "frequency": frequency} for term, frequency in frequent.most_common()
              if len(term) >= 2 and not term.isdigit()]
-    terms.sort(key=lambda t: -t["frequency"])
     settings = index.chain.settings
     meta = index.meta
     return {
