@@ -2,9 +2,11 @@
 
 ``main`` holds the command group and the error funnel (every error becomes one line on
 stderr and an ``exit_status``); ``commands`` the commands, each wiring options to a library
-call and a printer; ``options`` the options they share; ``environment`` what comes from where
-the command runs (default paths, the config folder, whether output is a terminal and in
-colour); ``printers`` every output format.
+call and a printer; ``options`` the options they share; ``arguments`` keeps a query's
+``-word`` exclusions from being read as options; ``environment`` what comes from where the
+command runs (default paths, the config folder, whether output is a terminal and in colour);
+``printers`` every output format; ``cron`` the ``searcher-cron`` script (the quiet, logged
+index update that cron runs).
 
 The top layer: may import every other package of searcher; none imports it.
 """

@@ -2,9 +2,11 @@
 
 ``schema`` builds the Whoosh schema from the field table and turns a ``Document`` into what
 it takes; ``store`` keeps the index folder (generations, ``CURRENT``, the writer lock) and
-opens a generation (``OpenIndex``); ``reader`` is the whole read interface search uses
+opens a generation (``OpenIndex``); ``reader`` reads an open generation
 (postings, field lengths, days, deletions, stored fields); ``writers`` adds and deletes
-documents (``DocumentWriter``).
+documents (``DocumentWriter``). Search reads through ``reader``, and takes the open index and
+``reading`` (a damaged file becomes a clear error) from ``store`` and ``NO_DAY`` (an undated
+article's day) from ``schema``.
 
 Imports ``searcher.analysis`` (the chain analyses what it indexes) and the leaves; never
 ``searcher.indexing``, ``searcher.search`` or ``searcher.cli``.
