@@ -48,3 +48,4 @@ class Hit:
     url: str | None = None
     source: str | None = None
     tags: tuple[str, ...] = ()
+    page: int | None = None  # a paged document's (PDF) page of the first match, from 1

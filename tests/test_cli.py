@@ -51,7 +51,7 @@ def test_json_lines_contract(run_cli, corpus_index_dir):
     for record in records:
         assert list(record) == ["rank", "path", "title", "date", "score", "snippet",
                                 "highlights", "matches", "author", "file", "record", "url",
-                                "source", "tags", "snippets"]
+                                "source", "tags", "snippets", "page"]
         assert record["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["date"])
         assert record["highlights"]
         for start, end in record["highlights"]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -192,18 +194,52 @@ def test_color_always_beats_no_color(searcher, corpus_index_dir, monkeypatch):
     assert result.code == 0 and "\x1b[1;31m" in result.stdout
 
 
-def test_pager_sets_less_to_show_colour_unless_the_user_set_it(searcher, corpus_index_dir,
-                                                               monkeypatch):
-    import pydoc
+# A pager that records what it was given: its arguments, LESS, and the text (escapes kept).
+RECORDING_PAGER = """#!{python}
+import json, os, sys
+text = sys.stdin.buffer.read().decode("utf-8")
+with open({out!r}, "a", encoding="utf-8") as out:
+    out.write(json.dumps({{"argv": sys.argv[1:], "LESS": os.environ.get("LESS"),
+                          "text": text}}) + "\\n")
+"""
 
-    seen = []
-    monkeypatch.setattr(pydoc, "pager", lambda text: seen.append(os.environ.get("LESS")))
-    monkeypatch.delenv("LESS", raising=False)
+
+@pytest.fixture
+def recording_pager(tmp_path, cli_env):
+    """$PAGER set to a program named ``less`` that records each call; returns the calls."""
+    out = tmp_path / "pager-calls.jsonl"
+    program = tmp_path / "bin" / "less"
+    program.parent.mkdir()
+    program.write_text(RECORDING_PAGER.format(python=sys.executable, out=str(out)))
+    program.chmod(0o755)
+    cli_env["PAGER"] = str(program)
+    return lambda: [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_pager_sets_less_to_show_colour_unless_the_user_set_it(searcher, corpus_index_dir,
+                                                               cli_env, recording_pager):
     args = ["search", "停火", "--pager", "--color", "always", "--index", str(corpus_index_dir)]
+    cli_env.pop("LESS", None)
     assert searcher(*args).code == 0
-    monkeypatch.setenv("LESS", "-S")
+    cli_env["LESS"] = "-S"
     assert searcher(*args).code == 0
-    assert seen == ["FRX", "-S"]
+    calls = recording_pager()
+    assert [call["LESS"] for call in calls] == ["FRX", "-S"]
+    assert "\x1b[" in calls[0]["text"] and "停火" in calls[0]["text"]
+
+
+def test_show_pages_from_its_first_match(searcher, corpus_index_dir, corpus_index,
+                                         recording_pager):
+    hit = search(corpus_index, "紙老虎", limit=1).hits[0]
+    assert searcher("show", hit.path, "紙老虎", "--pager", "--color", "always",
+                    "--index", str(corpus_index_dir)).code == 0
+    call = recording_pager()[0]
+    line = int(call["argv"][-1].removeprefix("+").removesuffix("g"))
+    lines = call["text"].splitlines()
+    assert "紙老虎" not in "".join(lines[:line - 1])  # less opens with that line on top
+    assert "紙老虎" in re.sub(r"\x1b\[[0-9;]*m", "", lines[line - 1])
+    plain = searcher("show", hit.path, "紙老虎", "--index", str(corpus_index_dir))
+    assert plain.code == 0 and "紙老虎" in plain.stdout and not recording_pager()[1:]
 
 
 def test_the_footer_counts_the_undated_a_date_filter_left_out(searcher, corpus_index_dir,

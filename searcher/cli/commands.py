@@ -12,7 +12,7 @@ import click
 
 from searcher.cli.arguments import QueryCommand
 from searcher.cli.environment import (
-    DEFAULT_CORPUS, console_for, prepare_pager, user_files, user_variants_file)
+    console_for, corpus_roots, user_variants_file)
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.options import color_option, index_option, json_option, path_style_option
 from searcher.cli.printers import one_line
@@ -53,7 +53,8 @@ from searcher.cli.printers import one_line
 @click.option("-v", "--verbose", is_flag=True,
               help="Name each file with its outcome (and encoding), and what was ignored.")
 @json_option
-def index_command(paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
+@click.pass_obj
+def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
                   variant_files, userdict_files, wait, segmenter, procs, follow, max_file_mb,
                   verbose, as_json):
     """Build or update the index from corpus files or folders (default: the index's roots,
@@ -71,7 +72,8 @@ def index_command(paths, index_dir, add, remove, replace, exclude, dry_run, stri
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
                    segmenter=segmenter, follow_outside=follow,
                    max_file_bytes=int(max_file_mb * 1_000_000), add=add, remove=remove,
-                   replace=replace, exclude=exclude, dry_run=dry_run)
+                   replace=replace, exclude=exclude, dry_run=dry_run,
+                   fallback=corpus_roots(config))
     if verbose:
         for file, outcome in report.files.items():
             encoding = f" ({report.encodings[file]})" if file in report.encodings else ""
@@ -110,6 +112,14 @@ def index_command(paths, index_dir, add, remove, replace, exclude, dry_run, stri
               help="Files separated by NUL (for xargs -0); with -l too (-l0).")
 @path_style_option
 @click.option("-c", "--count", is_flag=True, help="Only the number of matching articles.")
+@click.option("-o", "--only-matching", is_flag=True,
+              help="Each match on a line of its own: file<TAB>match (with --context N, N "
+                   "characters either side).")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="CSV with a header row: rank, file, record, page, date, title, author, "
+                   "source, url, tags, score, snippet.")
+@click.option("--format", "template", metavar="TEMPLATE",
+              help="A line a hit from the JSON keys: '{date}\\t{title}\\t{url}'.")
 @click.option("--timeline", is_flag=True, help="Matching articles over time, as a bar chart.")
 @click.option("--by", type=click.Choice(["year", "month", "week"]), default="month",
               show_default=True, help="Period of a --timeline bar.")
@@ -122,7 +132,8 @@ def index_command(paths, index_dir, add, remove, replace, exclude, dry_run, stri
 @color_option
 @click.pass_context
 def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, files, null,
-                   path_style, count, timeline, by, snippet_count, context, pager, color):
+                   path_style, count, only_matching, as_csv, template, timeline, by,
+                   snippet_count, context, pager, color):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -143,13 +154,17 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
       searcher search 'title:停火 OR date:2026-01 委內瑞拉'
       searcher search 停火 --timeline --by year
       searcher search 伊朗 -0 | xargs -0 -n1 echo
+      searcher search 停火 --format '{date}\\t{title}\\t{url}'
+      searcher search 普丁 -o --context 10
     """
     from searcher.dates import DateRange, parse_bound
     from searcher.search.query_syntax import checked_range, lowercase_operators
 
-    if as_json + (files or null) + count > 1:
-        raise click.UsageError("--json, -l/--files (or -0/--null) and -c/--count are exclusive")
-    if timeline and (files or null or count):
+    modes = as_json + (files or null) + count + only_matching + as_csv + (template is not None)
+    if modes > 1:
+        raise click.UsageError("--json, -l/--files (or -0/--null), -c/--count, -o, --csv and "
+                               "--format are exclusive")
+    if timeline and modes - as_json:
         raise click.UsageError("--timeline goes alone, or with --json")
     if not timeline and ctx.get_parameter_source("by") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--by goes with --timeline")
@@ -159,8 +174,10 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     for word in dict.fromkeys(lowercase_operators(text)):
         click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
                    f"{word.upper()}", err=True)
-    default_index = ctx.get_parameter_source("index_dir") == click.core.ParameterSource.DEFAULT
-    index = open_for_search(index_dir, build_if_missing=default_index)
+    # Only the default index (or the configuration's) is built on first use.
+    default_index = ctx.get_parameter_source("index_dir") in (
+        click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
+    index = open_for_search(index_dir, corpus_roots(ctx.obj) if default_index else None)
     if timeline:
         from searcher.search.timeline import timeline as count_over_time
         from searcher.cli.printers import print_timeline
@@ -173,8 +190,13 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     explicit_limit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
     if count or limit == 0 or ((files or null) and not explicit_limit):
         limit = None
+    if only_matching:  # every match, the match alone unless --context widens it
+        if ctx.get_parameter_source("snippet_count") == click.core.ParameterSource.DEFAULT:
+            snippet_count = None
+        context = context or 0
+    printer = _printer(as_json, files, null, color, pager, only_matching, as_csv, template)
     result = search(index, text, limit=limit, sort=sort, dates=dates, snippets=snippet_count,
-                    context=context)
+                    context=context, ellipses=not only_matching)
     if count:
         click.echo(result.total)
     else:
@@ -182,8 +204,7 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
                    + [f"sort {sort}"] * (sort != "relevance")
                    + [f"{result.undated_left_out} undated left out"] * bool(
                        result.undated_left_out))
-        print_hits(result.hits, path_style, _printer(as_json, files, null, color, pager),
-                   (result.total, result.seconds, filters))
+        print_hits(result.hits, path_style, printer, (result.total, result.seconds, filters))
     sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
 
 
@@ -192,7 +213,9 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
 @click.argument("query", nargs=-1)
 @index_option
 @json_option
-@click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
+@click.option("--pager/--no-pager", default=None,
+              help="Page the terminal view, opened at the first match [default: on a "
+                   "terminal].")
 @color_option
 def show_command(ref, query, index_dir, as_json, pager, color):
     """Print one indexed document with its metadata, as the indexer read it; given a QUERY,
@@ -200,7 +223,8 @@ def show_command(ref, query, index_dir, as_json, pager, color):
 
     REF is a path as search prints it (from here or absolute; FILE#ID for a JSON Lines
     record), a document id, a record id, or the end of a path. A QUERY that does not match
-    the document exits 1.
+    the document exits 1. On a terminal the article is paged ($PAGER, else less; LESS=FRX
+    unless set), opened at its first match.
 
     \b
     Examples:
@@ -221,11 +245,13 @@ def show_command(ref, query, index_dir, as_json, pager, color):
         sys.exit(ExitStatus.NOT_FOUND)
     import contextlib
 
+    from searcher.cli.pager import LinePager
+
     console = None if as_json else console_for(color)
-    if console and pager:
-        prepare_pager()
-    with console.pager(styles=True) if console and pager else contextlib.nullcontext():
-        print_document(stored, spans, sys.stdout, as_json, console)
+    paged = console is not None and (sys.stdout.isatty() if pager is None else pager)
+    pager_hook = LinePager()
+    with console.pager(pager_hook, styles=True) if paged else contextlib.nullcontext():
+        pager_hook.first_line = print_document(stored, spans, sys.stdout, as_json, console)
 
 
 @click.command("similar")
@@ -325,16 +351,16 @@ def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tupl
           userdict_files: tuple[Path, ...], wait: float, show_progress: bool,
           procs: int | None = None, segmenter: str = "rjieba", **options):
     """Run the indexer with the user's tables (roots: ``paths``, else the index's own, else
-    ./corpus); ``options`` are more of ``update_index``'s (limits, roots, ``dry_run``)."""
+    ``fallback``); ``options`` are more of ``update_index``'s (limits, roots, ``dry_run``)."""
     from searcher.analysis.settings import AnalysisSettings
+    from searcher.config import user_files
     from searcher.indexing.update import update_index
 
     settings = AnalysisSettings.from_files(user_files("variants", variant_files),
                                            user_files("userdict", userdict_files), segmenter)
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
-                            progress=progress, procs=procs, fallback=[DEFAULT_CORPUS],
-                            **options)
+                            progress=progress, procs=procs, **options)
 
 
 def _progress_bar(show: bool):
@@ -363,20 +389,18 @@ def warn_about(report) -> None:
         click.echo(f"searcher: warning: skipped {one_line(f'{file}: {reason}')}", err=True)
 
 
-def open_for_search(index_dir: Path, build_if_missing: bool):
-    """Open the index for searching; the default one is built from ./corpus on first use."""
-    from searcher.errors import IndexMissingError
-    from searcher.engine.store import index_exists, open_index, variants_changed
+def open_for_search(index_dir: Path, build_from: list[Path] | None):
+    """Open the index for searching; when ``build_from`` is given (the default index), build
+    it from those roots on first use."""
+    from searcher.config import user_files
+    from searcher.engine.store import open_index, variants_changed
+    from searcher.indexing.first_use import build_on_first_use
 
-    if build_if_missing and not index_exists(index_dir):
-        if not DEFAULT_CORPUS.is_dir():
-            raise IndexMissingError(
-                f"no index at {index_dir} and no {DEFAULT_CORPUS}/ folder to build it from: "
-                f"run `searcher index PATH` first")
-        click.echo(f"searcher: no index yet; building {index_dir}/ from {DEFAULT_CORPUS}/ "
-                   f"(first use)", err=True)
-        warn_about(build(index_dir, [DEFAULT_CORPUS], False, (), (), wait=60.0,
-                         show_progress=False))
+    if build_from is not None:
+        built = build_on_first_use(index_dir, build_from,
+                                   lambda line: click.echo(f"searcher: {line}", err=True))
+        if built:
+            warn_about(built)
     index = open_index(index_dir)
     if variants_changed(index, user_files("variants", ())):
         click.echo(f"searcher: warning: the variant table changed since {index_dir} was built; "
@@ -385,18 +409,23 @@ def open_for_search(index_dir: Path, build_if_missing: bool):
     return index
 
 
-def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool):
+def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool,
+             only_matching: bool = False, as_csv: bool = False, template: str | None = None):
     """The one place that picks how hits are printed."""
-    from searcher.cli.printers import FilesPrinter, JsonLinesPrinter, PlainPrinter, TextPrinter
+    from searcher.cli import printers
 
     if as_json:
-        return JsonLinesPrinter(sys.stdout)
+        return printers.JsonLinesPrinter(sys.stdout)
     if files or null:
-        return FilesPrinter(sys.stdout, "\0" if null else "\n")
+        return printers.FilesPrinter(sys.stdout, "\0" if null else "\n")
+    if only_matching:
+        return printers.OnlyMatchingPrinter(sys.stdout)
+    if as_csv:
+        return printers.CsvPrinter(sys.stdout)
+    if template is not None:
+        return printers.FormatPrinter(sys.stdout, template)
     console = console_for(color)
-    if console and pager:
-        prepare_pager()
-    return TextPrinter(console, pager) if console else PlainPrinter(sys.stdout)
+    return printers.TextPrinter(console, pager) if console else printers.PlainPrinter(sys.stdout)
 
 
 def print_hits(hits, path_style: str, printer, footer: tuple | None) -> None:

@@ -1,5 +1,6 @@
 """What the command takes from where it runs: default paths, the user's configuration
-folder, and whether (and how) output is styled — the one place colour is decided.
+(``searcher.config``), and whether (and how) output is styled — the one place colour is
+decided.
 
     >>> console_for("never", io.StringIO()) is None                      # doctest: +SKIP
     True
@@ -12,13 +13,10 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from searcher.config import Config, config_dir
+
 DEFAULT_INDEX = Path("index")
 DEFAULT_CORPUS = Path("corpus")
-
-
-def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "searcher"
 
 
 def user_variants_file() -> Path:
@@ -26,11 +24,18 @@ def user_variants_file() -> Path:
     return config_dir() / "variants.txt"
 
 
-def user_files(kind: str, explicit: tuple[Path, ...]) -> tuple[Path, ...]:
-    """The user's ``variants``/``userdict`` files: the default location if present, then
-    those given on the command line."""
-    default = config_dir() / f"{kind}.txt"
-    return ((default,) if default.is_file() else ()) + tuple(explicit)
+def corpus_roots(config: Config | None) -> list[Path]:
+    """What an index with no roots of its own is built from: the configuration's roots, else
+    ./corpus."""
+    return list(config.roots if config else ()) or [DEFAULT_CORPUS]
+
+
+def option_defaults(config: Config, commands) -> dict[str, dict[str, object]]:
+    """click's ``default_map``: the configuration's values for each command that has the
+    option (flags and environment variables still win)."""
+    values = config.option_defaults()
+    return {command.name: {p.name: values[p.name] for p in command.params if p.name in values}
+            for command in commands}
 
 
 def console_for(color: str, stream: IO[str] | None = None):
@@ -46,9 +51,3 @@ def console_for(color: str, stream: IO[str] | None = None):
     styled = color == "always" or (color == "auto" and tty)
     colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
     return make_console(stream, styled, colored)
-
-
-def prepare_pager() -> None:
-    """Let ``less`` show colour and quit on a short page, as git does: ``LESS=FRX`` unless the
-    user set ``LESS`` (rich pages through ``pydoc``, which runs ``less`` with the environment)."""
-    os.environ.setdefault("LESS", "FRX")

@@ -20,6 +20,17 @@ from searcher.errors import SearcherError
 
 
 class _Group(click.Group):
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """``searcher 停火`` is not a search (a query word could be a command's name, and a
+        typo of one would search): an unknown command names the command that searches."""
+        import difflib
+
+        if args and args[0] not in self.commands and not args[0].startswith("-") \
+                and not difflib.get_close_matches(args[0], self.commands):  # else: a typo
+            raise click.UsageError(f"no command {args[0]!r}; to search: searcher search "
+                                   f"{' '.join(args)}")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -93,6 +104,12 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:  # bare `searcher`: the help, as git does; not an error
         click.echo(ctx.get_help())
+        return
+    from searcher.cli.environment import option_defaults
+    from searcher.config import load_config
+
+    ctx.obj = load_config()
+    ctx.default_map = option_defaults(ctx.obj, cli.commands.values())
 
 
 for _command in COMMANDS:

@@ -6,8 +6,9 @@ JSON Lines contract (``JsonLinesPrinter``), one object a hit, UTF-8, flushed per
 ``path``, ``title``, ``date`` (YYYY-MM-DD or null), ``score``, ``snippet`` (plain text),
 ``highlights`` ([start, end) offsets into ``snippet``), ``matches`` (surface strings as written),
 plus ``rank``, ``author``, ``file`` (a path that opens from the working directory), ``record``
-(a JSON Lines record's id, or null), ``url``, ``source``, ``tags`` and ``snippets`` (each
-snippet apart: ``{text, highlights}``).
+(a JSON Lines record's id, or null), ``url``, ``source``, ``tags``, ``snippets`` (each
+snippet apart: ``{text, highlights}``) and ``page`` (a PDF's page of the first match, from 1;
+null for formats without pages).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import json
 import re
 from typing import IO, TYPE_CHECKING
 
+from searcher.errors import SearcherError
 from searcher.fields import METADATA_FIELDS
 from searcher.models import Hit
+from searcher.search.hits import page_starts
 
 if TYPE_CHECKING:  # rich is imported only when a terminal view is printed (cold start)
     from rich.console import Console
@@ -65,21 +68,115 @@ class _Printer:
         """Only the terminal view has one."""
 
 
+def hit_record(hit: Hit) -> dict:
+    """A hit as the JSON Lines contract above has it (``--csv`` and ``--format`` take their
+    fields from it too)."""
+    snippet, highlights = joined_snippet(hit)
+    return {"rank": hit.rank, "path": hit.path, "title": hit.title, "date": hit.date,
+            "score": round(hit.score, 4), "snippet": snippet,
+            "highlights": [list(h) for h in highlights], "matches": list(hit.matches),
+            "author": hit.author, "file": hit.file, "record": hit.record, "url": hit.url,
+            "source": hit.source, "tags": list(hit.tags),
+            "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights]}
+                         for s in hit.snippets],
+            "page": hit.page}
+
+
 class JsonLinesPrinter(_Printer):
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
     def hit(self, hit: Hit) -> None:
-        snippet, highlights = joined_snippet(hit)
-        record = {"rank": hit.rank, "path": hit.path, "title": hit.title, "date": hit.date,
-                  "score": round(hit.score, 4), "snippet": snippet,
-                  "highlights": [list(h) for h in highlights], "matches": list(hit.matches),
-                  "author": hit.author, "file": hit.file, "record": hit.record, "url": hit.url,
-                  "source": hit.source, "tags": list(hit.tags),
-                  "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights]}
-                               for s in hit.snippets]}
-        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.stream.write(json.dumps(hit_record(hit), ensure_ascii=False) + "\n")
         self.stream.flush()
+
+
+def _flat(value: object) -> str:
+    """A record's value as one line of text: lists joined by commas, null as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(_flat(v) for v in value)
+    return one_line(str(value))
+
+
+CSV_COLUMNS = ("rank", "file", "record", "page", "date", "title", "author", "source", "url",
+               "tags", "score", "snippet")
+
+
+class CsvPrinter(_Printer):
+    """A header row, then a row a hit (``CSV_COLUMNS``): for spreadsheets and citation
+    lists. RFC 4180 quoting; values on one line each."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        import csv
+
+        self.writer = csv.writer(stream, lineterminator="\n")
+        self.writer.writerow(CSV_COLUMNS)
+
+    def hit(self, hit: Hit) -> None:
+        record = hit_record(hit)
+        self.writer.writerow([_flat(record[column]) for column in CSV_COLUMNS])
+
+
+FORMAT_ESCAPES = {"\\t": "\t", "\\n": "\n", "\\0": "\0", "\\\\": "\\"}
+
+
+# The keys of ``hit_record`` that make sense on one line of a template.
+FORMAT_FIELDS = ("rank", "path", "title", "date", "score", "snippet", "matches", "author",
+                 "file", "record", "url", "source", "tags", "page")
+
+
+class FormatPrinter(_Printer):
+    """A line a hit from a template of the JSON keys (``'{date}\\t{title}\\t{url}'``),
+    with Python's format specs (``{score:.2f}``, ``{title:.20}``): ``\\t``, ``\\n``,
+    ``\\0`` and ``\\\\`` are read as in C; a missing value is empty; each hit ends with a
+    newline, as ``git log --format`` does."""
+
+    def __init__(self, stream: IO[str], template: str) -> None:
+        self.stream = stream
+        self.template = checked_template(template)
+
+    def hit(self, hit: Hit) -> None:
+        values = {k: v if isinstance(v, (int, float)) else _flat(v)
+                  for k, v in hit_record(hit).items()}
+        try:
+            line = self.template.format_map(values)
+        except (ValueError, TypeError) as error:  # a spec that does not fit its value
+            raise SearcherError(f"--format: {error}") from None
+        self.stream.write(line + "\n")
+
+
+def checked_template(template: str) -> str:
+    """``template`` with its escapes read; an error naming the fields when it asks for
+    anything else."""
+    import string
+
+    template = re.sub(r"\\[tn0\\]", lambda m: FORMAT_ESCAPES[m.group()], template)
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template)
+                 if name is not None]
+    except ValueError as error:  # an unmatched brace
+        raise SearcherError(f"--format: {error} (write {{{{ and }}}} for braces)") from None
+    for name in names:
+        if name not in FORMAT_FIELDS:
+            raise SearcherError(f"--format: no field {{{name}}}; the fields are "
+                                + " ".join(f"{{{k}}}" for k in FORMAT_FIELDS))
+    return template
+
+
+class OnlyMatchingPrinter(_Printer):
+    """Each matched passage on a line of its own, ``file<TAB>passage``, as ``grep -o`` and
+    ``rg -o`` print them: the match as written, with the asked context either side."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def hit(self, hit: Hit) -> None:
+        for snippet in hit.snippets:
+            if not snippet.highlights:
+                continue  # the lead of an article that matched elsewhere (its title)
+            self.stream.write(f"{one_line(hit.file)}\t{one_line(snippet.text)}\n")
 
 
 class PlainPrinter(_Printer):
@@ -117,7 +214,9 @@ class TextPrinter(_Printer):
 
     def __init__(self, console: "Console", pager: bool = False) -> None:
         self.console = console
-        self._pager = console.pager(styles=True) if pager else None
+        from searcher.cli.pager import LinePager
+
+        self._pager = console.pager(LinePager(), styles=True) if pager else None
 
     def __enter__(self):
         if self._pager:
@@ -129,27 +228,32 @@ class TextPrinter(_Printer):
             self._pager.__exit__(*exc)
 
     def hit(self, hit: Hit) -> None:
-        from rich.padding import Padding
         from rich.text import Text
 
-        header = Text(f"{hit.rank:>2}. ", style="dim")
+        # The title wins the width: rank, title, date and score on the first line (the title
+        # gives way only to the date and score), the file on a line of its own below.
+        header = Text()
+        header.append(f"{hit.rank:>2}. ", style="dim")
         details = Text()
         details.append(f"  {hit.date or 'undated'}", style="cyan")
-        details.append(f"  {safe(hit.file)}", style="green")
-        if hit.record is not None:
-            details.append(f" #{safe(hit.record)}", style="dim green")
         details.append(f"  {hit.score:.2f}", style="dim")
-        # One line: the title gives way (with an ellipsis) to the date, path and score.
         title = highlighted(hit.title, hit.title_highlights, "bold")
         room = self.console.width - header.cell_len - details.cell_len
-        title.truncate(max(room, 12), overflow="ellipsis")
+        title.truncate(max(room, 8), overflow="ellipsis")
         header.append_text(title)
         header.append_text(details)
         header.truncate(self.console.width, overflow="ellipsis")
-        self.console.print(header)
-        for snippet in hit.snippets:  # indented, wrapped lines included
-            self.console.print(Padding(highlighted(snippet.text, snippet.highlights),
-                                       (0, 0, 0, 4)))
+        self.console.print(header, no_wrap=True)
+        where = Text("    ")
+        where.append(safe(hit.file), style="green")
+        if hit.record is not None:
+            where.append(f" #{safe(hit.record)}", style="dim green")
+        if hit.page is not None:
+            where.append(f"  p. {hit.page}", style="dim")
+        where.truncate(self.console.width, overflow="ellipsis")
+        self.console.print(where, no_wrap=True)
+        for snippet in hit.snippets:
+            print_wrapped(self.console, highlighted(snippet.text, snippet.highlights), indent=4)
         self.console.print()
 
     def footer(self, shown: int, total: int, seconds: float, filters: list[str]) -> None:
@@ -162,6 +266,30 @@ class TextPrinter(_Printer):
         if filters:
             text += " · " + ", ".join(filters)
         self.console.print(Text(text, style="dim"))
+
+
+def print_wrapped(console: "Console", text: "Text", indent: int = 0,
+                  mark: int | None = None) -> tuple[int, int | None]:
+    """``text`` laid out in the console's width less ``indent``, each paragraph broken by the
+    rules of CJK typesetting (``line_breaking``), never by rich's own wrapping. Returns the
+    lines printed and which of them (0-based) holds the character at offset ``mark``."""
+    from rich.text import Text
+
+    from searcher.cli.line_breaking import line_breaks
+
+    margin = " " * indent
+    offset = printed = 0
+    marked = None
+    for paragraph in text.plain.split("\n"):
+        for start, end in line_breaks(paragraph, console.width - indent) or [(0, 0)]:
+            line = Text(margin)
+            line.append_text(text[offset + start:offset + end])
+            console.print(line, no_wrap=True, overflow="crop")
+            if mark is not None and marked is None and mark < offset + max(end, start + 1):
+                marked = printed
+            printed += 1
+        offset += len(paragraph) + 1
+    return printed, marked
 
 
 def highlighted(text: str, spans, style: str = "") -> "Text":
@@ -246,13 +374,14 @@ def make_console(stream: IO[str], styled: bool, colored: bool,
 
 
 def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], as_json: bool,
-                   console: "Console | None") -> None:
+                   console: "Console | None") -> int:
     """One document (``show``): metadata lines, a blank line, the body with ``spans``
     highlighted, a ``[page N]`` line before each page of a paged document (a PDF); as JSON
     with the spans as ``highlights`` into ``body`` and a paged document's ``pages``: the
-    offset into ``body`` at which each page starts."""
+    offset into ``body`` at which each page starts. Returns the line of the terminal view
+    (0-based) that holds the first span, 0 when there is none or no terminal view."""
     body = stored.get("body", "")
-    pages = [int(start) for start in stored.get("pages", "").split(",") if start]
+    pages = page_starts(stored)
     if as_json:
         record = {k: stored.get(k) for k in METADATA_FIELDS} | {
             "body": body, "highlights": [list(s) for s in spans],
@@ -260,7 +389,7 @@ def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], 
         if pages:
             record["pages"] = pages
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return
+        return 0
     meta = [f"{k}: {safe(str(stored[k])) if stored.get(k) is not None else '-'}"
             for k in METADATA_FIELDS]
     # Each page's text, after a marker line; a document without pages is its body alone.
@@ -269,17 +398,25 @@ def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], 
         pieces = [f"[page {n}]\n{safe(body[start:end]).rstrip()}"
                   for n, (start, end) in enumerate(bounds, 1)] or [safe(body)]
         stream.write("\n".join(meta) + "\n\n" + "\n".join(pieces) + "\n")
-        return
+        return 0
     from rich.text import Text
 
     for line in meta:
-        console.print(Text(line, style="dim"))
+        console.print(Text(line, style="dim"), no_wrap=True, overflow="ellipsis")
     console.print()
+    line = len(meta) + 1
+    first = spans[0][0] if spans else None
     text = highlighted(body, spans)
-    for n, (start, end) in enumerate(bounds, 1):
-        console.print(Text(f"[page {n}]", style="dim"))
+    first_line = None
+    for n, (start, end) in enumerate(bounds or [(0, len(body))], 1):
+        if bounds:
+            console.print(Text(f"[page {n}]", style="dim"))
+            line += 1
         page = text[start:end]
         page.rstrip()
-        console.print(page)
-    if not bounds:
-        console.print(text)
+        inside = first - start if first is not None and start <= first < end else None
+        printed, marked = print_wrapped(console, page, mark=inside)
+        if marked is not None and first_line is None:
+            first_line = line + marked
+        line += printed
+    return first_line or 0

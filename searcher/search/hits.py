@@ -5,27 +5,40 @@ file part with its own ``#`` escaped, so the first ``#`` starts the record's id.
     >>> hit = make_hit(1, {"path": "a.txt", "title": "川普", "body": "川普說"}, 2.0, ["特朗普", "川普"])
     >>> hit.matches, hit.title_highlights
     (('川普',), ((0, 2),))
+    >>> make_hit(1, {"path": "a.pdf", "body": "一頁。二頁川普", "pages": "0,3"}, 1.0, ["川普"]).page
+    2
 """
 
 from __future__ import annotations
+
+from bisect import bisect_right
 
 from searcher.models import Hit
 from searcher.search.snippets import MAX_SNIPPETS, make_snippets, match_spans
 
 
 def make_hit(rank: int, stored: dict, score: float, needles: list[str],
-             snippets: int = MAX_SNIPPETS, context: int | None = None) -> Hit:
-    """``snippets`` windows at most, each ``context`` characters around its match when
-    given (else the default width)."""
+             snippets: int | None = MAX_SNIPPETS, context: int | None = None,
+             ellipses: bool = True) -> Hit:
+    """``snippets`` windows at most (all when None), each ``context`` characters around its
+    match when given (else the default width); ``ellipses`` as ``make_snippets`` has it."""
     body = stored.get("body", "")
     title = stored.get("title", "")
     spans = match_spans(body, needles)
     matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
+    pages = page_starts(stored)
     return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
-               score=score, snippets=make_snippets(body, spans, most=snippets, context=context),
+               score=score, snippets=make_snippets(body, spans, most=snippets, context=context,
+                                            ellipses=ellipses),
                matches=matches,
                author=stored.get("author"),
                title_highlights=tuple(match_spans(title, needles)),
                file=stored.get("file", ""), record=stored["path"].partition("#")[2] or None,
                url=stored.get("url"), source=stored.get("source"),
-               tags=tuple(stored["tags"].split(",")) if stored.get("tags") else ())
+               tags=tuple(stored["tags"].split(",")) if stored.get("tags") else (),
+               page=bisect_right(pages, spans[0][0] if spans else 0) if pages else None)
+
+
+def page_starts(stored: dict) -> list[int]:
+    """Where each page of a paged document (a PDF) starts in its body; empty for others."""
+    return [int(start) for start in stored.get("pages", "").split(",") if start]

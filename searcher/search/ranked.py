@@ -30,10 +30,10 @@ class SearchResult:
 
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
-           dates: DateRange = DateRange(), snippets: int = MAX_SNIPPETS,
-           context: int | None = None) -> SearchResult:
+           dates: DateRange = DateRange(), snippets: int | None = MAX_SNIPPETS,
+           context: int | None = None, ellipses: bool = True) -> SearchResult:
     """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range;
-    ``snippets`` and ``context`` as ``make_hit`` takes them."""
+    ``snippets``, ``context`` and ``ellipses`` as ``make_hit`` takes them."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain)
     scored, total = matching_documents(index, compiled, dates,
@@ -50,7 +50,7 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     reader = index.reader()
     with reading(index):
         hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles,
-                         snippets, context)
+                         snippets, context, ellipses)
                 for rank, (docnum, score) in enumerate(scored, 1)]
     return SearchResult(hits, total, time.monotonic() - started, undated)
 

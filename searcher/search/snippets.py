@@ -60,16 +60,20 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_WIDTH,
-                  most: int = MAX_SNIPPETS, context: int | None = None) -> tuple[Snippet, ...]:
-    """Up to ``most`` windows of ``text``, preferring ones that show matches not yet shown;
-    each ``context`` characters either side of its match when given, else ``width`` wide.
+                  most: int | None = MAX_SNIPPETS, context: int | None = None,
+                  ellipses: bool = True) -> tuple[Snippet, ...]:
+    """Up to ``most`` windows of ``text`` (all when None), preferring ones that show matches
+    not yet shown; each ``context`` characters either side of its match when given, else
+    ``width`` wide; an ellipsis marks where a window cuts the text, unless ``ellipses`` is
+    false (passages for pipelines: ``-o``).
 
     White space inside a window is collapsed to single spaces (highlights follow).
     """
-    if not text or not most:
+    if not text or most == 0:
         return ()
+    most = len(spans) if most is None else most
     if not spans:
-        return (_window(text, 0, min(len(text), width), []),)
+        return (_window(text, 0, min(len(text), width), [], ellipses),)
     windows: list[tuple[int, int]] = []
     first_of_surface = {}
     for span in spans:
@@ -87,13 +91,14 @@ def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_
         after = max(end, w_start + width) if context is None else end + context
         w_end = min([len(text), after] + [w for w, _ in windows if w >= end])
         windows.append((w_start, w_end))
-    return tuple(_window(text, s, e, spans) for s, e in sorted(windows))
+    return tuple(_window(text, s, e, spans, ellipses) for s, e in sorted(windows))
 
 
-def _window(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
+def _window(text: str, start: int, end: int, spans: list[tuple[int, int]],
+            ellipses: bool = True) -> Snippet:
     """``text[start:end]`` on one line: each run of white space (paragraph breaks included)
     becomes one space, with the highlight offsets moved to match."""
-    prefix = "…" if start > 0 else ""
+    prefix = "…" if start > 0 and ellipses else ""
     pieces = [prefix]
     moved = [0] * (end - start + 1)  # offset in the window → offset in the snippet
     length = len(prefix)
@@ -108,5 +113,5 @@ def _window(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Sn
     moved[end - start] = length
     highlights = tuple((moved[max(s, start) - start], moved[min(e, end) - start])
                        for s, e in spans if s < end and e > start)
-    pieces.append("…" if end < len(text) else "")
+    pieces.append("…" if end < len(text) and ellipses else "")
     return Snippet("".join(pieces), tuple(h for h in highlights if h[0] < h[1]))

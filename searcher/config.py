@@ -1,0 +1,115 @@
+"""The user's configuration: ``$XDG_CONFIG_HOME/searcher/`` (``~/.config/searcher/``) holds
+``config.toml`` (defaults for the commands' options), ``variants.txt`` and ``userdict.txt``
+(the user's own tables). ``SEARCHER_CONFIG`` names another ``config.toml``.
+
+``config.toml`` keys, each optional: ``index`` (the default index folder), ``roots`` (what
+``searcher index`` indexes, and a missing default index is built from, when the index has no
+roots yet), ``limit``, ``sort``, ``color``, ``snippets``, ``path_style``. Paths may start with
+``~``; a relative path is relative to the file's folder. Flags and ``SEARCHER_INDEX`` win over
+the file.
+
+    >>> read_config_text('index = "/srv/idx"\\nlimit = 20', Path("/etc/x.toml")).limit
+    20
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from searcher.errors import SearcherError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+
+class ConfigError(SearcherError):
+    """A configuration file that cannot be used."""
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "searcher"
+
+
+def config_file() -> Path:
+    return Path(os.environ.get("SEARCHER_CONFIG") or config_dir() / "config.toml")
+
+
+def user_files(kind: str, explicit: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """The user's ``variants``/``userdict`` files: the default location if present, then
+    those given on the command line."""
+    default = config_dir() / f"{kind}.txt"
+    return ((default,) if default.is_file() else ()) + tuple(explicit)
+
+
+@dataclass(frozen=True)
+class Config:
+    index: Path | None = None
+    roots: tuple[Path, ...] = ()
+    limit: int | None = None
+    sort: str | None = None
+    color: str | None = None
+    snippets: int | None = None
+    path_style: str | None = None
+    source: Path | None = field(default=None, compare=False)  # the file it was read from
+
+    def option_defaults(self) -> dict[str, object]:
+        """The options it sets, by the name the commands give their parameters."""
+        named = {"index_dir": self.index, "limit": self.limit, "sort": self.sort,
+                 "color": self.color, "snippet_count": self.snippets,
+                 "path_style": self.path_style}
+        return {name: value for name, value in named.items() if value is not None}
+
+
+# key: (type, allowed values or None)
+_KEYS: dict[str, tuple[type, tuple | None]] = {
+    "index": (str, None), "roots": (list, None), "limit": (int, None),
+    "sort": (str, ("relevance", "newest", "oldest")), "color": (str, ("auto", "always", "never")),
+    "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute"))}
+
+
+def load_config() -> Config:
+    """The configuration file's settings; no file, no settings."""
+    path = config_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if "SEARCHER_CONFIG" in os.environ:
+            raise ConfigError(f"{path}: no such configuration file (SEARCHER_CONFIG)") from None
+        return Config()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from None
+    return read_config_text(text, path)
+
+
+def read_config_text(text: str, path: Path) -> Config:
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    for key, value in values.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{path}: unknown key {key!r} (the keys are "
+                              f"{', '.join(_KEYS)})")
+        kind, allowed = _KEYS[key]
+        if not isinstance(value, kind) or isinstance(value, bool) \
+                or (allowed and value not in allowed) \
+                or (kind is int and value < 0) \
+                or (key == "roots" and not all(isinstance(v, str) for v in value)):
+            wanted = (" or ".join(repr(a) for a in allowed) if allowed
+                      else {"str": "a path", "list": "a list of paths",
+                            "int": "a number ≥ 0"}[kind.__name__])
+            raise ConfigError(f"{path}: {key} must be {wanted}, not {value!r}")
+
+    def resolved(name: str) -> Path:
+        return path.parent / Path(name).expanduser()  # an absolute path stays as it is
+
+    return Config(index=resolved(values["index"]) if "index" in values else None,
+                  roots=tuple(resolved(r) for r in values.get("roots", ())),
+                  limit=values.get("limit"), sort=values.get("sort"),
+                  color=values.get("color"), snippets=values.get("snippets"),
+                  path_style=values.get("path_style"), source=path)
