@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import resource
 import shutil
 import stat
 import subprocess
@@ -20,6 +21,7 @@ from searcher.engine.store import open_index, record_checksums
 from tests.conftest import ROOT, Run
 
 QUERIES = (("停火", "--json"), ("俄羅斯", "--since", "2025-10", "-l"))
+MEMORY_LIMIT = 4 << 30  # address space of a CLI run: a runaway read fails, not the machine
 
 
 def one_clear_line(run: Run) -> bool:
@@ -95,6 +97,35 @@ def test_a_planted_pickle_runs_nothing(searcher, built, tmp_path, where):
     assert result.code == 2 and one_clear_line(result), result.stderr
     assert "posix.system" in result.stderr and f"searcher index --rebuild --index {built}" in (
         result.stderr)
+
+
+# Every search hashes the variant files an index's searcher.json records, to tell whether the
+# table changed: a planted one naming a FIFO used to hang every search, and one naming a device
+# to read it without end (hence the bound on the search's memory).
+@pytest.mark.parametrize("planted", ["fifo", "link to /dev/zero"])
+def test_a_recorded_variant_file_that_is_not_a_regular_file_is_not_read(built, cli_env,
+                                                                        tmp_path, planted):
+    target = tmp_path / "variants.txt"
+    if planted == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    meta_file = generation(built) / "searcher.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    meta["settings"]["variant_files"] = [str(target)]
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    (generation(built) / "checksums.json").unlink()  # a planter can forge the checksums too
+    record_checksums(generation(built))
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    done = subprocess.run([sys.executable, "-m", "searcher", "search", "停火", "-l",
+                           "--index", str(built)], cwd=ROOT, env=cli_env, capture_output=True,
+                          text=True, timeout=60, preexec_fn=bounded)
+    assert done.returncode == 0 and done.stdout, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "the variant table changed" in done.stderr  # the file it names reads as missing
 
 
 @pytest.mark.parametrize("what", ["folder", "generation", "file"])

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -106,13 +108,36 @@ class AnalysisSettings:
 
 def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:
     """A hash of the variant table's sources as they are on disk now, and of the orthography
-    rules folding applies (cheap: no folding)."""
+    rules folding applies (cheap: no folding). A file that is missing, unreadable or not a
+    regular file is hashed as missing, without being read."""
     digest = hashlib.sha256()
     for text in [_data_text(n) for n in SHIPPED_VARIANT_FILES + (ORTHOGRAPHY_FILE,)]:
         digest.update(text.encode("utf-8"))
     for path in variant_files:
-        try:
-            digest.update(Path(path).read_bytes())
-        except OSError:
-            digest.update(b"\0missing\0" + str(path).encode())
+        if not _hash_regular_file(digest, Path(path)):
+            # surrogatepass: a planted path may hold a lone surrogate, which strict UTF-8 refuses
+            digest.update(b"\0missing\0" + str(path).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _hash_regular_file(digest: hashlib._Hash, path: Path) -> bool:
+    """Feed ``path``'s bytes to ``digest``; False if it is not a regular file or cannot be
+    read. The paths come from an index's ``searcher.json``, which may have been planted: the
+    open does not block (a FIFO without a writer would hang every search) and the check is
+    made on the opened descriptor, so a device such as ``/dev/zero`` is never read either."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except (OSError, ValueError):  # ValueError: a NUL in the path
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        os.set_blocking(fd, True)
+        with open(fd, "rb", closefd=False) as handle:
+            for chunk in iter(functools.partial(handle.read, 1 << 20), b""):
+                digest.update(chunk)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
