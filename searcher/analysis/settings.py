@@ -1,6 +1,7 @@
 """What the analysis chain's output depends on, as plain data: the variant table, the
-segmenter's extra words, which segmenter and the orthography rules folding used. An index stores its settings and queries reuse
-them, so index and query never disagree; ``fingerprint`` tells when a rebuild is needed.
+segmenter's extra words, which segmenter and the orthography rules folding used. An index
+stores its settings and queries reuse them, so index and query never disagree;
+``fingerprint`` tells when a rebuild is needed.
 
     >>> settings = AnalysisSettings.default()
     >>> settings.segmenter, "特朗普" in settings.userwords
