@@ -331,6 +331,14 @@ def test_show_marks_a_pdfs_pages(archive):
     assert "pages" not in json.loads(searcher("show", "notes/nato.docx", "--json").stdout)
 
 
+def test_a_pdf_hit_names_the_page_of_its_first_match(archive):
+    _, _, searcher = archive
+    hits = {hit["path"]: hit for hit in searcher("search", "半導體供應鏈", "--json").json_lines()}
+    assert hits["reports/taiwan.pdf"]["page"] == 2
+    others = searcher("search", "北約東擴", "--json").json_lines()
+    assert others and all(hit["page"] is None for hit in others)  # a Word file has no pages
+
+
 @pytest.mark.parametrize("name,make", [("a.pdf", lambda: make_pdf([TW_LINES], "MSung-Light",
                                                                    "t", "a")),
                                        ("a.docx", make_docx), ("a.epub", make_epub),

@@ -51,15 +51,22 @@ def line_breaks(text: str, width: int) -> list[tuple[int, int]]:
     return lines
 
 
+def _opens_with_closing(text: str, at: int) -> bool:
+    """Would a line starting at ``at`` (its spaces dropped) start with closing punctuation?"""
+    while at < len(text) and text[at] == " ":
+        at += 1
+    return at < len(text) and text[at] in NO_LINE_START
+
+
 def _better_break(text: str, start: int, end: int) -> int:
     """A break at or before ``end`` that the rules allow; ``end`` itself when none does."""
-    if text[end] == " ":
+    if text[end] == " " and not _opens_with_closing(text, end):
         return end
     candidate = end
-    while candidate > start + 1 and (text[candidate] in NO_LINE_START
+    while candidate > start + 1 and (_opens_with_closing(text, candidate)
                                      or text[candidate - 1] in NO_LINE_END):
         candidate -= 1
-    if text[candidate] in NO_LINE_START or text[candidate - 1] in NO_LINE_END:
+    if _opens_with_closing(text, candidate) or text[candidate - 1] in NO_LINE_END:
         return end  # all punctuation: cut where the cells run out
     if _is_word_char(text[candidate - 1]) and _is_word_char(text[candidate]):
         word_start = candidate
@@ -67,4 +74,6 @@ def _better_break(text: str, start: int, end: int) -> int:
             word_start -= 1
         if word_start > start:
             candidate = word_start
+            while candidate > start + 1 and text[candidate - 1] in NO_LINE_END:
+                candidate -= 1  # "（Donald": the bracket goes with its word
     return candidate
