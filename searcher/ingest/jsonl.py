@@ -32,7 +32,7 @@ def parse_jsonl_line(line: str, number: int, path: str, warnings: list[str],
     ``seen`` holds the paths given to the file's earlier lines."""
     if not line.strip():
         return None
-    if _too_deep(line):
+    if too_deep(line):
         warnings.append(f"{path}:{number}: nested deeper than {MAX_DEPTH} levels; line skipped")
         return None
     try:
@@ -69,16 +69,20 @@ def parse_jsonl_range(data: bytes, first_line: int, path: str, warnings: list[st
     return documents
 
 
-def _too_deep(line: str) -> bool:
-    """Whether the brackets outside strings nest deeper than ``MAX_DEPTH``; counting them
-    first keeps this to one C-speed pass for nearly every line."""
-    if line.count("[") + line.count("{") <= MAX_DEPTH:
+def too_deep(text: str) -> bool:
+    """Whether the JSON value ``text`` starts with nests its brackets (outside strings) deeper
+    than ``MAX_DEPTH``, checked before ``json`` recurses into it; brackets after the value
+    closes are not its own (Markdown after JSON front matter). Counting them first keeps this
+    to one C-speed pass for nearly every line."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
         return False
     depth = 0
-    for bracket in _BRACKET_RE.findall(_STRING_RE.sub("", line)):
+    for bracket in _BRACKET_RE.findall(_STRING_RE.sub("", text)):
         depth += 1 if bracket in "[{" else -1
         if depth > MAX_DEPTH:
             return True
+        if depth <= 0:
+            return False
     return False
 
 
