@@ -3,9 +3,10 @@
 tags; the text rendered from the Markdown, so that what is indexed is what a reader sees.
 Without a title in front matter, the first ``#`` heading is the title.
 
-Front matter is parsed within bounds, since one crafted file must not stall or end a run: at
-most ``MAX_FRONT_MATTER_CHARS``, nested at most ``MAX_DEPTH`` levels, and no YAML aliases (a
-kilobyte of nested aliases expands to gigabytes; metadata has no use for them). Dates are
+Front matter is held to bounds, since one crafted file must not stall or end a run: at most
+``MAX_FRONT_MATTER_CHARS`` long, nested at most ``MAX_DEPTH`` levels (checked before a parser
+recurses), and no YAML aliases (a kilobyte of nested aliases expands to gigabytes; metadata has
+no use for them). Dates are
 left for ``metadata`` to read like any other: YAML's as written, TOML's as the ISO text that
 ``str`` gives its date and datetime values. Front matter that breaks these rules or does not
 parse is a warning, and the file is read as text.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import yaml
 from markdown_it import MarkdownIt
@@ -44,7 +45,7 @@ except ModuleNotFoundError:  # Python 3.10
 SUFFIXES = {".md", ".markdown"}
 MAX_FRONT_MATTER_CHARS = 100_000
 # As much as ``formats`` keeps of any document's text (its MAX_DOCUMENT_CHARS, which cannot be
-# imported here: formats imports this module); rendered text is never longer than its source.
+# imported here: formats imports this module); rendering drops markup, so more would be cut.
 MAX_MARKDOWN_CHARS = 2_000_000
 # markdown-it holds every token of what it parses, up to hundreds of bytes per character of a
 # table, so a long file is rendered in pieces of about this size, cut at a blank line.
@@ -102,6 +103,7 @@ def _front_matter(text: str, path: str, warnings: list[str]) -> tuple[dict, str]
     """The front matter's fields and the Markdown after it; no fields and the whole text when
     there is none, or none that can be taken (with a warning), or it is not a mapping."""
     value: object = None
+    end = 0
     if match := _YAML_RE.match(text):
         value, end = _bounded(match.group(1), _yaml, path, warnings), match.end()
     elif match := _TOML_RE.match(text):
@@ -113,7 +115,8 @@ def _front_matter(text: str, path: str, warnings: list[str]) -> tuple[dict, str]
     return {}, text
 
 
-def _bounded(source: str, load, path: str, warnings: list[str]) -> object:
+def _bounded(source: str, load: Callable[[str, str, list[str]], object], path: str,
+             warnings: list[str]) -> object:
     """``load(source, path, warnings)``, or None (with a warning) when ``source`` is too long."""
     if len(source) > MAX_FRONT_MATTER_CHARS:
         warnings.append(f"{path}: front matter longer than {MAX_FRONT_MATTER_CHARS:,} "
@@ -139,13 +142,14 @@ def _toml(source: str, path: str, warnings: list[str]) -> object:
     """TOML front matter's table, or None (with a warning)."""
     try:
         table = tomllib.loads(source)
+        # Dotted keys (a.b.c…) nest tables without recursing; str() would recurse into them.
+        too_deep_table = _deeper_than_max(table)
     except RecursionError:  # inline arrays nested hundreds deep: tomllib recurses into each
-        table = None
+        too_deep_table = True
     except ValueError as error:  # a TOMLDecodeError, or an integer of thousands of digits
         warnings.append(f"{path}: front matter is not TOML ({error}); read as text")
         return None
-    # Dotted keys (a.b.c…) nest tables without recursing, but str() would recurse into them.
-    if table is None or _deeper_than_max(table):
+    if too_deep_table:
         warnings.append(f"{path}: front matter nested deeper than {MAX_DEPTH} levels; "
                         f"read as text")
         return None
