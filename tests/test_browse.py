@@ -311,6 +311,8 @@ def test_the_preview_wraps_chinese_anywhere_and_latin_words_whole():
     assert pieces == ["美國總統特朗普（", "Donald Trump）與普京", "通話"]
     from rich.cells import cell_len
     assert all(cell_len(p) <= 20 for p in pieces)
+    latin = "He isn't negotiating"  # a space at the break starts no line
+    assert [latin[a:b] for a, b in wrap_lines(latin, 8)] == ["He isn't", "negotiat", "ing"]
     word = "x" * 25  # a word longer than a line is cut
     assert [word[a:b] for a, b in wrap_lines(word, 10)] == ["x" * 10, "x" * 10, "x" * 5]
 

@@ -268,6 +268,10 @@ def wrap_lines(text: str, width: int) -> list[tuple[int, int]]:
         for i in range(start, end):
             size = get_character_cell_size(text[i])
             if cells + size > width and i > line_start:
+                if text[i] == " ":  # the break falls on a space: it starts no line
+                    lines.append((line_start, i))
+                    line_start, cells = i + 1, 0
+                    continue
                 cut = i
                 while cut > line_start and _wordy(text[i]) and _wordy(text[cut - 1]):
                     cut -= 1  # back to the start of the word, unless it fills the line
