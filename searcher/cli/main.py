@@ -13,6 +13,7 @@ from typing import NoReturn
 
 import click
 
+from searcher.cli.browse import browse_command
 from searcher.cli.commands import COMMANDS
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.printers import one_line
@@ -112,5 +113,5 @@ def cli(ctx: click.Context) -> None:
     ctx.default_map = option_defaults(ctx.obj, cli.commands.values())
 
 
-for _command in COMMANDS:
+for _command in (*COMMANDS, browse_command):
     cli.add_command(_command)
