@@ -20,11 +20,6 @@ from pathlib import Path
 
 from searcher.errors import SearcherError
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
 
 class ConfigError(SearcherError):
     """A configuration file that cannot be used."""
@@ -87,6 +82,11 @@ def load_config() -> Config:
 
 
 def read_config_text(text: str, path: Path) -> Config:
+    try:  # imported here: most runs have no configuration file to parse
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -49,3 +49,4 @@ class Hit:
     source: str | None = None
     tags: tuple[str, ...] = ()
     page: int | None = None  # a paged document's (PDF) page of the first match, from 1
+    match_count: int = 0  # how many places of the body match

@@ -16,8 +16,8 @@ import pytest
 pytest.importorskip("textual")
 
 from searcher.cli.browse import (  # noqa: E402
-    KEY_NAMES, KEYS, TEXTUAL_MISSING, Browser, app_class, browse_command, render_article,
-    wrap_lines)
+    KEY_NAMES, KEYS, TEXTUAL_MISSING, Browser, app_class, browse_command, render_article)
+from searcher.cli.line_breaking import text_line_breaks  # noqa: E402
 from searcher.errors import SearcherError  # noqa: E402
 
 TITLE_003 = "3月18日,美國總統川普與俄羅斯"  # the one article that writes 普丁
@@ -306,15 +306,15 @@ def test_the_session_works_without_a_screen(corpus_index):
 
 def test_the_preview_wraps_chinese_anywhere_and_latin_words_whole():
     text = "美國總統特朗普（Donald Trump）與普京\n通話"
-    lines = wrap_lines(text, 20)
+    lines = text_line_breaks(text, 20)
     pieces = [text[a:b] for a, b in lines]
-    assert pieces == ["美國總統特朗普（", "Donald Trump）與普京", "通話"]
+    assert pieces == ["美國總統特朗普", "（Donald Trump）與普", "京", "通話"]  # "（" goes with its word
     from rich.cells import cell_len
     assert all(cell_len(p) <= 20 for p in pieces)
     latin = "He isn't negotiating"  # a space at the break starts no line
-    assert [latin[a:b] for a, b in wrap_lines(latin, 8)] == ["He isn't", "negotiat", "ing"]
+    assert [latin[a:b] for a, b in text_line_breaks(latin, 8)] == ["He isn't", "negotiat", "ing"]
     word = "x" * 25  # a word longer than a line is cut
-    assert [word[a:b] for a, b in wrap_lines(word, 10)] == ["x" * 10, "x" * 10, "x" * 5]
+    assert [word[a:b] for a, b in text_line_breaks(word, 10)] == ["x" * 10, "x" * 10, "x" * 5]
 
 
 def test_document_text_is_never_markup():

@@ -126,7 +126,6 @@ class Browser:
     def run(self) -> bool:
         """Search with the current query and filters. False when the query or a date is
         wrong: ``error`` says why and the last results stay."""
-        from searcher.search.compiler import compile_query
         from searcher.search.query_syntax import lowercase_operators
         from searcher.search.ranked import search
 
@@ -136,7 +135,6 @@ class Browser:
                 self.listed = self.query
                 self._found([], 0, 0.0, 0)
                 return True
-            needles = compile_query(self.query, self.index.chain).needles
             result = search(self.index, self.query, limit=self.limit, sort=self.sort,
                             dates=dates, snippets=0)
         except SearcherError as error:
@@ -144,7 +142,7 @@ class Browser:
             return False
         self.hints = list(dict.fromkeys(lowercase_operators(self.query)))
         self.listed = self.query
-        self._found([self._row(hit, needles) for hit in result.hits], result.total,
+        self._found([self._row(hit) for hit in result.hits], result.total,
                     result.seconds, result.undated_left_out)
         return True
 
@@ -156,7 +154,7 @@ class Browser:
 
         started = time.monotonic()
         hits = similar(self.index, row.hit.path, self.limit)
-        rows = [self._row(hit, None) for hit in hits]
+        rows = [self._row(hit) for hit in hits]
         self._found(rows, len(rows), time.monotonic() - started, 0)
         self.similar_to = row.hit.title or row.where
 
@@ -164,12 +162,13 @@ class Browser:
         """The whole article a row names, with every match of the query (or, in a list of
         similar articles, of the key terms it shares)."""
         from searcher.search.documents import get_document, highlight_document
+        from searcher.search.snippets import find_spans
 
         stored = get_document(self.index, row.hit.path)
         if self.similar_to is None and self.listed.strip():
             spans = highlight_document(self.index, stored, self.listed) or []
         else:
-            spans = occurrences(stored.get("body", ""), row.hit.matches)
+            spans = find_spans(stored.get("body", ""), row.hit.matches)
         return Article(stored, spans, _openable(row.hit.file))
 
     def timeline(self, by: str = "month") -> Timeline:
@@ -208,32 +207,9 @@ class Browser:
         if not self.query.strip():
             self.hints = []
 
-    def _row(self, hit: Hit, needles: list[str] | None) -> Row:
-        from searcher.search.documents import get_document
-        from searcher.search.snippets import match_spans
-
-        body = get_document(self.index, hit.path).get("body", "")
-        count = len(match_spans(body, needles) if needles is not None
-                    else occurrences(body, hit.matches))
+    def _row(self, hit: Hit) -> Row:
         where = hit.source or _openable(hit.file) + (f" #{hit.record}" if hit.record else "")
-        return Row(hit, where, count)
-
-
-def occurrences(text: str, strings) -> list[tuple[int, int]]:
-    """Every place one of ``strings`` occurs in ``text``, overlaps merged."""
-    spans = []
-    for string in filter(None, strings):
-        start = text.find(string)
-        while start >= 0:
-            spans.append((start, start + len(string)))
-            start = text.find(string, start + 1)
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+        return Row(hit, where, hit.match_count)
 
 
 def _openable(file: str) -> str:
@@ -252,44 +228,6 @@ def highlight_styles(colored: bool) -> tuple[str, str]:
     return "bold reverse", "bold reverse underline"
 
 
-def wrap_lines(text: str, width: int) -> list[tuple[int, int]]:
-    """``text`` cut into display lines at most ``width`` cells wide, as ``(start, end)``
-    offsets: a newline ends a line; a line breaks anywhere in Chinese, but before a word of
-    Latin letters or digits rather than inside it (unless the word fills a line)."""
-    from rich.cells import get_character_cell_size
-
-    width = max(width, 4)
-    lines = []
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        line_start, cells = start, 0
-        for i in range(start, end):
-            size = get_character_cell_size(text[i])
-            if cells + size > width and i > line_start:
-                if text[i] == " ":  # the break falls on a space: it starts no line
-                    lines.append((line_start, i))
-                    line_start, cells = i + 1, 0
-                    continue
-                cut = i
-                while cut > line_start and _wordy(text[i]) and _wordy(text[cut - 1]):
-                    cut -= 1  # back to the start of the word, unless it fills the line
-                cut = cut if cut > line_start else i
-                lines.append((line_start, cut))
-                line_start = cut
-                cells = sum(get_character_cell_size(c) for c in text[cut:i])
-            cells += size
-        lines.append((line_start, end))
-        if end >= len(text):
-            return lines
-        start = end + 1
-
-
-def _wordy(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
 def render_article(article: Article, width: int, colored: bool
                    ) -> tuple[list[Text], list[list[tuple[int, int, int]]]]:
     """The preview as display lines: metadata, a blank line, then the body wrapped to
@@ -300,13 +238,14 @@ def render_article(article: Article, width: int, colored: bool
 
     from rich.text import Text
 
+    from searcher.cli.line_breaking import text_line_breaks
     from searcher.cli.printers import safe
 
     stored = article.stored
     match_style, _ = highlight_styles(colored)
     out = []
     title = safe(stored.get("title") or "").replace("\t", " ")
-    for start, end in wrap_lines(title, width) if title else []:
+    for start, end in text_line_breaks(title, width) if title else []:
         out.append(Text(title[start:end], style="bold"))
     details = [stored.get("date") or "undated", stored.get("author"), stored.get("source")]
     meta = [" · ".join(d for d in details if d), article.file, stored.get("url"),
@@ -318,7 +257,7 @@ def render_article(article: Article, width: int, colored: bool
     out.append(Text())
     header = len(out)
     body = safe(article.body).replace("\t", " ")  # one character each: offsets hold
-    lines = wrap_lines(body, width)
+    lines = text_line_breaks(body, width)
     out.extend(Text(body[start:end]) for start, end in lines)
     starts = [start for start, _ in lines]
     places = []
@@ -356,34 +295,27 @@ def render_timeline(chart: Timeline, width: int, query: str) -> Text:
     """A timeline as a bar chart: one row a period, the undated last."""
     from rich.text import Text
 
-    from searcher.cli.printers import one_line
+    from searcher.cli.printers import one_line, timeline_bars
 
-    rows = chart.buckets + ([("undated", chart.undated)] if chart.undated else [])
-    label_width = max((len(p) for p, _ in rows), default=7)
-    most = max((c for _, c in rows), default=0) or 1
-    room = max(8, width - label_width - 8)
     out = Text()
     out.append(f"{one_line(query)}: {chart.total} matching article"
                f"{'s' if chart.total != 1 else ''}, by {chart.by}\n\n", style="bold")
-    for period, count in rows:
-        out.append(f"{period:<{label_width}} ")
-        out.append("█" * round(count / most * room) or ("▏" if count else ""),
-                   style="dim" if period == "undated" else "red")
-        out.append(f" {count}\n")
-    if not rows:
+    out.append_text(timeline_bars(chart, width))
+    if not chart.buckets and not chart.undated:
         out.append("no dated matches\n")
     out.append("\ny year · m month · w week · Esc close", style="dim")
     return out
 
 
 def plain_article(article: Article) -> str:
-    """The article as ``$PAGER`` shows it: metadata lines, a blank line, the body."""
-    from searcher.cli.printers import safe
-    from searcher.fields import METADATA_FIELDS
+    """The article as ``$PAGER`` shows it: as ``searcher show`` prints it to a pipe."""
+    import io
 
-    meta = [f"{k}: {safe(str(article.stored[k]))}" for k in METADATA_FIELDS
-            if article.stored.get(k) is not None]
-    return "\n".join(meta) + "\n\n" + safe(article.body) + "\n"
+    from searcher.cli.printers import print_document
+
+    out = io.StringIO()
+    print_document(article.stored, article.spans, out, as_json=False, console=None)
+    return out.getvalue()
 
 
 EDITORS_WITH_LINE = {"vi", "vim", "nvim", "view", "nano", "emacs", "emacsclient", "micro",

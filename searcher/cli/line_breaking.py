@@ -77,3 +77,15 @@ def _better_break(text: str, start: int, end: int) -> int:
             while candidate > start + 1 and text[candidate - 1] in NO_LINE_END:
                 candidate -= 1  # "（Donald": the bracket goes with its word
     return candidate
+
+
+def text_line_breaks(text: str, width: int) -> list[tuple[int, int]]:
+    """``line_breaks`` for text of several paragraphs: offsets into ``text``; a newline ends
+    a line, and an empty paragraph is an empty line."""
+    lines: list[tuple[int, int]] = []
+    offset = 0
+    for paragraph in text.split("\n"):
+        lines += [(offset + start, offset + end)
+                  for start, end in line_breaks(paragraph, width) or [(0, 0)]]
+        offset += len(paragraph) + 1
+    return lines

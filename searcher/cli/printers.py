@@ -275,21 +275,17 @@ def print_wrapped(console: "Console", text: "Text", indent: int = 0,
     lines printed and which of them (0-based) holds the character at offset ``mark``."""
     from rich.text import Text
 
-    from searcher.cli.line_breaking import line_breaks
+    from searcher.cli.line_breaking import text_line_breaks
 
-    margin = " " * indent
-    offset = printed = 0
+    lines = text_line_breaks(text.plain, console.width - indent)
     marked = None
-    for paragraph in text.plain.split("\n"):
-        for start, end in line_breaks(paragraph, console.width - indent) or [(0, 0)]:
-            line = Text(margin)
-            line.append_text(text[offset + start:offset + end])
-            console.print(line, no_wrap=True, overflow="crop")
-            if mark is not None and marked is None and mark < offset + max(end, start + 1):
-                marked = printed
-            printed += 1
-        offset += len(paragraph) + 1
-    return printed, marked
+    for n, (start, end) in enumerate(lines):
+        line = Text(" " * indent)
+        line.append_text(text[start:end])
+        console.print(line, no_wrap=True, overflow="crop")
+        if mark is not None and marked is None and mark < max(end, start + 1):
+            marked = n
+    return len(lines), marked
 
 
 def highlighted(text: str, spans, style: str = "") -> "Text":
@@ -318,17 +314,26 @@ def print_timeline(chart, stream: IO[str], as_json: bool, console: "Console | No
         return
     from rich.text import Text
 
+    console.print(timeline_bars(chart, console.width), end="")
+    console.print(Text(f"{chart.total} matching articles, by {chart.by}", style="dim"))
+
+
+def timeline_bars(chart, width: int) -> "Text":
+    """A bar a period, ``width`` cells at most, the undated last; each line ends with a
+    newline (the terminal's chart and ``browse``'s)."""
+    from rich.text import Text
+
     rows = chart.buckets + ([("undated", chart.undated)] if chart.undated else [])
     label_width = max((len(p) for p, _ in rows), default=7)
     most = max((c for _, c in rows), default=0) or 1
-    room = max(10, console.width - label_width - 10)
+    room = max(8, width - label_width - 10)
+    bars = Text()
     for period, count in rows:
-        line = Text(f"{period:<{label_width}} ", style="cyan")
-        line.append("█" * round(count / most * room) or ("▏" if count else ""),
+        bars.append(f"{period:<{label_width}} ", style="cyan")
+        bars.append("█" * round(count / most * room) or ("▏" if count else ""),
                     style="dim" if period == "undated" else "red")
-        line.append(f" {count}")
-        console.print(line)
-    console.print(Text(f"{chart.total} matching articles, by {chart.by}", style="dim"))
+        bars.append(f" {count}\n")
+    return bars
 
 
 STAT_LABELS = (("documents", "documents"), ("dated", "dated"), ("undated", "undated"),

@@ -36,7 +36,8 @@ def make_hit(rank: int, stored: dict, score: float, needles: list[str],
                file=stored.get("file", ""), record=stored["path"].partition("#")[2] or None,
                url=stored.get("url"), source=stored.get("source"),
                tags=tuple(stored["tags"].split(",")) if stored.get("tags") else (),
-               page=bisect_right(pages, spans[0][0] if spans else 0) if pages else None)
+               page=bisect_right(pages, spans[0][0] if spans else 0) if pages else None,
+               match_count=len(spans))
 
 
 def page_starts(stored: dict) -> list[int]:
