@@ -13,8 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,6 +21,7 @@ from searcher.analysis.fold import ORTHOGRAPHY_FILE, fold, orthography
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.analysis.variants import VariantTable, parse_groups
 from searcher.errors import SearcherError
+from searcher.regular_files import NotRegularFileError, open_regular
 
 # Bump when a change to the chain changes the terms an index holds: old indexes are refused.
 ANALYSIS_VERSION = 3  # 3: Hong Kong and Taiwan variant characters fold (orthography)
@@ -127,18 +126,9 @@ def _hash_regular_file(digest: hashlib._Hash, path: Path) -> bool:
     open does not block (a FIFO without a writer would hang every search) and the check is
     made on the opened descriptor, so a device such as ``/dev/zero`` is never read either."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except (OSError, ValueError):  # ValueError: a NUL in the path
-        return False
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        os.set_blocking(fd, True)
-        with open(fd, "rb", closefd=False) as handle:
+        with open_regular(path) as handle:
             for chunk in iter(functools.partial(handle.read, 1 << 20), b""):
                 digest.update(chunk)
         return True
-    except OSError:
+    except (OSError, ValueError, NotRegularFileError):  # ValueError: a NUL in the path
         return False
-    finally:
-        os.close(fd)

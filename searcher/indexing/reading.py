@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,15 +25,11 @@ from searcher.indexing.manifest import same_stat, stat_entry
 from searcher.ingest.formats import (
     JSONL_SUFFIXES, document_path, parse_file, parse_jsonl_chunk)
 from searcher.models import Document
+from searcher.regular_files import NotRegularFileError, open_regular
 
 JSONL_CHUNK_BYTES = 4_000_000  # larger JSON Lines files are read in chunks of about this
 MAX_FILE_BYTES = 256_000_000  # the most read into memory at once: one file, or one JSON line
 MAX_WARNINGS_PER_FILE = 10
-
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISDIR, "a folder"))
-
 
 @dataclass
 class FileResult:
@@ -105,20 +100,11 @@ def _failed(file: Path, error: OSError | DocumentError) -> FileResult:
 
 
 def _open_regular(file: Path) -> BinaryIO:
-    """``file`` opened for reading if it is a regular file, else ``DocumentError``. The open
-    does not block (a FIFO without a writer would wait forever) and the check is made on
-    the opened descriptor, so whatever a link points to now is what is checked."""
-    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    """``file`` opened for reading if it is a regular file, else ``DocumentError``."""
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-            raise DocumentError(f"not a regular file ({kind}); not read")
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+        return open_regular(file)
+    except NotRegularFileError as error:
+        raise DocumentError(f"not a regular file ({error.kind}); not read") from None
 
 
 def _too_large(max_bytes: int) -> str:

@@ -1,0 +1,41 @@
+"""Opening a file that may be anything: a corpus file, or a path an index's ``searcher.json``
+names (which may have been planted). Only a regular file is opened: the open does not block
+(a FIFO without a writer would wait forever) and the check is made on the opened descriptor,
+so whatever a link points to now (``/dev/zero``) is what is checked.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a folder"))
+
+
+class NotRegularFileError(Exception):
+    """The path is something else: ``kind`` says what (``a FIFO``, ``a folder``, …)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for binary reading if it is a regular file, else
+    ``NotRegularFileError``; ``OSError`` (and ``ValueError`` for a NUL in the path) as
+    ``os.open`` raises them."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(next((name for test, name in _KINDS if test(mode)),
+                                           "a special file"))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
