@@ -212,3 +212,15 @@ def test_any_text_is_laid_out_within_the_width(text, width):
     lines = line_breaks(text, width)
     assert "".join(text[s:e] for s, e in lines).replace(" ", "") == text.replace(" ", "")
     assert all(cell_len(text[s:e]) <= max(width, 2) for s, e in lines)
+
+
+def test_documents_indexed_from_no_file_print_their_given_name(searcher, tmp_path, settings):
+    from searcher.indexing.update import index_documents
+    from searcher.models import Document
+
+    index = tmp_path / "docs-index"  # as the benchmarks and evaluations build one
+    index_documents(index, [Document("bench/news.jsonl#7", "停火談判今日重啟。", "停火")],
+                    settings)
+    for output in ([], ["--json"], ["-l"], ["--csv"]):
+        result = searcher("search", "停火", *output, "--index", str(index))
+        assert result.code == 0 and "bench/news.jsonl#7" in result.stdout, result.stderr

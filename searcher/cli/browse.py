@@ -25,6 +25,7 @@ import click
 from searcher.cli.arguments import QueryCommand
 from searcher.cli.options import color_option, index_option
 from searcher.errors import SearcherError
+from searcher.search.paths import openable
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -169,7 +170,7 @@ class Browser:
             spans = highlight_document(self.index, stored, self.listed) or []
         else:
             spans = find_spans(stored.get("body", ""), row.hit.matches)
-        return Article(stored, spans, _openable(row.hit.file))
+        return Article(stored, spans, openable(row.hit.file))
 
     def timeline(self, by: str = "month") -> Timeline:
         """The query's matching articles over time, within the date filter."""
@@ -208,14 +209,8 @@ class Browser:
             self.hints = []
 
     def _row(self, hit: Hit) -> Row:
-        where = hit.source or _openable(hit.file) + (f" #{hit.record}" if hit.record else "")
+        where = hit.source or openable(hit.file) + (f" #{hit.record}" if hit.record else "")
         return Row(hit, where, hit.match_count)
-
-
-def _openable(file: str) -> str:
-    from searcher.search.paths import openable
-
-    return openable(file) if file else file
 
 
 # ---------------------------------------------------------------------------------------------

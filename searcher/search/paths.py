@@ -9,6 +9,9 @@ absolute (as ripgrep and git print paths); ``relative`` always relative (``../â€
     'corpus/a.txt'
     >>> openable("/srv/a.txt", "auto", Path("/work")), openable("/srv/a.txt", "relative", Path("/work"))
     ('/srv/a.txt', '../srv/a.txt')
+    >>> openable("feed.jsonl#7", "relative", Path("/work"))   # indexed from no file
+    'feed.jsonl#7'
+
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ PATH_STYLES = ("auto", "relative", "absolute")
 
 
 def openable(file: str, style: str = "auto", cwd: Path | None = None) -> str:
-    """``file`` (absolute) written in ``style`` for the working directory ``cwd``."""
-    if style == "absolute":
+    """``file`` (absolute) written in ``style`` for the working directory ``cwd``. A document
+    that came from no file (``index_documents``: benchmarks, evaluations) keeps the relative
+    name it was given, and one without any stays empty."""
+    if style == "absolute" or not os.path.isabs(file):
         return file
     here = str(cwd or Path.cwd())
     if style == "auto" and os.path.commonpath([here, file]) != here:
