@@ -224,3 +224,33 @@ def test_documents_indexed_from_no_file_print_their_given_name(searcher, tmp_pat
     for output in ([], ["--json"], ["-l"], ["--csv"]):
         result = searcher("search", "停火", *output, "--index", str(index))
         assert result.code == 0 and "bench/news.jsonl#7" in result.stdout, result.stderr
+
+
+# What a cold search loads: the query side only. The indexer (readers of every format, the
+# writers, trafilatura, PyYAML, markdown-it) and the browse interface cost every search's
+# start-up when a refactor pulls them in by accident, and nothing else would notice.
+LOADED_BY_A_SEARCH = """
+import sys
+sys.argv = ["searcher", "search", "停火", "-c", "--index", sys.argv[1]]
+from searcher.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_a_cold_search_loads_neither_the_indexer_nor_browse(corpus_index_dir, cli_env):
+    import subprocess
+    import sys
+
+    loaded = subprocess.run([sys.executable, "-c", LOADED_BY_A_SEARCH, str(corpus_index_dir)],
+                            cwd=ROOT, env=cli_env, capture_output=True, text=True,
+                            timeout=120).stdout.split()
+    assert "searcher.search.ranked" in loaded  # it did search
+    unwanted = [name for name in loaded
+                if name.startswith(("searcher.ingest", "searcher.indexing.update",
+                                    "searcher.engine.writers", "searcher.cli.browse",
+                                    "textual", "trafilatura", "yaml", "markdown_it"))]
+    assert not unwanted

@@ -13,21 +13,37 @@ from typing import NoReturn
 
 import click
 
-from searcher.cli.browse import browse_command
 from searcher.cli.commands import COMMANDS
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.printers import one_line
 from searcher.errors import SearcherError
 
 
+# Commands loaded only when run or listed: ``browse`` and its interface code cost every other
+# command's cold start otherwise.
+LAZY_COMMANDS = {"browse": ("searcher.cli.browse", "browse_command")}
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute))
+        return super().get_command(ctx, name)
+
     def resolve_command(self, ctx: click.Context, args: list[str]):
         """``searcher 停火`` is not a search (a query word could be a command's name, and a
         typo of one would search): an unknown command names the command that searches."""
         import difflib
 
-        if args and args[0] not in self.commands and not args[0].startswith("-") \
-                and not difflib.get_close_matches(args[0], self.commands):  # else: a typo
+        names = self.list_commands(ctx)
+        if args and args[0] not in names and not args[0].startswith("-") \
+                and not difflib.get_close_matches(args[0], names):  # else: a typo
             raise click.UsageError(f"no command {args[0]!r}; to search: searcher search "
                                    f"{' '.join(args)}")
         return super().resolve_command(ctx, args)
@@ -110,8 +126,8 @@ def cli(ctx: click.Context) -> None:
     from searcher.config import load_config
 
     ctx.obj = load_config()
-    ctx.default_map = option_defaults(ctx.obj, cli.commands.values())
+    ctx.default_map = option_defaults(ctx.obj, [cli.get_command(ctx, ctx.invoked_subcommand)])
 
 
-for _command in (*COMMANDS, browse_command):
+for _command in COMMANDS:
     cli.add_command(_command)

@@ -20,7 +20,6 @@ from typing import IO, TYPE_CHECKING
 from searcher.errors import SearcherError
 from searcher.fields import METADATA_FIELDS
 from searcher.models import Hit
-from searcher.search.hits import page_starts
 
 if TYPE_CHECKING:  # rich is imported only when a terminal view is printed (cold start)
     from rich.console import Console
@@ -385,6 +384,8 @@ def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], 
     with the spans as ``highlights`` into ``body`` and a paged document's ``pages``: the
     offset into ``body`` at which each page starts. Returns the line of the terminal view
     (0-based) that holds the first span, 0 when there is none or no terminal view."""
+    from searcher.search.hits import page_starts  # not at the top: ``--version`` loads us
+
     body = stored.get("body", "")
     pages = page_starts(stored)
     if as_json:

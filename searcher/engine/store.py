@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh import index as whoosh_index
 
@@ -47,9 +48,11 @@ from searcher.engine.reader import GenerationReader, bm25f_searcher
 from searcher.engine.schema import SCHEMA_VERSION, build_schema
 from searcher.engine.storage import (
     FOLDER_MODE, IndexStorage, generation_entries, make_folder, refuse_unsafe)
-from searcher.engine.writers import DocumentWriter
 from searcher.errors import (
     IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
+
+if TYPE_CHECKING:
+    from searcher.engine.writers import DocumentWriter
 
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
@@ -79,7 +82,7 @@ class OpenIndex:
                 self._reader = GenerationReader(bm25f_searcher(self.whoosh))
         return self._reader
 
-    def writer(self, procs: int = 1) -> DocumentWriter:
+    def writer(self, procs: int = 1) -> "DocumentWriter":
         """A writer adding to this generation, using ``procs`` processes. A live generation's
         checksums are marked as being rewritten until ``record_checksums``, and a query
         dictionary that is missing or damaged is written again."""
@@ -90,6 +93,8 @@ class OpenIndex:
         if repair:
             write_query_words(self.generation / QUERY_WORDS,
                               self.chain.segmenter.user_frequencies)
+        from searcher.engine.writers import DocumentWriter  # searches never load the writers
+
         return DocumentWriter(self.whoosh, procs)
 
 

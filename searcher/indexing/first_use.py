@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from searcher.analysis.settings import AnalysisSettings
-from searcher.config import user_files
 from searcher.engine.store import index_exists
 from searcher.errors import IndexMissingError
-from searcher.indexing.update import IndexReport, update_index
+
+if TYPE_CHECKING:
+    from searcher.indexing.update import IndexReport
 
 
 def build_on_first_use(index_dir: Path, roots: Sequence[Path],
-                       announce: Callable[[str], None]) -> IndexReport | None:
+                       announce: Callable[[str], None]) -> "IndexReport | None":
     """Build the index at ``index_dir`` from ``roots`` with the user's tables if it does not
     exist (saying so through ``announce`` first); None when it exists."""
     if index_exists(index_dir):
@@ -29,6 +30,12 @@ def build_on_first_use(index_dir: Path, roots: Sequence[Path],
             f"from: run `searcher index PATH` first")
     announce(f"no index yet; building {index_dir}/ from "
              f"{', '.join(f'{r}/' for r in present)} (first use)")
+    # The indexer (readers of every format, writers) is loaded only now: every search calls
+    # this, and a cold search must not pay for the indexing stack.
+    from searcher.analysis.settings import AnalysisSettings
+    from searcher.config import user_files
+    from searcher.indexing.update import update_index
+
     settings = AnalysisSettings.from_files(user_files("variants"), user_files("userdict"))
     # Another first search may be building it: wait for that one rather than fail.
     return update_index(index_dir, present, settings, wait=60.0)
