@@ -73,3 +73,11 @@ def test_user_file_adds_an_entry(tmp_path, corpus_copy):
     index = open_index(index_dir)
     assert paths(index, "塔土斯") == mentioning("塔爾圖斯") != set()
     assert index.chain.variants.canonical(fold("塔土斯")) == fold("塔爾圖斯")
+
+
+def test_folding_the_members_at_once_is_folding_each_alone(settings):
+    from searcher.analysis.variants import _fold_all, parse_groups
+
+    members = {m for group in parse_groups(settings.variants) for m in group}
+    members |= {"藉口", "藉", "著作", "意味著", "敍利亞", "ＮＡＴＯ", "İstanbul"}  # phrase rules, widths
+    assert _fold_all(members, fold) == {m: fold(m) for m in members}
