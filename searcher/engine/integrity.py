@@ -39,7 +39,7 @@ UNRECORDED_SUFFIXES = (CHECKSUMS, "WRITELOCK", TEMPORARY_SUFFIX)
 REWRITTEN = ("files.json", "searcher.json")
 # Verified on every open: small, and read whole by searches (or, like the manifest, trusted by
 # the next run). The postings, term tables and stored fields are large: ``full`` only.
-LARGE_SUFFIXES = (".trm", ".pst", ".vps", "._stored.col")
+LARGE_SUFFIXES = (".terms", ".postings", "._stored.col")
 
 
 @dataclass(frozen=True)

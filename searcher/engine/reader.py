@@ -3,10 +3,11 @@ Whoosh lays its postings and columns out on disk.
 
 Search needs little of an index: a term's postings (documents, frequencies, positions), each
 document's field lengths and day, which documents are deleted, the stored fields of the few
-documents it prints. ``GenerationReader`` gives exactly that, reading Whoosh 2.7.4's files in
-bulk (a block of postings per call, a column in one read) through its private structures;
-Whoosh's own matchers walk postings one Python call per document. ``searcher.engine`` checks
-the Whoosh version on import, since these structures are not Whoosh's public API.
+documents it prints. ``GenerationReader`` gives exactly that, in bulk: a term's whole
+posting list per segment from ``codec`` (one checked record, decoded by array operations), a
+column in one read through Whoosh 2.7.4's private structures (``searcher.engine`` checks the
+Whoosh version on import, since these are not Whoosh's public API). Whoosh's own matchers walk
+postings one Python call per document.
 
     >>> reader = open_index(Path("index")).reader()          # doctest: +SKIP
     >>> reader.postings("body", "停火").weights              # doctest: +SKIP
@@ -19,41 +20,44 @@ import bisect
 import sys
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import accumulate
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.reading import TermNotFound
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from searcher.engine.safe_pickle import loads
+from searcher.engine.codec import TermPostings
 
 # A document's field length is stored in one byte (Whoosh's encoding); the length a code
 # stands for.
 LENGTH_OF_CODE: tuple[float, ...] = tuple(byte_to_length(code) for code in range(256))
 
 
-@dataclass
 class Postings:
     """One term's postings across the index: docnum → weight (its frequency there), deleted
-    documents left out; and each posting's encoded positions, in docnum order."""
+    documents left out; and each posting's positions, decoded on demand."""
 
-    weights: dict[int, float]
-    docnums: list[int]
-    _values: list[bytes]
-
-    @property
-    def doc_frequency(self) -> int:
+    def __init__(self, parts: list[tuple[int, TermPostings]], deleted: frozenset[int]) -> None:
+        self._parts = parts  # (docnum offset of the segment, its postings), in docnum order
+        self._offsets = [offset for offset, _ in parts]
+        self._starts: dict[int, list[int]] = {}
+        self.doc_frequency = sum(len(postings.docnums) for _, postings in parts)
         """Deleted documents included, as Whoosh counts for idf."""
-        return len(self.docnums)
+        weights: dict[int, float] = {}
+        for offset, postings in parts:
+            docnums = postings.docnums if not offset else map(offset.__add__, postings.docnums)
+            weights.update(zip(docnums, postings.weights))
+        for docnum in deleted.intersection(weights):
+            del weights[docnum]
+        self.weights = weights
 
     def positions(self, docnum: int) -> list[int]:
-        """The term's positions in document ``docnum`` (one that holds it), in order. Whoosh's
-        ``Positions`` format stores a count, then the pickled position deltas (read, like
-        every pickle of an index, through the allow-list)."""
-        value = self._values[bisect.bisect_left(self.docnums, docnum)]
-        return list(accumulate(loads(value[4:])))
+        """The term's positions in document ``docnum`` (one that holds it), in order."""
+        part = bisect.bisect_right(self._offsets, docnum) - 1
+        offset, postings = self._parts[part]
+        index = bisect.bisect_left(postings.docnums, docnum - offset)
+        if part not in self._starts:
+            self._starts[part] = postings.starts()
+        return postings.positions(index, self._starts[part][index])
 
 
 class GenerationReader:
@@ -118,23 +122,13 @@ class GenerationReader:
     # --- postings ------------------------------------------------------------------------
 
     def postings(self, field: str, text: str) -> Postings:
-        docnums: list[int] = []
-        weights: list[float] = []
-        values: list[bytes] = []
         btext = text.encode("utf-8")
+        parts = []
         for reader, offset in self._leaves:
-            try:
-                matcher = reader._terms.matcher(field, btext, reader.schema[field].format)
-            except TermNotFound:
-                continue
-            for block_docnums, block_weights, block_values in _blocks(matcher, offset):
-                docnums.extend(block_docnums)
-                weights.extend(block_weights)
-                values.extend(block_values)
-        by_docnum = dict(zip(docnums, weights))
-        for docnum in self.deleted.intersection(by_docnum):
-            del by_docnum[docnum]
-        return Postings(by_docnum, docnums, values)
+            found = reader._terms.postings(field, btext)  # a ``codec.SearcherTermsReader``
+            if found is not None:
+                parts.append((offset, found))
+        return Postings(parts, self.deleted)
 
     def most_frequent_terms(self, field: str, number: int) -> list[tuple[int, str]]:
         """``(frequency, term)`` of the field's ``number`` most frequent terms."""
@@ -167,22 +161,6 @@ class GenerationReader:
     def key_terms(self, docnum: int, field: str, numterms: int) -> list[str]:
         return [term for term, _ in self._searcher.key_terms([docnum], field,
                                                              numterms=numterms)]
-
-
-def _blocks(matcher: W3LeafMatcher, offset: int):
-    """``(docnums, weights, values)`` of each stored block of a segment's postings for a term
-    (docnums counted from the segment's ``offset``). Our writers never inline postings in the
-    term info (Whoosh's ``inlinelimit`` of 1 means fewer than one posting)."""
-    to_index = offset.__add__
-    while True:
-        matcher._read_data()
-        ids, weights, values = matcher._data
-        if weights is None or isinstance(weights, float):
-            weights = (weights or 1.0,) * matcher._blocklength
-        yield map(to_index, accumulate(ids)), weights, values
-        if matcher._lastblock:
-            return
-        matcher._next_block()
 
 
 def bm25f_searcher(whoosh_index):

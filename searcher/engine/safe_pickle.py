@@ -55,6 +55,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         "whoosh.columns": ["NumericColumn"],
         "whoosh.fields": ["Schema", "ID", "KEYWORD", "NUMERIC", "STORED"],
         "whoosh.formats": ["Existence", "Frequency", "Positions"],
+        "searcher.engine.codec": ["PositionList", "SearcherCodec"],
         "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "TagAnalyzer"],
     }.items() for name in names)
 

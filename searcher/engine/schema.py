@@ -21,11 +21,12 @@ from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fold import fold
 from searcher.analysis.settings import AnalysisSettings
 from searcher.dates import day_number
+from searcher.engine.codec import PositionList
 from searcher.fields import FIELDS
 from searcher.models import Document
 
 # Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
 NO_DAY = 2**31 - 1
@@ -89,7 +90,12 @@ class ChainAnalyzer(Analyzer):
 class ChainText(TEXT):
     """A text field whose indexing skips Whoosh's per-token objects: the chain's
     ``(term, position)`` pairs go straight to the postings encoder. Searching and anything
-    else that calls the analyzer see the same terms and positions."""
+    else that calls the analyzer see the same terms and positions. Positions are encoded as
+    ``codec.PositionList`` (no pickle)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.format = PositionList(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
         positions: dict[str, list[int]] = {}

@@ -43,6 +43,7 @@ from searcher.analysis.settings import (
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
 from searcher.engine import integrity, safe_pickle
+from searcher.engine.codec import FormatError
 from searcher.engine.integrity import Damage, record_checksums
 from searcher.engine.reader import GenerationReader, bm25f_searcher
 from searcher.engine.schema import SCHEMA_VERSION, build_schema
@@ -100,12 +101,13 @@ class OpenIndex:
 
 @contextlib.contextmanager
 def reading(index: OpenIndex) -> Iterator[None]:
-    """Turn a failure inside Whoosh while reading the index (a truncated or corrupted file)
-    into ``IndexDamagedError`` naming the fix; our own bugs keep their traceback."""
+    """Turn a failure inside Whoosh while reading the index, or a file of ours failing its
+    checks (``codec.FormatError``), into ``IndexDamagedError`` naming the fix; our own bugs
+    keep their traceback."""
     try:
         yield
     except Exception as error:
-        if not _raised_in_whoosh(error):
+        if not (isinstance(error, FormatError) or _raised_in_whoosh(error)):
             raise
         raise IndexDamagedError(
             f"index at {index.index_dir} is damaged ({type(error).__name__}: {error}); "

@@ -16,7 +16,9 @@ large corpus then indexes as fast per megabyte as a small one). Also:
 * a commit keeps the segment files the one before it still used (``_remove_unused``): a reader
   opened just before an incremental commit can still read what it opened;
 * field lengths, which Whoosh looks up once per posting while writing a segment, are read once
-  per field; and posting blocks are pickled with the newest protocol (below).
+  per field.
+
+Segments are written with ``codec.SearcherCodec``: searcher's own terms and postings files.
 
     >>> writer = open_index(Path("index")).writer(procs=2)       # doctest: +SKIP
     >>> writer.add(document, file="corpus/a.txt"); writer.commit()  # doctest: +SKIP
@@ -28,7 +30,6 @@ import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
-import pickle
 import queue
 import signal
 import sys
@@ -37,13 +38,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh.codec import whoosh3
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import TOC
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from searcher.atomic_files import fsync_dir, fsync_file
+from searcher.engine.codec import SearcherCodec
 from searcher.engine.schema import document_fields
 from searcher.errors import WriterProcessError
 from searcher.models import Document
@@ -55,17 +55,6 @@ _DONE = "done"  # ends the parent's reading of filled segments
 SMALL_SEGMENT_SHARE = 10  # a segment this many times smaller than the largest is "small"
 POLL = 0.5  # seconds between looks at the subprocesses while waiting for room in their queue
 PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for this process when its parent dies
-
-
-def _dumps(obj, protocol: int | None = None) -> bytes:
-    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
-
-
-# Whoosh 2.7 pickles posting blocks with protocol 2, which on Python 3 stores every posting's
-# value (its encoded positions, bytes) as a call to ``codecs.encode``: unpickling cost about a
-# microsecond per posting, much of a query's time. Later protocols store bytes as bytes; every
-# Whoosh reader loads any protocol. Any index this process writes gets it.
-whoosh3.dumps = _dumps
 
 
 class _FieldLengths:
@@ -364,11 +353,9 @@ class DocumentWriter:
     ``commit``, and ``cancel`` leaves the generation as it was."""
 
     def __init__(self, whoosh_index, procs: int = 1) -> None:
-        # Posting blocks uncompressed: decompressing was the largest single cost of reading
-        # a common term's postings. Writing is faster too; the index is about twice as large.
         # Files are not packed into one compound file: readers then map them instead of
         # copying them whole.
-        codec = W3Codec(compression=0)
+        codec = SearcherCodec()
         if procs <= 1:
             self._writer = _SegmentWriter(whoosh_index, limitmb=WRITER_MB, compound=False,
                                           codec=codec)

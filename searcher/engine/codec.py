@@ -1,0 +1,576 @@
+"""searcher's own file format for terms and postings, behind Whoosh's codec API.
+
+Whoosh's ``W3Codec`` pickles every block of 128 postings and every posting's positions (about
+10 bytes a position, most of an index's size, and a pickle an index folder could use to run
+code); its writer handles one posting at a time. ``SearcherCodec`` keeps Whoosh's segments,
+columns and stored fields and replaces the two large files with ours (``docs/index-format.md``
+describes them byte by byte):
+
+* ``.postings``: one record per term, all its postings at once: document numbers as deltas,
+  frequencies, positions as deltas within each document, each list packed at the smallest
+  byte width that holds it, split into byte planes and deflated (the high planes are nearly
+  all zeros); a header with the record's length and a CRC32 over the record.
+* ``.terms``: the sorted terms in blocks of ``TERMS_PER_BLOCK``, each deflated with a CRC32,
+  and a block index at the end (the first key of each block) with a CRC32 of its own. A lookup
+  reads the index once and then one block.
+
+Nothing in either file is a pickle, and every byte a search reads is checked: a damaged record
+or block raises ``FormatError`` (``store.reading`` reports it as a damaged index), never a
+wrong result. Encoding and decoding are array operations (``array``, ``zlib``, extended
+slices): no Python call per posting when reading.
+
+    >>> PositionList().decode_positions(PositionList().encode([3, 7, 8]))
+    [3, 7, 8]
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import struct
+import sys
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+
+from whoosh.codec import base
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.formats import Positions
+from whoosh.matching import ListMatcher
+from whoosh.reading import TermInfo, TermNotFound
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+FORMAT_VERSION = 1
+TERMS_MAGIC = b"STRM"
+POSTINGS_MAGIC = b"SPST"
+TERMS_PER_BLOCK = 64
+DEFLATE_LEVEL = 1  # level 6 saves 4% more at three times the writing cost
+# Record and block header: deflated?, stored length, CRC32 of both and the stored bytes.
+_RECORD = struct.Struct("<BII")
+_FILE_HEADER = struct.Struct("<4sH")  # magic, format version
+_TERMS_FOOTER = struct.Struct("<QI4s")  # block index's offset, its length, magic
+_WIDTHS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+# How a record stores its weights and its values.
+WEIGHTS_SAME, WEIGHTS_INTEGERS, WEIGHTS_FLOATS = 0, 1, 2
+VALUES_NONE, VALUES_POSITIONS, VALUES_BYTES = 0, 1, 2
+
+
+class FormatError(ValueError):
+    """A terms or postings file that is not what it should be (damaged, truncated, or of
+    another format version)."""
+
+
+class PositionList(Positions):
+    """Whoosh's ``Positions`` (frequency and positions of a term in a document) with the
+    positions encoded as an array of deltas instead of a pickled list. The encoding lives
+    only in memory, between analysis and the postings writer (and in ``ListMatcher`` values):
+    on disk, ``.postings`` records hold the deltas packed."""
+
+    def encode(self, poslist) -> bytes:
+        deltas = array("I", poslist)
+        if len(deltas) > 1:
+            deltas[1:] = array("I", map(int.__sub__, poslist[1:], poslist[:-1]))
+        return deltas.tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return list(accumulate(array("I", valuestring)))
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return self.decode_frequency(valuestring) * self.field_boost
+
+
+# --- packed integer lists --------------------------------------------------------------
+
+def pack_ints(values) -> bytes:
+    """A list of non-negative integers at the smallest byte width that holds its largest:
+    a width byte, a count, then the values' byte planes (every lowest byte, then every next
+    byte...), which deflate well: the high planes of small numbers are runs of zeros."""
+    largest = max(values, default=0)
+    width = 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4 if largest < 1 << 32 else 8
+    packed = array(_WIDTHS[width], values)
+    if not _LITTLE_ENDIAN:
+        packed.byteswap()
+    raw = packed.tobytes()
+    planes = raw if width == 1 else b"".join(raw[i::width] for i in range(width))
+    return struct.pack("<BI", width, len(packed)) + planes
+
+
+def unpack_ints(data: bytes | memoryview, offset: int) -> tuple[array, int]:
+    """The list ``pack_ints`` wrote at ``offset``, and the offset after it."""
+    try:
+        width, count = struct.unpack_from("<BI", data, offset)
+        typecode = _WIDTHS[width]
+    except (struct.error, KeyError):
+        raise FormatError("a packed list is damaged") from None
+    start = offset + 5
+    end = start + width * count
+    if end > len(data):
+        raise FormatError("a packed list runs past its record")
+    if width == 1:
+        return array("B", data[start:end]), end
+    raw = bytearray(width * count)
+    for plane in range(width):
+        raw[plane::width] = data[start + plane * count:start + (plane + 1) * count]
+    values = array(typecode, raw)
+    if not _LITTLE_ENDIAN:
+        values.byteswap()
+    return values, end
+
+
+def _seal(payload: bytes) -> bytes:
+    """A record or block as stored: header (deflated?, length, CRC32), then the bytes."""
+    deflated = zlib.compress(payload, DEFLATE_LEVEL)
+    flag, stored = (1, deflated) if len(deflated) < len(payload) else (0, payload)
+    crc = zlib.crc32(stored, zlib.crc32(struct.pack("<BI", flag, len(stored))))
+    return _RECORD.pack(flag, len(stored), crc) + stored
+
+
+def _unseal(read, offset: int, what: str) -> tuple[bytes, int]:
+    """The payload of the record at ``offset`` (``read(offset, length)`` reads the file),
+    checked against its CRC32, and the offset after it."""
+    try:
+        flag, length, crc = _RECORD.unpack(read(offset, _RECORD.size))
+        stored = read(offset + _RECORD.size, length)
+    except (struct.error, OSError, ValueError, OverflowError):
+        raise FormatError(f"a {what} is truncated") from None
+    if len(stored) != length or zlib.crc32(stored, zlib.crc32(struct.pack("<BI", flag, length))) != crc:
+        raise FormatError(f"a {what} fails its checksum")
+    try:
+        payload = zlib.decompress(stored) if flag else bytes(stored)
+    except zlib.error:
+        raise FormatError(f"a {what} does not inflate") from None
+    return payload, offset + _RECORD.size + length
+
+
+# --- postings ------------------------------------------------------------------------
+
+@dataclass
+class TermPostings:
+    """One term's postings in one segment, decoded: document numbers, weights, and (for
+    positional fields) each posting's frequency and the position deltas of all of them."""
+
+    docnums: array
+    weights: array | list[float]
+    counts: array | None = None
+    deltas: array | None = None
+    values: list[bytes] | None = None  # VALUES_BYTES: each posting's value as written
+
+    def starts(self) -> list[int]:
+        """Where each posting's position deltas begin in ``deltas``."""
+        return [0, *accumulate(self.counts)][:-1]
+
+    def positions(self, index: int, start: int) -> list[int]:
+        return list(accumulate(self.deltas[start:start + self.counts[index]]))
+
+    def value_bytes(self, format_) -> list[bytes | None]:
+        """Each posting's value as the field's format encodes it (for Whoosh's matchers;
+        None for a format without values, as Whoosh's own codec gives)."""
+        if self.values is not None:
+            return self.values
+        if self.deltas is None:
+            return [None if format_.fixed_value_size() == 0 else b""] * len(self.docnums)
+        deltas = array("I", self.deltas)
+        return [deltas[start:start + count].tobytes()
+                for start, count in zip(self.starts(), self.counts)]
+
+
+def encode_postings(docnums: list[int], weights: list[float], values: list[bytes],
+                    format_) -> bytes:
+    """One term's record payload (``TermPostings`` decodes it)."""
+    docnum_deltas = array("I", docnums)
+    if len(docnums) > 1:
+        docnum_deltas[1:] = array("I", map(int.__sub__, docnums[1:], docnums[:-1]))
+    parts = [struct.pack("<I", len(docnums)), b"", b"", pack_ints(docnum_deltas)]
+    first = weights[0]
+    if all(weight == first for weight in weights):
+        parts[1] = bytes([WEIGHTS_SAME])
+        parts.append(struct.pack("<d", first))
+    elif all(weight.is_integer() and weight >= 0 for weight in map(float, weights)):
+        parts[1] = bytes([WEIGHTS_INTEGERS])
+        parts.append(pack_ints([int(weight) for weight in weights]))
+    else:
+        parts[1] = bytes([WEIGHTS_FLOATS])
+        parts.append(array("d", weights).tobytes() if _LITTLE_ENDIAN
+                     else _swapped(array("d", weights)))
+    if isinstance(format_, PositionList):
+        parts[2] = bytes([VALUES_POSITIONS])
+        parts.append(pack_ints([len(value) >> 2 for value in values]))
+        parts.append(pack_ints(array("I", b"".join(values))))
+    elif any(values):
+        parts[2] = bytes([VALUES_BYTES])
+        parts.append(pack_ints([len(value) for value in values]))
+        parts.append(b"".join(values))
+    else:
+        parts[2] = bytes([VALUES_NONE])
+    return b"".join(parts)
+
+
+def _swapped(values: array) -> bytes:
+    values = array(values.typecode, values)
+    values.byteswap()
+    return values.tobytes()
+
+
+def decode_postings(payload: bytes) -> TermPostings:
+    try:
+        (count,) = struct.unpack_from("<I", payload, 0)
+        weight_kind, value_kind = payload[4], payload[5]
+    except (struct.error, IndexError):
+        raise FormatError("a postings record is truncated") from None
+    deltas, offset = unpack_ints(payload, 6)
+    if len(deltas) != count:
+        raise FormatError("a postings record is damaged")
+    docnums = array("I", accumulate(deltas)) if count > 1 else array("I", deltas)
+    if weight_kind == WEIGHTS_SAME:
+        (weight,) = struct.unpack_from("<d", payload, offset)
+        weights: array | list[float] = [weight] * count
+        offset += 8
+    elif weight_kind == WEIGHTS_INTEGERS:
+        weights, offset = unpack_ints(payload, offset)
+    elif weight_kind == WEIGHTS_FLOATS:
+        weights = array("d", payload[offset:offset + 8 * count])
+        if not _LITTLE_ENDIAN:
+            weights.byteswap()
+        offset += 8 * count
+    else:
+        raise FormatError("a postings record is damaged")
+    postings = TermPostings(docnums, weights)
+    if value_kind == VALUES_POSITIONS:
+        postings.counts, offset = unpack_ints(payload, offset)
+        postings.deltas, offset = unpack_ints(payload, offset)
+        if len(postings.counts) != count or sum(postings.counts) != len(postings.deltas):
+            raise FormatError("a postings record is damaged")
+    elif value_kind == VALUES_BYTES:
+        lengths, offset = unpack_ints(payload, offset)
+        ends = list(accumulate(lengths, initial=offset))
+        postings.values = [payload[a:b] for a, b in zip(ends, ends[1:])]
+        offset = ends[-1]
+    elif value_kind != VALUES_NONE:
+        raise FormatError("a postings record is damaged")
+    if offset != len(payload) or len(postings.weights) != count:
+        raise FormatError("a postings record is damaged")
+    return postings
+
+
+# --- term information -------------------------------------------------------------------
+
+class SearcherTermInfo(TermInfo):
+    """Whoosh's statistics of a term in a segment, and where its record is."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.offset = 0
+        self.length = 0
+
+    def extent(self) -> tuple[int, int]:
+        return self.offset, self.length
+
+    def is_inlined(self) -> bool:
+        return False
+
+
+_TERM_COLUMNS = ("df", "minlength", "maxlength", "minid", "maxid", "offset", "length")
+
+
+def _encode_terms(keys: list[bytes], infos: list[SearcherTermInfo]) -> bytes:
+    columns = {
+        "df": [i._df for i in infos],
+        "minlength": [length_to_byte(i._minlength or 0) for i in infos],
+        "maxlength": [length_to_byte(i._maxlength) for i in infos],
+        "minid": [i._minid for i in infos],
+        "maxid": [i._maxid for i in infos],
+        "offset": [i.offset for i in infos],
+        "length": [i.length for i in infos],
+    }
+    floats = array("d", [i._weight for i in infos] + [i._maxweight for i in infos])
+    if not _LITTLE_ENDIAN:
+        floats.byteswap()
+    return b"".join([pack_ints([len(k) for k in keys]), b"".join(keys),
+                     *(pack_ints(columns[name]) for name in _TERM_COLUMNS),
+                     floats.tobytes()])
+
+
+def _decode_terms(payload: bytes) -> tuple[list[bytes], list[SearcherTermInfo]]:
+    lengths, offset = unpack_ints(payload, 0)
+    ends = list(accumulate(lengths, initial=offset))
+    keys = [payload[a:b] for a, b in zip(ends, ends[1:])]
+    offset = ends[-1]
+    columns = {}
+    for name in _TERM_COLUMNS:
+        columns[name], offset = unpack_ints(payload, offset)
+    count = len(keys)
+    floats = array("d", payload[offset:offset + 16 * count])
+    if not _LITTLE_ENDIAN:
+        floats.byteswap()
+    if (offset + 16 * count != len(payload)
+            or any(len(column) != count for column in columns.values())):
+        raise FormatError("a terms block is damaged")
+    infos = []
+    for n in range(count):
+        info = SearcherTermInfo(weight=floats[n], df=columns["df"][n],
+                                minlength=byte_to_length(columns["minlength"][n]),
+                                maxlength=byte_to_length(columns["maxlength"][n]),
+                                maxweight=floats[count + n],
+                                minid=columns["minid"][n], maxid=columns["maxid"][n])
+        info.offset, info.length = columns["offset"][n], columns["length"][n]
+        infos.append(info)
+    return keys, infos
+
+
+# --- writing -----------------------------------------------------------------------------
+
+class SearcherFieldWriter(base.FieldWriter):
+    """Writes a segment's ``.terms`` and ``.postings``. Whoosh hands it postings in term order,
+    one at a time; a term's are kept in lists and encoded in one go when the term ends."""
+
+    def __init__(self, codec: SearcherCodec, storage, segment) -> None:
+        self._terms_file = segment.create_file(storage, codec.TERMS_EXT)
+        self._postings_file = segment.create_file(storage, codec.POSTS_EXT)
+        for file, magic in ((self._terms_file, TERMS_MAGIC),
+                            (self._postings_file, POSTINGS_MAGIC)):
+            file.write(_FILE_HEADER.pack(magic, FORMAT_VERSION))
+        self._fieldmap: dict[str, int] = {}
+        self._field_prefix = b""
+        self._format = None
+        self._block_keys: list[bytes] = []
+        self._block_infos: list[SearcherTermInfo] = []
+        self._index_keys: list[bytes] = []
+        self._index_offsets: list[int] = []
+        self.is_closed = False
+
+    def start_field(self, fieldname: str, fieldobj) -> None:
+        number = self._fieldmap.setdefault(fieldname, len(self._fieldmap))
+        self._field_prefix = struct.pack(">H", number)  # keys sort by field, then term
+        self._format = fieldobj.format
+
+    def start_term(self, btext: bytes) -> None:
+        self._key = self._field_prefix + btext
+        self._docnums: list[int] = []
+        self._weights: list[float] = []
+        self._values: list[bytes] = []
+        self._minlength: int | None = None
+        self._maxlength = 0
+
+    def add(self, docnum: int, weight: float, vbytes: bytes, length: int | None) -> None:
+        self._docnums.append(docnum)
+        self._weights.append(weight)
+        self._values.append(vbytes)
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
+    def finish_term(self) -> None:
+        record = _seal(encode_postings(self._docnums, self._weights, self._values,
+                                       self._format))
+        info = SearcherTermInfo(weight=float(sum(self._weights)), df=len(self._docnums),
+                                minlength=self._minlength, maxlength=self._maxlength,
+                                maxweight=float(max(self._weights)),
+                                minid=self._docnums[0], maxid=self._docnums[-1])
+        info.offset, info.length = self._postings_file.tell(), len(record)
+        self._postings_file.write(record)
+        self._block_keys.append(self._key)
+        self._block_infos.append(info)
+        if len(self._block_keys) == TERMS_PER_BLOCK:
+            self._write_block()
+
+    def finish_field(self) -> None:
+        self._format = None
+
+    def _write_block(self) -> None:
+        if not self._block_keys:
+            return
+        self._index_keys.append(self._block_keys[0])
+        self._index_offsets.append(self._terms_file.tell())
+        self._terms_file.write(_seal(_encode_terms(self._block_keys, self._block_infos)))
+        self._block_keys, self._block_infos = [], []
+
+    def close(self) -> None:
+        self._write_block()
+        fieldmap = json.dumps(self._fieldmap, ensure_ascii=False).encode("utf-8")
+        index = _seal(pack_ints([len(k) for k in self._index_keys]) + b"".join(self._index_keys)
+                      + pack_ints(self._index_offsets) + fieldmap)
+        offset = self._terms_file.tell()
+        self._terms_file.write(index + _TERMS_FOOTER.pack(offset, len(index), TERMS_MAGIC))
+        self._terms_file.close()
+        self._postings_file.close()
+        self.is_closed = True
+
+
+# --- reading -----------------------------------------------------------------------------
+
+class SearcherTermsReader(base.TermsReader):
+    """A segment's terms (``.terms``) and their postings (``.postings``)."""
+
+    def __init__(self, terms_file, terms_length: int, postings_file) -> None:
+        self._terms = terms_file
+        self._postings = postings_file
+        _check_header(terms_file.get(0, _FILE_HEADER.size), TERMS_MAGIC, "terms")
+        _check_header(postings_file.get(0, _FILE_HEADER.size), POSTINGS_MAGIC, "postings")
+        try:
+            offset, length, magic = _TERMS_FOOTER.unpack(
+                terms_file.get(terms_length - _TERMS_FOOTER.size, _TERMS_FOOTER.size))
+        except (struct.error, ValueError, OverflowError):
+            raise FormatError("a terms file is truncated") from None
+        if magic != TERMS_MAGIC or offset + length + _TERMS_FOOTER.size != terms_length:
+            raise FormatError("a terms file is truncated or damaged")
+        payload, _ = _unseal(terms_file.get, offset, "terms index")
+        lengths, position = unpack_ints(payload, 0)
+        ends = list(accumulate(lengths, initial=position))
+        self._first_keys = [payload[a:b] for a, b in zip(ends, ends[1:])]
+        self._block_offsets, position = unpack_ints(payload, ends[-1])
+        try:
+            self._fieldmap: dict[str, int] = json.loads(payload[position:].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise FormatError("a terms index is damaged") from None
+        self._fieldnames = {number: name for name, number in self._fieldmap.items()}
+        self._blocks: dict[int, tuple[list[bytes], list[SearcherTermInfo]]] = {}
+
+    # keys and blocks
+
+    def _key(self, fieldname: str, tbytes: bytes) -> bytes | None:
+        number = self._fieldmap.get(fieldname)
+        return None if number is None else struct.pack(">H", number) + tbytes
+
+    def _block(self, number: int) -> tuple[list[bytes], list[SearcherTermInfo]]:
+        if number not in self._blocks:
+            payload, _ = _unseal(self._terms.get, self._block_offsets[number], "terms block")
+            self._blocks[number] = _decode_terms(payload)
+        return self._blocks[number]
+
+    def _find(self, key: bytes | None) -> SearcherTermInfo | None:
+        if key is None:
+            return None
+        number = bisect.bisect_right(self._first_keys, key) - 1
+        if number < 0:
+            return None
+        keys, infos = self._block(number)
+        at = bisect.bisect_left(keys, key)
+        return infos[at] if at < len(keys) and keys[at] == key else None
+
+    def _items_from(self, key: bytes) -> Iterator[tuple[bytes, SearcherTermInfo]]:
+        number = max(bisect.bisect_right(self._first_keys, key) - 1, 0)
+        for block in range(number, len(self._first_keys)):
+            keys, infos = self._block(block)
+            start = bisect.bisect_left(keys, key) if block == number else 0
+            yield from zip(keys[start:], infos[start:])
+
+    def _decode_key(self, key: bytes) -> tuple[str, bytes]:
+        return self._fieldnames[struct.unpack(">H", key[:2])[0]], key[2:]
+
+    # Whoosh's TermsReader
+
+    def __contains__(self, term) -> bool:
+        return self._find(self._key(*term)) is not None
+
+    def indexed_field_names(self) -> Iterable[str]:
+        return self._fieldmap.keys()
+
+    def cursor(self, fieldname: str, fieldobj):
+        raise NotImplementedError("searcher reads terms through terms_from and items_from")
+
+    def terms(self) -> Iterator[tuple[str, bytes]]:
+        return (term for term, _ in self.items())
+
+    def terms_from(self, fieldname: str, prefix: bytes) -> Iterator[tuple[str, bytes]]:
+        return (term for term, _ in self.items_from(fieldname, prefix))
+
+    def items(self) -> Iterator[tuple[tuple[str, bytes], SearcherTermInfo]]:
+        return ((self._decode_key(key), info) for key, info in self._items_from(b""))
+
+    def items_from(self, fieldname: str, prefix: bytes):
+        key = self._key(fieldname, prefix)
+        if key is None:
+            return iter(())
+        return ((self._decode_key(k), info) for k, info in self._items_from(key))
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> SearcherTermInfo:
+        info = self._find(self._key(fieldname, tbytes))
+        if info is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return info
+
+    # Whoosh's readers expect a KeyError for an absent term here (W3's hash table raises it).
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        return self._info_or_key_error(fieldname, tbytes).weight()
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        return self._info_or_key_error(fieldname, tbytes).doc_frequency()
+
+    def _info_or_key_error(self, fieldname: str, tbytes: bytes) -> SearcherTermInfo:
+        info = self._find(self._key(fieldname, tbytes))
+        if info is None:
+            raise KeyError((fieldname, tbytes))
+        return info
+
+    def postings(self, fieldname: str, tbytes: bytes) -> TermPostings | None:
+        """The term's postings in this segment, None when it has none here."""
+        info = self._find(self._key(fieldname, tbytes))
+        if info is None:
+            return None
+        return self.read_postings(info)
+
+    def read_postings(self, info: SearcherTermInfo) -> TermPostings:
+        payload, end = _unseal(self._postings.get, info.offset, "postings record")
+        if end != info.offset + info.length:
+            raise FormatError("a postings record is not where its term says")
+        postings = decode_postings(payload)
+        if len(postings.docnums) != info.doc_frequency():
+            raise FormatError("a postings record does not match its term")
+        return postings
+
+    def matcher(self, fieldname: str, tbytes: bytes, format_, scorer=None) -> ListMatcher:
+        info = self.term_info(fieldname, tbytes)
+        postings = self.read_postings(info)
+        return ListMatcher(list(postings.docnums), list(map(float, postings.weights)),
+                           postings.value_bytes(format_), format_, scorer=scorer,
+                           term=(fieldname, tbytes), terminfo=info)
+
+    def close(self) -> None:
+        self._terms.close()
+        self._postings.close()
+
+
+def _check_header(header: bytes, magic: bytes, what: str) -> None:
+    try:
+        found, version = _FILE_HEADER.unpack(header)
+    except struct.error:
+        raise FormatError(f"a {what} file is truncated") from None
+    if found != magic:
+        raise FormatError(f"a {what} file is damaged or not searcher's")
+    if version != FORMAT_VERSION:
+        raise FormatError(f"a {what} file has format version {version}, "
+                          f"this searcher reads {FORMAT_VERSION}")
+
+
+class SearcherCodec(W3Codec):
+    """Whoosh's ``W3Codec`` (segments, columns, stored fields) with searcher's terms and
+    postings files."""
+
+    TERMS_EXT = ".terms"
+    POSTS_EXT = ".postings"
+
+    def __init__(self) -> None:
+        super().__init__(compression=0)
+
+    def field_writer(self, storage, segment) -> SearcherFieldWriter:
+        return SearcherFieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        raise NotImplementedError("term vectors are not part of searcher's schema")
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        raise NotImplementedError("searcher's terms reader makes its own matchers")
+
+    def terms_reader(self, storage, segment) -> SearcherTermsReader:
+        name = segment.make_filename(self.TERMS_EXT)
+        return SearcherTermsReader(storage.open_file(name), storage.file_length(name),
+                                   segment.open_file(storage, self.POSTS_EXT))

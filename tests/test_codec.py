@@ -1,0 +1,232 @@
+"""searcher's terms and postings format (``searcher.engine.codec``) holds exactly what Whoosh's
+own codec holds for the same documents (every term, posting, weight and position; stored
+values), across segments, deletions and merges; and any damage to its files is an error,
+never a different result."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.writing import SegmentWriter
+
+from searcher.analysis.chain import AnalysisChain
+from searcher.engine.codec import (
+    FormatError, PositionList, SearcherCodec, pack_ints, unpack_ints)
+from searcher.engine.reader import GenerationReader, bm25f_searcher
+from searcher.engine.schema import build_schema, document_fields
+from searcher.engine.store import open_index
+from searcher.errors import IndexDamagedError
+from searcher.ingest.plain_text import parse_text
+from searcher.search.ranked import search
+from tests.conftest import CORPUS
+
+QUERIES = ("停火", "俄羅斯 美國", '"烏克蘭"', "川普 OR 特朗普", "中國 -美國")
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1)))
+def test_packed_lists_read_back_as_written(values):
+    packed = pack_ints(values)
+    unpacked, end = unpack_ints(b"xy" + packed, 2)
+    assert list(unpacked) == values and end == len(packed) + 2
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**31), max_size=50).map(sorted))
+def test_position_lists_read_back_as_written(positions):
+    format_ = PositionList()
+    value = format_.encode(positions)
+    assert format_.decode_positions(value) == positions
+    assert format_.decode_frequency(value) == len(positions)
+
+
+def _documents():
+    paths = sorted(CORPUS.glob("*.txt"))
+    return [(parse_text(path.read_text(encoding="utf-8"), path.name, []), str(path))
+            for path in paths]
+
+
+def _build(folder: Path, codec, settings) -> whoosh_index.Index:
+    """The sample corpus in three segments (a commit per batch), one document deleted and one
+    replaced, written with ``codec``."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema(AnalysisChain(settings)))
+    documents = _documents()
+    for batch in (documents[:2], documents[2:4], documents[4:]):
+        writer = SegmentWriter(ix, codec=codec)
+        for doc, file in batch:
+            writer.add_document(**document_fields(doc, file))
+        writer.commit(merge=False)
+    writer = SegmentWriter(ix, codec=codec)
+    writer.delete_by_term("path", documents[1][0].path)
+    doc, file = documents[3]
+    doc = dataclasses.replace(doc, body=doc.body[: len(doc.body) // 2])
+    writer.update_document(**document_fields(doc, file))
+    writer.commit(merge=False)
+    return ix
+
+
+def _contents(ix) -> dict:
+    """Everything a reader gives of an index: each term's statistics and postings (document,
+    weight, positions), and every document's stored fields and field lengths."""
+    with ix.reader() as reader:
+        terms = {}
+        for field, text in reader.all_terms():
+            matcher = reader.postings(field, text)
+            fmt = reader.schema[field].format
+            postings = []
+            while matcher.is_active():
+                value = (matcher.value_as("positions") if fmt.supports("positions")
+                         else matcher.value())
+                postings.append((matcher.id(), matcher.weight(), value))
+                matcher.next()
+            terms[field, text] = (reader.doc_frequency(field, text),
+                                  reader.frequency(field, text), postings)
+        stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+        lengths = {(n, f): reader.doc_field_length(n, f) for n in range(reader.doc_count_all())
+                   for f in reader.schema.scorable_names()}
+        return {"terms": terms, "stored": stored, "lengths": lengths,
+                "deleted": sorted(n for n in range(reader.doc_count_all())
+                                  if reader.is_deleted(n))}
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, settings):
+    folder = tmp_path_factory.mktemp("codecs")
+    return _build(folder / "whoosh", W3Codec(), settings), _build(folder / "ours",
+                                                                  SearcherCodec(), settings)
+
+
+def test_every_posting_position_and_stored_value_is_whooshs(pair):
+    theirs, ours = pair
+    assert len(ours._segments()) == 4  # three batches and the replacement
+    expected, found = _contents(theirs), _contents(ours)
+    assert found["deleted"] and len(found["terms"]) > 4000
+    assert found == expected
+
+
+def test_merged_segments_hold_the_same(tmp_path, settings):
+    ours = _build(tmp_path / "ours", SearcherCodec(), settings)
+    before = _contents(ours)
+    # One segment, written from our own readers' postings.
+    SegmentWriter(ours, codec=SearcherCodec()).commit(optimize=True)
+    assert len(ours._segments()) == 1
+    after = _contents(ours)
+    # Merging drops the deleted document and renumbers the others.
+    assert after["deleted"] == [] and len(after["stored"]) == (
+        len(before["stored"]) - len(before["deleted"]))
+    assert sorted(sorted(s.items()) for s in after["stored"]) == sorted(
+        sorted(s.items()) for n, s in enumerate(before["stored"]) if n not in before["deleted"])
+    renumber = {old: new for new, old in enumerate(
+        n for n in range(len(before["stored"])) if n not in before["deleted"])}
+    for term, (_, _, postings) in after["terms"].items():
+        old = [(renumber[d], w, v) for d, w, v in before["terms"][term][2]
+               if d in renumber]
+        assert postings == old, term
+
+
+def test_bulk_postings_match_whooshs_matchers(pair):
+    """``GenerationReader`` (what search reads) against Whoosh's own matchers on our files."""
+    _, ours = pair
+    searcher = bm25f_searcher(ours)
+    reader = GenerationReader(searcher)
+    whoosh_reader = searcher.reader()
+    checked = 0
+    for field, text in whoosh_reader.all_terms():
+        if not whoosh_reader.schema[field].format.supports("positions"):
+            continue
+        postings = reader.postings(field, text.decode("utf-8"))
+        matcher = whoosh_reader.postings(field, text)
+        while matcher.is_active():
+            docnum = matcher.id()
+            if docnum not in reader.deleted:
+                assert postings.weights[docnum] == matcher.weight()
+                assert postings.positions(docnum) == matcher.value_as("positions")
+                checked += 1
+            matcher.next()
+        assert postings.doc_frequency == whoosh_reader.doc_frequency(field, text)
+    assert checked > 5000
+
+
+# --- damage --------------------------------------------------------------------------------
+
+def _generation(index: Path) -> Path:
+    return index / (index / "CURRENT").read_text().strip()
+
+
+def _answers(index: Path) -> list:
+    opened = open_index(index)
+    return [[(hit.path, round(hit.score, 6)) for hit in search(opened, query, limit=None).hits]
+            for query in QUERIES]
+
+
+@pytest.fixture
+def index_copy(corpus_index_dir, tmp_path) -> Path:
+    import shutil
+    copy = tmp_path / "index"
+    shutil.copytree(corpus_index_dir, copy)
+    return copy
+
+
+@pytest.mark.parametrize("kind", [".postings", ".terms"])
+def test_a_flipped_byte_is_an_error_never_a_different_result(index_copy, kind):
+    expected = _answers(index_copy)
+    [file] = _generation(index_copy).glob(f"*{kind}")
+    original = file.read_bytes()
+    rng = random.Random(kind)
+    errors = 0
+    for offset in rng.sample(range(len(original)), 60):
+        damaged = bytearray(original)
+        damaged[offset] ^= 1 << rng.randrange(8)
+        file.write_bytes(bytes(damaged))
+        try:
+            found = _answers(index_copy)
+        except IndexDamagedError:
+            errors += 1
+            continue
+        assert found == expected, f"a flip at {offset} of {file.name} changed a result"
+    file.write_bytes(original)
+    assert errors > 0  # the flips hit what these queries read
+
+
+@pytest.mark.parametrize("kind", [".postings", ".terms"])
+def test_a_truncated_file_is_an_error(index_copy, kind):
+    [file] = _generation(index_copy).glob(f"*{kind}")
+    file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    with pytest.raises(IndexDamagedError, match="rebuild it"):
+        _answers(index_copy)
+
+
+def test_a_record_with_a_forged_checksum_is_still_refused(index_copy):
+    """Damage that keeps a record's checksum right (written on purpose) is caught by the
+    record's own structure: the term's document count, lengths that must add up."""
+    opened = open_index(index_copy)
+    offset, length = opened.whoosh.reader().term_info("body", "停火").extent()
+    [file] = _generation(index_copy).glob("*.postings")
+    data = bytearray(file.read_bytes())
+    payload = bytes(length - 9)  # zeros: a record of no postings
+    crc = zlib.crc32(payload, zlib.crc32(struct.pack("<BI", 0, len(payload))))
+    data[offset:offset + length] = struct.pack("<BII", 0, len(payload), crc) + payload
+    file.write_bytes(bytes(data))
+    with pytest.raises(IndexDamagedError):
+        _answers(index_copy)
+
+
+def test_files_of_another_format_version_are_refused(index_copy):
+    [file] = _generation(index_copy).glob("*.postings")
+    data = bytearray(file.read_bytes())
+    data[4:6] = struct.pack("<H", 99)
+    file.write_bytes(bytes(data))
+    with pytest.raises(IndexDamagedError, match="format version 99"):
+        _answers(index_copy)
+
+
+def test_format_errors_name_what_is_damaged():
+    with pytest.raises(FormatError, match="runs past"):
+        unpack_ints(pack_ints([1, 2, 3])[:-1], 0)
