@@ -162,8 +162,8 @@ def _generation(index: Path) -> Path:
 
 def _answers(index: Path) -> list:
     opened = open_index(index)
-    return [[(hit.path, round(hit.score, 6)) for hit in search(opened, query, limit=None).hits]
-            for query in QUERIES]
+    return [[(hit.path, round(hit.score, 6), hit.date, hit.title, hit.snippets, hit.file)
+             for hit in search(opened, query, limit=None).hits] for query in QUERIES]
 
 
 @pytest.fixture
@@ -174,7 +174,7 @@ def index_copy(corpus_index_dir, tmp_path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("kind", [".postings", ".terms"])
+@pytest.mark.parametrize("kind", [".postings", ".terms", "._stored.col"])
 def test_a_flipped_byte_is_an_error_never_a_different_result(index_copy, kind):
     expected = _answers(index_copy)
     [file] = _generation(index_copy).glob(f"*{kind}")

@@ -33,10 +33,13 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain, groupby
+from operator import attrgetter
 
 from whoosh.codec import base
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter
+from whoosh.columns import (
+    VarBytesColumn, WrappedColumn, WrappedColumnReader, WrappedColumnWriter)
 from whoosh.formats import Positions
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo, TermNotFound
@@ -47,6 +50,7 @@ TERMS_MAGIC = b"STRM"
 POSTINGS_MAGIC = b"SPST"
 TERMS_PER_BLOCK = 64
 DEFLATE_LEVEL = 1  # level 6 saves 4% more at three times the writing cost
+SMALL_PAYLOAD = 48  # not worth deflating (most terms have a posting or two)
 # Record and block header: deflated?, stored length, CRC32 of both and the stored bytes.
 _RECORD = struct.Struct("<BII")
 _FILE_HEADER = struct.Struct("<4sH")  # magic, format version
@@ -126,7 +130,7 @@ def unpack_ints(data: bytes | memoryview, offset: int) -> tuple[array, int]:
 
 def _seal(payload: bytes) -> bytes:
     """A record or block as stored: header (deflated?, length, CRC32), then the bytes."""
-    deflated = zlib.compress(payload, DEFLATE_LEVEL)
+    deflated = zlib.compress(payload, DEFLATE_LEVEL) if len(payload) > SMALL_PAYLOAD else payload
     flag, stored = (1, deflated) if len(deflated) < len(payload) else (0, payload)
     crc = zlib.crc32(stored, zlib.crc32(struct.pack("<BI", flag, len(stored))))
     return _RECORD.pack(flag, len(stored), crc) + stored
@@ -181,9 +185,33 @@ class TermPostings:
                 for start, count in zip(self.starts(), self.counts)]
 
 
-def encode_postings(docnums: list[int], weights: list[float], values: list[bytes],
-                    format_) -> bytes:
+@dataclass
+class TermPostingsToWrite:
+    """One term's postings in a segment being written, in document order: a positional
+    field's as position lists, another's as the values its format encodes."""
+
+    field: str
+    term: bytes
+    docnums: list[int]
+    weights: list[float]
+    values: list[bytes] | None = None
+    positions: list[list[int]] | None = None
+
+
+def _position_deltas(positions: list[list[int]]) -> array:
+    """Each document's positions as deltas, its first as itself, all in one array."""
+    flat = list(chain.from_iterable(positions))
+    deltas = list(map(int.__sub__, flat, chain((0,), flat)))
+    start = 0
+    for found in positions:
+        deltas[start] = found[0]
+        start += len(found)
+    return array("I", deltas)
+
+
+def encode_postings(term: TermPostingsToWrite) -> bytes:
     """One term's record payload (``TermPostings`` decodes it)."""
+    docnums, weights = term.docnums, term.weights
     docnum_deltas = array("I", docnums)
     if len(docnums) > 1:
         docnum_deltas[1:] = array("I", map(int.__sub__, docnums[1:], docnums[:-1]))
@@ -199,14 +227,14 @@ def encode_postings(docnums: list[int], weights: list[float], values: list[bytes
         parts[1] = bytes([WEIGHTS_FLOATS])
         parts.append(array("d", weights).tobytes() if _LITTLE_ENDIAN
                      else _swapped(array("d", weights)))
-    if isinstance(format_, PositionList):
+    if term.positions is not None:
         parts[2] = bytes([VALUES_POSITIONS])
-        parts.append(pack_ints([len(value) >> 2 for value in values]))
-        parts.append(pack_ints(array("I", b"".join(values))))
-    elif any(values):
+        parts.append(pack_ints(list(map(len, term.positions))))
+        parts.append(pack_ints(_position_deltas(term.positions)))
+    elif any(term.values):
         parts[2] = bytes([VALUES_BYTES])
-        parts.append(pack_ints([len(value) for value in values]))
-        parts.append(b"".join(values))
+        parts.append(pack_ints(list(map(len, term.values))))
+        parts.append(b"".join(term.values))
     else:
         parts[2] = bytes([VALUES_NONE])
     return b"".join(parts)
@@ -327,8 +355,9 @@ def _decode_terms(payload: bytes) -> tuple[list[bytes], list[SearcherTermInfo]]:
 # --- writing -----------------------------------------------------------------------------
 
 class SearcherFieldWriter(base.FieldWriter):
-    """Writes a segment's ``.terms`` and ``.postings``. Whoosh hands it postings in term order,
-    one at a time; a term's are kept in lists and encoded in one go when the term ends."""
+    """Writes a segment's ``.terms`` and ``.postings``, a term at a time: from our writers, a
+    whole segment's terms (``add_terms``); from Whoosh's (merges), a posting at a time, kept in
+    lists until the term ends."""
 
     def __init__(self, codec: SearcherCodec, storage, segment) -> None:
         self._terms_file = segment.create_file(storage, codec.TERMS_EXT)
@@ -348,6 +377,7 @@ class SearcherFieldWriter(base.FieldWriter):
     def start_field(self, fieldname: str, fieldobj) -> None:
         number = self._fieldmap.setdefault(fieldname, len(self._fieldmap))
         self._field_prefix = struct.pack(">H", number)  # keys sort by field, then term
+        self._fieldname = fieldname
         self._format = fieldobj.format
 
     def start_term(self, btext: bytes) -> None:
@@ -369,12 +399,33 @@ class SearcherFieldWriter(base.FieldWriter):
                 self._maxlength = length
 
     def finish_term(self) -> None:
-        record = _seal(encode_postings(self._docnums, self._weights, self._values,
-                                       self._format))
-        info = SearcherTermInfo(weight=float(sum(self._weights)), df=len(self._docnums),
-                                minlength=self._minlength, maxlength=self._maxlength,
-                                maxweight=float(max(self._weights)),
-                                minid=self._docnums[0], maxid=self._docnums[-1])
+        term = TermPostingsToWrite(self._fieldname, self._key[2:], self._docnums,
+                                   self._weights, self._values)
+        if isinstance(self._format, PositionList):
+            term.values, term.positions = None, list(map(self._format.decode_positions,
+                                                         self._values))
+        self._write_term(term, self._minlength, self._maxlength)
+
+    def add_terms(self, schema, lengths, terms: Iterable[TermPostingsToWrite]) -> None:
+        """Every term of a segment, in field and term order; ``lengths.table(field)`` gives
+        every document's length of a field, for the terms' statistics."""
+        for fieldname, field_terms in groupby(terms, key=attrgetter("field")):
+            self.start_field(fieldname, schema[fieldname])
+            table = lengths.table(fieldname)
+            for term in field_terms:
+                self._key = self._field_prefix + term.term
+                found = [length for length in map(table.__getitem__, term.docnums) if length]
+                self._write_term(term, min(found, default=None), max(found, default=0))
+            self.finish_field()
+
+    def _write_term(self, term: TermPostingsToWrite, minlength: int | None,
+                    maxlength: int) -> None:
+        docnums, weights = term.docnums, term.weights
+        record = _seal(encode_postings(term))
+        info = SearcherTermInfo(weight=float(sum(weights)), df=len(docnums),
+                                minlength=minlength, maxlength=maxlength,
+                                maxweight=float(max(weights)),
+                                minid=docnums[0], maxid=docnums[-1])
         info.offset, info.length = self._postings_file.tell(), len(record)
         self._postings_file.write(record)
         self._block_keys.append(self._key)
@@ -551,15 +602,83 @@ def _check_header(header: bytes, magic: bytes, what: str) -> None:
                           f"this searcher reads {FORMAT_VERSION}")
 
 
+# --- stored fields -----------------------------------------------------------------------
+
+STORED_DEFLATE_LEVEL = 6  # written once, read only for the hits shown
+
+
+class StoredFieldsColumn(WrappedColumn):
+    """Each document's stored fields as deflated JSON (Whoosh pickles them), under a header
+    holding the document's number and a CRC32: a damaged offset table would otherwise hand
+    back another document's fields."""
+
+    def __init__(self) -> None:
+        super().__init__(VarBytesColumn())
+
+    class Writer(WrappedColumnWriter):
+        def add(self, docnum: int, value: dict | None) -> None:
+            if not value:
+                self._child.add(docnum, b"")
+                return
+            data = zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"),
+                                 STORED_DEFLATE_LEVEL)
+            header = _STORED_HEADER.pack(docnum, zlib.crc32(data, docnum))
+            self._child.add(docnum, header + data)
+
+    class Reader(WrappedColumnReader):
+        def __getitem__(self, docnum: int) -> dict | None:
+            value = self._child[docnum]
+            if not value:
+                return None
+            try:
+                found, crc = _STORED_HEADER.unpack_from(value)
+            except struct.error:
+                raise FormatError("a document's stored fields are truncated") from None
+            data = value[_STORED_HEADER.size:]
+            if found != docnum or zlib.crc32(data, docnum) != crc:
+                raise FormatError("a document's stored fields fail their checksum")
+            try:
+                return json.loads(zlib.decompress(data).decode("utf-8"))
+            except (zlib.error, UnicodeDecodeError, ValueError):
+                raise FormatError("a document's stored fields are damaged") from None
+
+        def __iter__(self):
+            return (self[docnum] for docnum in range(len(self)))
+
+
+_STORED_HEADER = struct.Struct("<II")  # document number, CRC32
+STORED_FIELDS_COLUMN = StoredFieldsColumn()
+
+
+class SearcherPerDocWriter(W3PerDocWriter):
+    """Whoosh's per-document writer (lengths, columns) storing fields as
+    ``StoredFieldsColumn``."""
+
+    def _create_column(self, fieldname: str, column) -> None:
+        super()._create_column(fieldname, STORED_FIELDS_COLUMN if fieldname == "_stored"
+                               else column)
+
+
+class SearcherPerDocReader(W3PerDocReader):
+    def stored_fields(self, docnum: int) -> dict:
+        return self._cached_reader("_stored", STORED_FIELDS_COLUMN)[docnum] or {}
+
+
 class SearcherCodec(W3Codec):
-    """Whoosh's ``W3Codec`` (segments, columns, stored fields) with searcher's terms and
-    postings files."""
+    """Whoosh's ``W3Codec`` (segments, columns) with searcher's terms, postings and stored
+    fields."""
 
     TERMS_EXT = ".terms"
     POSTS_EXT = ".postings"
 
     def __init__(self) -> None:
         super().__init__(compression=0)
+
+    def per_document_writer(self, storage, segment) -> SearcherPerDocWriter:
+        return SearcherPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment) -> SearcherPerDocReader:
+        return SearcherPerDocReader(storage, segment)
 
     def field_writer(self, storage, segment) -> SearcherFieldWriter:
         return SearcherFieldWriter(self, storage, segment)

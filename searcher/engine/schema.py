@@ -97,14 +97,19 @@ class ChainText(TEXT):
         super().__init__(**kwargs)
         self.format = PositionList(field_boost=self.format.field_boost)
 
-    def index(self, value, **kwargs):
+    def positions_by_term(self, value: str) -> dict[str, list[int]]:
+        """Each term of ``value`` and its positions, in order: what our writers pool."""
         positions: dict[str, list[int]] = {}
         for term, position in self.analyzer.term_positions(value):
             positions.setdefault(term, []).append(position)
+        for found in positions.values():
+            found.sort()  # already in order but for a character's second folding
+        return positions
+
+    def index(self, value, **kwargs):
         encode = self.format.encode
         boost = self.format.field_boost
-        for term, found in positions.items():
-            found.sort()  # already in order but for a character's second folding
+        for term, found in self.positions_by_term(value).items():
             yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
 
 

@@ -15,8 +15,9 @@ large corpus then indexes as fast per megabyte as a small one). Also:
   flushed to disk, so the manifest written after it never describes documents a power cut lost;
 * a commit keeps the segment files the one before it still used (``_remove_unused``): a reader
   opened just before an incremental commit can still read what it opened;
-* field lengths, which Whoosh looks up once per posting while writing a segment, are read once
-  per field.
+* postings are pooled by term as documents are added (``_TermPool``) and a segment is written
+  a term at a time, not sorted and handed to the codec a posting at a time (Whoosh's
+  ``PostingPool``); field lengths are read once per field.
 
 Segments are written with ``codec.SearcherCodec``: searcher's own terms and postings files.
 
@@ -36,14 +37,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh.index import TOC
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from searcher.atomic_files import fsync_dir, fsync_file
-from searcher.engine.codec import SearcherCodec
+from searcher.engine.codec import PositionList, SearcherCodec, TermPostingsToWrite
 from searcher.engine.schema import document_fields
 from searcher.errors import WriterProcessError
 from searcher.models import Document
@@ -57,6 +61,134 @@ POLL = 0.5  # seconds between looks at the subprocesses while waiting for room i
 PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for this process when its parent dies
 
 
+# What a pooled posting, position and term cost in memory, roughly (a tuple in a list, an int,
+# a list; a dict entry, a string, a list), for the pool's limit.
+POSTING_BYTES = 8 + 56 + 28 + 56
+POSITION_BYTES = 8 + 28
+TERM_BYTES = 100 + 74 + 56
+
+
+class _TermPool(PostingPool):
+    """Whoosh's posting pool, but holding each term's postings together as documents come
+    (``fields``: field → term → postings), positions as lists until the segment is written a
+    term at a time (``iter_terms``); Whoosh's own pool keeps a tuple of encoded bytes per
+    posting and sorts them all. A positional field's terms are kept as text (its order is the
+    order of their UTF-8 bytes), encoded once each. Past its memory limit (one writer process
+    given a large corpus) the pool spills to Whoosh's sorted runs on disk and regroups the
+    terms from them."""
+
+    def __init__(self, tempstore, segment, schema, limitmb: int) -> None:
+        super().__init__(tempstore, segment, limitmb=limitmb)
+        self._formats = {name: field.format for name, field in schema.items()}
+        self.fields: dict[str, dict] = {}
+
+    def add(self, item) -> None:
+        """One posting ``(field, term, docnum, weight, value)``: Whoosh's way in (merges)."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        format_ = self._formats[fieldname]
+        if isinstance(format_, PositionList):
+            self.add_positions(fieldname, docnum,
+                               {tbytes.decode("utf-8"): format_.decode_positions(vbytes)})
+        else:
+            self.add_values(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+
+    def add_positions(self, fieldname: str, docnum: int, by_term: dict[str, list[int]]) -> None:
+        """A document's terms in a positional field, each with its positions."""
+        terms = self._terms_of(fieldname)
+        size = 0
+        for term, positions in by_term.items():
+            postings = terms.get(term)
+            if postings is None:
+                terms[term] = [(docnum, positions)]
+                size += TERM_BYTES
+            else:
+                postings.append((docnum, positions))
+            size += POSTING_BYTES + POSITION_BYTES * len(positions)
+        self._grew(size)
+
+    def add_values(self, fieldname: str, docnum: int, postings) -> None:
+        """A document's ``(term, frequency, weight, value)`` in another field, as the field's
+        ``index`` gives them."""
+        terms = self._terms_of(fieldname)
+        size = 0
+        for tbytes, _, weight, vbytes in postings:
+            terms.setdefault(tbytes, []).append((docnum, weight, vbytes or b""))
+            size += TERM_BYTES + POSTING_BYTES
+        self._grew(size)
+
+    def _terms_of(self, fieldname: str) -> dict:
+        if fieldname not in self.fields:
+            self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return self.fields[fieldname]
+
+    def _grew(self, size: int) -> None:
+        self.currentsize += size
+        if self.currentsize > self.limit:
+            self._flatten()
+            self.save()
+
+    def _flatten(self) -> None:
+        """Move the grouped postings into Whoosh's list of posting tuples."""
+        for fieldname, terms in self.fields.items():
+            format_ = self._formats[fieldname]
+            if isinstance(format_, PositionList):
+                self.current.extend(
+                    (fieldname, term.encode("utf-8"), docnum, float(len(positions)),
+                     format_.encode(positions))
+                    for term, postings in terms.items() for docnum, positions in postings)
+            else:
+                self.current.extend((fieldname, tbytes, *posting)
+                                    for tbytes, postings in terms.items()
+                                    for posting in postings)
+        self.fields = {}
+
+    def iter_postings(self):
+        """Whoosh's way out: every posting, sorted."""
+        self._flatten()
+        return self.items()
+
+    def iter_terms(self) -> Iterator[TermPostingsToWrite]:
+        """Every term, sorted by field and term, its postings in document order."""
+        if self.runs:
+            yield from self._terms_from_runs()
+            return
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            positional = isinstance(self._formats[fieldname], PositionList)
+            boost = self._formats[fieldname].field_boost
+            for term in sorted(terms):
+                postings = terms[term]
+                if any(map(tuple.__gt__, postings, postings[1:])):  # merges may interleave
+                    postings.sort(key=itemgetter(0))
+                if positional:
+                    docnums, positions = map(list, zip(*postings))
+                    weights = list(map(len, positions))  # frequencies
+                    if boost != 1:
+                        weights = [weight * boost for weight in weights]
+                    yield TermPostingsToWrite(fieldname, term.encode("utf-8"), docnums,
+                                              weights, positions=positions)
+                else:
+                    docnums, weights, values = map(list, zip(*postings))
+                    yield TermPostingsToWrite(fieldname, term, docnums, weights, values)
+
+    def _terms_from_runs(self) -> Iterator[TermPostingsToWrite]:
+        for (fieldname, tbytes), postings in groupby(self.iter_postings(),
+                                                     key=itemgetter(0, 1)):
+            _, _, docnums, weights, values = map(list, zip(*postings))
+            format_ = self._formats[fieldname]
+            if isinstance(format_, PositionList):
+                positions = [format_.decode_positions(value) for value in values]
+                yield TermPostingsToWrite(fieldname, tbytes, docnums, weights,
+                                          positions=positions)
+            else:
+                yield TermPostingsToWrite(fieldname, tbytes, docnums, weights, values)
+
+    def clear(self) -> None:
+        self.fields = {}
+        self.current = []
+
+
 class _FieldLengths:
     """The per-document reader Whoosh consults once per posting while writing a segment
     (for block length statistics), answering from a per-field table read once."""
@@ -67,12 +199,16 @@ class _FieldLengths:
         self._tables: dict[str, list[int]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self.table(fieldname, default)[docnum]
+
+    def table(self, fieldname: str, default: int = 0) -> list[int]:
+        """Every document's length of ``fieldname``."""
         table = self._tables.get(fieldname)
         if table is None:
             table = self._tables[fieldname] = [
                 self._reader.doc_field_length(d, fieldname, default)
                 for d in range(self._doc_count)]
-        return table[docnum]
+        return table
 
     def close(self) -> None:
         self._reader.close()
@@ -142,9 +278,61 @@ def _remove_unused(storage, indexname: str, generation: int, keep: set[str]) -> 
         storage.delete_file(name)
 
 
-class _SegmentWriter(_DurableCommit, SegmentWriter):
+class _TermAtATime:
+    """How our writers pool postings (``_TermPool``) and write a segment: a term at a time
+    (mixed into both; the processes' writers add documents with ``_SegmentWriter``'s
+    ``add_document``)."""
+
+    def _use_term_pool(self, limitmb: int) -> None:
+        self.pool = _TermPool(self._tempstorage, self.newsegment, self.schema, limitmb)
+
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader(), self.docnum)
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        self.fieldwriter.add_terms(self.schema, lengths, self.pool.iter_terms())
+        self.fieldwriter.close()
+        lengths.close()
+
+
+class _SegmentWriter(_DurableCommit, _TermAtATime, SegmentWriter):
+    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self._use_term_pool(limitmb)
+
+    def add_document(self, **fields) -> None:
+        """Whoosh's ``add_document`` for searcher's schema (no term vectors, no spelling
+        fields, no boosts), handing each field's postings to the pool in one call."""
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        docnum = self.docnum
+        perdocwriter.start_doc(docnum)
+        fieldnames = sorted(fields)
+        self._check_fields(self.schema, fieldnames)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = self.schema[fieldname]
+            length = 0
+            if isinstance(field.format, PositionList):
+                by_term = field.positions_by_term(value)
+                length = sum(map(len, by_term.values()))
+                self.pool.add_positions(fieldname, docnum, by_term)
+            elif field.indexed:
+                postings = list(field.index(value))
+                if field.scorable:
+                    length = sum(map(itemgetter(1), postings))
+                self.pool.add_values(fieldname, docnum, postings)
+            perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+            if field.column_type:
+                perdocwriter.add_column_value(fieldname, field.column_type,
+                                              field.to_column_value(value))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
 
 def _die_with_parent() -> None:
@@ -198,7 +386,7 @@ class _SegmentsTask(SubWriterTask):
             self._process_file(*job)
             if writer.pool.currentsize > self.segment_fill * writer.pool.limit:
                 self.segmentqueue.put(writer._finalize_segment())
-                writer.pool.current = []  # the postings written: free them before the next pool
+                writer.pool.clear()  # the postings written: free them before the next pool
                 writer = self.writer = _SegmentWriter(ix, _lk=False, **self.kwargs)
         fieldnames = writer.pool.fieldnames
         self.resultqueue.put((None, fieldnames, writer._finalize_segment()))
@@ -219,9 +407,10 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-class _SegmentsPerProcessWriter(_DurableCommit, MpWriter):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+class _SegmentsPerProcessWriter(_DurableCommit, _TermAtATime, MpWriter):
+    def __init__(self, *args, limitmb: int = 128, **kwargs) -> None:
+        super().__init__(*args, limitmb=limitmb, **kwargs)
+        self._use_term_pool(limitmb)
         self.segmentqueue = multiprocessing.Queue()
         self._filled: list = []
         self._results: list = []  # taken off the result queue: last segments, or _Failure
