@@ -111,6 +111,36 @@ def test_every_posting_position_and_stored_value_is_whooshs(pair):
     assert found == expected
 
 
+@pytest.mark.parametrize("pool_mb", [None, 1])
+def test_our_writer_writes_what_whooshs_writer_and_codec_write(tmp_path, settings, monkeypatch,
+                                                               pool_mb):
+    """``DocumentWriter`` pools postings by term and writes a term at a time; with a pool of
+    1 MB it spills to sorted runs on disk and regroups them. Either way the segment holds
+    what Whoosh's own writer and codec write."""
+    from searcher.engine import writers
+
+    documents = _documents() * 3  # enough postings to fill a 1 MB pool several times
+    documents = [(dataclasses.replace(doc, path=f"{n}/{doc.path}"), file)
+                 for n, (doc, file) in enumerate(documents)]
+    theirs = whoosh_index.create_in(str(tmp_path), build_schema(AnalysisChain(settings)),
+                                    indexname="THEIRS")
+    writer = SegmentWriter(theirs, codec=W3Codec())
+    for doc, file in documents:
+        writer.add_document(**document_fields(doc, file))
+    writer.commit()
+    if pool_mb:
+        monkeypatch.setattr(writers, "WRITER_MB", pool_mb)
+    ours = whoosh_index.create_in(str(tmp_path), build_schema(AnalysisChain(settings)),
+                                  indexname="OURS")
+    writer = writers.DocumentWriter(ours, procs=1)
+    for doc, file in documents:
+        writer.add(doc, file)
+    if pool_mb:
+        assert writer._writer.pool.runs  # the pool did spill
+    writer.commit()
+    assert _contents(ours) == _contents(theirs)
+
+
 def test_merged_segments_hold_the_same(tmp_path, settings):
     ours = _build(tmp_path / "ours", SearcherCodec(), settings)
     before = _contents(ours)
