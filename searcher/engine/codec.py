@@ -200,6 +200,9 @@ class TermPostingsToWrite:
 
 def _position_deltas(positions: list[list[int]]) -> array:
     """Each document's positions as deltas, its first as itself, all in one array."""
+    if len(positions) == 1:  # most terms are in one document of a segment
+        found = positions[0]
+        return array("I", chain(found[:1], map(int.__sub__, found[1:], found)))
     flat = list(chain.from_iterable(positions))
     deltas = list(map(int.__sub__, flat, chain((0,), flat)))
     start = 0

@@ -52,7 +52,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         "collections": ["defaultdict"],
         "whoosh.analysis.tokenizers": ["IDTokenizer"],
         "whoosh.codec.whoosh3": ["W3Codec", "W3Segment"],
-        "whoosh.columns": ["NumericColumn"],
+        "whoosh.columns": ["NumericColumn", "VarBytesColumn"],
         "whoosh.fields": ["Schema", "ID", "KEYWORD", "NUMERIC", "STORED"],
         "whoosh.formats": ["Existence", "Frequency", "Positions"],
         "searcher.engine.codec": ["PositionList", "SearcherCodec"],

@@ -145,7 +145,9 @@ def build_schema(chain: AnalysisChain) -> Schema:
             fields[field.name] = ChainText(analyzer=ChainAnalyzer(streams[field.kind], chain),
                                            stored=field.stored, phrase=True)
         elif field.kind == "id":
-            fields[field.name] = ID(stored=field.stored, unique=True)
+            # The path is also a column: ties in a ranking break by it (``reader.path``).
+            fields[field.name] = ID(stored=field.stored, unique=True,
+                                    sortable=field.name == "path")
         elif field.kind == "keyword":
             fields[field.name] = KEYWORD(stored=field.stored, commas=True, scorable=True)
             fields[field.name].analyzer = TagAnalyzer()
