@@ -14,7 +14,8 @@ from searcher.cli.arguments import QueryCommand
 from searcher.cli.environment import (
     console_for, corpus_roots, user_variants_file)
 from searcher.cli.exit_status import ExitStatus
-from searcher.cli.options import color_option, index_option, json_option, path_style_option
+from searcher.cli.options import (
+    MinimumMatchType, color_option, index_option, json_option, path_style_option)
 from searcher.cli.printers import one_line
 
 
@@ -105,6 +106,12 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
               default="relevance", show_default=True, help="Order of hits; ties by score.")
 @click.option("--since", help="From this date on: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
 @click.option("--until", help="Up to this date: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).")
+@click.option("--any", "any_word", is_flag=True,
+              help="Articles with any of the query's words, those sharing most of them first "
+                   "(for a pasted sentence).")
+@click.option("--min-match", type=MinimumMatchType(),
+              help="Articles with at least N of the query's words, or P% of them (-N, -P%: "
+                   "all but so many), those sharing most first.")
 @json_option
 @click.option("-l", "--files", is_flag=True,
               help="Only the files of matching articles, each once.")
@@ -131,9 +138,9 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
 @click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
 @click.pass_context
-def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, files, null,
-                   path_style, count, only_matching, as_csv, template, timeline, by,
-                   snippet_count, context, pager, color):
+def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, min_match,
+                   as_json, files, null, path_style, count, only_matching, as_csv, template,
+                   timeline, by, snippet_count, context, pager, color):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -143,7 +150,9 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
     A word matches every spelling in its variant group (川普 finds 特朗普); a quoted phrase
     matches only what it says. After the first word, -word is an excluded word unless it is
     plainly this command's options (-l, -l0, -n 5, --json): 特朗普 -nato excludes nato; after
-    -- everything is query text.
+    -- everything is query text. With --any or --min-match only that many of the words are
+    required (a quoted phrase or an OR group counts as one), and the articles that share most
+    of them come first: a pasted sentence finds what it is about.
 
     \b
     Examples:
@@ -156,6 +165,8 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
       searcher search 伊朗 -0 | xargs -0 -n1 echo
       searcher search 停火 --format '{date}\\t{title}\\t{url}'
       searcher search 普丁 -o --context 10
+      searcher search --any '普丁與川普通話討論俄烏停火'
+      searcher search --min-match 75% '普丁與川普通話討論俄烏停火' -c
     """
     from searcher.dates import DateRange, parse_bound
     from searcher.search.query_syntax import checked_range, lowercase_operators
@@ -168,6 +179,12 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
         raise click.UsageError("--timeline goes alone, or with --json")
     if not timeline and ctx.get_parameter_source("by") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--by goes with --timeline")
+    if any_word and min_match is not None:
+        raise click.UsageError("--any and --min-match are exclusive (--any is --min-match 1)")
+    if any_word:
+        from searcher.search.query_syntax import ANY
+
+        min_match = ANY
     dates = checked_range(DateRange(parse_bound(since) if since else None,
                                     parse_bound(until, upper=True) if until else None))
     text = " ".join(query)
@@ -182,7 +199,7 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
         from searcher.search.timeline import timeline as count_over_time
         from searcher.cli.printers import print_timeline
 
-        chart = count_over_time(index, text, by, dates)
+        chart = count_over_time(index, text, by, dates, min_match)
         print_timeline(chart, sys.stdout, as_json, console_for(color))
         sys.exit(ExitStatus.FOUND if chart.total else ExitStatus.NOT_FOUND)
     from searcher.search.ranked import search
@@ -196,12 +213,14 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, as_json, fi
         context = context or 0
     printer = _printer(as_json, files, null, color, pager, only_matching, as_csv, template)
     result = search(index, text, limit=limit, sort=sort, dates=dates, snippets=snippet_count,
-                    context=context, ellipses=not only_matching)
+                    context=context, ellipses=not only_matching, min_match=min_match)
     if count:
         click.echo(result.total)
     else:
         filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
                    + [f"sort {sort}"] * (sort != "relevance")
+                   + ["any word"] * any_word
+                   + [f"min match {min_match}"] * (min_match is not None and not any_word)
                    + [f"{result.undated_left_out} undated left out"] * bool(
                        result.undated_left_out))
         print_hits(result.hits, path_style, printer, (result.total, result.seconds, filters))

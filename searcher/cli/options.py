@@ -22,3 +22,20 @@ path_style_option = click.option(
     "--path-style", type=click.Choice(PATH_STYLES), default="auto",
     show_default=True,
     help="Paths printed: auto = relative under the working directory, else absolute.")
+
+
+class MinimumMatchType(click.ParamType):
+    """``--min-match``: a number of words, a percentage of them, or all but so many."""
+
+    name = "N|P%"
+
+    def convert(self, value, param, ctx):
+        from searcher.errors import QuerySyntaxError
+        from searcher.search.query_syntax import MinimumMatch, parse_minimum_match
+
+        if isinstance(value, MinimumMatch):
+            return value
+        try:
+            return parse_minimum_match(value)
+        except QuerySyntaxError as error:
+            self.fail(str(error), param, ctx)

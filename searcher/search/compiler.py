@@ -7,7 +7,13 @@ collect the folded strings to highlight for it.
   also stand together;
 * a quoted phrase is a phrase over units only: an exact substring of the folded text;
 * ``tags:``, ``source:`` and ``url:`` match a whole value (a tag, the source, the URL);
-* each field weighs its boost from the field table (title matches weigh more).
+* each field weighs its boost from the field table (title matches weigh more);
+* given a ``MinimumMatch`` (``--any``, ``--min-match``), the query's words are no longer all
+  required: each word of its unquoted text (once, however often it recurs), each quoted
+  phrase and each ``OR`` group or parenthesis is one of the query's words, of which an
+  article must match the minimum (an ``AtLeast``); it scores the sum of those it matches, so
+  the articles that share most of a pasted sentence's words come first. Excluded words and
+  date filters still apply to every article.
 
     >>> compile_query("川普", chain).needles                      # doctest: +SKIP
     ['特朗普', '川普']
@@ -40,10 +46,16 @@ class CompiledQuery:
     needles: list[str]
 
 
-def compile_query(text: str, chain: AnalysisChain) -> CompiledQuery:
-    """Parse and compile query text for this chain (raises ``QuerySyntaxError``)."""
+def compile_query(text: str, chain: AnalysisChain,
+                  min_match: qs.MinimumMatch | str | int | None = None) -> CompiledQuery:
+    """Parse and compile query text for this chain (raises ``QuerySyntaxError``); with
+    ``min_match`` (a ``MinimumMatch``, or ``2``, ``"75%"``, ``"-1"`` as
+    ``parse_minimum_match`` reads them), an article needs only that many of its words."""
     compiler = _Compiler(chain)
-    query = compiler.compile(qs.parse(text))
+    tree = qs.parse(text)
+    if min_match is not None and not isinstance(min_match, qs.MinimumMatch):
+        min_match = qs.parse_minimum_match(min_match)
+    query = compiler.compile(tree) if min_match is None else compiler.at_least(tree, min_match)
     return CompiledQuery(query, sorted(compiler.needles, key=len, reverse=True))
 
 
@@ -82,21 +94,55 @@ class _Compiler:
         result = p.AllOf(tuple(included)) if included else p.Everything()
         return p.Without(result, p.AnyOf(excluded)) if excluded else result
 
+    def at_least(self, tree: qs.Node, minimum: qs.MinimumMatch) -> p.Node:
+        """The query with only ``minimum`` of its words required (see the module's notes)."""
+        optional: list[p.Node] = []
+        bonuses, filters, excluded = [], [], []
+        for item in tree.items if isinstance(tree, qs.And) else (tree,):
+            if isinstance(item, qs.Not):
+                excluded.append(self.compile(item.item, positive=False))
+            elif isinstance(item, (qs.DateFilter, qs.Undated)):
+                filters.append(self.compile(item))
+            elif isinstance(item, qs.Words) and not (
+                    item.field and FIELDS[item.field].kind == "keyword"):
+                clauses, bonus = self.word_clauses(item, True, distinct=True)
+                optional.extend(clauses)
+                bonuses.extend([bonus] if bonus is not None else [])
+            else:
+                optional.append(self.compile(item))
+        if not optional:  # only filters and exclusions: nothing to count
+            return self.compile(tree)
+        words = tuple(dict.fromkeys(optional))
+        result: p.Node = p.AtLeast(minimum.of(len(words)), words)
+        if filters:
+            result = p.AllOf((result, *filters))
+        if bonuses:
+            result = p.WithBonus(result, p.AnyOf(tuple(bonuses)) if len(bonuses) > 1
+                                 else bonuses[0])
+        return p.Without(result, p.AnyOf(tuple(excluded))) if excluded else result
+
     def fields(self, field: str | None) -> tuple[str, ...]:
         return (field,) if field else tuple(f.name for f in DEFAULT_FIELDS)
 
     def words(self, node: qs.Words, positive: bool) -> p.Node:
+        clauses, bonus = self.word_clauses(node, positive)
+        return clauses[0] if bonus is None else p.WithBonus(p.AllOf(tuple(clauses)), bonus)
+
+    def word_clauses(self, node: qs.Words, positive: bool, distinct: bool = False
+                     ) -> tuple[list[p.Node], p.Node | None]:
+        """A clause for each word of unquoted text (each distinct word once, if asked), and
+        the bonus where they stand together as typed (None for one word)."""
         words = self.chain.query_words(node.text)
         if not words:
             raise QuerySyntaxError(f"nothing to search for in {node.text!r}")
-        clauses = [self.word(w, node.field, positive) for w in words]
-        if len(clauses) == 1:
-            return clauses[0]
+        clauses = [self.word(w, node.field, positive)
+                   for w in (dict.fromkeys(words) if distinct else words)]
+        if len(words) == 1:
+            return clauses, None
         together = fold(node.text)
         if positive:
             self.needles[together] = None
-        return p.WithBonus(p.AllOf(tuple(clauses)),
-                           self.units(together, node.field, node.text, PHRASE_BONUS))
+        return clauses, self.units(together, node.field, node.text, PHRASE_BONUS)
 
     def word(self, word: str, field: str | None, positive: bool) -> p.Node:
         self.terms += 1

@@ -9,8 +9,9 @@ only there; a phrase reads none where its word stands (``Phrase.certain``).
 
 Scores are Whoosh's BM25F (B 0.75, K1 1.2: the same idf, the same average and byte-rounded
 field lengths; a test checks the two agree), combined the way Whoosh's matchers combine them:
-alternatives and conjunctions add their parts' scores, a boost multiplies, a phrase scores as
-the sum of its terms' scores, and filters (dates, "everything but") score nothing.
+alternatives and conjunctions add their parts' scores (``AtLeast``: the parts a document
+matches), a boost multiplies, a phrase scores as the sum of its terms' scores, and filters
+(dates, "everything but") score nothing.
 
     >>> plan = AllOf((Term("body", "停火"), Phrase("body_units", ("俄", "罗", "斯"))))
     >>> matches = evaluate(index.reader(), plan)   # {docnum: score}  # doctest: +SKIP
@@ -24,7 +25,7 @@ from typing import Union
 
 from searcher.engine.reader import LENGTH_OF_CODE, GenerationReader, Postings
 from searcher.search.plan import (
-    AllOf, AnyOf, DayRange, Everything, Node, Phrase, Term, WithBonus, Without)
+    AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Term, WithBonus, Without)
 
 K1 = 1.2
 B = 0.75
@@ -73,6 +74,8 @@ class _Evaluation:
             found = self.any_of(node, within)
         elif isinstance(node, AllOf):
             found = self.all_of(node, within)
+        elif isinstance(node, AtLeast):
+            found = self.at_least(node, within)
         elif isinstance(node, Without):
             base = self.run(node.base, within)
             excluded = self.run(node.excluded, base)
@@ -112,6 +115,9 @@ class _Evaluation:
                 known = [p for p in parts if p is not None]
                 return frozenset.intersection(*known) if known else None
             return None if None in parts else frozenset().union(*parts)
+        if isinstance(node, AtLeast):
+            parts = [self.maybe(item) for item in node.items]
+            return None if None in parts else _in_at_least(parts, node.count)
         if isinstance(node, (Without, WithBonus)):
             return self.maybe(node.base)
         return None  # filters: cheap to apply to what the rest matches
@@ -123,7 +129,7 @@ class _Evaluation:
             return self.postings(node.field, node.text).doc_frequency
         if isinstance(node, Phrase):
             return min(self.postings(node.field, t).doc_frequency for t in node.terms)
-        if isinstance(node, AnyOf):
+        if isinstance(node, (AnyOf, AtLeast)):
             return sum(self.size(item) for item in node.items)
         if isinstance(node, AllOf):
             return min(self.size(item) for item in node.items)
@@ -193,6 +199,20 @@ class _Evaluation:
             found = {d: s + other[d] for d, s in found.items() if d in other}
         return found
 
+    def at_least(self, node: AtLeast, within: Within) -> Matches:
+        # The documents in at least ``count`` of the parts' postings first (positions are
+        # read only there), then each part's matches among them, counted.
+        maybe = self.maybe(node)
+        if maybe is not None:
+            within = maybe if within is None else maybe.intersection(within)
+        found: Matches = {}
+        matched: dict[int, int] = {}
+        for item in node.items:
+            for d, s in self.run(item, within).items():
+                found[d] = found.get(d, 0.0) + s
+                matched[d] = matched.get(d, 0) + 1
+        return {d: s for d, s in found.items() if matched[d] >= node.count}
+
     def day_range(self, node: DayRange, within: Within) -> Matches:
         days = self.reader.days()
         low = node.low if node.low is not None else -(2**31)
@@ -200,6 +220,17 @@ class _Evaluation:
         docs = within if within is not None else range(self.reader.doc_count)
         deleted = self.reader.deleted
         return {d: 0.0 for d in docs if low <= days[d] <= high and d not in deleted}
+
+
+def _in_at_least(parts: list[frozenset[int]], count: int) -> frozenset[int]:
+    """The documents that are in at least ``count`` of ``parts``."""
+    if count <= 1:
+        return frozenset().union(*parts)
+    seen: dict[int, int] = {}
+    for part in parts:
+        for d in part:
+            seen[d] = seen.get(d, 0) + 1
+    return frozenset(d for d, n in seen.items() if n >= count)
 
 
 def _adjacent(postings: list[Postings], docnum: int) -> bool:

@@ -45,6 +45,15 @@ class AllOf:
 
 
 @dataclass(frozen=True)
+class AtLeast:
+    """Documents that match at least ``count`` of ``items`` (Elasticsearch's
+    ``minimum_should_match``); each scores the sum of the items it matches."""
+
+    count: int
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
 class Without:
     base: "Node"
     excluded: "Node"
@@ -69,7 +78,7 @@ class DayRange:
     high: int | None
 
 
-Node = Union[Term, Phrase, AnyOf, AllOf, Without, WithBonus, Everything, DayRange]
+Node = Union[Term, Phrase, AnyOf, AllOf, AtLeast, Without, WithBonus, Everything, DayRange]
 
 
 def plan_terms(node: Node | None) -> set[tuple[str, str]]:
@@ -81,7 +90,7 @@ def plan_terms(node: Node | None) -> set[tuple[str, str]]:
     if isinstance(node, Phrase):
         return ({(node.field, t) for t in node.terms} | plan_terms(node.unless)
                 | plan_terms(node.certain))
-    if isinstance(node, (AnyOf, AllOf)):
+    if isinstance(node, (AnyOf, AllOf, AtLeast)):
         return set().union(*(plan_terms(item) for item in node.items))
     if isinstance(node, Without):
         return plan_terms(node.base) | plan_terms(node.excluded)

@@ -232,6 +232,50 @@ def checked_range(dates: DateRange) -> DateRange:
     return dates
 
 
+@dataclass(frozen=True)
+class MinimumMatch:
+    """How many of a query's words an article must share, as Elasticsearch's
+    ``minimum_should_match`` says it: a count (``2``), a percentage of the words (``75%``,
+    rounded down), or either negated, counted back from all of them (``-1``: all but one).
+    Whatever it comes to, it is never less than one word nor more than the query has.
+
+        >>> parse_minimum_match("75%").of(6), parse_minimum_match("-1").of(6), ANY.of(6)
+        (4, 5, 1)
+    """
+
+    value: int
+    percent: bool = False
+
+    def of(self, words: int) -> int:
+        """The minimum for a query of ``words`` words."""
+        if self.percent:
+            share = words * abs(self.value) // 100
+            needed = share if self.value > 0 else words - share
+        else:
+            needed = self.value if self.value > 0 else words + self.value
+        return min(max(needed, 1), words)
+
+    def __str__(self) -> str:
+        return f"{self.value}{'%' * self.percent}"
+
+
+ANY = MinimumMatch(1)  # ``--any``: one word is enough
+_MINIMUM_MATCH_RE = re.compile(r"(-?)([0-9]+)(%?)")
+
+
+def parse_minimum_match(text: str | int) -> MinimumMatch:
+    """``MinimumMatch`` from ``2``, ``"75%"``, ``"-1"`` or ``"-25%"``; anything else (``0``,
+    ``150%``, ``abc``) is a ``QuerySyntaxError`` saying what is allowed."""
+    written = str(text).strip()
+    found = _MINIMUM_MATCH_RE.fullmatch(written)
+    value = int(found[2]) if found else 0
+    if not found or value == 0 or (found[3] and value > (99 if found[1] else 100)):
+        raise QuerySyntaxError(
+            f"minimum match {written!r} is not a number of words (1, 2, …), a percentage of "
+            f"them (1% to 100%) or all but so many (-1, -25%)")
+    return MinimumMatch(-value if found[1] else value, bool(found[3]))
+
+
 def lowercase_operators(query: str) -> list[str]:
     """The lowercase ``or``/``and``/``not`` standing between words of ``query``, which are
     searched as words (only the capitalised ones are operators): worth a hint."""

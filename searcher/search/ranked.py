@@ -18,6 +18,7 @@ from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, compile_query, day_range
 from searcher.search.hits import make_hit
 from searcher.search.plan import AllOf
+from searcher.search.query_syntax import MinimumMatch
 from searcher.search.snippets import MAX_SNIPPETS
 
 
@@ -31,11 +32,14 @@ class SearchResult:
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
            dates: DateRange = DateRange(), snippets: int | None = MAX_SNIPPETS,
-           context: int | None = None, ellipses: bool = True) -> SearchResult:
+           context: int | None = None, ellipses: bool = True,
+           min_match: MinimumMatch | str | int | None = None) -> SearchResult:
     """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range;
-    ``snippets``, ``context`` and ``ellipses`` as ``make_hit`` takes them."""
+    ``snippets``, ``context`` and ``ellipses`` as ``make_hit`` takes them; ``min_match``:
+    how many of the query's words an article must share (``ANY``, ``2``, ``"75%"``: see
+    ``compiler``) instead of all of them."""
     started = time.monotonic()
-    compiled = compile_query(text, index.chain)
+    compiled = compile_query(text, index.chain, min_match)
     scored, total = matching_documents(index, compiled, dates,
                                        limit if sort == "relevance" else None)
     # The footer says what a date filter hid: the matches without a date (a second pass).

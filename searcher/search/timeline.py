@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from searcher.dates import DateRange, period_of, periods_between
 from searcher.engine.store import OpenIndex
 from searcher.search.compiler import compile_query
+from searcher.search.query_syntax import MinimumMatch
 from searcher.search.ranked import matching_documents, split_by_day
 
 
@@ -25,9 +26,11 @@ class Timeline:
 
 
 def timeline(index: OpenIndex, text: str, by: str = "month",
-             dates: DateRange = DateRange()) -> Timeline:
-    """How many matching articles each ``year``, ``month`` or ``week`` holds."""
-    compiled = compile_query(text, index.chain)
+             dates: DateRange = DateRange(),
+             min_match: MinimumMatch | str | int | None = None) -> Timeline:
+    """How many matching articles each ``year``, ``month`` or ``week`` holds (``min_match``
+    as ``search`` takes it)."""
+    compiled = compile_query(text, index.chain, min_match)
     scored, total = matching_documents(index, compiled, dates, None)
     dated, undated = split_by_day(index, scored)
     counts: dict[str, int] = {}
