@@ -227,8 +227,9 @@ def test_documents_indexed_from_no_file_print_their_given_name(searcher, tmp_pat
 
 
 # What a cold search loads: the query side only. The indexer (readers of every format, the
-# writers, trafilatura, PyYAML, markdown-it), the browse interface and the network stack
-# (Whoosh's ``compat`` imports ``urllib.request`` for nothing searcher calls) cost every
+# writers, trafilatura, PyYAML, markdown-it), the browse interface, Whoosh's searcher and query
+# classes (search reads postings itself), package metadata and the network stack (Whoosh's
+# ``compat`` imports ``urllib.request`` for nothing searcher calls) cost every
 # search's start-up when a refactor pulls them in by accident, and nothing else would notice.
 LOADED_BY_A_SEARCH = """
 import sys
@@ -254,5 +255,6 @@ def test_a_cold_search_loads_neither_the_indexer_nor_browse(corpus_index_dir, cl
                 if name.startswith(("searcher.ingest", "searcher.indexing.update",
                                     "searcher.engine.writers", "searcher.cli.browse",
                                     "textual", "trafilatura", "yaml", "markdown_it",
-                                    "urllib.request", "http.client", "ssl"))]
+                                    "urllib.request", "http.client", "ssl",
+                                    "importlib.metadata", "whoosh.searching"))]
     assert not unwanted

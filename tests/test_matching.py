@@ -189,3 +189,21 @@ def test_segments_without_dates_and_indexes_without_segments(tmp_path, settings)
 
     assert (index_stats(nothing)["documents"], index_stats(nothing)["segments"]) == (0, 0)
     assert (index_stats(index)["documents"], index_stats(index)["dated"]) == (3, 1)
+
+
+def test_similar_ranks_as_whooshs_more_like(pieces):
+    """``similar`` runs on the same matching as a search; Whoosh's "more like this" (Bo1 key
+    terms, an Or of them boosted) stays the reference, with deleted documents about."""
+    from searcher.search.similar import KEY_TERMS, similar
+
+    reference = _reference(pieces)
+    for number in random.Random(5).sample(range(ARTICLES), 8):
+        path = f"{number:03d}.txt"
+        docnum = reference.document_number(path=path)
+        body = reference.stored_fields(docnum)["body"]
+        expected = [(reference.stored_fields(hit.docnum)["path"], hit.score)
+                    for hit in reference.more_like(docnum, "body", text=body, top=10,
+                                                   numterms=KEY_TERMS)]
+        found = [(hit.path, hit.score) for hit in similar(pieces, path, 10)]
+        assert [p for p, _ in found] == [p for p, _ in expected], path
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected]), path

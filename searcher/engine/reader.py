@@ -22,7 +22,7 @@ from array import array
 from collections.abc import Iterator
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.scoring import BM25F
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from searcher.engine.codec import TermPostings
@@ -64,12 +64,12 @@ class GenerationReader:
     """Bulk reads of one open Whoosh index. Per-document columns are read once and kept;
     postings are read per call."""
 
-    def __init__(self, searcher) -> None:
-        self._searcher = searcher
+    def __init__(self, whoosh_reader) -> None:
+        self._reader = whoosh_reader
         # An index with no segments reads as one empty reader of another kind: no leaves.
-        self._leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()
-                        if sub.reader().doc_count_all()]
-        self.doc_count = searcher.doc_count_all()  # deleted documents included
+        self._leaves = [(leaf, offset) for leaf, offset in whoosh_reader.leaf_readers()
+                        if leaf.doc_count_all()]
+        self.doc_count = whoosh_reader.doc_count_all()  # deleted documents included
         self.deleted = frozenset(offset + docnum for reader, offset in self._leaves
                                  for docnum in reader._perdoc.deleted_docs())
         self._lengths: dict[str, bytes] = {}
@@ -95,13 +95,18 @@ class GenerationReader:
             self._lengths[field] = b"".join(parts)
         return self._lengths[field]
 
+    def field_length(self, field: str) -> int:
+        """The field's total length over all documents, deleted ones included."""
+        return self._reader.field_length(field)
+
     def avg_field_length(self, field: str) -> float:
-        return self._searcher.avg_field_length(field)
+        """As Whoosh's BM25F averages it: over all documents, deleted ones included."""
+        return self.field_length(field) / (self.doc_count or 1)
 
     def days(self) -> list[int]:
         """Each document's ``day`` (``schema.NO_DAY`` when undated)."""
         if self._days is None:
-            field = self._searcher.schema["day"]
+            field = self._reader.schema["day"]
             sortable = []
             for reader, _ in self._leaves:
                 count = reader.doc_count_all()
@@ -142,40 +147,34 @@ class GenerationReader:
                 parts.append((offset, found))
         return Postings(parts, self.deleted)
 
+    def frequency(self, field: str, text: str) -> float:
+        """How often the term occurs in the field over all documents (0 when never)."""
+        return self._reader.frequency(field, text)
+
     def most_frequent_terms(self, field: str, number: int) -> list[tuple[int, str]]:
         """``(frequency, term)`` of the field's ``number`` most frequent terms."""
         return [(int(frequency), term.decode("utf-8") if isinstance(term, bytes) else term)
-                for frequency, term in self._searcher.reader().most_frequent_terms(
-                    field, number=number)]
+                for frequency, term in self._reader.most_frequent_terms(field, number=number)]
 
     # --- stored fields -------------------------------------------------------------------
 
     def stored_fields(self, docnum: int) -> dict:
-        return self._searcher.stored_fields(docnum)
+        return self._reader.stored_fields(docnum)
 
     def find(self, field: str, value: str) -> int | None:
         """The live document whose ``id`` field ``field`` is ``value``."""
-        return self._searcher.document_number(**{field: value})
+        try:
+            return self._reader.first_id(field, value)
+        except TermNotFound:
+            return None
 
     def all_stored_fields(self) -> Iterator[dict]:
-        return self._searcher.all_stored_fields()
-
-    # --- more like this ------------------------------------------------------------------
-
-    def more_like(self, docnum: int, field: str, text: str, top: int,
-                  numterms: int) -> list[tuple[int, float]]:
-        """``(docnum, score)`` of the documents most like ``docnum``: Whoosh's key-term
-        expansion over ``field`` (its text given, as the chain analyses it)."""
-        results = self._searcher.more_like(docnum, field, text=text, top=top,
-                                           numterms=numterms)
-        return [(hit.docnum, hit.score) for hit in results]
-
-    def key_terms(self, docnum: int, field: str, numterms: int) -> list[str]:
-        return [term for term, _ in self._searcher.key_terms([docnum], field,
-                                                             numterms=numterms)]
+        return self._reader.all_stored_fields()
 
 
 def bm25f_searcher(whoosh_index):
     """A Whoosh searcher scoring with BM25F (B 0.75, K1 1.2), the model ``matching``
-    reproduces."""
+    reproduces (tests compare the two)."""
+    from whoosh.scoring import BM25F
+
     return whoosh_index.searcher(weighting=BM25F())

@@ -45,7 +45,7 @@ from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
 from searcher.engine import integrity, safe_pickle
 from searcher.engine.codec import FormatError
 from searcher.engine.integrity import Damage, record_checksums
-from searcher.engine.reader import GenerationReader, bm25f_searcher
+from searcher.engine.reader import GenerationReader
 from searcher.engine.schema import SCHEMA_VERSION, build_schema
 from searcher.engine.storage import (
     FOLDER_MODE, IndexStorage, generation_entries, make_folder, refuse_unsafe)
@@ -80,7 +80,7 @@ class OpenIndex:
         queries). It sees the generation as it was when first asked for."""
         if self._reader is None:
             with reading(self):
-                self._reader = GenerationReader(bm25f_searcher(self.whoosh))
+                self._reader = GenerationReader(self.whoosh.reader())
         return self._reader
 
     def writer(self, procs: int = 1) -> "DocumentWriter":

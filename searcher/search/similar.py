@@ -1,27 +1,63 @@
-"""More like this: the articles that share the most telling words with one article.
+"""More like this: the articles that share the most telling words with one article, found by
+the same matching as a search.
+
+An article's key terms are its body's words (as the chain segments and folds them) scored
+by the Bo1 model of divergence from randomness (Amati), as Whoosh's ``key_terms`` scores
+them: frequent in the article, rare in the collection. The 25 best, each boosted by its
+score over the best one's, make an any-of query; the article itself is left out.
 
     >>> [hit.path for hit in similar(index, "003_fbfd2bed5f7712db.txt", 3)]   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from math import log2
+
+from searcher.engine.reader import GenerationReader
 from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
+from searcher.search import matching
 from searcher.search.documents import get_document
 from searcher.search.hits import make_hit
+from searcher.search.plan import AnyOf, Term
 
 KEY_TERMS = 25  # terms of the article that make up the query
 HIGHLIGHTED_TERMS = 10
+FIELD = "body"
 
 
 def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
-    """Articles most like the one ``ref`` names: Whoosh's key-term "more like this" over the
-    body's words, as the chain segments and folds them."""
+    """Articles most like the one ``ref`` names, best first."""
     stored = get_document(index, ref)
     reader = index.reader()
     with reading(index):
         docnum = reader.find("path", stored["path"])
-        results = reader.more_like(docnum, "body", stored.get("body", ""), limit, KEY_TERMS)
-        key_terms = reader.key_terms(docnum, "body", HIGHLIGHTED_TERMS)
-        return [make_hit(rank, reader.stored_fields(other), score, key_terms)
-                for rank, (other, score) in enumerate(results, 1)]
+        terms = key_terms(reader, index.chain.word_tokens(stored.get(FIELD, "")), KEY_TERMS)
+        if not terms:
+            return []
+        plan = AnyOf(tuple(Term(FIELD, term, boost=weight) for term, weight in terms))
+        found = matching.evaluate(reader, plan)
+        found.pop(docnum, None)
+        highlighted = [term for term, _ in terms[:HIGHLIGHTED_TERMS]]
+        return [make_hit(rank, reader.stored_fields(other), score, highlighted)
+                for rank, (other, score) in enumerate(matching.top(found, limit), 1)]
+
+
+def key_terms(reader: GenerationReader, tokens, number: int) -> list[tuple[str, float]]:
+    """The ``number`` best terms of an article's word ``tokens`` (``(term, …)`` as the chain
+    gives them) by Bo1, each with its score over the best one's; ties by term."""
+    in_article = Counter(token[0] for token in tokens)
+    article_total = sum(in_article.values())
+    documents = reader.doc_count
+    scored = []
+    for term, count in in_article.items():
+        in_collection = reader.frequency(FIELD, term)
+        if in_collection:
+            share = in_collection / documents
+            scored.append((count * log2((1 + share) / share) + log2(1 + share), term))
+    if not scored or not article_total:
+        return []
+    best = max(score for score, _ in scored)
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [(term, score / best) for score, term in scored[:number]]
