@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
+from itertools import groupby
+from operator import itemgetter
 from typing import Union
 
 from searcher.engine.reader import LENGTH_OF_CODE, GenerationReader, Postings
@@ -40,12 +43,28 @@ def evaluate(reader: GenerationReader, plan: Node) -> Matches:
     return _Evaluation(reader).run(plan)
 
 
-def top(matches: Matches, limit: int | None) -> list[tuple[int, float]]:
-    """``(docnum, score)``, best first; equal scores in index order, as Whoosh ranks."""
-    key = lambda item: (-item[1], item[0])  # noqa: E731
-    if limit is None:
-        return sorted(matches.items(), key=key)
-    return heapq.nsmallest(limit, matches.items(), key=key)
+def top(matches: Matches, limit: int | None,
+        path_of: Callable[[int], str]) -> list[tuple[int, float]]:
+    """``(docnum, score)`` of the best ``limit`` (all when None), best first; equal scores by
+    path (``path_of`` a document's), so that a ranking is the same whatever numbers the
+    documents have: across rebuilds, process counts and merges. Paths are looked up only
+    for documents that tie."""
+    if limit == 0:
+        return []
+    chosen = list(matches.items())
+    if limit is not None and limit < len(chosen):
+        cut = heapq.nsmallest(limit, chosen, key=lambda item: (-item[1], item[0]))
+        last = cut[-1][1]  # every document at the cut's score may belong in it
+        chosen = [item for item in cut if item[1] != last] + [
+            item for item in chosen if item[1] == last]
+    chosen.sort(key=lambda item: -item[1])
+    ranked: list[tuple[int, float]] = []
+    for _, tied in groupby(chosen, key=itemgetter(1)):
+        tied = list(tied)
+        if len(tied) > 1:
+            tied.sort(key=lambda item: path_of(item[0]))
+        ranked.extend(tied)
+    return ranked if limit is None else ranked[:limit]
 
 
 class _Evaluation:

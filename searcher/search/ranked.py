@@ -66,7 +66,7 @@ def matching_documents(index: OpenIndex, compiled: CompiledQuery, dates: DateRan
     plan = compiled.plan if dates.unbounded else AllOf((compiled.plan, day_range(dates)))
     with reading(index):
         found = matching.evaluate(index.reader(), plan)
-        return matching.top(found, limit), len(found)
+        return matching.top(found, limit, index.reader().path), len(found)
 
 
 def split_by_day(index: OpenIndex, scored: list[tuple[int, float]]

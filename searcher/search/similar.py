@@ -41,7 +41,8 @@ def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
         found.pop(docnum, None)
         highlighted = [term for term, _ in terms[:HIGHLIGHTED_TERMS]]
         return [make_hit(rank, reader.stored_fields(other), score, highlighted)
-                for rank, (other, score) in enumerate(matching.top(found, limit), 1)]
+                for rank, (other, score) in enumerate(matching.top(found, limit, reader.path),
+                                                      1)]
 
 
 def key_terms(reader: GenerationReader, tokens, number: int) -> list[tuple[str, float]]:
