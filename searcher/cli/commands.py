@@ -202,10 +202,14 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
         chart = count_over_time(index, text, by, dates, min_match)
         print_timeline(chart, sys.stdout, as_json, console_for(color))
         sys.exit(ExitStatus.FOUND if chart.total else ExitStatus.NOT_FOUND)
-    from searcher.search.ranked import search
+    from searcher.search.ranked import count as count_matches, search
 
+    if count:  # a collector: nothing ranked, no article read
+        total = count_matches(index, text, dates, min_match)
+        click.echo(total)
+        sys.exit(ExitStatus.FOUND if total else ExitStatus.NOT_FOUND)
     explicit_limit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
-    if count or limit == 0 or ((files or null) and not explicit_limit):
+    if limit == 0 or ((files or null) and not explicit_limit):
         limit = None
     if only_matching:  # every match, the match alone unless --context widens it
         if ctx.get_parameter_source("snippet_count") == click.core.ParameterSource.DEFAULT:
@@ -213,17 +217,15 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
         context = context or 0
     printer = _printer(as_json, files, null, color, pager, only_matching, as_csv, template)
     result = search(index, text, limit=limit, sort=sort, dates=dates, snippets=snippet_count,
-                    context=context, ellipses=not only_matching, min_match=min_match)
-    if count:
-        click.echo(result.total)
-    else:
-        filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
-                   + [f"sort {sort}"] * (sort != "relevance")
-                   + ["any word"] * any_word
-                   + [f"min match {min_match}"] * (min_match is not None and not any_word)
-                   + [f"{result.undated_left_out} undated left out"] * bool(
-                       result.undated_left_out))
-        print_hits(result.hits, path_style, printer, (result.total, result.seconds, filters))
+                    context=context, ellipses=not only_matching, min_match=min_match,
+                    find_matches=not (files or null))
+    filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
+               + [f"sort {sort}"] * (sort != "relevance")
+               + ["any word"] * any_word
+               + [f"min match {min_match}"] * (min_match is not None and not any_word)
+               + [f"{result.undated_left_out} undated left out"] * bool(
+                   result.undated_left_out))
+    print_hits(result.hits, path_style, printer, (result.total, result.seconds, filters))
     sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
 
 

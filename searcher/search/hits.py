@@ -19,12 +19,16 @@ from searcher.search.snippets import MAX_SNIPPETS, make_snippets, match_spans
 
 def make_hit(rank: int, stored: dict, score: float, needles: list[str],
              snippets: int | None = MAX_SNIPPETS, context: int | None = None,
-             ellipses: bool = True) -> Hit:
+             ellipses: bool = True, find_matches: bool = True) -> Hit:
     """``snippets`` windows at most (all when None), each ``context`` characters around its
-    match when given (else the default width); ``ellipses`` as ``make_snippets`` has it."""
+    match when given (else the default width); ``ellipses`` as ``make_snippets`` has it.
+    Without ``find_matches`` (a list of files wants none of it) the matches, snippets and
+    page are left out: finding them folds the whole article."""
     body = stored.get("body", "")
     title = stored.get("title", "")
-    spans = match_spans(body, needles)
+    if not find_matches:
+        needles, snippets = [], 0
+    spans = match_spans(body, needles) if needles else []
     matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
     pages = page_starts(stored)
     return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
@@ -32,7 +36,7 @@ def make_hit(rank: int, stored: dict, score: float, needles: list[str],
                                             ellipses=ellipses),
                matches=matches,
                author=stored.get("author"),
-               title_highlights=tuple(match_spans(title, needles)),
+               title_highlights=tuple(match_spans(title, needles)) if needles else (),
                file=stored.get("file", ""), record=stored["path"].partition("#")[2] or None,
                url=stored.get("url"), source=stored.get("source"),
                tags=tuple(stored["tags"].split(",")) if stored.get("tags") else (),

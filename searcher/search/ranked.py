@@ -33,18 +33,19 @@ class SearchResult:
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
            dates: DateRange = DateRange(), snippets: int | None = MAX_SNIPPETS,
            context: int | None = None, ellipses: bool = True,
-           min_match: MinimumMatch | str | int | None = None) -> SearchResult:
+           min_match: MinimumMatch | str | int | None = None,
+           find_matches: bool = True) -> SearchResult:
     """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range;
-    ``snippets``, ``context`` and ``ellipses`` as ``make_hit`` takes them; ``min_match``:
-    how many of the query's words an article must share (``ANY``, ``2``, ``"75%"``: see
-    ``compiler``) instead of all of them."""
+    ``snippets``, ``context``, ``ellipses`` and ``find_matches`` as ``make_hit`` takes them;
+    ``min_match``: how many of the query's words an article must share (``ANY``, ``2``,
+    ``"75%"``: see ``compiler``) instead of all of them."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain, min_match)
     scored, total = matching_documents(index, compiled, dates,
                                        limit if sort == "relevance" else None)
     # The footer says what a date filter hid: the matches without a date (a second pass).
-    undated = 0 if dates.unbounded else matching_documents(
-        index, compiled, DateRange(NO_DAY, NO_DAY), 0)[1]
+    undated = 0 if dates.unbounded else len(
+        matches(index, compiled, DateRange(NO_DAY, NO_DAY)))
     if sort != "relevance":  # by date, ties by score; undated last
         dated, undated = split_by_day(index, scored)
         newest = sort == "newest"
@@ -54,18 +55,31 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     reader = index.reader()
     with reading(index):
         hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles,
-                         snippets, context, ellipses)
+                         snippets, context, ellipses, find_matches)
                 for rank, (docnum, score) in enumerate(scored, 1)]
     return SearchResult(hits, total, time.monotonic() - started, undated)
+
+
+def matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange) -> matching.Matches:
+    """``{docnum: score}`` of every match within ``dates``, unranked: all a count or a
+    timeline needs (nothing ranked, no stored field read)."""
+    plan = compiled.plan if dates.unbounded else AllOf((compiled.plan, day_range(dates)))
+    with reading(index):
+        return matching.evaluate(index.reader(), plan)
+
+
+def count(index: OpenIndex, text: str, dates: DateRange = DateRange(),
+          min_match: MinimumMatch | str | int | None = None) -> int:
+    """How many articles match ``text`` (as ``search`` takes it), without ranking them."""
+    return len(matches(index, compile_query(text, index.chain, min_match), dates))
 
 
 def matching_documents(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
                        limit: int | None) -> tuple[list[tuple[int, float]], int]:
     """``(docnum, score)`` of the best ``limit`` matches within ``dates``, and how many
     matched in all."""
-    plan = compiled.plan if dates.unbounded else AllOf((compiled.plan, day_range(dates)))
+    found = matches(index, compiled, dates)
     with reading(index):
-        found = matching.evaluate(index.reader(), plan)
         return matching.top(found, limit, index.reader().path), len(found)
 
 

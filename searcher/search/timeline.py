@@ -12,7 +12,7 @@ from searcher.dates import DateRange, period_of, periods_between
 from searcher.engine.store import OpenIndex
 from searcher.search.compiler import compile_query
 from searcher.search.query_syntax import MinimumMatch
-from searcher.search.ranked import matching_documents, split_by_day
+from searcher.search.ranked import matches, split_by_day
 
 
 @dataclass
@@ -30,9 +30,9 @@ def timeline(index: OpenIndex, text: str, by: str = "month",
              min_match: MinimumMatch | str | int | None = None) -> Timeline:
     """How many matching articles each ``year``, ``month`` or ``week`` holds (``min_match``
     as ``search`` takes it)."""
-    compiled = compile_query(text, index.chain, min_match)
-    scored, total = matching_documents(index, compiled, dates, None)
-    dated, undated = split_by_day(index, scored)
+    found = matches(index, compile_query(text, index.chain, min_match), dates)
+    total = len(found)
+    dated, undated = split_by_day(index, list(found.items()))
     counts: dict[str, int] = {}
     for day, _, _ in dated:
         period = period_of(day, by)
