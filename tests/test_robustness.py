@@ -64,8 +64,16 @@ def test_every_token_slices_the_original_text(chain, text):
     for unit, position, start, end in chain.unit_tokens(text):
         assert 0 <= start < end <= len(text)
         assert unit == folded[start:end] or (unit == " " and folded[start:end].isspace())
-    assert sorted((u, p) for u, p, _, _ in chain.unit_tokens(text)) == sorted(
-        chain.unit_positions(text))
+    assert _grouped(chain.unit_tokens(text)) == chain.unit_positions(text)
+    assert _grouped(chain.word_tokens(text)) == chain.word_positions(text)
+
+
+def _grouped(tokens) -> dict[str, list[int]]:
+    """Tokens' positions by term, each term's in order."""
+    positions: dict[str, list[int]] = {}
+    for term, position, _, _ in tokens:
+        positions.setdefault(term, []).append(position)
+    return {term: sorted(found) for term, found in positions.items()}
 
 
 @FAST

@@ -101,17 +101,40 @@ class AnalysisChain:
                 tokens.append((each[start], position, start, end))
         return tokens
 
-    def unit_positions(self, text: str) -> list[tuple[str, int]]:
-        """``(unit, position)`` pairs, the terms of ``unit_tokens`` without offsets (the
-        indexing hot path; positions of a term are not in order)."""
+    def unit_positions(self, text: str) -> dict[str, list[int]]:
+        """Each unit term's positions, in order: ``unit_tokens`` grouped by term, without
+        offsets (the indexing hot path)."""
         folded, each = fold(text), fold_each(text)
         found = UNIT_RE.findall(folded)
-        pairs = [(SPACE_UNIT if unit.isspace() else unit, position)
-                 for position, unit in enumerate(found)]
+        positions: dict[str, list[int]] = {}
+        for position, unit in enumerate(found):
+            if unit in positions:
+                positions[unit].append(position)
+            else:
+                positions[unit] = [position]
+        spaces = [unit for unit in positions if unit.isspace()]
+        if spaces and spaces != [SPACE_UNIT]:  # every run of white space is one unit
+            positions[SPACE_UNIT] = sorted(p for unit in spaces for p in positions.pop(unit))
         if folded != each:  # same boundaries: only CJK characters differ
-            pairs += [(alone, position) for position, (unit, alone)
-                      in enumerate(zip(found, UNIT_RE.findall(each))) if unit != alone]
-        return pairs
+            changed = set()
+            for position, (unit, alone) in enumerate(zip(found, UNIT_RE.findall(each))):
+                if unit != alone:
+                    positions.setdefault(alone, []).append(position)
+                    changed.add(alone)
+            for unit in changed:  # a character may fold both ways in one text
+                positions[unit].sort()
+        return positions
+
+    def word_positions(self, text: str) -> dict[str, list[int]]:
+        """Each word term's positions, in order (``word_tokens`` come in position order):
+        ``word_tokens`` grouped by term."""
+        positions: dict[str, list[int]] = {}
+        for term, position, _, _ in self.word_tokens(text):
+            if term in positions:
+                positions[term].append(position)
+            else:
+                positions[term] = [position]
+        return positions
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""

@@ -220,10 +220,10 @@ def encode_postings(term: TermPostingsToWrite) -> bytes:
         docnum_deltas[1:] = array("I", map(int.__sub__, docnums[1:], docnums[:-1]))
     parts = [struct.pack("<I", len(docnums)), b"", b"", pack_ints(docnum_deltas)]
     first = weights[0]
-    if all(weight == first for weight in weights):
+    if weights.count(first) == len(weights):
         parts[1] = bytes([WEIGHTS_SAME])
         parts.append(struct.pack("<d", first))
-    elif all(weight.is_integer() and weight >= 0 for weight in map(float, weights)):
+    elif _whole_numbers(weights):
         parts[1] = bytes([WEIGHTS_INTEGERS])
         parts.append(pack_ints([int(weight) for weight in weights]))
     else:
@@ -241,6 +241,16 @@ def encode_postings(term: TermPostingsToWrite) -> bytes:
     else:
         parts[2] = bytes([VALUES_NONE])
     return b"".join(parts)
+
+
+def _whole_numbers(weights: list[float]) -> bool:
+    try:
+        array("Q", weights)  # frequencies come as ints: no Python call per weight
+        return True
+    except TypeError:  # floats (merged segments' postings, a boosted field)
+        return all(float(weight).is_integer() and weight >= 0 for weight in weights)
+    except OverflowError:  # negative
+        return False
 
 
 def _swapped(values: array) -> bytes:

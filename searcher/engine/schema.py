@@ -64,11 +64,17 @@ class ChainAnalyzer(Analyzer):
         return {"words": chain.word_tokens, "units": chain.unit_tokens,
                 "chars": chain.char_tokens}[self.stream](value)
 
-    def term_positions(self, value: str) -> list[tuple[str, int]]:
-        """``(term, position)`` of every token: all that indexing needs."""
-        if self.stream == "units":  # the hot path has a version without offsets
-            return self._chain().unit_positions(value)
-        return [(term, position) for term, position, _, _ in self._tokens(value)]
+    def positions_by_term(self, value: str) -> dict[str, list[int]]:
+        """Each term and its positions, in order: all that indexing needs."""
+        chain = self._chain()
+        if self.stream == "units":
+            return chain.unit_positions(value)
+        if self.stream == "words":
+            return chain.word_positions(value)
+        positions: dict[str, list[int]] = {}
+        for term, position, _, _ in self._tokens(value):
+            positions.setdefault(term, []).append(position)
+        return positions
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
@@ -88,8 +94,8 @@ class ChainAnalyzer(Analyzer):
 
 
 class ChainText(TEXT):
-    """A text field whose indexing skips Whoosh's per-token objects: the chain's
-    ``(term, position)`` pairs go straight to the postings encoder. Searching and anything
+    """A text field whose indexing skips Whoosh's per-token objects: the chain's terms and
+    their positions (``positions_by_term``) go straight to the postings pool. Searching and anything
     else that calls the analyzer see the same terms and positions. Positions are encoded as
     ``codec.PositionList`` (no pickle)."""
 
@@ -99,12 +105,7 @@ class ChainText(TEXT):
 
     def positions_by_term(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` and its positions, in order: what our writers pool."""
-        positions: dict[str, list[int]] = {}
-        for term, position in self.analyzer.term_positions(value):
-            positions.setdefault(term, []).append(position)
-        for found in positions.values():
-            found.sort()  # already in order but for a character's second folding
-        return positions
+        return self.analyzer.positions_by_term(value)
 
     def index(self, value, **kwargs):
         encode = self.format.encode
