@@ -16,13 +16,26 @@ import, before any index is opened); ``storage`` is the folder Whoosh writes in 
 others can write, none through a symbolic link) and refuses folders others could write;
 ``integrity`` records each generation's checksums and verifies them.
 
-``reader`` and ``writers`` reach into Whoosh 2.7.4's private structures (its posting blocks,
-columns and writer subprocesses), so any other Whoosh version is refused here, on import,
-with the command that fixes it.
+``codec`` is the format of the large files (terms, postings, stored fields: searcher's own,
+behind Whoosh's codec API; ``docs/index-format.md``). ``reader`` and ``writers`` reach into
+Whoosh 2.7.4's private structures (its columns, segment readers, posting pool and writer
+subprocesses), so any other Whoosh version is refused here, on import, with the command that
+fixes it.
 """
 
 import sys
 import types
+
+from whoosh import versionstring as _whoosh_version
+
+from searcher.errors import SearcherError
+
+WHOOSH_VERSION = "2.7.4"
+
+if _whoosh_version() != WHOOSH_VERSION:
+    raise SearcherError(
+        f"searcher needs Whoosh {WHOOSH_VERSION}, but Whoosh {_whoosh_version()} is installed: "
+        f"pip install whoosh=={WHOOSH_VERSION}")
 
 
 def _import_whoosh_without_urllib() -> None:
@@ -52,16 +65,6 @@ def _import_whoosh_without_urllib() -> None:
 
 _import_whoosh_without_urllib()
 
-from whoosh import versionstring as _whoosh_version  # noqa: E402
-
 from searcher.engine import safe_pickle  # noqa: E402
-from searcher.errors import SearcherError
-
-WHOOSH_VERSION = "2.7.4"
-
-if _whoosh_version() != WHOOSH_VERSION:
-    raise SearcherError(
-        f"searcher needs Whoosh {WHOOSH_VERSION}, but Whoosh {_whoosh_version()} is installed: "
-        f"pip install whoosh=={WHOOSH_VERSION}")
 
 safe_pickle.install()
