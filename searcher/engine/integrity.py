@@ -110,6 +110,11 @@ def record_checksums(generation: Path) -> None:
         known = previous.get(name)
         if known and name not in REWRITTEN:
             files[name] = known
+            if not _as_recorded(info, known) and info.st_size == known["size"] and (
+                    crc32_of(generation / name) == known["crc32"]):
+                # the same content with a new time (a copy): recorded, so as not to be read
+                # whole again by every writer's check
+                files[name] = {**known, "mtime_ns": info.st_mtime_ns}
         else:
             files[name] = {"size": info.st_size, "mtime_ns": info.st_mtime_ns,
                            "crc32": crc32_of(generation / name)}
@@ -130,9 +135,12 @@ def begin_writing(generation: Path, rewriting: tuple[str, ...] = ()) -> None:
         _write_record(generation, files, writing=os.getpid())
 
 
-def verify(generation: Path, full: bool = False) -> list[Damage]:
+def verify(generation: Path, full: bool = False, touched: bool = False) -> list[Damage]:
     """The files of ``generation`` that do not match its record: its small files, or with
-    ``full`` all of them. A generation without a record has no checksums to trust."""
+    ``full`` all of them; with ``touched``, also the large files whose size or modification
+    time is not as recorded (a writer's check: an edited postings file is found and the index
+    rebuilt, at the cost of a stat per file). A generation without a record has no checksums
+    to trust."""
     try:
         record = read_record(generation)
     except ValueError as error:
@@ -145,9 +153,10 @@ def verify(generation: Path, full: bool = False) -> list[Damage]:
     present = _files(generation)
     damage = []
     for name in sorted(recorded.keys() | present.keys()):
-        if not full and name.endswith(LARGE_SUFFIXES):
-            continue
         expected, info = recorded.get(name), present.get(name)
+        if not full and name.endswith(LARGE_SUFFIXES) and not (
+                touched and not writing and not _as_recorded(info, expected)):
+            continue
         if writing and (expected is None or info is None
                         or (info.st_size, info.st_mtime_ns) != (expected["size"],
                                                                 expected["mtime_ns"])):
@@ -163,12 +172,17 @@ def verify(generation: Path, full: bool = False) -> list[Damage]:
     return damage
 
 
-def verify_settled(generation: Path, full: bool = False) -> list[Damage]:
+def _as_recorded(info: os.stat_result | None, expected: dict | None) -> bool:
+    return (info is not None and expected is not None
+            and (info.st_size, info.st_mtime_ns) == (expected["size"], expected["mtime_ns"]))
+
+
+def verify_settled(generation: Path, full: bool = False, touched: bool = False) -> list[Damage]:
     """``verify``, again while a writer replaced the record during it (it may have rewritten
     a file just after this process read the record that listed it)."""
     for _ in range(3):
         before = _stamp(generation)
-        damage = verify(generation, full)
+        damage = verify(generation, full, touched)
         if not damage or _stamp(generation) == before:
             break
     return damage

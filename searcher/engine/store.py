@@ -184,25 +184,29 @@ def read_meta(index_dir: Path) -> dict | None:
         return None
 
 
-def open_index(index_dir: Path) -> OpenIndex:
-    """Open the live generation; refuses a missing or incompatible index with the fix."""
+def open_index(index_dir: Path, for_writer: bool = False) -> OpenIndex:
+    """Open the live generation; refuses a missing or incompatible index with the fix. A
+    writer's open also reads whole the large files that are not as recorded
+    (``integrity.verify``'s ``touched``)."""
     for _ in range(OPEN_ATTEMPTS - 1):
         generation = current_generation(index_dir)
         try:
-            return _open_generation(index_dir, generation)
+            return _open_generation(index_dir, generation, for_writer)
         except IndexIncompatibleError:
             if current_generation(index_dir) == generation:
                 raise
             # a writer published a new generation while we were opening: try that one
-    return _open_generation(index_dir, current_generation(index_dir))
+    return _open_generation(index_dir, current_generation(index_dir), for_writer)
 
 
-def _open_generation(index_dir: Path, generation: Path | None) -> OpenIndex:
+def _open_generation(index_dir: Path, generation: Path | None,
+                     for_writer: bool = False) -> OpenIndex:
     if generation is None:
         raise IndexMissingError(
             f"no index at {index_dir}: build it with `searcher index PATH --index {index_dir}`")
     _refuse_unsafe(index_dir, generation)
-    damage = integrity.verify_settled(generation) if generation.is_dir() else []
+    damage = (integrity.verify_settled(generation, touched=for_writer)
+              if generation.is_dir() else [])
     # A damaged query dictionary is left unused (queries are cut with the full dictionary:
     # the same words, slower) and rewritten by the next writer; any other damage is fatal.
     dictionary_sound = not any(d.file == QUERY_WORDS for d in damage)
@@ -278,7 +282,7 @@ def _say_if_damaged(index_dir: Path) -> None:
     is rebuilt."""
     live, problem = _read_pointer(index_dir, CURRENT)
     if live is not None and live.is_dir():
-        damage = integrity.verify_settled(live)
+        damage = integrity.verify_settled(live, touched=True)
         problem = f"{live.name}/{integrity.describe(damage)}" if damage else None
     if problem:
         log.warning("searcher: warning: index at %s is damaged (%s); rebuilding it",

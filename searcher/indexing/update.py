@@ -141,7 +141,7 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
         live = None
         if not rebuild and not plan.base_moved and index_exists(index_dir):
             try:
-                live = open_index(index_dir)
+                live = open_index(index_dir, for_writer=True)
             except IndexIncompatibleError:
                 live = None  # built by another version: rebuild beside it
             if live and live.meta.get("fingerprint") != settings.fingerprint:
