@@ -54,7 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_corpus import DEFAULT_BENCH, bench_documents  # noqa: E402
+from bench_corpus import DEFAULT_BENCH, bench_documents, scaled  # noqa: E402
 
 from searcher.models import Document  # noqa: E402
 
@@ -173,9 +173,9 @@ class TreeMemory(threading.Thread):
 
 
 def _measure_build(build: Callable[[list[Document]], None], bench_dir: str, mb: float,
-                   index_dir: str) -> dict:
+                   index_dir: str, copies: int = 1) -> dict:
     """Load the slice, run ``build`` on it and measure; runs in the child process."""
-    docs = list(bench_documents(Path(bench_dir), mb))
+    docs = list(scaled(bench_documents(Path(bench_dir), mb), copies))
     rss_before = _status_kib("VmRSS")
     sampler = TreeMemory()
     sampler.start()
@@ -191,7 +191,8 @@ def _measure_build(build: Callable[[list[Document]], None], bench_dir: str, mb: 
             "index_mib": _tree_bytes(Path(index_dir)) / 2**20}
 
 
-def _build_ours(bench_dir: str, mb: float, index_dir: str, procs: int | None) -> dict:
+def _build_ours(bench_dir: str, mb: float, index_dir: str, procs: int | None,
+                copies: int = 1) -> dict:
     from searcher.analysis.settings import AnalysisSettings
     from searcher.indexing.update import index_documents
 
@@ -200,7 +201,7 @@ def _build_ours(bench_dir: str, mb: float, index_dir: str, procs: int | None) ->
     def build(docs: list[Document]) -> None:
         index_documents(Path(index_dir), docs, AnalysisSettings.default(), **extra)
 
-    return _measure_build(build, bench_dir, mb, index_dir)
+    return _measure_build(build, bench_dir, mb, index_dir, copies)
 
 
 def _build_baseline(bench_dir: str, mb: float, index_dir: str) -> dict:
@@ -480,6 +481,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="build the indexes in DIR (must not hold them yet) and keep them")
     parser.add_argument("--index", type=Path, metavar="DIR",
                         help="query this existing index instead of building ours")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="a scale run: the slice this many times over, each further copy "
+                             "perturbed (bench_corpus.scaled; not with the baseline)")
     parser.add_argument("--runs", type=int, default=3, help="cold runs per query (default: 3)")
     parser.add_argument("--rounds", type=int, default=20,
                         help="warm rounds over the queries (default: 20)")
@@ -492,7 +496,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     from searcher.indexing.update import index_documents
 
     stamp = datetime.now()
-    docs = list(bench_documents(args.bench_dir, args.mb))
+    docs = list(scaled(bench_documents(args.bench_dir, args.mb), args.copies))
     text_bytes = sum(len(d.title.encode("utf-8")) + len(d.body.encode("utf-8")) for d in docs)
     parameters = inspect.signature(index_documents).parameters
     if args.procs is not None and "procs" not in parameters:
@@ -503,6 +507,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         "started": stamp.isoformat(timespec="seconds"),
         "machine": machine(),
         "parameters": {"bench_dir": str(args.bench_dir), "mb": args.mb, "procs": args.procs,
+                       "copies": args.copies,
                        "index_documents_takes_procs": "procs" in parameters,
                        "runs": args.runs, "rounds": args.rounds,
                        "index": str(args.index) if args.index else None,
@@ -518,7 +523,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         query_index = work / "searcher"
         print(f"indexing {len(docs)} docs with searcher ...", file=sys.stderr)
         ours = in_fresh_process(_build_ours, str(args.bench_dir), args.mb, str(query_index),
-                                procs)
+                                procs, args.copies)
         library_default = parameters["procs"].default if "procs" in parameters else 1
         indexing["ours"] = {"procs": procs or library_default, **throughput(ours, text_bytes)}
     if not args.skip_baseline:
@@ -547,6 +552,8 @@ def run(args: argparse.Namespace, work: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.copies > 1 and not args.skip_baseline:
+        raise SystemExit("--copies goes with --skip-baseline (the baseline indexes one copy)")
     if args.keep:
         taken = [n for n in ("searcher", "baseline", "incremental") if (args.keep / n).exists()]
         if taken:

@@ -6,7 +6,8 @@ mixes sources and scripts; it stops once ``mb`` megabytes of text have been read
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from searcher.ingest.jsonl import parse_jsonl_line
@@ -47,3 +48,28 @@ def bench_documents(bench_dir: Path = DEFAULT_BENCH, mb: float | None = None,
     finally:
         for handle in handles:
             handle.close()
+
+
+# What each further copy of a scale run changes: a common character written another way (a
+# word of another region), and digits in full width for every other copy.
+_COPY_CHANGES = ({"的": "之"}, {"了": "咗"}, {"是": "係"}, {"在": "喺"}, {"和": "與"})
+_WIDE_DIGITS = {ord(d): chr(ord(d) + 0xFEE0) for d in "0123456789"}
+
+
+def scaled(documents: Iterable[Document], copies: int) -> Iterator[Document]:
+    """The documents, then ``copies - 1`` further copies for a scale run, each copy's text
+    perturbed so that no two copies index alike: its paragraphs rotated by the copy's number,
+    one common character replaced, digits in full width in every other copy, its path marked
+    ``~N``."""
+    documents = list(documents)
+    yield from documents
+    for copy in range(1, copies):
+        table = str.maketrans(_COPY_CHANGES[(copy - 1) % len(_COPY_CHANGES)])
+        if copy % 2:
+            table.update(_WIDE_DIGITS)
+        for doc in documents:
+            paragraphs = doc.body.split("\n")
+            turn = copy % len(paragraphs)
+            body = "\n".join(paragraphs[turn:] + paragraphs[:turn]).translate(table)
+            yield dataclasses.replace(doc, path=f"{doc.path}~{copy}", body=body,
+                                      title=doc.title.translate(table))
