@@ -31,7 +31,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, groupby
 from operator import attrgetter
@@ -188,27 +188,29 @@ class TermPostings:
 @dataclass
 class TermPostingsToWrite:
     """One term's postings in a segment being written, in document order: a positional
-    field's as position lists, another's as the values its format encodes."""
+    field's as each document's number of positions (``counts``) and all the positions one
+    document after another (``positions``); another field's as the values its format
+    encodes."""
 
     field: str
     term: bytes
-    docnums: list[int]
-    weights: list[float]
+    docnums: Sequence[int]
+    weights: Sequence[float]
     values: list[bytes] | None = None
-    positions: list[list[int]] | None = None
+    counts: Sequence[int] | None = None
+    positions: Sequence[int] | None = None
 
 
-def _position_deltas(positions: list[list[int]]) -> array:
+def _position_deltas(counts: Sequence[int], positions: Sequence[int]) -> array:
     """Each document's positions as deltas, its first as itself, all in one array."""
-    if len(positions) == 1:  # most terms are in one document of a segment
-        found = positions[0]
-        return array("I", chain(found[:1], map(int.__sub__, found[1:], found)))
-    flat = list(chain.from_iterable(positions))
-    deltas = list(map(int.__sub__, flat, chain((0,), flat)))
-    start = 0
-    for found in positions:
-        deltas[start] = found[0]
-        start += len(found)
+    deltas = array("q", map(int.__sub__, positions, chain((0,), positions)))
+    if len(counts) == 1:  # most terms are in one document of a segment
+        deltas[0] = positions[0]
+    else:
+        start = 0
+        for count in counts:
+            deltas[start] = positions[start]
+            start += count
     return array("I", deltas)
 
 
@@ -232,8 +234,8 @@ def encode_postings(term: TermPostingsToWrite) -> bytes:
                      else _swapped(array("d", weights)))
     if term.positions is not None:
         parts[2] = bytes([VALUES_POSITIONS])
-        parts.append(pack_ints(list(map(len, term.positions))))
-        parts.append(pack_ints(_position_deltas(term.positions)))
+        parts.append(pack_ints(term.counts))
+        parts.append(pack_ints(_position_deltas(term.counts, term.positions)))
     elif any(term.values):
         parts[2] = bytes([VALUES_BYTES])
         parts.append(pack_ints(list(map(len, term.values))))
@@ -415,8 +417,9 @@ class SearcherFieldWriter(base.FieldWriter):
         term = TermPostingsToWrite(self._fieldname, self._key[2:], self._docnums,
                                    self._weights, self._values)
         if isinstance(self._format, PositionList):
-            term.values, term.positions = None, list(map(self._format.decode_positions,
-                                                         self._values))
+            positions = list(map(self._format.decode_positions, self._values))
+            term.values, term.counts = None, list(map(len, positions))
+            term.positions = list(chain.from_iterable(positions))
         self._write_term(term, self._minlength, self._maxlength)
 
     def add_terms(self, schema, lengths, terms: Iterable[TermPostingsToWrite]) -> None:

@@ -36,9 +36,10 @@ import signal
 import sys
 import threading
 import time
+from array import array
 from dataclasses import dataclass
 from collections.abc import Iterator
-from itertools import groupby
+from itertools import accumulate, chain, groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -61,21 +62,25 @@ POLL = 0.5  # seconds between looks at the subprocesses while waiting for room i
 PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for this process when its parent dies
 
 
-# What a pooled posting, position and term cost in memory, roughly (a tuple in a list, an int,
-# a list; a dict entry, a string, a list), for the pool's limit.
-POSTING_BYTES = 8 + 56 + 28 + 56
-POSITION_BYTES = 8 + 28
-TERM_BYTES = 100 + 74 + 56
+# What pooled postings cost in memory, roughly, for the pool's limit: a positional field's
+# posting is a document number and a count in arrays, 4 bytes each, and 4 bytes a position;
+# another field's a tuple in a list (an int, a float, bytes); a term a dict entry, its key and
+# three arrays.
+POSTING_BYTES = 8
+POSITION_BYTES = 4
+VALUE_POSTING_BYTES = 8 + 64 + 28 + 24 + 40
+TERM_BYTES = 100 + 74 + 3 * 64
 
 
 class _TermPool(PostingPool):
     """Whoosh's posting pool, but holding each term's postings together as documents come
-    (``fields``: field → term → postings), positions as lists until the segment is written a
-    term at a time (``iter_terms``); Whoosh's own pool keeps a tuple of encoded bytes per
-    posting and sorts them all. A positional field's terms are kept as text (its order is the
-    order of their UTF-8 bytes), encoded once each. Past its memory limit (one writer process
-    given a large corpus) the pool spills to Whoosh's sorted runs on disk and regroups the
-    terms from them."""
+    (``fields``: field → term → postings) until the segment is written a term at a time
+    (``iter_terms``); Whoosh's own pool keeps a tuple of encoded bytes per posting and sorts
+    them all. A positional field's postings are three arrays per term (documents, position
+    counts, positions: about 4 bytes a position, a tenth of a list of ints, so a segment holds
+    ten times the text), its terms kept as text (their order is the order of their UTF-8
+    bytes) and encoded once each. Past its memory limit (one writer process given a large
+    corpus) the pool spills to Whoosh's sorted runs on disk and regroups the terms from them."""
 
     def __init__(self, tempstore, segment, schema, limitmb: int) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb)
@@ -93,18 +98,21 @@ class _TermPool(PostingPool):
             self.add_values(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
 
     def add_positions(self, fieldname: str, docnum: int, by_term: dict[str, list[int]]) -> None:
-        """A document's terms in a positional field, each with its positions."""
+        """A document's terms in a positional field, each with its positions: appended to
+        the term's arrays of documents, position counts and positions."""
         terms = self._terms_of(fieldname)
-        size = 0
+        new_terms = positions_added = 0
         for term, positions in by_term.items():
             postings = terms.get(term)
             if postings is None:
-                terms[term] = [(docnum, positions)]
-                size += TERM_BYTES
-            else:
-                postings.append((docnum, positions))
-            size += POSTING_BYTES + POSITION_BYTES * len(positions)
-        self._grew(size)
+                postings = terms[term] = (array("I"), array("I"), array("I"))
+                new_terms += 1
+            postings[0].append(docnum)
+            postings[1].append(len(positions))
+            postings[2].extend(positions)
+            positions_added += len(positions)
+        self._grew(new_terms * TERM_BYTES + len(by_term) * POSTING_BYTES
+                   + positions_added * POSITION_BYTES)
 
     def add_values(self, fieldname: str, docnum: int, postings) -> None:
         """A document's ``(term, frequency, weight, value)`` in another field, as the field's
@@ -113,7 +121,7 @@ class _TermPool(PostingPool):
         size = 0
         for tbytes, _, weight, vbytes in postings:
             terms.setdefault(tbytes, []).append((docnum, weight, vbytes or b""))
-            size += TERM_BYTES + POSTING_BYTES
+            size += TERM_BYTES + VALUE_POSTING_BYTES  # mostly new terms: paths, ids, days
         self._grew(size)
 
     def _terms_of(self, fieldname: str) -> dict:
@@ -133,10 +141,11 @@ class _TermPool(PostingPool):
         for fieldname, terms in self.fields.items():
             format_ = self._formats[fieldname]
             if isinstance(format_, PositionList):
-                self.current.extend(
-                    (fieldname, term.encode("utf-8"), docnum, float(len(positions)),
-                     format_.encode(positions))
-                    for term, postings in terms.items() for docnum, positions in postings)
+                for term, (docnums, counts, positions) in terms.items():
+                    tbytes = term.encode("utf-8")
+                    for docnum, start, count in zip(docnums, _starts(counts), counts):
+                        self.current.append((fieldname, tbytes, docnum, float(count),
+                                             format_.encode(positions[start:start + count])))
             else:
                 self.current.extend((fieldname, tbytes, *posting)
                                     for tbytes, postings in terms.items()
@@ -159,16 +168,14 @@ class _TermPool(PostingPool):
             boost = self._formats[fieldname].field_boost
             for term in sorted(terms):
                 postings = terms[term]
-                if any(map(tuple.__gt__, postings, postings[1:])):  # merges may interleave
-                    postings.sort(key=itemgetter(0))
                 if positional:
-                    docnums, positions = map(list, zip(*postings))
-                    weights = list(map(len, positions))  # frequencies
-                    if boost != 1:
-                        weights = [weight * boost for weight in weights]
+                    docnums, counts, positions = _in_document_order(*postings)
+                    weights = counts if boost == 1 else [count * boost for count in counts]
                     yield TermPostingsToWrite(fieldname, term.encode("utf-8"), docnums,
-                                              weights, positions=positions)
+                                              weights, counts=counts, positions=positions)
                 else:
+                    if any(map(tuple.__gt__, postings, postings[1:])):  # merges interleave
+                        postings.sort(key=itemgetter(0))
                     docnums, weights, values = map(list, zip(*postings))
                     yield TermPostingsToWrite(fieldname, term, docnums, weights, values)
 
@@ -180,13 +187,32 @@ class _TermPool(PostingPool):
             if isinstance(format_, PositionList):
                 positions = [format_.decode_positions(value) for value in values]
                 yield TermPostingsToWrite(fieldname, tbytes, docnums, weights,
-                                          positions=positions)
+                                          counts=list(map(len, positions)),
+                                          positions=list(chain.from_iterable(positions)))
             else:
                 yield TermPostingsToWrite(fieldname, tbytes, docnums, weights, values)
 
     def clear(self) -> None:
         self.fields = {}
         self.current = []
+
+
+def _starts(counts: array) -> list[int]:
+    """Where each document's positions start, given how many each has."""
+    return [0, *accumulate(counts)][:-1]
+
+
+def _in_document_order(docnums: array, counts: array, positions: array
+                       ) -> tuple[array, array, array]:
+    """A term's pooled postings sorted by document (documents come in order, but merged
+    segments' may interleave)."""
+    if all(map(int.__lt__, docnums, docnums[1:])):
+        return docnums, counts, positions
+    order = sorted(range(len(docnums)), key=docnums.__getitem__)
+    starts = _starts(counts)
+    return (array("I", (docnums[i] for i in order)), array("I", (counts[i] for i in order)),
+            array("I", chain.from_iterable(positions[starts[i]:starts[i] + counts[i]]
+                                           for i in order)))
 
 
 class _FieldLengths:
