@@ -309,8 +309,27 @@ class _TermAtATime:
     (mixed into both; the processes' writers add documents with ``_SegmentWriter``'s
     ``add_document``)."""
 
+    _deletions_reader = None
+
     def _use_term_pool(self, limitmb: int) -> None:
         self.pool = _TermPool(self._tempstorage, self.newsegment, self.schema, limitmb)
+
+    def searcher(self, **kwargs):
+        """The searcher Whoosh finds documents to delete with (``update_document``,
+        ``delete_by_term``), over one reader for the writer's life: Whoosh opens a reader of
+        every segment for each deletion (for 380 documents replaced in an index of 40
+        segments, 15,000 openings). Deletions are marked on the segments it reads."""
+        from whoosh.searching import Searcher
+
+        if self._deletions_reader is None:
+            self._deletions_reader = self.reader()
+        return Searcher(self._deletions_reader, closereader=False, **kwargs)
+
+    def _finish(self) -> None:
+        if self._deletions_reader is not None:
+            self._deletions_reader.close()
+            self._deletions_reader = None
+        super()._finish()
 
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader(), self.docnum)
