@@ -259,3 +259,49 @@ def test_files_of_another_format_version_are_refused(index_copy):
 def test_format_errors_name_what_is_damaged():
     with pytest.raises(FormatError, match="runs past"):
         unpack_ints(pack_ints([1, 2, 3])[:-1], 0)
+
+
+def _by_path(ix) -> dict:
+    """What ``_contents`` gives, each document known by its path instead of its number (a
+    merge renumbers them), deleted documents left out."""
+    contents = _contents(ix)
+    path_of = {n: stored["path"] for n, stored in enumerate(contents["stored"])
+               if n not in contents["deleted"]}
+    terms = {}
+    for term, (_, _, postings) in contents["terms"].items():
+        live = {path_of[d]: (w, v) for d, w, v in postings if d in path_of}
+        if live:
+            terms[term] = live
+    return {"terms": terms, "stored": {path_of[n]: s for n, s in enumerate(contents["stored"])
+                                       if n in path_of},
+            "lengths": {(path_of[n], f): v for (n, f), v in contents["lengths"].items()
+                        if n in path_of}}
+
+
+def test_our_merges_write_what_whoosh_writes(tmp_path, settings):
+    """Segments merged by our writer (small ones, and one mostly deleted: its documents
+    renumbered) hold, document by document, what Whoosh's writer and codec write for the
+    documents left."""
+    from searcher.engine import writers
+
+    documents = [(dataclasses.replace(doc, path=f"{n}/{doc.path}"), file)
+                 for n, (doc, file) in enumerate(_documents() * 3)]
+    ours = whoosh_index.create_in(str(tmp_path), build_schema(AnalysisChain(settings)),
+                                  indexname="OURS")
+    for batch, deleted in ((documents[:12], []), (documents[12:13], []),
+                           (documents[13:14], []), (documents[14:], documents[:8])):
+        writer = writers.DocumentWriter(ours, procs=1)
+        for doc, _ in deleted:
+            writer.delete(doc.path)
+        for doc, file in batch:
+            writer.add(doc, file)
+        writer.commit()
+    sizes = sorted(segment.doc_count_all() for segment in ours._segments())
+    assert sizes == [7], sizes  # the small ones and the mostly deleted one, merged
+    theirs = whoosh_index.create_in(str(tmp_path), build_schema(AnalysisChain(settings)),
+                                    indexname="THEIRS")
+    writer = SegmentWriter(theirs, codec=W3Codec())
+    for doc, file in documents[8:]:
+        writer.add_document(**document_fields(doc, file))
+    writer.commit()
+    assert _by_path(ours) == _by_path(theirs)

@@ -33,7 +33,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, groupby
+from itertools import accumulate, groupby
 from operator import attrgetter
 
 from whoosh.codec import base
@@ -188,9 +188,10 @@ class TermPostings:
 @dataclass
 class TermPostingsToWrite:
     """One term's postings in a segment being written, in document order: a positional
-    field's as each document's number of positions (``counts``) and all the positions one
-    document after another (``positions``); another field's as the values its format
-    encodes."""
+    field's as each document's number of positions (``counts``) and each document's
+    positions as deltas, its first as itself, one document after another (``deltas``: as a
+    record stores them, so merged records are concatenated, not decoded); another field's as
+    the values its format encodes."""
 
     field: str
     term: bytes
@@ -198,20 +199,7 @@ class TermPostingsToWrite:
     weights: Sequence[float]
     values: list[bytes] | None = None
     counts: Sequence[int] | None = None
-    positions: Sequence[int] | None = None
-
-
-def _position_deltas(counts: Sequence[int], positions: Sequence[int]) -> array:
-    """Each document's positions as deltas, its first as itself, all in one array."""
-    deltas = array("q", map(int.__sub__, positions, chain((0,), positions)))
-    if len(counts) == 1:  # most terms are in one document of a segment
-        deltas[0] = positions[0]
-    else:
-        start = 0
-        for count in counts:
-            deltas[start] = positions[start]
-            start += count
-    return array("I", deltas)
+    deltas: Sequence[int] | None = None
 
 
 def encode_postings(term: TermPostingsToWrite) -> bytes:
@@ -232,10 +220,10 @@ def encode_postings(term: TermPostingsToWrite) -> bytes:
         parts[1] = bytes([WEIGHTS_FLOATS])
         parts.append(array("d", weights).tobytes() if _LITTLE_ENDIAN
                      else _swapped(array("d", weights)))
-    if term.positions is not None:
+    if term.deltas is not None:
         parts[2] = bytes([VALUES_POSITIONS])
         parts.append(pack_ints(term.counts))
-        parts.append(pack_ints(_position_deltas(term.counts, term.positions)))
+        parts.append(pack_ints(term.deltas))
     elif any(term.values):
         parts[2] = bytes([VALUES_BYTES])
         parts.append(pack_ints(list(map(len, term.values))))
@@ -416,10 +404,9 @@ class SearcherFieldWriter(base.FieldWriter):
     def finish_term(self) -> None:
         term = TermPostingsToWrite(self._fieldname, self._key[2:], self._docnums,
                                    self._weights, self._values)
-        if isinstance(self._format, PositionList):
-            positions = list(map(self._format.decode_positions, self._values))
-            term.values, term.counts = None, list(map(len, positions))
-            term.positions = list(chain.from_iterable(positions))
+        if isinstance(self._format, PositionList):  # its values are arrays of deltas
+            term.values, term.counts = None, [len(value) >> 2 for value in self._values]
+            term.deltas = array("I", b"".join(self._values))
         self._write_term(term, self._minlength, self._maxlength)
 
     def add_terms(self, schema, lengths, terms: Iterable[TermPostingsToWrite]) -> None:

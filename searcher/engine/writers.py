@@ -38,7 +38,7 @@ import threading
 import time
 from array import array
 from dataclasses import dataclass
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain, groupby
 from operator import itemgetter
 from pathlib import Path
@@ -48,7 +48,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
 from searcher.atomic_files import fsync_dir, fsync_file
-from searcher.engine.codec import PositionList, SearcherCodec, TermPostingsToWrite
+from searcher.engine.codec import (
+    PositionList, SearcherCodec, TermPostings, TermPostingsToWrite)
 from searcher.engine.schema import document_fields
 from searcher.errors import WriterProcessError
 from searcher.models import Document
@@ -99,7 +100,8 @@ class _TermPool(PostingPool):
 
     def add_positions(self, fieldname: str, docnum: int, by_term: dict[str, list[int]]) -> None:
         """A document's terms in a positional field, each with its positions: appended to
-        the term's arrays of documents, position counts and positions."""
+        the term's arrays of documents, position counts and positions (as deltas, the first as
+        itself: as a record stores them)."""
         terms = self._terms_of(fieldname)
         new_terms = positions_added = 0
         for term, positions in by_term.items():
@@ -109,7 +111,8 @@ class _TermPool(PostingPool):
                 new_terms += 1
             postings[0].append(docnum)
             postings[1].append(len(positions))
-            postings[2].extend(positions)
+            postings[2].append(positions[0])
+            postings[2].extend(map(int.__sub__, positions[1:], positions))
             positions_added += len(positions)
         self._grew(new_terms * TERM_BYTES + len(by_term) * POSTING_BYTES
                    + positions_added * POSITION_BYTES)
@@ -122,6 +125,37 @@ class _TermPool(PostingPool):
         for tbytes, _, weight, vbytes in postings:
             terms.setdefault(tbytes, []).append((docnum, weight, vbytes or b""))
             size += TERM_BYTES + VALUE_POSTING_BYTES  # mostly new terms: paths, ids, days
+        self._grew(size)
+
+    def add_merged_term(self, fieldname: str, tbytes: bytes, postings: TermPostings,
+                        kept: Sequence[int], docnums: Sequence[int]) -> None:
+        """A merged segment's postings of one term, decoded from its record: those at
+        ``kept`` in it, renumbered as ``docnums``."""
+        terms = self._terms_of(fieldname)
+        size = len(kept) * (POSTING_BYTES + VALUE_POSTING_BYTES)
+        if postings.deltas is not None:
+            group = terms.get(tbytes.decode("utf-8"))
+            if group is None:
+                group = terms[tbytes.decode("utf-8")] = (array("I"), array("I"), array("I"))
+                size += TERM_BYTES
+            counts, deltas = postings.counts, postings.deltas
+            group[0].extend(docnums)
+            if len(kept) == len(counts):  # nothing deleted: the record's arrays as they are
+                group[1].extend(counts.tolist())  # (packed at their own width)
+                group[2].extend(deltas.tolist())
+            else:
+                starts = postings.starts()
+                for index in kept:
+                    group[1].append(counts[index])
+                    group[2].extend(deltas[starts[index]:starts[index] + counts[index]].tolist())
+            size += POSITION_BYTES * len(deltas)
+        else:
+            values = postings.value_bytes(self._formats[fieldname])
+            group = terms.setdefault(tbytes, [])
+            weights = postings.weights
+            group.extend((docnum, weights[index], values[index] or b"")
+                         for index, docnum in zip(kept, docnums))
+            size += TERM_BYTES
         self._grew(size)
 
     def _terms_of(self, fieldname: str) -> dict:
@@ -141,11 +175,12 @@ class _TermPool(PostingPool):
         for fieldname, terms in self.fields.items():
             format_ = self._formats[fieldname]
             if isinstance(format_, PositionList):
-                for term, (docnums, counts, positions) in terms.items():
+                for term, (docnums, counts, deltas) in terms.items():
                     tbytes = term.encode("utf-8")
                     for docnum, start, count in zip(docnums, _starts(counts), counts):
+                        # a PositionList value is the document's deltas as bytes
                         self.current.append((fieldname, tbytes, docnum, float(count),
-                                             format_.encode(positions[start:start + count])))
+                                             deltas[start:start + count].tobytes()))
             else:
                 self.current.extend((fieldname, tbytes, *posting)
                                     for tbytes, postings in terms.items()
@@ -169,10 +204,10 @@ class _TermPool(PostingPool):
             for term in sorted(terms):
                 postings = terms[term]
                 if positional:
-                    docnums, counts, positions = _in_document_order(*postings)
+                    docnums, counts, deltas = _in_document_order(*postings)
                     weights = counts if boost == 1 else [count * boost for count in counts]
                     yield TermPostingsToWrite(fieldname, term.encode("utf-8"), docnums,
-                                              weights, counts=counts, positions=positions)
+                                              weights, counts=counts, deltas=deltas)
                 else:
                     if any(map(tuple.__gt__, postings, postings[1:])):  # merges interleave
                         postings.sort(key=itemgetter(0))
@@ -184,11 +219,10 @@ class _TermPool(PostingPool):
                                                      key=itemgetter(0, 1)):
             _, _, docnums, weights, values = map(list, zip(*postings))
             format_ = self._formats[fieldname]
-            if isinstance(format_, PositionList):
-                positions = [format_.decode_positions(value) for value in values]
+            if isinstance(format_, PositionList):  # its values are arrays of deltas
                 yield TermPostingsToWrite(fieldname, tbytes, docnums, weights,
-                                          counts=list(map(len, positions)),
-                                          positions=list(chain.from_iterable(positions)))
+                                          counts=[len(value) >> 2 for value in values],
+                                          deltas=array("I", b"".join(values)))
             else:
                 yield TermPostingsToWrite(fieldname, tbytes, docnums, weights, values)
 
@@ -202,16 +236,16 @@ def _starts(counts: array) -> list[int]:
     return [0, *accumulate(counts)][:-1]
 
 
-def _in_document_order(docnums: array, counts: array, positions: array
+def _in_document_order(docnums: array, counts: array, deltas: array
                        ) -> tuple[array, array, array]:
     """A term's pooled postings sorted by document (documents come in order, but merged
     segments' may interleave)."""
     if all(map(int.__lt__, docnums, docnums[1:])):
-        return docnums, counts, positions
+        return docnums, counts, deltas
     order = sorted(range(len(docnums)), key=docnums.__getitem__)
     starts = _starts(counts)
     return (array("I", (docnums[i] for i in order)), array("I", (counts[i] for i in order)),
-            array("I", chain.from_iterable(positions[starts[i]:starts[i] + counts[i]]
+            array("I", chain.from_iterable(deltas[starts[i]:starts[i] + counts[i]]
                                            for i in order)))
 
 
@@ -333,6 +367,24 @@ class _TermAtATime:
 
     def per_document_reader(self):
         return _FieldLengths(super().per_document_reader(), self.docnum)
+
+    def add_postings_to_pool(self, reader, startdoc: int, docmap: dict | None) -> None:
+        """A merged segment's postings (``add_reader``), a term at a time from its records,
+        renumbered from ``startdoc`` (or by ``docmap``, which holds only the documents not
+        deleted). Whoosh's way reads them back and pools them a posting at a time."""
+        terms = reader._terms  # a ``codec.SearcherTermsReader``
+        for (fieldname, tbytes), info in terms.items():
+            if fieldname not in self.schema:
+                continue
+            postings = terms.read_postings(info)
+            if docmap is None:
+                kept = range(len(postings.docnums))
+                docnums = [startdoc + docnum for docnum in postings.docnums]
+            else:
+                kept = [i for i, docnum in enumerate(postings.docnums) if docnum in docmap]
+                docnums = [docmap[postings.docnums[i]] for i in kept]
+            if kept:
+                self.pool.add_merged_term(fieldname, tbytes, postings, kept, docnums)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
