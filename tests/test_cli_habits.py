@@ -316,3 +316,15 @@ def test_searcher_cron_is_quiet_logs_each_run_and_passes_failures_on(corpus_copy
     assert [(e["exit"], sorted(e)) for e in entries] == [(0, ["exit", "summary", "time"]),
                                                          (2, ["exit", "summary", "time"])]
     assert entries[0]["summary"]["added"] == 5
+
+
+def test_a_full_width_colon_after_an_unknown_name_is_text(searcher, corpus_index_dir):
+    """Pasted prose (``Trump：…``) is searched, not refused as an unknown field; a known field
+    typed with a full-width colon is still a field, and an ASCII colon stays strict."""
+    index = ("--index", str(corpus_index_dir))
+    pasted = searcher("search", "Trump：美國總統", "-l", *index)
+    assert pasted.code == 0 and pasted.stdout, pasted.stderr
+    assert (searcher("search", "title：特朗普", "-l", *index).stdout
+            == searcher("search", "title:特朗普", "-l", *index).stdout != "")
+    refused = searcher("search", "Trump:美國總統", *index)
+    assert refused.code == 2 and "unknown field Trump:" in refused.stderr

@@ -74,7 +74,9 @@ class Or:
 
 Node = Words | Phrase | DateFilter | Undated | Not | And | Or
 FIELD_NAMES = QUERY_FIELDS + ("date",)
-# ``name:`` with an ASCII name is read as a field; other colons (他說：, https://) are text.
+# ``name:`` with an ASCII name is read as a field, and an unknown name is an error; other
+# colons (他說：, https://) are text, and so is an unknown name before a full-width colon
+# (``Trump：`` in a pasted sentence; ``title：`` typed with a Chinese input method is a field).
 _FIELD_LIKE_RE = re.compile(r"[A-Za-z_]+")
 
 
@@ -114,7 +116,8 @@ def _lex(query: str) -> list[_Token]:
                 i += 1
             word = query[start:i]
             field, sep, value = word.replace("：", ":").partition(":")
-            if sep and _FIELD_LIKE_RE.fullmatch(field) and not value.startswith("/") and (
+            ascii_colon = sep and word[len(field)] == ":"
+            if ascii_colon and _FIELD_LIKE_RE.fullmatch(field) and not value.startswith("/") and (
                     field.lower() not in FIELD_NAMES):
                 raise QuerySyntaxError(f"unknown field {field}: at {start + 1} (fields: "
                                        f"{', '.join(f + ':' for f in FIELD_NAMES)})")
