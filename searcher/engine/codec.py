@@ -55,6 +55,7 @@ SMALL_PAYLOAD = 48  # not worth deflating (most terms have a posting or two)
 _RECORD = struct.Struct("<BII")
 _FILE_HEADER = struct.Struct("<4sH")  # magic, format version
 _TERMS_FOOTER = struct.Struct("<QI4s")  # block index's offset, its length, magic
+_FIELD_NUMBER = struct.Struct(">H")  # a term key's first bytes: keys sort by field, then term
 _WIDTHS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
@@ -90,7 +91,22 @@ class PositionList(Positions):
         return self.decode_frequency(valuestring) * self.field_boost
 
 
-# --- packed integer lists --------------------------------------------------------------
+# --- packed lists -------------------------------------------------------------------------
+
+def _little_endian(values: array) -> bytes:
+    """An array's bytes in the files' byte order (little-endian) whatever the machine's."""
+    if not _LITTLE_ENDIAN:
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _from_little_endian(typecode: str, data) -> array:
+    values = array(typecode, data)
+    if not _LITTLE_ENDIAN:
+        values.byteswap()
+    return values
+
 
 def pack_ints(values) -> bytes:
     """A list of non-negative integers at the smallest byte width that holds its largest:
@@ -99,9 +115,7 @@ def pack_ints(values) -> bytes:
     largest = max(values, default=0)
     width = 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4 if largest < 1 << 32 else 8
     packed = array(_WIDTHS[width], values)
-    if not _LITTLE_ENDIAN:
-        packed.byteswap()
-    raw = packed.tobytes()
+    raw = _little_endian(packed)
     planes = raw if width == 1 else b"".join(raw[i::width] for i in range(width))
     return struct.pack("<BI", width, len(packed)) + planes
 
@@ -122,18 +136,38 @@ def unpack_ints(data: bytes | memoryview, offset: int) -> tuple[array, int]:
     raw = bytearray(width * count)
     for plane in range(width):
         raw[plane::width] = data[start + plane * count:start + (plane + 1) * count]
-    values = array(typecode, raw)
-    if not _LITTLE_ENDIAN:
-        values.byteswap()
-    return values, end
+    return _from_little_endian(typecode, raw), end
+
+
+def pack_byte_strings(items: Sequence[bytes]) -> bytes:
+    """Byte strings one after another, their lengths packed before them."""
+    return pack_ints([len(item) for item in items]) + b"".join(items)
+
+
+def unpack_byte_strings(data: bytes, offset: int) -> tuple[list[bytes], int]:
+    """The byte strings ``pack_byte_strings`` wrote at ``offset``, and the offset after them."""
+    lengths, offset = unpack_ints(data, offset)
+    ends = list(accumulate(lengths, initial=offset))
+    if ends[-1] > len(data):
+        raise FormatError("a list of byte strings runs past its record")
+    return [data[a:b] for a, b in zip(ends, ends[1:])], ends[-1]
+
+
+def position_starts(counts: Sequence[int]) -> list[int]:
+    """Where each document's positions start among a term's, given how many each has."""
+    return [0, *accumulate(counts)][:-1]
 
 
 def _seal(payload: bytes) -> bytes:
     """A record or block as stored: header (deflated?, length, CRC32), then the bytes."""
     deflated = zlib.compress(payload, DEFLATE_LEVEL) if len(payload) > SMALL_PAYLOAD else payload
     flag, stored = (1, deflated) if len(deflated) < len(payload) else (0, payload)
-    crc = zlib.crc32(stored, zlib.crc32(struct.pack("<BI", flag, len(stored))))
-    return _RECORD.pack(flag, len(stored), crc) + stored
+    return _RECORD.pack(flag, len(stored), _record_crc(flag, stored)) + stored
+
+
+def _record_crc(flag: int, stored: bytes) -> int:
+    """The CRC32 of a record's header fields (deflated?, length) and its stored bytes."""
+    return zlib.crc32(stored, zlib.crc32(struct.pack("<BI", flag, len(stored))))
 
 
 def _unseal(read, offset: int, what: str) -> tuple[bytes, int]:
@@ -144,7 +178,7 @@ def _unseal(read, offset: int, what: str) -> tuple[bytes, int]:
         stored = read(offset + _RECORD.size, length)
     except (struct.error, OSError, ValueError, OverflowError):
         raise FormatError(f"a {what} is truncated") from None
-    if len(stored) != length or zlib.crc32(stored, zlib.crc32(struct.pack("<BI", flag, length))) != crc:
+    if len(stored) != length or _record_crc(flag, stored) != crc:
         raise FormatError(f"a {what} fails its checksum")
     try:
         payload = zlib.decompress(stored) if flag else bytes(stored)
@@ -168,7 +202,7 @@ class TermPostings:
 
     def starts(self) -> list[int]:
         """Where each posting's position deltas begin in ``deltas``."""
-        return [0, *accumulate(self.counts)][:-1]
+        return position_starts(self.counts)
 
     def positions(self, index: int, start: int) -> list[int]:
         return list(accumulate(self.deltas[start:start + self.counts[index]]))
@@ -218,16 +252,14 @@ def encode_postings(term: TermPostingsToWrite) -> bytes:
         parts.append(pack_ints([int(weight) for weight in weights]))
     else:
         parts[1] = bytes([WEIGHTS_FLOATS])
-        parts.append(array("d", weights).tobytes() if _LITTLE_ENDIAN
-                     else _swapped(array("d", weights)))
+        parts.append(_little_endian(array("d", weights)))
     if term.deltas is not None:
         parts[2] = bytes([VALUES_POSITIONS])
         parts.append(pack_ints(term.counts))
         parts.append(pack_ints(term.deltas))
     elif any(term.values):
         parts[2] = bytes([VALUES_BYTES])
-        parts.append(pack_ints(list(map(len, term.values))))
-        parts.append(b"".join(term.values))
+        parts.append(pack_byte_strings(term.values))
     else:
         parts[2] = bytes([VALUES_NONE])
     return b"".join(parts)
@@ -241,12 +273,6 @@ def _whole_numbers(weights: list[float]) -> bool:
         return all(float(weight).is_integer() and weight >= 0 for weight in weights)
     except OverflowError:  # negative
         return False
-
-
-def _swapped(values: array) -> bytes:
-    values = array(values.typecode, values)
-    values.byteswap()
-    return values.tobytes()
 
 
 def decode_postings(payload: bytes) -> TermPostings:
@@ -266,9 +292,7 @@ def decode_postings(payload: bytes) -> TermPostings:
     elif weight_kind == WEIGHTS_INTEGERS:
         weights, offset = unpack_ints(payload, offset)
     elif weight_kind == WEIGHTS_FLOATS:
-        weights = array("d", payload[offset:offset + 8 * count])
-        if not _LITTLE_ENDIAN:
-            weights.byteswap()
+        weights = _from_little_endian("d", payload[offset:offset + 8 * count])
         offset += 8 * count
     else:
         raise FormatError("a postings record is damaged")
@@ -279,10 +303,7 @@ def decode_postings(payload: bytes) -> TermPostings:
         if len(postings.counts) != count or sum(postings.counts) != len(postings.deltas):
             raise FormatError("a postings record is damaged")
     elif value_kind == VALUES_BYTES:
-        lengths, offset = unpack_ints(payload, offset)
-        ends = list(accumulate(lengths, initial=offset))
-        postings.values = [payload[a:b] for a, b in zip(ends, ends[1:])]
-        offset = ends[-1]
+        postings.values, offset = unpack_byte_strings(payload, offset)
     elif value_kind != VALUES_NONE:
         raise FormatError("a postings record is damaged")
     if offset != len(payload) or len(postings.weights) != count:
@@ -321,38 +342,38 @@ def _encode_terms(keys: list[bytes], infos: list[SearcherTermInfo]) -> bytes:
         "length": [i.length for i in infos],
     }
     floats = array("d", [i._weight for i in infos] + [i._maxweight for i in infos])
-    if not _LITTLE_ENDIAN:
-        floats.byteswap()
-    return b"".join([pack_ints([len(k) for k in keys]), b"".join(keys),
+    return b"".join([pack_byte_strings(keys),
                      *(pack_ints(columns[name]) for name in _TERM_COLUMNS),
-                     floats.tobytes()])
+                     _little_endian(floats)])
 
 
-def _decode_terms(payload: bytes) -> tuple[list[bytes], list[SearcherTermInfo]]:
-    lengths, offset = unpack_ints(payload, 0)
-    ends = list(accumulate(lengths, initial=offset))
-    keys = [payload[a:b] for a, b in zip(ends, ends[1:])]
-    offset = ends[-1]
-    columns = {}
-    for name in _TERM_COLUMNS:
-        columns[name], offset = unpack_ints(payload, offset)
-    count = len(keys)
-    floats = array("d", payload[offset:offset + 16 * count])
-    if not _LITTLE_ENDIAN:
-        floats.byteswap()
-    if (offset + 16 * count != len(payload)
-            or any(len(column) != count for column in columns.values())):
-        raise FormatError("a terms block is damaged")
-    infos = []
-    for n in range(count):
-        info = SearcherTermInfo(weight=floats[n], df=columns["df"][n],
+class _TermsBlock:
+    """A decoded terms block: its keys, and each term's information made when asked for (a
+    look-up wants one of the 64)."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.keys, offset = unpack_byte_strings(payload, 0)
+        self._columns = {}
+        for name in _TERM_COLUMNS:
+            self._columns[name], offset = unpack_ints(payload, offset)
+        count = len(self.keys)
+        self._floats = _from_little_endian("d", payload[offset:offset + 16 * count])
+        if (offset + 16 * count != len(payload)
+                or any(len(column) != count for column in self._columns.values())):
+            raise FormatError("a terms block is damaged")
+
+    def info(self, n: int) -> SearcherTermInfo:
+        columns = self._columns
+        info = SearcherTermInfo(weight=self._floats[n], df=columns["df"][n],
                                 minlength=byte_to_length(columns["minlength"][n]),
                                 maxlength=byte_to_length(columns["maxlength"][n]),
-                                maxweight=floats[count + n],
+                                maxweight=self._floats[len(self.keys) + n],
                                 minid=columns["minid"][n], maxid=columns["maxid"][n])
         info.offset, info.length = columns["offset"][n], columns["length"][n]
-        infos.append(info)
-    return keys, infos
+        return info
+
+    def items_from(self, start: int) -> Iterator[tuple[bytes, SearcherTermInfo]]:
+        return ((self.keys[n], self.info(n)) for n in range(start, len(self.keys)))
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -379,7 +400,7 @@ class SearcherFieldWriter(base.FieldWriter):
 
     def start_field(self, fieldname: str, fieldobj) -> None:
         number = self._fieldmap.setdefault(fieldname, len(self._fieldmap))
-        self._field_prefix = struct.pack(">H", number)  # keys sort by field, then term
+        self._field_prefix = _FIELD_NUMBER.pack(number)
         self._fieldname = fieldname
         self._format = fieldobj.format
 
@@ -450,8 +471,8 @@ class SearcherFieldWriter(base.FieldWriter):
     def close(self) -> None:
         self._write_block()
         fieldmap = json.dumps(self._fieldmap, ensure_ascii=False).encode("utf-8")
-        index = _seal(pack_ints([len(k) for k in self._index_keys]) + b"".join(self._index_keys)
-                      + pack_ints(self._index_offsets) + fieldmap)
+        index = _seal(pack_byte_strings(self._index_keys) + pack_ints(self._index_offsets)
+                      + fieldmap)
         offset = self._terms_file.tell()
         self._terms_file.write(index + _TERMS_FOOTER.pack(offset, len(index), TERMS_MAGIC))
         self._terms_file.close()
@@ -477,27 +498,25 @@ class SearcherTermsReader(base.TermsReader):
         if magic != TERMS_MAGIC or offset + length + _TERMS_FOOTER.size != terms_length:
             raise FormatError("a terms file is truncated or damaged")
         payload, _ = _unseal(terms_file.get, offset, "terms index")
-        lengths, position = unpack_ints(payload, 0)
-        ends = list(accumulate(lengths, initial=position))
-        self._first_keys = [payload[a:b] for a, b in zip(ends, ends[1:])]
-        self._block_offsets, position = unpack_ints(payload, ends[-1])
+        self._first_keys, position = unpack_byte_strings(payload, 0)
+        self._block_offsets, position = unpack_ints(payload, position)
         try:
             self._fieldmap: dict[str, int] = json.loads(payload[position:].decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise FormatError("a terms index is damaged") from None
         self._fieldnames = {number: name for name, number in self._fieldmap.items()}
-        self._blocks: dict[int, tuple[list[bytes], list[SearcherTermInfo]]] = {}
+        self._blocks: dict[int, _TermsBlock] = {}
 
     # keys and blocks
 
     def _key(self, fieldname: str, tbytes: bytes) -> bytes | None:
         number = self._fieldmap.get(fieldname)
-        return None if number is None else struct.pack(">H", number) + tbytes
+        return None if number is None else _FIELD_NUMBER.pack(number) + tbytes
 
-    def _block(self, number: int) -> tuple[list[bytes], list[SearcherTermInfo]]:
+    def _block(self, number: int) -> _TermsBlock:
         if number not in self._blocks:
             payload, _ = _unseal(self._terms.get, self._block_offsets[number], "terms block")
-            self._blocks[number] = _decode_terms(payload)
+            self._blocks[number] = _TermsBlock(payload)
         return self._blocks[number]
 
     def _find(self, key: bytes | None) -> SearcherTermInfo | None:
@@ -506,19 +525,19 @@ class SearcherTermsReader(base.TermsReader):
         number = bisect.bisect_right(self._first_keys, key) - 1
         if number < 0:
             return None
-        keys, infos = self._block(number)
-        at = bisect.bisect_left(keys, key)
-        return infos[at] if at < len(keys) and keys[at] == key else None
+        block = self._block(number)
+        at = bisect.bisect_left(block.keys, key)
+        return block.info(at) if at < len(block.keys) and block.keys[at] == key else None
 
     def _items_from(self, key: bytes) -> Iterator[tuple[bytes, SearcherTermInfo]]:
         number = max(bisect.bisect_right(self._first_keys, key) - 1, 0)
-        for block in range(number, len(self._first_keys)):
-            keys, infos = self._block(block)
-            start = bisect.bisect_left(keys, key) if block == number else 0
-            yield from zip(keys[start:], infos[start:])
+        for block_number in range(number, len(self._first_keys)):
+            block = self._block(block_number)
+            yield from block.items_from(
+                bisect.bisect_left(block.keys, key) if block_number == number else 0)
 
     def _decode_key(self, key: bytes) -> tuple[str, bytes]:
-        return self._fieldnames[struct.unpack(">H", key[:2])[0]], key[2:]
+        return self._fieldnames[_FIELD_NUMBER.unpack_from(key)[0]], key[2:]
 
     # Whoosh's TermsReader
 

@@ -133,8 +133,7 @@ class GenerationReader:
         column = self._path_columns.get(leaf)
         if column is None:
             column = self._path_columns[leaf] = self._leaves[leaf][0].column_reader("path")
-        value = column[docnum - self._offsets[leaf]]
-        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        return column[docnum - self._offsets[leaf]]  # the column decodes it (``translate``)
 
     # --- postings ------------------------------------------------------------------------
 

@@ -95,9 +95,9 @@ class ChainAnalyzer(Analyzer):
 
 class ChainText(TEXT):
     """A text field whose indexing skips Whoosh's per-token objects: the chain's terms and
-    their positions (``positions_by_term``) go straight to the postings pool. Searching and anything
-    else that calls the analyzer see the same terms and positions. Positions are encoded as
-    ``codec.PositionList`` (no pickle)."""
+    their positions (``positions_by_term``) go straight to the postings pool. Searching and
+    anything else that calls the analyzer see the same terms and positions. Positions are
+    encoded as ``codec.PositionList`` (no pickle)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -39,7 +39,7 @@ import time
 from array import array
 from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
-from itertools import accumulate, chain, groupby
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -49,7 +49,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from searcher.atomic_files import fsync_dir, fsync_file
 from searcher.engine.codec import (
-    PositionList, SearcherCodec, TermPostings, TermPostingsToWrite)
+    PositionList, SearcherCodec, TermPostings, TermPostingsToWrite, position_starts)
 from searcher.engine.schema import document_fields
 from searcher.errors import WriterProcessError
 from searcher.models import Document
@@ -89,14 +89,10 @@ class _TermPool(PostingPool):
         self.fields: dict[str, dict] = {}
 
     def add(self, item) -> None:
-        """One posting ``(field, term, docnum, weight, value)``: Whoosh's way in (merges)."""
-        fieldname, tbytes, docnum, weight, vbytes = item
-        format_ = self._formats[fieldname]
-        if isinstance(format_, PositionList):
-            self.add_positions(fieldname, docnum,
-                               {tbytes.decode("utf-8"): format_.decode_positions(vbytes)})
-        else:
-            self.add_values(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+        # Whoosh's way in, a posting at a time; our writers add documents and merged segments
+        # in bulk, and a posting left in Whoosh's list would never be written.
+        raise NotImplementedError("searcher's writers pool postings a document or a term "
+                                  "at a time")
 
     def add_positions(self, fieldname: str, docnum: int, by_term: dict[str, list[int]]) -> None:
         """A document's terms in a positional field, each with its positions: appended to
@@ -132,11 +128,12 @@ class _TermPool(PostingPool):
         """A merged segment's postings of one term, decoded from its record: those at
         ``kept`` in it, renumbered as ``docnums``."""
         terms = self._terms_of(fieldname)
-        size = len(kept) * (POSTING_BYTES + VALUE_POSTING_BYTES)
         if postings.deltas is not None:
-            group = terms.get(tbytes.decode("utf-8"))
+            term = tbytes.decode("utf-8")
+            size = len(kept) * POSTING_BYTES
+            group = terms.get(term)
             if group is None:
-                group = terms[tbytes.decode("utf-8")] = (array("I"), array("I"), array("I"))
+                group = terms[term] = (array("I"), array("I"), array("I"))
                 size += TERM_BYTES
             counts, deltas = postings.counts, postings.deltas
             group[0].extend(docnums)
@@ -155,7 +152,7 @@ class _TermPool(PostingPool):
             weights = postings.weights
             group.extend((docnum, weights[index], values[index] or b"")
                          for index, docnum in zip(kept, docnums))
-            size += TERM_BYTES
+            size = TERM_BYTES + len(kept) * VALUE_POSTING_BYTES
         self._grew(size)
 
     def _terms_of(self, fieldname: str) -> dict:
@@ -177,7 +174,7 @@ class _TermPool(PostingPool):
             if isinstance(format_, PositionList):
                 for term, (docnums, counts, deltas) in terms.items():
                     tbytes = term.encode("utf-8")
-                    for docnum, start, count in zip(docnums, _starts(counts), counts):
+                    for docnum, start, count in zip(docnums, position_starts(counts), counts):
                         # a PositionList value is the document's deltas as bytes
                         self.current.append((fieldname, tbytes, docnum, float(count),
                                              deltas[start:start + count].tobytes()))
@@ -193,7 +190,9 @@ class _TermPool(PostingPool):
         return self.items()
 
     def iter_terms(self) -> Iterator[TermPostingsToWrite]:
-        """Every term, sorted by field and term, its postings in document order."""
+        """Every term, sorted by field and term, its postings in document order: documents
+        come in order (those added, then each merged segment's, renumbered after them; a record
+        whose documents went backwards could not be encoded: its deltas would be negative)."""
         if self.runs:
             yield from self._terms_from_runs()
             return
@@ -204,13 +203,11 @@ class _TermPool(PostingPool):
             for term in sorted(terms):
                 postings = terms[term]
                 if positional:
-                    docnums, counts, deltas = _in_document_order(*postings)
+                    docnums, counts, deltas = postings
                     weights = counts if boost == 1 else [count * boost for count in counts]
                     yield TermPostingsToWrite(fieldname, term.encode("utf-8"), docnums,
                                               weights, counts=counts, deltas=deltas)
                 else:
-                    if any(map(tuple.__gt__, postings, postings[1:])):  # merges interleave
-                        postings.sort(key=itemgetter(0))
                     docnums, weights, values = map(list, zip(*postings))
                     yield TermPostingsToWrite(fieldname, term, docnums, weights, values)
 
@@ -231,35 +228,15 @@ class _TermPool(PostingPool):
         self.current = []
 
 
-def _starts(counts: array) -> list[int]:
-    """Where each document's positions start, given how many each has."""
-    return [0, *accumulate(counts)][:-1]
-
-
-def _in_document_order(docnums: array, counts: array, deltas: array
-                       ) -> tuple[array, array, array]:
-    """A term's pooled postings sorted by document (documents come in order, but merged
-    segments' may interleave)."""
-    if all(map(int.__lt__, docnums, docnums[1:])):
-        return docnums, counts, deltas
-    order = sorted(range(len(docnums)), key=docnums.__getitem__)
-    starts = _starts(counts)
-    return (array("I", (docnums[i] for i in order)), array("I", (counts[i] for i in order)),
-            array("I", chain.from_iterable(deltas[starts[i]:starts[i] + counts[i]]
-                                           for i in order)))
-
-
 class _FieldLengths:
-    """The per-document reader Whoosh consults once per posting while writing a segment
-    (for block length statistics), answering from a per-field table read once."""
+    """Every document's length of a field, read once per field from the segment's
+    per-document reader, for the terms' statistics (``codec.SearcherFieldWriter.add_terms``);
+    Whoosh looked each posting's up."""
 
     def __init__(self, reader, doc_count: int) -> None:
         self._reader = reader
         self._doc_count = doc_count
         self._tables: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        return self.table(fieldname, default)[docnum]
 
     def table(self, fieldname: str, default: int = 0) -> list[int]:
         """Every document's length of ``fieldname``."""

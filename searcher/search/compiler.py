@@ -107,7 +107,8 @@ class _Compiler:
                     item.field and FIELDS[item.field].kind == "keyword"):
                 clauses, bonus = self.word_clauses(item, True, distinct=True)
                 optional.extend(clauses)
-                bonuses.extend([bonus] if bonus is not None else [])
+                if bonus is not None:
+                    bonuses.append(bonus)
             else:
                 optional.append(self.compile(item))
         if not optional:  # only filters and exclusions: nothing to count

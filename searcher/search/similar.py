@@ -49,7 +49,6 @@ def key_terms(reader: GenerationReader, tokens, number: int) -> list[tuple[str, 
     """The ``number`` best terms of an article's word ``tokens`` (``(term, …)`` as the chain
     gives them) by Bo1, each with its score over the best one's; ties by term."""
     in_article = Counter(token[0] for token in tokens)
-    article_total = sum(in_article.values())
     documents = reader.doc_count
     scored = []
     for term, count in in_article.items():
@@ -57,7 +56,7 @@ def key_terms(reader: GenerationReader, tokens, number: int) -> list[tuple[str, 
         if in_collection:
             share = in_collection / documents
             scored.append((count * log2((1 + share) / share) + log2(1 + share), term))
-    if not scored or not article_total:
+    if not scored:
         return []
     best = max(score for score, _ in scored)
     scored.sort(key=lambda item: (-item[0], item[1]))
