@@ -48,7 +48,7 @@ from searcher.dates import DateRange  # noqa: E402
 from searcher.engine.store import open_index, reading  # noqa: E402
 from searcher.indexing.update import index_documents  # noqa: E402
 from searcher.search.compiler import compile_query  # noqa: E402
-from searcher.search.ranked import matching_documents  # noqa: E402
+from searcher.search.ranked import matches, ranked  # noqa: E402
 
 REGIONS = {"tw": "s2twp", "hk": "s2hkp"}
 # (kind, region, OpenCC dictionary: standard Traditional key → regional values)
@@ -70,7 +70,7 @@ class Searcher:
     def paths(self, query: str) -> set[str]:
         if query not in self._cache:
             compiled = compile_query(query, self.index.chain)
-            scored, _ = matching_documents(self.index, compiled, DateRange(), None)
+            scored = ranked(self.index, matches(self.index, compiled), None)
             reader = self.index.reader()
             with reading(self.index):
                 for docnum, _ in scored:

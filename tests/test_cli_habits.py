@@ -249,6 +249,10 @@ def test_the_footer_counts_the_undated_a_date_filter_left_out(searcher, corpus_i
                       "--index", str(corpus_index_dir))
     assert undated and result.code == 0
     assert f"since 2025, {undated} undated left out" in result.stdout
+    for order in ("newest", "oldest"):  # sorting by date keeps the count
+        by_date = searcher("search", "停火", "--since", "2025", "--sort", order, "--color",
+                           "always", "--index", str(corpus_index_dir))
+        assert f"{undated} undated left out" in by_date.stdout, order
 
 
 # show

@@ -33,6 +33,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate, groupby
 from operator import attrgetter
 
@@ -194,11 +195,15 @@ class TermPostings:
     """One term's postings in one segment, decoded: document numbers, weights, and (for
     positional fields) each posting's frequency and the position deltas of all of them."""
 
-    docnums: array
+    docnum_deltas: array  # the first document's number, then each one's from the one before
     weights: array | list[float]
     counts: array | None = None
     deltas: array | None = None
     values: list[bytes] | None = None  # VALUES_BYTES: each posting's value as written
+
+    @cached_property
+    def docnums(self) -> array:
+        return array("I", accumulate(self.docnum_deltas))
 
     def starts(self) -> list[int]:
         """Where each posting's position deltas begin in ``deltas``."""
@@ -284,7 +289,6 @@ def decode_postings(payload: bytes) -> TermPostings:
     deltas, offset = unpack_ints(payload, 6)
     if len(deltas) != count:
         raise FormatError("a postings record is damaged")
-    docnums = array("I", accumulate(deltas)) if count > 1 else array("I", deltas)
     if weight_kind == WEIGHTS_SAME:
         (weight,) = struct.unpack_from("<d", payload, offset)
         weights: array | list[float] = [weight] * count
@@ -296,7 +300,7 @@ def decode_postings(payload: bytes) -> TermPostings:
         offset += 8 * count
     else:
         raise FormatError("a postings record is damaged")
-    postings = TermPostings(docnums, weights)
+    postings = TermPostings(deltas, weights)
     if value_kind == VALUES_POSITIONS:
         postings.counts, offset = unpack_ints(payload, offset)
         postings.deltas, offset = unpack_ints(payload, offset)
@@ -596,7 +600,7 @@ class SearcherTermsReader(base.TermsReader):
         if end != info.offset + info.length:
             raise FormatError("a postings record is not where its term says")
         postings = decode_postings(payload)
-        if len(postings.docnums) != info.doc_frequency():
+        if len(postings.docnum_deltas) != info.doc_frequency():
             raise FormatError("a postings record does not match its term")
         return postings
 

@@ -21,6 +21,8 @@ import sys
 from array import array
 from collections.abc import Iterator
 
+import numpy as np
+
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
@@ -33,31 +35,56 @@ LENGTH_OF_CODE: tuple[float, ...] = tuple(byte_to_length(code) for code in range
 
 
 class Postings:
-    """One term's postings across the index: docnum → weight (its frequency there), deleted
-    documents left out; and each posting's positions, decoded on demand."""
+    """One term's postings across the index, as arrays: the live documents holding it
+    (``docs``, ascending) and its frequency in each (``weights``); positions are decoded
+    only when asked for, for the documents asked about."""
 
-    def __init__(self, parts: list[tuple[int, TermPostings]], deleted: frozenset[int]) -> None:
+    def __init__(self, parts: list[tuple[int, TermPostings]], live: np.ndarray) -> None:
         self._parts = parts  # (docnum offset of the segment, its postings), in docnum order
-        self._offsets = [offset for offset, _ in parts]
-        self._starts: dict[int, list[int]] = {}
-        self.doc_frequency = sum(len(postings.docnums) for _, postings in parts)
+        every = [offset + np.cumsum(np.asarray(postings.docnum_deltas), dtype=np.int64) for offset, postings in parts]
+        self._every = np.concatenate(every) if every else np.zeros(0, np.int64)
+        """Deleted documents included: positions are found by a document's place here."""
+        self.doc_frequency = len(self._every)
         """Deleted documents included, as Whoosh counts for idf."""
-        weights: dict[int, float] = {}
-        for offset, postings in parts:
-            docnums = postings.docnums if not offset else map(offset.__add__, postings.docnums)
-            weights.update(zip(docnums, postings.weights))
-        for docnum in deleted.intersection(weights):
-            del weights[docnum]
-        self.weights = weights
+        weights = np.concatenate([np.asarray(postings.weights, np.float64)
+                                  for _, postings in parts]) if parts else np.zeros(0)
+        alive = live[self._every]
+        self.docs: np.ndarray = self._every[alive]
+        self.weights: np.ndarray = weights[alive]
+        self._starts: np.ndarray | None = None
+        self._positions: np.ndarray | None = None
+
+    def _decode_positions(self) -> None:
+        """Every posting's positions, one document after another (``_positions``), and where
+        each document's begin (``_starts``, one more than there are documents)."""
+        counts = np.concatenate([np.asarray(postings.counts, np.int64)
+                                 for _, postings in self._parts])
+        deltas = np.concatenate([np.asarray(postings.deltas, np.int64)
+                                 for _, postings in self._parts])
+        self._starts = np.zeros(len(counts) + 1, np.int64)
+        np.cumsum(counts, out=self._starts[1:])
+        # A document's deltas start from its first position: a running sum over all of
+        # them, less the sum before each document's first.
+        running = np.cumsum(deltas)
+        before = np.concatenate(([0], running))[self._starts[:-1]]
+        self._positions = running - np.repeat(before, counts)
+
+    def positions_in(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of the term in each of ``docs`` (ascending documents that hold it):
+        how many each has, and all of them, one document after another."""
+        if self._positions is None:
+            self._decode_positions()
+        rows = np.searchsorted(self._every, docs)
+        starts = self._starts[rows]
+        counts = self._starts[rows + 1] - starts
+        # Gather the rows' runs: each run's start, repeated, plus a count within the run.
+        firsts = np.cumsum(counts) - counts
+        flat = np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
+        return counts, self._positions[flat]
 
     def positions(self, docnum: int) -> list[int]:
         """The term's positions in document ``docnum`` (one that holds it), in order."""
-        part = bisect.bisect_right(self._offsets, docnum) - 1
-        offset, postings = self._parts[part]
-        index = bisect.bisect_left(postings.docnums, docnum - offset)
-        if part not in self._starts:
-            self._starts[part] = postings.starts()
-        return postings.positions(index, self._starts[part][index])
+        return self.positions_in(np.array([docnum], np.int64))[1].tolist()
 
 
 class GenerationReader:
@@ -72,8 +99,11 @@ class GenerationReader:
         self.doc_count = whoosh_reader.doc_count_all()  # deleted documents included
         self.deleted = frozenset(offset + docnum for reader, offset in self._leaves
                                  for docnum in reader._perdoc.deleted_docs())
+        self.live = np.ones(self.doc_count, bool)
+        """Whether each document is live (not deleted), as an array to mask others with."""
+        self.live[np.fromiter(self.deleted, np.int64, len(self.deleted))] = False
         self._lengths: dict[str, bytes] = {}
-        self._days: list[int] | None = None
+        self._days: np.ndarray | None = None
         self._offsets = [offset for _, offset in self._leaves]
         self._path_columns: dict[int, object] = {}
 
@@ -103,8 +133,8 @@ class GenerationReader:
         """As Whoosh's BM25F averages it: over all documents, deleted ones included."""
         return self.field_length(field) / (self.doc_count or 1)
 
-    def days(self) -> list[int]:
-        """Each document's ``day`` (``schema.NO_DAY`` when undated)."""
+    def days(self) -> np.ndarray:
+        """Each document's ``day`` (``schema.NO_DAY`` when undated), an int64 array."""
         if self._days is None:
             field = self._reader.schema["day"]
             sortable = []
@@ -123,7 +153,7 @@ class GenerationReader:
             # A signed field's column holds value + 2**(bits - 1), so it sorts unsigned; its
             # default, an undated document's, is the largest value, which becomes NO_DAY.
             shift = 1 << (field.bits - 1)
-            self._days = [value - shift for value in sortable]
+            self._days = np.array(sortable, np.int64) - shift
         return self._days
 
     def path(self, docnum: int) -> str:
@@ -144,7 +174,7 @@ class GenerationReader:
             found = reader._terms.postings(field, btext)  # a ``codec.SearcherTermsReader``
             if found is not None:
                 parts.append((offset, found))
-        return Postings(parts, self.deleted)
+        return Postings(parts, self.live)
 
     def frequency(self, field: str, text: str) -> float:
         """How often the term occurs in the field over all documents (0 when never)."""

@@ -1,11 +1,13 @@
 """Match and score a query plan over a generation's postings, a whole posting list at a time.
 
 A common word has postings in tens of thousands of documents; walking them a document at a
-time, as Whoosh's matchers do (and twice when asked for the total), was nearly all of a
-query's time. Here each term's postings come from the engine's reader in bulk, and a plan
-combines whole lists with dict and set operations in one pass. Like Lucene's two-phase
-iteration, a conjunction first narrows its documents with postings alone and reads positions
-only there; a phrase reads none where its word stands (``Phrase.certain``).
+time, as Whoosh's matchers do, was nearly all of a query's time. Here each term's postings
+come from the engine's reader as arrays, and a plan combines whole arrays: sorted document
+numbers intersected and merged by binary search (numpy), scores computed for all of a term's
+documents in one pass. Like Lucene's two-phase iteration, a conjunction first narrows its
+documents with postings alone and reads positions only there; a phrase reads none where its
+word stands (``Phrase.certain``), and checks the rest at once: each term's positions in the
+candidates, shifted by its place in the phrase, as (document, position) keys intersected.
 
 Scores are Whoosh's BM25F (B 0.75, K1 1.2: the same idf, the same average and byte-rounded
 field lengths; a test checks the two agree), combined the way Whoosh's matchers combine them:
@@ -14,17 +16,19 @@ matches), a boost multiplies, a phrase scores as the sum of its terms' scores, a
 (dates, "everything but") score nothing.
 
     >>> plan = AllOf((Term("body", "停火"), Phrase("body_units", ("俄", "罗", "斯"))))
-    >>> matches = evaluate(index.reader(), plan)   # {docnum: score}  # doctest: +SKIP
+    >>> found = evaluate(index.reader(), plan)       # Matches  # doctest: +SKIP
+    >>> dict(found.items())                          # {docnum: score}  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from typing import Union
+
+import numpy as np
 
 from searcher.engine.reader import LENGTH_OF_CODE, GenerationReader, Postings
 from searcher.search.plan import (
@@ -33,14 +37,54 @@ from searcher.search.plan import (
 K1 = 1.2
 B = 0.75
 
+NO_DOCS = np.zeros(0, np.int64)
+POSITION_BITS = 32  # a phrase key: the document number above, a position below
 
-Matches = dict[int, float]  # docnum → score
-Within = Union[Matches, set[int], None]  # documents to consider: None for all
+
+@dataclass(frozen=True, eq=False)
+class Matches:
+    """The documents a plan matches, ascending, and the score of each."""
+
+    docs: np.ndarray  # int64
+    scores: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __contains__(self, docnum: object) -> bool:
+        return isinstance(docnum, int) and bool(_members(self.docs, np.array([docnum]))[0])
+
+    def items(self) -> Iterator[tuple[int, float]]:
+        """``(docnum, score)`` pairs, as Python numbers."""
+        return zip(self.docs.tolist(), self.scores.tolist())
+
+    def among(self, docs: np.ndarray) -> Matches:
+        """Only those of ``docs`` (ascending)."""
+        mine, _ = _common(self.docs, docs)
+        return Matches(self.docs[mine], self.scores[mine])
+
+    def without(self, docs: np.ndarray) -> Matches:
+        """All but those of ``docs`` (ascending)."""
+        kept = ~_members(docs, self.docs)
+        return Matches(self.docs[kept], self.scores[kept])
+
+
+NO_MATCHES = Matches(NO_DOCS, np.zeros(0))
 
 
 def evaluate(reader: GenerationReader, plan: Node) -> Matches:
-    """``{docnum: score}`` of every live document ``plan`` matches."""
+    """Every live document ``plan`` matches, with its score."""
     return _Evaluation(reader).run(plan)
+
+
+def on_days(reader: GenerationReader, matches: Matches, days: DayRange) -> Matches:
+    """Those of ``matches`` dated within ``days``, scores unchanged (a date filter scores
+    nothing)."""
+    low = days.low if days.low is not None else -(2**31)
+    high = days.high if days.high is not None else 2**31 - 2  # NO_DAY stays out
+    day = reader.days()[matches.docs]
+    kept = (low <= day) & (day <= high)
+    return Matches(matches.docs[kept], matches.scores[kept])
 
 
 def top(matches: Matches, limit: int | None,
@@ -49,22 +93,51 @@ def top(matches: Matches, limit: int | None,
     path (``path_of`` a document's), so that a ranking is the same whatever numbers the
     documents have: across rebuilds, process counts and merges. Paths are looked up only
     for documents that tie."""
-    if limit == 0:
+    if limit == 0 or not len(matches):
         return []
-    chosen = list(matches.items())
-    if limit is not None and limit < len(chosen):
-        cut = heapq.nsmallest(limit, chosen, key=lambda item: (-item[1], item[0]))
-        last = cut[-1][1]  # every document at the cut's score may belong in it
-        chosen = [item for item in cut if item[1] != last] + [
-            item for item in chosen if item[1] == last]
-    chosen.sort(key=lambda item: -item[1])
+    scores = matches.scores
+    chosen = np.arange(len(scores))
+    if limit is not None and limit < len(scores):
+        # Every document at the cut's score may belong in it.
+        last = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        chosen = np.flatnonzero(scores >= last)
+    chosen = chosen[np.argsort(-scores[chosen], kind="stable")]
     ranked: list[tuple[int, float]] = []
-    for _, tied in groupby(chosen, key=itemgetter(1)):
+    for _, tied in groupby(zip(matches.docs[chosen].tolist(), scores[chosen].tolist()),
+                           key=itemgetter(1)):
         tied = list(tied)
         if len(tied) > 1:
             tied.sort(key=lambda item: path_of(item[0]))
         ranked.extend(tied)
     return ranked if limit is None else ranked[:limit]
+
+
+def _members(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Whether each of ``needles`` is in ``haystack`` (ascending), by binary search."""
+    if not len(haystack):
+        return np.zeros(len(needles), bool)
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    return haystack[at] == needles
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the values both ascending arrays hold stand in each: the smaller one's values
+    are looked up in the larger."""
+    if len(a) > len(b):
+        in_b, in_a = _common(b, a)
+        return in_a, in_b
+    found = _members(b, a)
+    return np.flatnonzero(found), np.searchsorted(b, a[found])
+
+
+def _sum_by_document(parts: list[Matches]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The documents of any of ``parts``, each one's scores added up (in the parts' order,
+    as a running sum would), and how many parts hold it."""
+    docs = np.concatenate([part.docs for part in parts])
+    unique, inverse = np.unique(docs, return_inverse=True)
+    scores = np.bincount(inverse, weights=np.concatenate([part.scores for part in parts]),
+                         minlength=len(unique))
+    return unique, scores, np.bincount(inverse, minlength=len(unique))
 
 
 class _Evaluation:
@@ -73,16 +146,15 @@ class _Evaluation:
     def __init__(self, reader: GenerationReader) -> None:
         self.reader = reader
         self._postings: dict[tuple[str, str], Postings] = {}
+        self._scores: dict[tuple[str, str], Matches] = {}
         self._done: dict[Node, Matches] = {}
-        self._maybe: dict[Node, frozenset[int] | None] = {}
+        self._maybe: dict[Node, np.ndarray | None] = {}
 
-    def run(self, node: Node, within: Within = None) -> Matches:
-        """Matches of ``node``; given ``within``, only those among its documents (a cheaper
-        question for a phrase or a filter)."""
+    def run(self, node: Node, within: np.ndarray | None = None) -> Matches:
+        """Matches of ``node``; given ``within`` (ascending documents), only those among them
+        (a cheaper question for a phrase or a filter)."""
         if within is not None and isinstance(node, Term):
-            full = self.run(node)
-            small, large = (within, full) if len(within) < len(full) else (full, within)
-            return {d: full[d] for d in small if d in large}
+            return self.run(node).among(within)
         if within is None and node in self._done:
             return self._done[node]
         if isinstance(node, Term):
@@ -97,46 +169,51 @@ class _Evaluation:
             found = self.at_least(node, within)
         elif isinstance(node, Without):
             base = self.run(node.base, within)
-            excluded = self.run(node.excluded, base)
-            found = {d: s for d, s in base.items() if d not in excluded}
+            found = base.without(self.run(node.excluded, base.docs).docs)
         elif isinstance(node, WithBonus):
             base = self.run(node.base, within)
-            bonus = self.run(node.bonus, base)
-            found = {d: s + bonus.get(d, 0.0) for d, s in base.items()}
+            bonus = self.run(node.bonus, base.docs)
+            scores = base.scores.copy()
+            mine, theirs = _common(base.docs, bonus.docs)
+            scores[mine] += bonus.scores[theirs]
+            found = Matches(base.docs, scores)
         elif isinstance(node, DayRange):
             found = self.day_range(node, within)
         elif isinstance(node, Everything):
-            docs = within if within is not None else range(self.reader.doc_count)
-            found = dict.fromkeys((d for d in docs if d not in self.reader.deleted), 0.0)
+            docs = self._live(within)
+            found = Matches(docs, np.zeros(len(docs)))
         else:
             raise TypeError(f"not a plan node: {node!r}")
         if within is None:
             self._done[node] = found
         return found
 
-    def maybe(self, node: Node) -> frozenset[int] | None:
-        """Documents ``node`` may match, from postings alone (no positions read); None when
-        that could be any document. Computed once per node."""
+    def maybe(self, node: Node) -> np.ndarray | None:
+        """Documents ``node`` may match (ascending), from postings alone (no positions read);
+        None when that could be any document. Computed once per node."""
         if node not in self._maybe:
             self._maybe[node] = self._find_maybe(node)
         return self._maybe[node]
 
-    def _find_maybe(self, node: Node) -> frozenset[int] | None:
+    def _find_maybe(self, node: Node) -> np.ndarray | None:
         if isinstance(node, Term):
-            return frozenset(self.postings(node.field, node.text).weights)
+            return self.postings(node.field, node.text).docs
         if isinstance(node, Phrase):
-            weights = sorted((self.postings(node.field, t).weights for t in node.terms), key=len)
-            docs = frozenset(weights[0]).intersection(*weights[1:])
-            return docs - self.run(node.unless).keys() if node.unless is not None else docs
-        if isinstance(node, (AnyOf, AllOf)):
+            docs = _intersection([self.postings(node.field, t).docs for t in node.terms])
+            if node.unless is not None:
+                docs = docs[~_members(self.run(node.unless).docs, docs)]
+            return docs
+        if isinstance(node, (AnyOf, AllOf, AtLeast)):
             parts = [self.maybe(item) for item in node.items]
             if isinstance(node, AllOf):
                 known = [p for p in parts if p is not None]
-                return frozenset.intersection(*known) if known else None
-            return None if None in parts else frozenset().union(*parts)
-        if isinstance(node, AtLeast):
-            parts = [self.maybe(item) for item in node.items]
-            return None if None in parts else _in_at_least(parts, node.count)
+                return _intersection(known) if known else None
+            if any(part is None for part in parts):
+                return None
+            if isinstance(node, AtLeast) and node.count > 1:
+                docs, counts = np.unique(np.concatenate(parts), return_counts=True)
+                return docs[counts >= node.count]
+            return np.unique(np.concatenate(parts)) if parts else NO_DOCS
         if isinstance(node, (Without, WithBonus)):
             return self.maybe(node.base)
         return None  # filters: cheap to apply to what the rest matches
@@ -162,101 +239,109 @@ class _Evaluation:
             self._postings[key] = self.reader.postings(field, text)
         return self._postings[key]
 
-    def term_scores(self, field: str, text: str, docs) -> Matches:
-        """Whoosh's BM25F for one term over ``docs`` (documents holding it)."""
-        if not docs:
-            return {}
+    def term_scores(self, field: str, text: str) -> Matches:
+        """Whoosh's BM25F for one term, in every live document that holds it."""
+        key = (field, text)
+        if key not in self._scores:
+            self._scores[key] = self._bm25f(field, text)
+        return self._scores[key]
+
+    def _bm25f(self, field: str, text: str) -> Matches:
         postings = self.postings(field, text)
+        if not len(postings.docs):
+            return NO_MATCHES
         weights = postings.weights
         idf = math.log(self.reader.doc_count / (postings.doc_frequency + 1)) + 1
         avgfl = self.reader.avg_field_length(field) or 1
-        lengths = self.reader.length_codes(field)
-        norm = [K1 * ((1 - B) + B * length / avgfl) for length in LENGTH_OF_CODE]
+        lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[postings.docs]
+        norm = np.array([K1 * ((1 - B) + B * length / avgfl) for length in LENGTH_OF_CODE])
         scale = idf * (K1 + 1)
-        return {d: scale * weights[d] / (weights[d] + norm[lengths[d]]) for d in docs}
+        return Matches(postings.docs, scale * weights / (weights + norm[lengths]))
 
     def term(self, node: Term) -> Matches:
-        scores = self.term_scores(node.field, node.text,
-                                  self.postings(node.field, node.text).weights)
+        scores = self.term_scores(node.field, node.text)
         if node.boost != 1.0:
-            scores = {d: s * node.boost for d, s in scores.items()}
+            scores = Matches(scores.docs, scores.scores * node.boost)
         return scores
 
-    def phrase(self, node: Phrase, within: Within) -> Matches:
-        postings = [self.postings(node.field, text) for text in node.terms]
+    def phrase(self, node: Phrase, within: np.ndarray | None) -> Matches:
         candidates = self.maybe(node)
         if within is not None:
-            candidates = candidates.intersection(within)
-        sure = candidates.intersection(self.run(node.certain)) if node.certain else set()
-        candidates = sure.union(d for d in candidates - sure
-                                if _adjacent(postings, d))
-        scores = dict.fromkeys(candidates, 0.0)
+            candidates = candidates[_members(within, candidates)]
+        sure = self.run(node.certain, candidates).docs if node.certain else NO_DOCS
+        rest = candidates[~_members(sure, candidates)]
+        docs = np.union1d(sure, self._adjacent(node, rest))
+        scores = np.zeros(len(docs))
         for text in node.terms:
-            for d, s in self.term_scores(node.field, text, candidates).items():
-                scores[d] += s * node.boost
-        return scores
+            scores += self.term_scores(node.field, text).among(docs).scores * node.boost
+        return Matches(docs, scores)
 
-    def any_of(self, node: AnyOf, within: Within) -> Matches:
-        found: Matches = {}
-        for item in node.items:
-            for d, s in self.run(item, within).items():
-                found[d] = found.get(d, 0.0) + s
-        return found
+    def _adjacent(self, node: Phrase, docs: np.ndarray) -> np.ndarray:
+        """Those of ``docs`` (each holding every term) where the phrase's terms stand at
+        consecutive positions."""
+        if not len(docs):
+            return NO_DOCS
+        keys = None
+        for offset, text in enumerate(node.terms):
+            counts, positions = self.postings(node.field, text).positions_in(docs)
+            # Where the phrase would start, keyed by document: one sorted array per term.
+            starts = (np.repeat(docs, counts) << POSITION_BITS) + (positions - offset)
+            keys = starts if keys is None else keys[_members(starts, keys)]
+            if not len(keys):
+                return NO_DOCS
+        return np.unique(keys >> POSITION_BITS) if keys is not None else docs
 
-    def all_of(self, node: AllOf, within: Within) -> Matches:
+    def any_of(self, node: AnyOf, within: np.ndarray | None) -> Matches:
+        parts = [found for item in node.items if len(found := self.run(item, within))]
+        if len(parts) < 2:
+            return parts[0] if parts else NO_MATCHES
+        docs, scores, _ = _sum_by_document(parts)
+        return Matches(docs, scores)
+
+    def all_of(self, node: AllOf, within: np.ndarray | None) -> Matches:
         # Two phases, as Lucene does: the documents every part may match, from postings
         # alone, then positions checked only there. The most selective part first; each
         # narrows the next; filters last.
         for item in node.items:
             maybe = self.maybe(item)
             if maybe is not None:
-                within = maybe if within is None else maybe.intersection(within)
+                within = maybe if within is None else maybe[_members(within, maybe)]
         items = sorted(node.items, key=self.size)
         found = self.run(items[0], within)
         for item in items[1:]:
-            other = self.run(item, found)
-            found = {d: s + other[d] for d, s in found.items() if d in other}
+            other = self.run(item, found.docs)
+            mine, theirs = _common(found.docs, other.docs)
+            found = Matches(found.docs[mine], found.scores[mine] + other.scores[theirs])
         return found
 
-    def at_least(self, node: AtLeast, within: Within) -> Matches:
+    def at_least(self, node: AtLeast, within: np.ndarray | None) -> Matches:
         # The documents in at least ``count`` of the parts' postings first (positions are
         # read only there), then each part's matches among them, counted.
         maybe = self.maybe(node)
         if maybe is not None:
-            within = maybe if within is None else maybe.intersection(within)
-        found: Matches = {}
-        matched: dict[int, int] = {}
-        for item in node.items:
-            for d, s in self.run(item, within).items():
-                found[d] = found.get(d, 0.0) + s
-                matched[d] = matched.get(d, 0) + 1
-        return {d: s for d, s in found.items() if matched[d] >= node.count}
+            within = maybe if within is None else maybe[_members(within, maybe)]
+        parts = [found for item in node.items if len(found := self.run(item, within))]
+        if not parts:
+            return NO_MATCHES
+        docs, scores, matched = _sum_by_document(parts)
+        enough = matched >= node.count
+        return Matches(docs[enough], scores[enough])
 
-    def day_range(self, node: DayRange, within: Within) -> Matches:
-        days = self.reader.days()
-        low = node.low if node.low is not None else -(2**31)
-        high = node.high if node.high is not None else 2**31 - 2  # NO_DAY stays out
-        docs = within if within is not None else range(self.reader.doc_count)
-        deleted = self.reader.deleted
-        return {d: 0.0 for d in docs if low <= days[d] <= high and d not in deleted}
+    def day_range(self, node: DayRange, within: np.ndarray | None) -> Matches:
+        docs = self._live(within)
+        return on_days(self.reader, Matches(docs, np.zeros(len(docs))), node)
 
-
-def _in_at_least(parts: list[frozenset[int]], count: int) -> frozenset[int]:
-    """The documents that are in at least ``count`` of ``parts``."""
-    if count <= 1:
-        return frozenset().union(*parts)
-    seen: dict[int, int] = {}
-    for part in parts:
-        for d in part:
-            seen[d] = seen.get(d, 0) + 1
-    return frozenset(d for d, n in seen.items() if n >= count)
+    def _live(self, within: np.ndarray | None) -> np.ndarray:
+        """The live documents among ``within`` (all of them when None)."""
+        if within is None:
+            return np.flatnonzero(self.reader.live).astype(np.int64)
+        return within[self.reader.live[within]]
 
 
-def _adjacent(postings: list[Postings], docnum: int) -> bool:
-    """Whether the terms of these postings stand at consecutive positions in ``docnum``."""
-    starts = set(postings[0].positions(docnum))
-    for offset, term_postings in enumerate(postings[1:], 1):
-        starts.intersection_update(map((-offset).__add__, term_postings.positions(docnum)))
-        if not starts:
-            return False
-    return True
+def _intersection(arrays: list[np.ndarray]) -> np.ndarray:
+    """The values in every one of these ascending arrays; the smallest first."""
+    arrays = sorted(arrays, key=len)
+    docs = arrays[0]
+    for other in arrays[1:]:
+        docs = docs[_members(other, docs)]
+    return docs

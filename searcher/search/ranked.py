@@ -17,7 +17,6 @@ from searcher.models import Hit
 from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, compile_query, day_range
 from searcher.search.hits import make_hit
-from searcher.search.plan import AllOf
 from searcher.search.query_syntax import MinimumMatch
 from searcher.search.snippets import MAX_SNIPPETS
 
@@ -41,16 +40,17 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     ``"75%"``: see ``compiler``) instead of all of them."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain, min_match)
-    scored, total = matching_documents(index, compiled, dates,
-                                       limit if sort == "relevance" else None)
-    # The footer says what a date filter hid: the matches without a date (a second pass).
-    undated = 0 if dates.unbounded else len(
-        matches(index, compiled, DateRange(NO_DAY, NO_DAY)))
+    found = matches(index, compiled)
+    # The footer says what a date filter hid: the matches without a date.
+    undated = 0 if dates.unbounded else len(on_days(index, found, DateRange(NO_DAY, NO_DAY)))
+    found = on_days(index, found, dates)
+    total = len(found)
+    scored = ranked(index, found, limit if sort == "relevance" else None)
     if sort != "relevance":  # by date, ties by score; undated last
-        dated, undated = split_by_day(index, scored)
+        dated, without_day = split_by_day(index, scored)
         newest = sort == "newest"
         dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[2]))
-        scored = [(docnum, score) for _, docnum, score in dated] + undated
+        scored = [(docnum, score) for _, docnum, score in dated] + without_day
         scored = scored[:limit] if limit is not None else scored
     reader = index.reader()
     with reading(index):
@@ -60,12 +60,20 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     return SearchResult(hits, total, time.monotonic() - started, undated)
 
 
-def matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange) -> matching.Matches:
-    """``{docnum: score}`` of every match within ``dates``, unranked: all a count or a
-    timeline needs (nothing ranked, no stored field read)."""
-    plan = compiled.plan if dates.unbounded else AllOf((compiled.plan, day_range(dates)))
+def matches(index: OpenIndex, compiled: CompiledQuery,
+            dates: DateRange = DateRange()) -> matching.Matches:
+    """Every match within ``dates``, unranked: all a count or a timeline needs (nothing
+    ranked, no stored field read)."""
     with reading(index):
-        return matching.evaluate(index.reader(), plan)
+        return on_days(index, matching.evaluate(index.reader(), compiled.plan), dates)
+
+
+def on_days(index: OpenIndex, found: matching.Matches, dates: DateRange) -> matching.Matches:
+    """Those of ``found`` dated within ``dates`` (all of them when it is unbounded)."""
+    if dates.unbounded:
+        return found
+    with reading(index):
+        return matching.on_days(index.reader(), found, day_range(dates))
 
 
 def count(index: OpenIndex, text: str, dates: DateRange = DateRange(),
@@ -74,13 +82,11 @@ def count(index: OpenIndex, text: str, dates: DateRange = DateRange(),
     return len(matches(index, compile_query(text, index.chain, min_match), dates))
 
 
-def matching_documents(index: OpenIndex, compiled: CompiledQuery, dates: DateRange,
-                       limit: int | None) -> tuple[list[tuple[int, float]], int]:
-    """``(docnum, score)`` of the best ``limit`` matches within ``dates``, and how many
-    matched in all."""
-    found = matches(index, compiled, dates)
+def ranked(index: OpenIndex, found: matching.Matches,
+           limit: int | None) -> list[tuple[int, float]]:
+    """``(docnum, score)`` of the best ``limit`` of ``found``, best first (ties by path)."""
     with reading(index):
-        return matching.top(found, limit, index.reader().path), len(found)
+        return matching.top(found, limit, index.reader().path)
 
 
 def split_by_day(index: OpenIndex, scored: list[tuple[int, float]]
@@ -90,7 +96,7 @@ def split_by_day(index: OpenIndex, scored: list[tuple[int, float]]
     with reading(index):
         days = index.reader().days()
         for docnum, score in scored:
-            day = days[docnum]
+            day = int(days[docnum])
             if day == NO_DAY:
                 undated.append((docnum, score))
             else:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from math import log2
 
+import numpy as np
+
 from searcher.engine.reader import GenerationReader
 from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
@@ -38,7 +40,8 @@ def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
             return []
         plan = AnyOf(tuple(Term(FIELD, term, boost=weight) for term, weight in terms))
         found = matching.evaluate(reader, plan)
-        found.pop(docnum, None)
+        if docnum is not None:
+            found = found.without(np.array([docnum]))
         highlighted = [term for term, _ in terms[:HIGHLIGHTED_TERMS]]
         return [make_hit(rank, reader.stored_fields(other), score, highlighted)
                 for rank, (other, score) in enumerate(matching.top(found, limit, reader.path),

@@ -24,7 +24,7 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
     """A plain dict, ready for JSON."""
     reader = index.reader()
     with reading(index):
-        days = [day for docnum, day in enumerate(reader.days()) if docnum not in reader.deleted]
+        days = reader.days()[reader.live].tolist()
         # A term's frequency is summed over the fields that have it among their most
         # frequent.
         frequent: Counter[str] = Counter()
