@@ -41,7 +41,8 @@ class Postings:
 
     def __init__(self, parts: list[tuple[int, TermPostings]], live: np.ndarray) -> None:
         self._parts = parts  # (docnum offset of the segment, its postings), in docnum order
-        every = [offset + np.cumsum(np.asarray(postings.docnum_deltas), dtype=np.int64) for offset, postings in parts]
+        every = [offset + np.cumsum(np.asarray(postings.docnum_deltas), dtype=np.int64)
+                 for offset, postings in parts]
         self._every = np.concatenate(every) if every else np.zeros(0, np.int64)
         """Deleted documents included: positions are found by a document's place here."""
         self.doc_frequency = len(self._every)
@@ -52,35 +53,29 @@ class Postings:
         self.docs: np.ndarray = self._every[alive]
         self.weights: np.ndarray = weights[alive]
         self._starts: np.ndarray | None = None
-        self._positions: np.ndarray | None = None
-
-    def _decode_positions(self) -> None:
-        """Every posting's positions, one document after another (``_positions``), and where
-        each document's begin (``_starts``, one more than there are documents)."""
-        counts = np.concatenate([np.asarray(postings.counts, np.int64)
-                                 for _, postings in self._parts])
-        deltas = np.concatenate([np.asarray(postings.deltas, np.int64)
-                                 for _, postings in self._parts])
-        self._starts = np.zeros(len(counts) + 1, np.int64)
-        np.cumsum(counts, out=self._starts[1:])
-        # A document's deltas start from its first position: a running sum over all of
-        # them, less the sum before each document's first.
-        running = np.cumsum(deltas)
-        before = np.concatenate(([0], running))[self._starts[:-1]]
-        self._positions = running - np.repeat(before, counts)
+        self._deltas: np.ndarray | None = None
 
     def positions_in(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of the term in each of ``docs`` (ascending documents that hold it):
-        how many each has, and all of them, one document after another."""
-        if self._positions is None:
-            self._decode_positions()
+        how many each has, and all of them, one document after another. Only these
+        documents' positions are decoded."""
+        if self._deltas is None:
+            counts = np.concatenate([np.asarray(postings.counts) for _, postings in self._parts])
+            self._starts = np.zeros(len(counts) + 1, np.int64)
+            np.cumsum(counts, out=self._starts[1:])
+            self._deltas = np.concatenate([np.asarray(postings.deltas)
+                                           for _, postings in self._parts])
         rows = np.searchsorted(self._every, docs)
         starts = self._starts[rows]
         counts = self._starts[rows + 1] - starts
         # Gather the rows' runs: each run's start, repeated, plus a count within the run.
         firsts = np.cumsum(counts) - counts
         flat = np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
-        return counts, self._positions[flat]
+        # A document's deltas start from its first position: a running sum over the
+        # gathered deltas, less the sum before each document's first.
+        running = np.cumsum(self._deltas[flat], dtype=np.int64)
+        before = np.concatenate(([0], running))[firsts]
+        return counts, running - np.repeat(before, counts)
 
     def positions(self, docnum: int) -> list[int]:
         """The term's positions in document ``docnum`` (one that holds it), in order."""

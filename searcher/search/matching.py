@@ -130,14 +130,25 @@ def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(found), np.searchsorted(b, a[found])
 
 
-def _sum_by_document(parts: list[Matches]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sum_by_document(parts: list[Matches], doc_count: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The documents of any of ``parts``, each one's scores added up (in the parts' order,
-    as a running sum would), and how many parts hold it."""
+    as a running sum would), and how many parts hold it. Counted in arrays as long as the
+    index has documents: faster than sorting the parts together, and no slower at scale."""
     docs = np.concatenate([part.docs for part in parts])
-    unique, inverse = np.unique(docs, return_inverse=True)
-    scores = np.bincount(inverse, weights=np.concatenate([part.scores for part in parts]),
-                         minlength=len(unique))
-    return unique, scores, np.bincount(inverse, minlength=len(unique))
+    counts = np.bincount(docs, minlength=doc_count)
+    scores = np.bincount(docs, weights=np.concatenate([part.scores for part in parts]),
+                         minlength=doc_count)
+    found = np.flatnonzero(counts)
+    return found, scores[found], counts[found]
+
+
+def _union(arrays: list[np.ndarray], doc_count: int, at_least: int = 1) -> np.ndarray:
+    """The documents in at least ``at_least`` of these arrays, ascending."""
+    if not arrays:
+        return NO_DOCS
+    counts = np.bincount(np.concatenate(arrays), minlength=doc_count)
+    return np.flatnonzero(counts >= at_least)
 
 
 class _Evaluation:
@@ -210,10 +221,8 @@ class _Evaluation:
                 return _intersection(known) if known else None
             if any(part is None for part in parts):
                 return None
-            if isinstance(node, AtLeast) and node.count > 1:
-                docs, counts = np.unique(np.concatenate(parts), return_counts=True)
-                return docs[counts >= node.count]
-            return np.unique(np.concatenate(parts)) if parts else NO_DOCS
+            return _union(parts, self.reader.doc_count,
+                          node.count if isinstance(node, AtLeast) else 1)
         if isinstance(node, (Without, WithBonus)):
             return self.maybe(node.base)
         return None  # filters: cheap to apply to what the rest matches
@@ -281,21 +290,22 @@ class _Evaluation:
         consecutive positions."""
         if not len(docs):
             return NO_DOCS
-        keys = None
+        keys = NO_DOCS
         for offset, text in enumerate(node.terms):
             counts, positions = self.postings(node.field, text).positions_in(docs)
             # Where the phrase would start, keyed by document: one sorted array per term.
             starts = (np.repeat(docs, counts) << POSITION_BITS) + (positions - offset)
-            keys = starts if keys is None else keys[_members(starts, keys)]
+            keys = starts if not offset else keys[_members(starts, keys)]
             if not len(keys):
                 return NO_DOCS
-        return np.unique(keys >> POSITION_BITS) if keys is not None else docs
+        found = keys >> POSITION_BITS  # ascending, a document once per place it matches
+        return found[np.concatenate(([True], found[1:] != found[:-1]))]
 
     def any_of(self, node: AnyOf, within: np.ndarray | None) -> Matches:
         parts = [found for item in node.items if len(found := self.run(item, within))]
         if len(parts) < 2:
             return parts[0] if parts else NO_MATCHES
-        docs, scores, _ = _sum_by_document(parts)
+        docs, scores, _ = _sum_by_document(parts, self.reader.doc_count)
         return Matches(docs, scores)
 
     def all_of(self, node: AllOf, within: np.ndarray | None) -> Matches:
@@ -323,7 +333,7 @@ class _Evaluation:
         parts = [found for item in node.items if len(found := self.run(item, within))]
         if not parts:
             return NO_MATCHES
-        docs, scores, matched = _sum_by_document(parts)
+        docs, scores, matched = _sum_by_document(parts, self.reader.doc_count)
         enough = matched >= node.count
         return Matches(docs[enough], scores[enough])
 
