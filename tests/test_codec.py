@@ -9,6 +9,7 @@ import dataclasses
 import random
 import struct
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from whoosh.writing import SegmentWriter
 
 from searcher.analysis.chain import AnalysisChain
 from searcher.engine.codec import (
-    FormatError, PositionList, SearcherCodec, pack_ints, unpack_ints)
+    FormatError, Frequencies, PositionList, SearcherCodec, pack_ints, unpack_ints)
 from searcher.engine.reader import GenerationReader
 from searcher.engine.schema import build_schema, document_fields
 from searcher.engine.store import open_index
@@ -166,10 +167,12 @@ def test_bulk_postings_match_whooshs_matchers(pair):
     _, ours = pair
     whoosh_reader = ours.reader()
     reader = GenerationReader(whoosh_reader)
-    checked = 0
+    checked = Counter()
     for field, text in whoosh_reader.all_terms():
-        if not whoosh_reader.schema[field].format.supports("positions"):
-            continue
+        format_ = whoosh_reader.schema[field].format
+        if not isinstance(format_, (PositionList, Frequencies)):
+            continue  # not a text field
+        positional = isinstance(format_, PositionList)
         postings = reader.postings(field, text.decode("utf-8"))
         weights = dict(zip(postings.docs.tolist(), postings.weights.tolist()))
         matcher = whoosh_reader.postings(field, text)
@@ -177,12 +180,13 @@ def test_bulk_postings_match_whooshs_matchers(pair):
             docnum = matcher.id()
             if docnum not in reader.deleted:
                 assert weights.pop(docnum) == matcher.weight()
-                assert postings.positions(docnum) == matcher.value_as("positions")
-                checked += 1
+                if positional:
+                    assert postings.positions(docnum) == matcher.value_as("positions")
+                checked[positional] += 1
             matcher.next()
         assert not weights  # no live document more than Whoosh's
         assert postings.doc_frequency == whoosh_reader.doc_frequency(field, text)
-    assert checked > 5000
+    assert checked[True] > 3000 and checked[False] > 1000
 
 
 # --- damage --------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from whoosh.codec import base
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter
 from whoosh.columns import (
     VarBytesColumn, WrappedColumn, WrappedColumnReader, WrappedColumnWriter)
-from whoosh.formats import Positions
+from whoosh.formats import Frequency, Positions
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo, TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -90,6 +90,22 @@ class PositionList(Positions):
 
     def decode_weight(self, valuestring: bytes) -> float:
         return self.decode_frequency(valuestring) * self.field_boost
+
+
+class Frequencies(Frequency):
+    """Whoosh's ``Frequency`` (each document's count of the term, no positions) with no value
+    per posting: a record's weights are the counts already. A words field is searched a whole
+    word at a time and its phrases are checked on its units field, so its positions were
+    never read (yet they were half of an index's postings)."""
+
+    posting_size = 0
+
+    def word_values(self, value, analyzer, **kwargs):
+        for word, frequency, weight, _ in super().word_values(value, analyzer, **kwargs):
+            yield word, frequency, weight, b""
+
+    def encode(self, count) -> bytes:
+        return b""
 
 
 # --- packed lists -------------------------------------------------------------------------
@@ -262,7 +278,7 @@ def encode_postings(term: TermPostingsToWrite) -> bytes:
         parts[2] = bytes([VALUES_POSITIONS])
         parts.append(pack_ints(term.counts))
         parts.append(pack_ints(term.deltas))
-    elif any(term.values):
+    elif term.values and any(term.values):
         parts[2] = bytes([VALUES_BYTES])
         parts.append(pack_byte_strings(term.values))
     else:

@@ -55,7 +55,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         "whoosh.columns": ["NumericColumn", "VarBytesColumn"],
         "whoosh.fields": ["Schema", "ID", "KEYWORD", "NUMERIC", "STORED"],
         "whoosh.formats": ["Existence", "Frequency", "Positions"],
-        "searcher.engine.codec": ["PositionList", "SearcherCodec"],
+        "searcher.engine.codec": ["Frequencies", "PositionList", "SearcherCodec"],
         "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "TagAnalyzer"],
     }.items() for name in names)
 

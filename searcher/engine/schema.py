@@ -21,12 +21,12 @@ from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fold import fold
 from searcher.analysis.settings import AnalysisSettings
 from searcher.dates import day_number
-from searcher.engine.codec import PositionList
+from searcher.engine.codec import Frequencies, PositionList
 from searcher.fields import FIELDS
 from searcher.models import Document
 
 # Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
 NO_DAY = 2**31 - 1
@@ -96,12 +96,14 @@ class ChainAnalyzer(Analyzer):
 class ChainText(TEXT):
     """A text field whose indexing skips Whoosh's per-token objects: the chain's terms and
     their positions (``positions_by_term``) go straight to the postings pool. Searching and
-    anything else that calls the analyzer see the same terms and positions. Positions are
-    encoded as ``codec.PositionList`` (no pickle)."""
+    anything else that calls the analyzer see the same terms and positions. A field with
+    ``phrase`` keeps positions, encoded as ``codec.PositionList`` (no pickle); one without
+    keeps each document's count of a term (``codec.Frequencies``)."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.format = PositionList(field_boost=self.format.field_boost)
+    def __init__(self, phrase: bool = True, **kwargs) -> None:
+        super().__init__(phrase=phrase, **kwargs)
+        format_ = PositionList if phrase else Frequencies
+        self.format = format_(field_boost=self.format.field_boost)
 
     def positions_by_term(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` and its positions, in order: what our writers pool."""
@@ -143,8 +145,9 @@ def build_schema(chain: AnalysisChain) -> Schema:
     fields = {}
     for field in FIELDS.values():
         if field.kind in streams:
+            # Phrases are checked on units (characters): a words field needs no positions.
             fields[field.name] = ChainText(analyzer=ChainAnalyzer(streams[field.kind], chain),
-                                           stored=field.stored, phrase=True)
+                                           stored=field.stored, phrase=field.kind != "words")
         elif field.kind == "id":
             # The path is also a column: ties in a ranking break by it (``reader.path``).
             fields[field.name] = ID(stored=field.stored, unique=True,

@@ -49,7 +49,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from searcher.atomic_files import fsync_dir, fsync_file
 from searcher.engine.codec import (
-    PositionList, SearcherCodec, TermPostings, TermPostingsToWrite, position_starts)
+    Frequencies, PositionList, SearcherCodec, TermPostings, TermPostingsToWrite,
+    position_starts)
 from searcher.engine.schema import document_fields
 from searcher.errors import WriterProcessError
 from searcher.models import Document
@@ -95,21 +96,23 @@ class _TermPool(PostingPool):
                                   "at a time")
 
     def add_positions(self, fieldname: str, docnum: int, by_term: dict[str, list[int]]) -> None:
-        """A document's terms in a positional field, each with its positions: appended to
-        the term's arrays of documents, position counts and positions (as deltas, the first as
-        itself: as a record stores them)."""
+        """A document's terms in a text field, each with its positions: appended to the
+        term's arrays of documents, position counts and (a positional field's) positions (as
+        deltas, the first as itself: as a record stores them)."""
         terms = self._terms_of(fieldname)
+        positional = isinstance(self._formats[fieldname], PositionList)
         new_terms = positions_added = 0
         for term, positions in by_term.items():
             postings = terms.get(term)
             if postings is None:
-                postings = terms[term] = (array("I"), array("I"), array("I"))
+                postings = terms[term] = _new_group(positional)
                 new_terms += 1
             postings[0].append(docnum)
             postings[1].append(len(positions))
-            postings[2].append(positions[0])
-            postings[2].extend(map(int.__sub__, positions[1:], positions))
-            positions_added += len(positions)
+            if positional:
+                postings[2].append(positions[0])
+                postings[2].extend(map(int.__sub__, positions[1:], positions))
+                positions_added += len(positions)
         self._grew(new_terms * TERM_BYTES + len(by_term) * POSTING_BYTES
                    + positions_added * POSITION_BYTES)
 
@@ -128,24 +131,31 @@ class _TermPool(PostingPool):
         """A merged segment's postings of one term, decoded from its record: those at
         ``kept`` in it, renumbered as ``docnums``."""
         terms = self._terms_of(fieldname)
-        if postings.deltas is not None:
+        format_ = self._formats[fieldname]
+        if isinstance(format_, (PositionList, Frequencies)):
+            positional = isinstance(format_, PositionList)
             term = tbytes.decode("utf-8")
             size = len(kept) * POSTING_BYTES
             group = terms.get(term)
             if group is None:
-                group = terms[term] = (array("I"), array("I"), array("I"))
+                group = terms[term] = _new_group(positional)
                 size += TERM_BYTES
-            counts, deltas = postings.counts, postings.deltas
+            # A Frequencies record's counts are its weights (its fields have no boost).
+            counts = postings.counts if positional else postings.weights
             group[0].extend(docnums)
             if len(kept) == len(counts):  # nothing deleted: the record's arrays as they are
-                group[1].extend(counts.tolist())  # (packed at their own width)
-                group[2].extend(deltas.tolist())
+                group[1].extend(map(int, counts))  # (packed at their own width)
+                if positional:
+                    group[2].extend(postings.deltas.tolist())
             else:
-                starts = postings.starts()
-                for index in kept:
-                    group[1].append(counts[index])
-                    group[2].extend(deltas[starts[index]:starts[index] + counts[index]].tolist())
-            size += POSITION_BYTES * len(deltas)
+                group[1].extend(int(counts[index]) for index in kept)
+                if positional:
+                    starts, deltas = postings.starts(), postings.deltas
+                    for index in kept:
+                        group[2].extend(
+                            deltas[starts[index]:starts[index] + counts[index]].tolist())
+            if positional:
+                size += POSITION_BYTES * len(postings.deltas)
         else:
             values = postings.value_bytes(self._formats[fieldname])
             group = terms.setdefault(tbytes, [])
@@ -178,6 +188,11 @@ class _TermPool(PostingPool):
                         # a PositionList value is the document's deltas as bytes
                         self.current.append((fieldname, tbytes, docnum, float(count),
                                              deltas[start:start + count].tobytes()))
+            elif isinstance(format_, Frequencies):
+                for term, (docnums, counts) in terms.items():
+                    tbytes = term.encode("utf-8")
+                    self.current.extend((fieldname, tbytes, docnum, float(count), b"")
+                                        for docnum, count in zip(docnums, counts))
             else:
                 self.current.extend((fieldname, tbytes, *posting)
                                     for tbytes, postings in terms.items()
@@ -198,15 +213,19 @@ class _TermPool(PostingPool):
             return
         for fieldname in sorted(self.fields):
             terms = self.fields[fieldname]
-            positional = isinstance(self._formats[fieldname], PositionList)
-            boost = self._formats[fieldname].field_boost
+            format_ = self._formats[fieldname]
+            positional = isinstance(format_, PositionList)
+            counted = positional or isinstance(format_, Frequencies)
+            boost = format_.field_boost
             for term in sorted(terms):
                 postings = terms[term]
-                if positional:
-                    docnums, counts, deltas = postings
+                if counted:
+                    docnums, counts = postings[0], postings[1]
                     weights = counts if boost == 1 else [count * boost for count in counts]
-                    yield TermPostingsToWrite(fieldname, term.encode("utf-8"), docnums,
-                                              weights, counts=counts, deltas=deltas)
+                    yield TermPostingsToWrite(
+                        fieldname, term.encode("utf-8"), docnums, weights,
+                        counts=counts if positional else None,
+                        deltas=postings[2] if positional else None)
                 else:
                     docnums, weights, values = map(list, zip(*postings))
                     yield TermPostingsToWrite(fieldname, term, docnums, weights, values)
@@ -226,6 +245,11 @@ class _TermPool(PostingPool):
     def clear(self) -> None:
         self.fields = {}
         self.current = []
+
+
+def _new_group(positional: bool) -> tuple[array, ...]:
+    """A pooled term's arrays: documents, counts, and for a positional field positions."""
+    return (array("I"), array("I"), array("I")) if positional else (array("I"), array("I"))
 
 
 class _FieldLengths:
@@ -391,7 +415,7 @@ class _SegmentWriter(_DurableCommit, _TermAtATime, SegmentWriter):
                 continue
             field = self.schema[fieldname]
             length = 0
-            if isinstance(field.format, PositionList):
+            if isinstance(field.format, (PositionList, Frequencies)):
                 by_term = field.positions_by_term(value)
                 length = sum(map(len, by_term.values()))
                 self.pool.add_positions(fieldname, docnum, by_term)
