@@ -24,6 +24,7 @@ class Field:
     * ``id``: the whole value as one term (exact look-ups);
     * ``keyword``: each of several values as one folded term (``tags:``, ``source:``, ``url:``);
     * ``day``: the date as ``YYYYMMDD``, a sortable column (date filters);
+    * ``fingerprint``: the body's near-duplicate fingerprint, a column (reposts collapsed);
     * ``stored``: kept for display only.
     """
 
@@ -57,6 +58,7 @@ _TABLE = (
     Field("url", "keyword", stored=True, queryable=True),
     Field("file", "stored", stored=True),  # the corpus file the article came from
     Field("pages", "stored", stored=True),  # a paged document's page starts: "0,1830,…"
+    Field("fingerprint", "fingerprint"),
 )
 
 FIELDS: dict[str, Field] = {field.name: field for field in _TABLE}

@@ -31,6 +31,16 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """A near-duplicate of a hit (a repost in another script or spelling, a light edit),
+    shown with it instead of as a hit of its own."""
+
+    path: str
+    file: str = ""
+    record: str | None = None
+
+
+@dataclass(frozen=True)
 class Hit:
     """One ranked search result."""
 
@@ -50,3 +60,4 @@ class Hit:
     tags: tuple[str, ...] = ()
     page: int | None = None  # a paged document's (PDF) page of the first match, from 1
     match_count: int = 0  # how many places of the body match
+    copies: tuple[Copy, ...] = ()  # its near-duplicates among the matches, best first

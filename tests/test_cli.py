@@ -51,7 +51,8 @@ def test_json_lines_contract(run_cli, corpus_index_dir):
     for record in records:
         assert list(record) == ["rank", "path", "title", "date", "score", "snippet",
                                 "highlights", "matches", "author", "file", "record", "url",
-                                "source", "tags", "snippets", "page"]
+                                "source", "tags", "snippets", "page", "copies"]
+        assert record["copies"] == []  # the samples are five different articles
         assert record["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["date"])
         assert record["highlights"]
         for start, end in record["highlights"]:

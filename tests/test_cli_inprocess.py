@@ -18,7 +18,7 @@ from searcher.search.stats import index_stats
 from tests.conftest import Run
 
 HIT_KEYS = ["rank", "path", "title", "date", "score", "snippet", "highlights", "matches",
-            "author", "file", "record", "url", "source", "tags", "snippets", "page"]
+            "author", "file", "record", "url", "source", "tags", "snippets", "page", "copies"]
 
 
 

@@ -233,7 +233,10 @@ def archive(tmp_path_factory):
 
 
 def paths(run: Run) -> set[str]:
-    return {hit["path"] for hit in run.json_lines()}
+    """The articles found: the hits and their copies (one article saved three ways is one
+    hit that names the other two)."""
+    return {path for hit in run.json_lines()
+            for path in [hit["path"]] + [copy["path"] for copy in hit["copies"]]}
 
 
 def test_the_run_skips_the_scan_and_broken_files_with_their_reasons(archive):
@@ -255,8 +258,9 @@ def test_no_clutter_is_searchable(archive, term):
 
 def test_the_articles_themselves_are_found(archive):
     _, _, searcher = archive
-    assert paths(searcher("search", "人质 交换", "--json")) == {"web/article.html", "web/soup.htm",
-                                                               "web/big5.html"}
+    found = searcher("search", "人质 交换", "--json")
+    assert paths(found) == {"web/article.html", "web/soup.htm", "web/big5.html"}
+    assert len(found.json_lines()) == 1  # the same article, saved three ways: one hit
 
 
 @pytest.mark.parametrize("since,path", [("2024-08-26", "web/article.html"),

@@ -45,7 +45,8 @@ def skipped(summary: dict) -> dict[str, str]:
 
 
 def paths_found(index: Path, word: str) -> set[str]:
-    return {hit.path for hit in search(open_index(index), word, limit=None).hits}
+    return {hit.path for hit in search(open_index(index), word, limit=None,
+                                   collapse=False).hits}
 
 
 @pytest.fixture

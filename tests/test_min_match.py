@@ -1,6 +1,7 @@
 """A pasted sentence: ``--any`` / ``--min-match`` (``min_match``) require only some of the
 query's words and rank the articles that share most of them first, through the library and
-through the command line in-process."""
+through the command line in-process. Its articles share most of their text (a filler around
+a sentence), so they would collapse as copies of each other: these tests show each."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def pasted_index(pasted_index_dir):
 
 
 def ranked(index, query: str, **options) -> list[str]:
-    return [hit.path for hit in search(index, query, limit=None, **options).hits]
+    return [hit.path
+            for hit in search(index, query, limit=None, collapse=False, **options).hits]
 
 
 def test_the_sentence_has_ten_words(pasted_index):
@@ -59,7 +61,7 @@ def test_a_pasted_sentence_finds_nothing_when_every_word_is_required(pasted_inde
 
 
 def test_any_ranks_the_articles_sharing_most_words_first(pasted_index):
-    result = search(pasted_index, SENTENCE, limit=None, min_match=ANY)
+    result = search(pasted_index, SENTENCE, limit=None, min_match=ANY, collapse=False)
     assert [hit.path for hit in result.hits] == ["most.txt", "some.txt", "one.txt"]
     assert result.total == 3  # none.txt shares no word
     # what the article wrote is highlighted, across script and spelling (伊斯坦布尔: 伊斯坦堡)
@@ -81,9 +83,11 @@ def test_min_match_requires_that_many_words(pasted_index, minimum, expected):
 
 
 def test_scores_are_the_summed_scores_of_the_words_matched(pasted_index):
-    both = {h.path: h.score for h in search(pasted_index, "俄羅斯 停火", limit=None).hits}
+    both = {h.path: h.score
+            for h in search(pasted_index, "俄羅斯 停火", limit=None, collapse=False).hits}
     at_least_one = {h.path: h.score
-                    for h in search(pasted_index, "俄羅斯 停火", limit=None, min_match=ANY).hits}
+                    for h in search(pasted_index, "俄羅斯 停火", limit=None, min_match=ANY,
+                                    collapse=False).hits}
     assert set(both) == {"most.txt", "some.txt"} and set(at_least_one) == {*both, "one.txt"}
     for path, score in both.items():  # where every word matches, the same score as AND
         assert at_least_one[path] == pytest.approx(score)
@@ -96,7 +100,7 @@ def test_exclusions_and_date_filters_still_apply_to_every_article(pasted_index):
     assert ranked(pasted_index, SENTENCE, min_match=ANY, dates=since) == ["most.txt"]
     assert ranked(pasted_index, SENTENCE + " date:2025", min_match=ANY) == [
         "most.txt", "some.txt"]  # a date: in the query filters, it is not a word to count
-    result = search(pasted_index, SENTENCE, min_match=ANY, dates=since)
+    result = search(pasted_index, SENTENCE, min_match=ANY, dates=since, collapse=False)
     assert result.undated_left_out == 1  # one.txt
 
 
@@ -143,7 +147,7 @@ def files(result) -> list[str]:
 
 def test_cli_without_any_finds_nothing_and_with_it_the_best_article_first(
         searcher, pasted_index_dir):
-    index = ["--index", str(pasted_index_dir)]
+    index = ["--index", str(pasted_index_dir), "--no-collapse"]
     assert searcher("search", SENTENCE, *index).code == 1
     result = searcher("search", SENTENCE, "--any", *index)
     assert (result.code, result.stderr) == (0, "")
@@ -151,13 +155,13 @@ def test_cli_without_any_finds_nothing_and_with_it_the_best_article_first(
 
 
 def test_cli_any_with_count_files_json_and_dates(searcher, pasted_index_dir, pasted_index):
-    index = ["--index", str(pasted_index_dir)]
+    index = ["--index", str(pasted_index_dir), "--no-collapse"]
     assert searcher("search", SENTENCE, "--any", "-c", *index).stdout == "3\n"
     listed = searcher("search", SENTENCE, "--any", "-l", *index)
     assert [Path(line).name for line in listed.stdout.splitlines()] == [
         "most.txt", "some.txt", "one.txt"]
     records = searcher("search", SENTENCE, "--any", "--json", *index).json_lines()
-    expected = search(pasted_index, SENTENCE, min_match=ANY).hits
+    expected = search(pasted_index, SENTENCE, min_match=ANY, collapse=False).hits
     assert [(r["rank"], r["path"], r["score"]) for r in records] == [
         (h.rank, h.path, round(h.score, 4)) for h in expected]
     since = searcher("search", SENTENCE, "--any", "--since", "2025-09", "--json", *index)
@@ -168,7 +172,7 @@ def test_cli_any_with_count_files_json_and_dates(searcher, pasted_index_dir, pas
 
 
 def test_cli_min_match_takes_counts_percentages_and_all_but(searcher, pasted_index_dir):
-    index = ["--index", str(pasted_index_dir)]
+    index = ["--index", str(pasted_index_dir), "--no-collapse"]
     assert files(searcher("search", SENTENCE, "--min-match", "75%", "-l", *index)) == [
         "most.txt"]
     assert files(searcher("search", SENTENCE, "--min-match", "3", *index)) == [

@@ -68,12 +68,12 @@ def ranking_index(tmp_path_factory, settings):
 
 
 def test_adjacent_words_rank_above_scattered_ones(ranking_index):
-    ranked = [h.path for h in search(ranking_index, "俄烏停火", limit=None).hits]
+    ranked = [h.path for h in search(ranking_index, "俄烏停火", limit=None, collapse=False).hits]
     assert ranked[:2] == ["adjacent.txt", "scattered.txt"]
 
 
 def test_word_match_ranks_above_characters_inside_another_word(ranking_index):
-    ranked = [h.path for h in search(ranking_index, "停火", limit=None).hits]
+    ranked = [h.path for h in search(ranking_index, "停火", limit=None, collapse=False).hits]
     assert set(ranked) == {"adjacent.txt", "scattered.txt", "word.txt", "inside.txt", "title.txt"}
     assert ranked[-1] == "inside.txt"  # 暫停火車: the characters, not the word
     assert ranked[0] == "title.txt"  # the title weighs more than the body

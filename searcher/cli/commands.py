@@ -135,12 +135,15 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
 @click.option("--context", type=click.IntRange(min=0), default=None,
               help="Characters of context either side of each match [default: a 90-wide "
                    "window].")
+@click.option("--no-collapse", is_flag=True,
+              help="Show each copy of an article (a repost in another script or spelling, a "
+                   "light edit) as a hit of its own, not under the best-ranked copy.")
 @click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
 @click.pass_context
 def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, min_match,
                    as_json, files, null, path_style, count, only_matching, as_csv, template,
-                   timeline, by, snippet_count, context, pager, color):
+                   timeline, by, snippet_count, context, no_collapse, pager, color):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -216,15 +219,19 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
             snippet_count = None
         context = context or 0
     printer = _printer(as_json, files, null, color, pager, only_matching, as_csv, template)
+    # A list of files is every matching file, copies included: a pipeline wants them all.
     result = search(index, text, limit=limit, sort=sort, dates=dates, snippets=snippet_count,
                     context=context, ellipses=not only_matching, min_match=min_match,
-                    find_matches=not (files or null))
+                    find_matches=not (files or null),
+                    collapse=not (no_collapse or files or null))
     filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
                + [f"sort {sort}"] * (sort != "relevance")
                + ["any word"] * any_word
                + [f"min match {min_match}"] * (min_match is not None and not any_word)
                + [f"{result.undated_left_out} undated left out"] * bool(
-                   result.undated_left_out))
+                   result.undated_left_out)
+               + [f"{result.collapsed} cop{'y' if result.collapsed == 1 else 'ies'} "
+                  f"collapsed"] * bool(result.collapsed))
     print_hits(result.hits, path_style, printer, (result.total, result.seconds, filters))
     sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
 

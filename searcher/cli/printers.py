@@ -7,8 +7,10 @@ JSON Lines contract (``JsonLinesPrinter``), one object a hit, UTF-8, flushed per
 ``highlights`` ([start, end) offsets into ``snippet``), ``matches`` (surface strings as written),
 plus ``rank``, ``author``, ``file`` (a path that opens from the working directory), ``record``
 (a JSON Lines record's id, or null), ``url``, ``source``, ``tags``, ``snippets`` (each
-snippet apart: ``{text, highlights}``) and ``page`` (a PDF's page of the first match, from 1;
-null for formats without pages).
+snippet apart: ``{text, highlights}``), ``page`` (a PDF's page of the first match, from 1;
+null for formats without pages) and ``copies`` (the article's near-duplicates among the
+matches, shown under it: ``[{path, file, record}]``, best first; empty with
+``--no-collapse``).
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ def hit_record(hit: Hit) -> dict:
             "source": hit.source, "tags": list(hit.tags),
             "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights]}
                          for s in hit.snippets],
-            "page": hit.page}
+            "page": hit.page,
+            "copies": [{"path": c.path, "file": c.file, "record": c.record}
+                       for c in hit.copies]}
 
 
 class JsonLinesPrinter(_Printer):
@@ -251,6 +255,12 @@ class TextPrinter(_Printer):
             where.append(f"  p. {hit.page}", style="dim")
         where.truncate(self.console.width, overflow="ellipsis")
         self.console.print(where, no_wrap=True)
+        if hit.copies:
+            count = len(hit.copies)
+            also = Text(f"also in {count} cop{'y' if count == 1 else 'ies'}: ", style="dim")
+            also.append(", ".join(safe(c.file) + (f" #{safe(c.record)}" if c.record else "")
+                                  for c in hit.copies), style="dim green")
+            print_wrapped(self.console, also, indent=4)
         for snippet in hit.snippets:
             print_wrapped(self.console, highlighted(snippet.text, snippet.highlights), indent=4)
         self.console.print()

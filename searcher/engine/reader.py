@@ -99,6 +99,7 @@ class GenerationReader:
         self.live[np.fromiter(self.deleted, np.int64, len(self.deleted))] = False
         self._lengths: dict[str, bytes] = {}
         self._days: np.ndarray | None = None
+        self._fingerprints: np.ndarray | None = None
         self._offsets = [offset for _, offset in self._leaves]
         self._path_columns: dict[int, object] = {}
 
@@ -150,6 +151,23 @@ class GenerationReader:
             shift = 1 << (field.bits - 1)
             self._days = np.array(sortable, np.int64) - shift
         return self._days
+
+    def fingerprints(self) -> np.ndarray:
+        """Each document's near-duplicate fingerprint, a row of int64 band keys (all zeros:
+        none), from the fingerprint column in one read per segment."""
+        if self._fingerprints is None:
+            width = self._reader.schema["fingerprint"].column_type._fixedlen
+            parts = []
+            for reader, _ in self._leaves:
+                count = reader.doc_count_all()
+                raw = b""
+                if reader._perdoc.has_column("fingerprint"):
+                    col = reader._perdoc.column_reader(
+                        "fingerprint", self._reader.schema["fingerprint"].column_type)
+                    raw = col._dbfile.get(col._basepos, col._count * width)
+                parts.append(raw + bytes(count * width - len(raw)))
+            self._fingerprints = np.frombuffer(b"".join(parts), "<i8").reshape(-1, width // 8)
+        return self._fingerprints
 
     def path(self, docnum: int) -> str:
         """Document ``docnum``'s path, from the path column (cheaper than its stored fields:

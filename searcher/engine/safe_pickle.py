@@ -52,11 +52,12 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         "collections": ["defaultdict"],
         "whoosh.analysis.tokenizers": ["IDTokenizer"],
         "whoosh.codec.whoosh3": ["W3Codec", "W3Segment"],
-        "whoosh.columns": ["NumericColumn", "VarBytesColumn"],
+        "whoosh.columns": ["FixedBytesColumn", "NumericColumn", "VarBytesColumn"],
         "whoosh.fields": ["Schema", "ID", "KEYWORD", "NUMERIC", "STORED"],
         "whoosh.formats": ["Existence", "Frequency", "Positions"],
         "searcher.engine.codec": ["Frequencies", "PositionList", "SearcherCodec"],
-        "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "TagAnalyzer"],
+        "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "FingerprintColumn",
+                                   "TagAnalyzer"],
     }.items() for name in names)
 
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import struct
 
 from whoosh.analysis import Analyzer, Token
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from searcher.analysis.chain import AnalysisChain
+from searcher.analysis.fingerprint import BANDS, fingerprint
 from searcher.analysis.fold import fold
 from searcher.analysis.settings import AnalysisSettings
 from searcher.dates import day_number
@@ -27,6 +30,8 @@ from searcher.models import Document
 
 # Bump when fields change: an index built with another version is refused.
 SCHEMA_VERSION = 6
+
+FINGERPRINT_BYTES = 8 * BANDS  # a fingerprint column's value: its band keys
 
 # What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
 NO_DAY = 2**31 - 1
@@ -116,6 +121,25 @@ class ChainText(TEXT):
             yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
 
 
+class FingerprintColumn(FieldType):
+    """An article's near-duplicate fingerprint (``analysis.fingerprint``: band keys of its
+    folded body, little-endian signed 64-bit), a column only: neither indexed nor stored.
+    An article too short to have one holds zeros."""
+
+    indexed = False
+    stored = False
+    scorable = False
+
+    def __init__(self) -> None:
+        self.format = None
+        self.analyzer = None
+        self.column_type = FixedBytesColumn(FINGERPRINT_BYTES)
+
+    def to_column_value(self, body: str) -> bytes:
+        keys = fingerprint(fold(body))  # the chain has folded this body already (cached)
+        return struct.pack(f"<{BANDS}q", *keys) if keys else bytes(FINGERPRINT_BYTES)
+
+
 class TagAnalyzer(Analyzer):
     """Comma-separated tags, each one term, folded like text (``tags:`` matches a whole tag
     in either script, any width or case)."""
@@ -155,6 +179,8 @@ def build_schema(chain: AnalysisChain) -> Schema:
         elif field.kind == "keyword":
             fields[field.name] = KEYWORD(stored=field.stored, commas=True, scorable=True)
             fields[field.name].analyzer = TagAnalyzer()
+        elif field.kind == "fingerprint":
+            fields[field.name] = FingerprintColumn()
         elif field.kind == "day":
             # Signed: Whoosh 2.7 answers range queries on unsigned numeric fields wrongly.
             fields[field.name] = NUMERIC(int, bits=32, stored=True, sortable=True)
@@ -173,7 +199,7 @@ def document_fields(doc: Document, file: str) -> dict:
     fields = {
         "path": doc.path, "path_units": doc.path, "doc_id": document_id(doc.path),
         "title": doc.title, "title_units": doc.title,
-        "body": doc.body, "body_units": doc.body,
+        "body": doc.body, "body_units": doc.body, "fingerprint": doc.body,
         "date": doc.date, "file": file,
     }
     if doc.author:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from searcher.models import Hit
+from searcher.models import Copy, Hit
 from searcher.search.snippets import MAX_SNIPPETS, make_snippets, match_spans
 
 
 def make_hit(rank: int, stored: dict, score: float, needles: list[str],
              snippets: int | None = MAX_SNIPPETS, context: int | None = None,
-             ellipses: bool = True, find_matches: bool = True) -> Hit:
+             ellipses: bool = True, find_matches: bool = True,
+             copies: tuple[Copy, ...] = ()) -> Hit:
     """``snippets`` windows at most (all when None), each ``context`` characters around its
     match when given (else the default width); ``ellipses`` as ``make_snippets`` has it.
     Without ``find_matches`` (a list of files wants none of it) the matches, snippets and
@@ -31,17 +32,25 @@ def make_hit(rank: int, stored: dict, score: float, needles: list[str],
     spans = match_spans(body, needles) if needles else []
     matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
     pages = page_starts(stored)
-    return Hit(rank=rank, path=stored["path"], title=title, date=stored.get("date"),
+    where = copy_of(stored)
+    return Hit(rank=rank, path=where.path, title=title, date=stored.get("date"),
                score=score, snippets=make_snippets(body, spans, most=snippets, context=context,
                                             ellipses=ellipses),
                matches=matches,
                author=stored.get("author"),
                title_highlights=tuple(match_spans(title, needles)) if needles else (),
-               file=stored.get("file", ""), record=stored["path"].partition("#")[2] or None,
+               file=where.file, record=where.record,
                url=stored.get("url"), source=stored.get("source"),
                tags=tuple(stored["tags"].split(",")) if stored.get("tags") else (),
                page=bisect_right(pages, spans[0][0] if spans else 0) if pages else None,
-               match_count=len(spans))
+               match_count=len(spans), copies=copies)
+
+
+def copy_of(stored: dict) -> Copy:
+    """Where an article is (path, file, record), from its stored fields: a hit's own
+    place, or a copy's."""
+    return Copy(stored["path"], stored.get("file", ""),
+                stored["path"].partition("#")[2] or None)
 
 
 def page_starts(stored: dict) -> list[int]:

@@ -38,5 +38,9 @@ def openable(file: str, style: str = "auto", cwd: Path | None = None) -> str:
 
 
 def openable_hits(hits: list[Hit], style: str = "auto", cwd: Path | None = None) -> list[Hit]:
-    """The hits with each ``file`` written in ``style`` (see ``openable``)."""
-    return [replace(hit, file=openable(hit.file, style, cwd)) for hit in hits]
+    """The hits with each ``file``, theirs and their copies', written in ``style`` (see
+    ``openable``)."""
+    return [replace(hit, file=openable(hit.file, style, cwd),
+                    copies=tuple(replace(copy, file=openable(copy.file, style, cwd))
+                                 for copy in hit.copies))
+            for hit in hits]

@@ -10,13 +10,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from searcher.dates import DateRange
 from searcher.engine.schema import NO_DAY
 from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
 from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, compile_query, day_range
-from searcher.search.hits import make_hit
+from searcher.search.collapse import collapse, sharing
+from searcher.search.hits import copy_of, make_hit
 from searcher.search.query_syntax import MinimumMatch
 from searcher.search.snippets import MAX_SNIPPETS
 
@@ -27,17 +30,20 @@ class SearchResult:
     total: int  # documents matched, before --limit
     seconds: float
     undated_left_out: int = 0  # matches a date filter left out for having no date
+    collapsed: int = 0  # matches shown as copies of others (``Hit.copies``), not as hits
 
 
 def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "relevance",
            dates: DateRange = DateRange(), snippets: int | None = MAX_SNIPPETS,
            context: int | None = None, ellipses: bool = True,
            min_match: MinimumMatch | str | int | None = None,
-           find_matches: bool = True) -> SearchResult:
+           find_matches: bool = True, collapse: bool = True) -> SearchResult:
     """Ranked hits for ``text``; ``dates`` restricts to dated articles in that range;
     ``snippets``, ``context``, ``ellipses`` and ``find_matches`` as ``make_hit`` takes them;
     ``min_match``: how many of the query's words an article must share (``ANY``, ``2``,
-    ``"75%"``: see ``compiler``) instead of all of them."""
+    ``"75%"``: see ``compiler``) instead of all of them; ``collapse``: an article's copies
+    (reposts in other scripts or spellings, light edits) show as one hit, its ``copies``
+    (``total`` still counts them)."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain, min_match)
     found = matches(index, compiled)
@@ -45,6 +51,9 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     undated = 0 if dates.unbounded else len(on_days(index, found, DateRange(NO_DAY, NO_DAY)))
     found = on_days(index, found, dates)
     total = len(found)
+    copies: dict[int, tuple[int, ...]] = {}
+    if collapse:
+        found, copies = collapse_copies(index, found)
     scored = ranked(index, found, limit if sort == "relevance" else None)
     if sort != "relevance":  # by date, ties by score; undated last
         dated, without_day = split_by_day(index, scored)
@@ -55,9 +64,11 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     reader = index.reader()
     with reading(index):
         hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles,
-                         snippets, context, ellipses, find_matches)
+                         snippets, context, ellipses, find_matches,
+                         tuple(copy_of(reader.stored_fields(c)) for c in copies.get(docnum, ())))
                 for rank, (docnum, score) in enumerate(scored, 1)]
-    return SearchResult(hits, total, time.monotonic() - started, undated)
+    return SearchResult(hits, total, time.monotonic() - started, undated,
+                        sum(map(len, copies.values())))
 
 
 def matches(index: OpenIndex, compiled: CompiledQuery,
@@ -80,6 +91,26 @@ def count(index: OpenIndex, text: str, dates: DateRange = DateRange(),
           min_match: MinimumMatch | str | int | None = None) -> int:
     """How many articles match ``text`` (as ``search`` takes it), without ranking them."""
     return len(matches(index, compile_query(text, index.chain, min_match), dates))
+
+
+def collapse_copies(index: OpenIndex, found: matching.Matches
+                    ) -> tuple[matching.Matches, dict[int, tuple[int, ...]]]:
+    """``found`` less the copies of other matches (reposts: ``collapse``), and the copies
+    of each match that has some, best first. A group's best-ranked match stands for it."""
+    with reading(index):
+        reader = index.reader()
+        keys = reader.fingerprints()[found.docs]
+        shared = sharing(keys)
+        if not len(shared):
+            return found, {}
+        order = matching.top(matching.Matches(found.docs[shared], found.scores[shared]), None,
+                             reader.path)
+    keys_of = dict(zip(found.docs[shared].tolist(), keys[shared].tolist()))
+    groups = [group for group in collapse((docnum for docnum, _ in order),
+                                          lambda docnum: [k for k in keys_of[docnum] if k])
+              if group.copies]
+    dropped = np.array(sorted(c for group in groups for c in group.copies), np.int64)
+    return found.without(dropped), {group.leader: group.copies for group in groups}
 
 
 def ranked(index: OpenIndex, found: matching.Matches,
