@@ -66,7 +66,8 @@ def evaluate(index, folded: dict[str, str], queries: list[str]) -> list[dict]:
     for query in queries:
         needle = fold(query.strip('"'))
         truth = {path for path, text in folded.items() if needle in text}
-        found = {hit.path for hit in search(index, query, limit=None).hits}
+        found = {path for hit in search(index, query, limit=None).hits
+                 for path in [hit.path, *(copy.path for copy in hit.copies)]}
         hit = len(found & truth)
         rows.append({"query": query, "truth": len(truth), "found": len(found),
                      "recall": hit / len(truth) if truth else 1.0,

@@ -167,11 +167,14 @@ class BM25:
         return [self.paths[d] for d, _ in best]
 
 
-def measure(ranked: list[list[str]], relevant: list[set[str]]) -> dict:
-    """success@1, success@10 and MRR@10 of ranked paths against each query's right ones."""
+def measure(ranked: list[list[str | frozenset[str]]], relevant: list[set[str]]) -> dict:
+    """success@1, success@10 and MRR@10 of ranked paths against each query's right ones (a
+    rank may hold a hit and its collapsed copies: right when any of them is)."""
     ranks = []
     for paths, right in zip(ranked, relevant):
-        ranks.append(next((r for r, path in enumerate(paths[:DEPTH], 1) if path in right), None))
+        ranks.append(next((r for r, entry in enumerate(paths[:DEPTH], 1)
+                           if right.intersection([entry] if isinstance(entry, str) else entry)),
+                          None))
     n = len(ranks) or 1
     return {"queries": len(ranks),
             "success@1": sum(r == 1 for r in ranks) / n,
@@ -179,8 +182,10 @@ def measure(ranked: list[list[str]], relevant: list[set[str]]) -> dict:
             "mrr@10": sum(1 / r for r in ranks if r is not None) / n}
 
 
-def searcher_ranking(index, queries: list[str], min_match=None) -> tuple[list[list[str]], int]:
-    """The top ten paths per query, and how many queries were refused (a syntax error)."""
+def searcher_ranking(index, queries: list[str], min_match=None
+                     ) -> tuple[list[list[frozenset[str]]], int]:
+    """The top ten hits per query, each as its path and its copies' (reposts collapsed into
+    it, as a reader sees them), and how many queries were refused (a syntax error)."""
     ranked, errors = [], 0
     for query in queries:
         try:
@@ -189,7 +194,8 @@ def searcher_ranking(index, queries: list[str], min_match=None) -> tuple[list[li
             errors += 1
             ranked.append([])
             continue
-        ranked.append([hit.path for hit in result.hits])
+        ranked.append([frozenset([hit.path, *(copy.path for copy in hit.copies)])
+                       for hit in result.hits])
     return ranked, errors
 
 
