@@ -24,6 +24,7 @@ import click
 
 from searcher.cli.arguments import QueryCommand
 from searcher.cli.options import color_option, index_option
+from searcher.cli.printers import also_in
 from searcher.errors import SearcherError
 from searcher.search.paths import openable
 
@@ -210,6 +211,8 @@ class Browser:
 
     def _row(self, hit: Hit) -> Row:
         where = hit.source or openable(hit.file) + (f" #{hit.record}" if hit.record else "")
+        if hit.copies:  # reposts collapsed into it (``search`` -> ``collapse``)
+            where += f" · {also_in(hit)}"
         return Row(hit, where, hit.match_count)
 
 

@@ -69,6 +69,11 @@ class _Printer:
         """Only the terminal view has one."""
 
 
+def also_in(hit: Hit) -> str:
+    """How many copies of the article were collapsed into ``hit``: "also in 2 copies"."""
+    return f"also in {len(hit.copies)} cop{'y' if len(hit.copies) == 1 else 'ies'}"
+
+
 def hit_record(hit: Hit) -> dict:
     """A hit as the JSON Lines contract above has it (``--csv`` and ``--format`` take their
     fields from it too)."""
@@ -256,8 +261,7 @@ class TextPrinter(_Printer):
         where.truncate(self.console.width, overflow="ellipsis")
         self.console.print(where, no_wrap=True)
         if hit.copies:
-            count = len(hit.copies)
-            also = Text(f"also in {count} cop{'y' if count == 1 else 'ies'}: ", style="dim")
+            also = Text(f"{also_in(hit)}: ", style="dim")
             also.append(", ".join(safe(c.file) + (f" #{safe(c.record)}" if c.record else "")
                                   for c in hit.copies), style="dim green")
             print_wrapped(self.console, also, indent=4)
