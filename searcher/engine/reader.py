@@ -2,16 +2,16 @@
 Whoosh lays its postings and columns out on disk.
 
 Search needs little of an index: a term's postings (documents, frequencies, positions), each
-document's field lengths and day, which documents are deleted, the stored fields of the few
-documents it prints. ``GenerationReader`` gives exactly that, in bulk: a term's whole
-posting list per segment from ``codec`` (one checked record, decoded by array operations), a
-column in one read through Whoosh 2.7.4's private structures (``searcher.engine`` checks the
-Whoosh version on import, since these are not Whoosh's public API). Whoosh's own matchers walk
+document's field lengths, day and fingerprint, which documents are deleted, the stored fields
+of the few documents it prints. ``GenerationReader`` gives exactly that, in bulk and as numpy
+arrays: a term's whole posting list per segment from ``codec`` (one checked record), a column
+in one read through Whoosh 2.7.4's private structures (``searcher.engine`` checks the Whoosh
+version on import, since these are not Whoosh's public API). Whoosh's own matchers walk
 postings one Python call per document.
 
-    >>> reader = open_index(Path("index")).reader()          # doctest: +SKIP
-    >>> reader.postings("body", "停火").weights              # doctest: +SKIP
-    {3: 12.0, 0: 4.0}
+    >>> postings = open_index(Path("index")).reader().postings("body", "停火")  # doctest: +SKIP
+    >>> postings.docs, postings.weights                                       # doctest: +SKIP
+    (array([0, 3]), array([ 4., 12.]))
 """
 
 from __future__ import annotations
