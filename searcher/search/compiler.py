@@ -21,6 +21,7 @@ collect the folded strings to highlight for it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from searcher.analysis.chain import AnalysisChain
@@ -38,12 +39,24 @@ PHRASE_BONUS = 1.0  # words typed together that also stand together
 MAX_TERMS = 64
 
 
+@dataclass(frozen=True)
+class LeadItem:
+    """One word or quoted phrase of a query, for the lead bonus (``search.lead``): its
+    spellings (folded: a word's variant group) and the term whose idf in ``body`` weighs it."""
+
+    spellings: tuple[str, ...]
+    idf_term: str
+
+
 @dataclass
 class CompiledQuery:
-    """A plan for ``matching`` and the folded strings to highlight for it."""
+    """A plan for ``matching``, the folded strings to highlight for it, and the items whose
+    first place in the body the lead bonus looks at (the query's required words and phrases
+    that may stand in the body; none inside an ``OR``)."""
 
     plan: p.Node
     needles: list[str]
+    leads: list[LeadItem] = dataclasses.field(default_factory=list)
 
 
 def compile_query(text: str, chain: AnalysisChain,
@@ -56,7 +69,8 @@ def compile_query(text: str, chain: AnalysisChain,
     if min_match is not None and not isinstance(min_match, qs.MinimumMatch):
         min_match = qs.parse_minimum_match(min_match)
     query = compiler.compile(tree) if min_match is None else compiler.at_least(tree, min_match)
-    return CompiledQuery(query, sorted(compiler.needles, key=len, reverse=True))
+    return CompiledQuery(query, sorted(compiler.needles, key=len, reverse=True),
+                         list(compiler.leads))
 
 
 def day_range(dates: DateRange) -> p.DayRange:
@@ -67,6 +81,8 @@ class _Compiler:
     def __init__(self, chain: AnalysisChain) -> None:
         self.chain = chain
         self.needles: dict[str, None] = {}  # ordered set
+        self.leads: dict[LeadItem, None] = {}  # ordered set
+        self.alternatives = 0  # how deep in ``OR`` groups the compiler is
         self.terms = 0
 
     def compile(self, node: qs.Node, positive: bool = True) -> p.Node:
@@ -79,6 +95,7 @@ class _Compiler:
             folded = fold(node.text.strip())
             if positive:
                 self.needles[folded] = None
+                self.lead(node.field, (folded,), folded)
             return self.units(folded, node.field, node.text)
         if isinstance(node, qs.DateFilter):
             return day_range(node.range)
@@ -87,7 +104,10 @@ class _Compiler:
         if isinstance(node, qs.Not):
             return p.Without(p.Everything(), self.compile(node.item, not positive))
         if isinstance(node, qs.Or):
-            return p.AnyOf(tuple(self.compile(item, positive) for item in node.items))
+            self.alternatives += 1
+            either = p.AnyOf(tuple(self.compile(item, positive) for item in node.items))
+            self.alternatives -= 1
+            return either
         included = [self.compile(i, positive) for i in node.items if not isinstance(i, qs.Not)]
         excluded = tuple(self.compile(i.item, not positive) for i in node.items
                          if isinstance(i, qs.Not))
@@ -152,12 +172,19 @@ class _Compiler:
         canonical = self.chain.variants.canonical(word)
         if positive:
             self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
+            self.lead(field, self.chain.variants.members(word), canonical)
         whole_words = tuple(p.Term(f, canonical, boost=FIELDS[f].boost * WORD_BOOST)
                             for f in self.fields(field) if FIELDS[f].kind == "words")
         # The characters, where the word itself is not (the costly check runs only there).
         characters = self.units(word, field, word,
                                 unless=p.AnyOf(whole_words) if whole_words else None)
         return p.AnyOf(whole_words + (characters,))
+
+    def lead(self, field: str | None, spellings: tuple[str, ...], idf_term: str) -> None:
+        """A word or phrase the lead bonus looks for, unless it is one of alternatives or
+        cannot stand in the body."""
+        if not self.alternatives and field in (None, "body") and any(spellings):
+            self.leads[LeadItem(spellings, idf_term)] = None
 
     def units(self, folded: str, field: str | None, written: str, boost: float = 1.0,
               unless: p.Node | None = None) -> p.Node:

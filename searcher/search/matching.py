@@ -288,18 +288,8 @@ class _Evaluation:
     def _adjacent(self, node: Phrase, docs: np.ndarray) -> np.ndarray:
         """Those of ``docs`` (each holding every term) where the phrase's terms stand at
         consecutive positions."""
-        if not len(docs):
-            return NO_DOCS
-        keys = NO_DOCS
-        for offset, text in enumerate(node.terms):
-            counts, positions = self.postings(node.field, text).positions_in(docs)
-            # Where the phrase would start, keyed by document: one sorted array per term.
-            starts = (np.repeat(docs, counts) << POSITION_BITS) + (positions - offset)
-            keys = starts if not offset else keys[_members(starts, keys)]
-            if not len(keys):
-                return NO_DOCS
-        found = keys >> POSITION_BITS  # ascending, a document once per place it matches
-        return found[np.concatenate(([True], found[1:] != found[:-1]))]
+        keys = _phrase_starts([self.postings(node.field, text) for text in node.terms], docs)
+        return _first_of_each_document(keys) >> POSITION_BITS
 
     def any_of(self, node: AnyOf, within: np.ndarray | None) -> Matches:
         parts = [found for item in node.items if len(found := self.run(item, within))]
@@ -346,6 +336,44 @@ class _Evaluation:
         if within is None:
             return np.flatnonzero(self.reader.live).astype(np.int64)
         return within[self.reader.live[within]]
+
+
+def _phrase_starts(postings: list[Postings], docs: np.ndarray) -> np.ndarray:
+    """Where the terms of ``postings`` stand at consecutive positions in ``docs`` (ascending,
+    each holding every term): ``document << POSITION_BITS | position`` of each place the
+    phrase starts, ascending."""
+    keys = NO_DOCS
+    if not len(docs):
+        return keys
+    for offset, term in enumerate(postings):
+        counts, positions = term.positions_in(docs)
+        # Where the phrase would start, keyed by document: one sorted array per term.
+        starts = (np.repeat(docs, counts) << POSITION_BITS) + (positions - offset)
+        keys = starts if not offset else keys[_members(starts, keys)]
+        if not len(keys):
+            break
+    return keys
+
+
+def _first_of_each_document(keys: np.ndarray) -> np.ndarray:
+    """Of ascending phrase keys, each document's first."""
+    if not len(keys):
+        return keys
+    documents = keys >> POSITION_BITS
+    return keys[np.concatenate(([True], documents[1:] != documents[:-1]))]
+
+
+def first_places(reader: GenerationReader, field: str, terms: list[str],
+                 docs: np.ndarray) -> np.ndarray:
+    """Where ``terms`` (units) first stand together in ``field`` of each of ``docs``
+    (ascending): the position of the first, -1 where they never do. Positions are decoded
+    only for the documents that hold every term."""
+    postings = [reader.postings(field, term) for term in terms]
+    holding = _intersection([docs] + [term.docs for term in postings])
+    first = _first_of_each_document(_phrase_starts(postings, holding))
+    places = np.full(len(docs), -1, np.int64)
+    places[np.searchsorted(docs, first >> POSITION_BITS)] = first & ((1 << POSITION_BITS) - 1)
+    return places
 
 
 def _intersection(arrays: list[np.ndarray]) -> np.ndarray:

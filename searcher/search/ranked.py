@@ -17,9 +17,10 @@ from searcher.engine.schema import NO_DAY
 from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
 from searcher.search import matching
-from searcher.search.compiler import CompiledQuery, compile_query, day_range
+from searcher.search.compiler import CompiledQuery, LeadItem, compile_query, day_range
 from searcher.search.collapse import collapse, sharing
 from searcher.search.hits import copy_of, make_hit
+from searcher.search.lead import LEAD_DEPTH, lead_bonus
 from searcher.search.query_syntax import MinimumMatch
 from searcher.search.snippets import MAX_SNIPPETS
 
@@ -54,8 +55,10 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     copies: dict[int, tuple[int, ...]] = {}
     if collapse:
         found, copies = collapse_copies(index, found)
-    scored = ranked(index, found, limit if sort == "relevance" else None)
-    if sort != "relevance":  # by date, ties by score; undated last
+    if sort == "relevance":
+        scored = ranked(index, found, limit, compiled.leads)
+    else:
+        scored = ranked(index, found, None)  # by date, ties by score; undated last
         dated, without_day = split_by_day(index, scored)
         newest = sort == "newest"
         dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[2]))
@@ -113,11 +116,22 @@ def collapse_copies(index: OpenIndex, found: matching.Matches
     return found.without(dropped), {group.leader: group.copies for group in groups}
 
 
-def ranked(index: OpenIndex, found: matching.Matches,
-           limit: int | None) -> list[tuple[int, float]]:
-    """``(docnum, score)`` of the best ``limit`` of ``found``, best first (ties by path)."""
+def ranked(index: OpenIndex, found: matching.Matches, limit: int | None,
+           leads: list[LeadItem] | None = None) -> list[tuple[int, float]]:
+    """``(docnum, score)`` of the best ``limit`` of ``found``, best first (ties by path); given
+    the query's ``leads``, its best ``LEAD_DEPTH`` by BM25F re-ranked with the lead bonus
+    (``search.lead``), which no match below them can pass (a bonus is never negative)."""
     with reading(index):
-        return matching.top(found, limit, index.reader().path)
+        reader = index.reader()
+        if not leads or not len(found):
+            return matching.top(found, limit, reader.path)
+        best = matching.top(found, None if limit is None else max(limit, LEAD_DEPTH),
+                            reader.path)
+        head, rest = best[:LEAD_DEPTH], best[LEAD_DEPTH:]
+        docs = np.array(sorted(docnum for docnum, _ in head), np.int64)
+        scores = found.among(docs).scores + lead_bonus(reader, leads, docs)
+        reranked = matching.top(matching.Matches(docs, scores), None, reader.path) + rest
+    return reranked if limit is None else reranked[:limit]
 
 
 def split_by_day(index: OpenIndex, scored: list[tuple[int, float]]
