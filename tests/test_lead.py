@@ -12,6 +12,7 @@ from searcher.engine.store import open_index
 from searcher.indexing.update import update_index
 from searcher.search.compiler import compile_query
 from searcher.search.lead import lead_bonus
+from searcher.search.matching import PostingsCache
 from searcher.search.ranked import search
 
 HALF = ("颱風過後，農民忙著清理果園，市場蔬菜價格一度上漲，"
@@ -57,12 +58,12 @@ def test_the_bonus_decays_with_the_place_every_word_has_been_seen(leads_index):
     path_of = {reader.path(d): d for d in range(reader.doc_count)}
     docs = np.array(sorted(path_of.values()), np.int64)
     bonus = dict(zip((reader.path(d) for d in docs.tolist()),
-                     lead_bonus(reader, compiled.leads, docs).tolist()))
+                     lead_bonus(PostingsCache(reader), compiled.leads, docs).tolist()))
     # Every word near the start earns most; one seen only halfway, less; at the end, least.
     assert bonus["b-lead.txt"] > bonus["c-half.txt"] > bonus["a-late.txt"] > 0
     # A word not in the body at all: no bonus for anyone.
     absent = compile_query("俄罗斯 颱風 太空站", index.chain).leads
-    assert lead_bonus(reader, absent, docs).tolist() == [0.0] * len(docs)
+    assert lead_bonus(PostingsCache(reader), absent, docs).tolist() == [0.0] * len(docs)
 
 
 def test_alternatives_and_other_fields_give_no_lead(leads_index):

@@ -26,10 +26,9 @@ import math
 import numpy as np
 
 from searcher.analysis.units import units
-from searcher.engine.reader import GenerationReader
 from searcher.fields import FIELDS
 from searcher.search.compiler import LeadItem
-from searcher.search.matching import first_places
+from searcher.search.matching import PostingsCache, first_places
 
 LEAD_WEIGHT = 4.0  # the bonus when every word stands at the body's start, per unit of idf
 LEAD_SCALE = 100.0  # units into the body at which the bonus has halved
@@ -37,19 +36,22 @@ LEAD_DEPTH = 100  # the best this many by BM25F are re-ranked
 FIELD = "body"
 
 
-def lead_bonus(reader: GenerationReader, items: list[LeadItem], docs: np.ndarray
+def lead_bonus(postings: PostingsCache, items: list[LeadItem], docs: np.ndarray
                ) -> np.ndarray:
-    """The lead bonus of each of ``docs`` (ascending) for a query's ``items``."""
+    """The lead bonus of each of ``docs`` (ascending) for a query's ``items``, from the
+    search's ``postings`` (most of them read already by its evaluation)."""
+    reader = postings.reader
     unit_field = FIELDS[FIELD].units
     covered = np.zeros(len(docs), np.int64)  # the place by which every item has stood
     weight = 0.0
     for item in items:
         first = np.full(len(docs), -1, np.int64)
         for spelling in item.spellings:
-            places = first_places(reader, unit_field, [u for u, _, _ in units(spelling)], docs)
+            places = first_places(postings, unit_field, [u for u, _, _ in units(spelling)],
+                                  docs)
             earlier = (places >= 0) & ((first < 0) | (places < first))
             first[earlier] = places[earlier]
         covered = np.where((covered < 0) | (first < 0), -1, np.maximum(covered, first))
-        doc_frequency = reader.postings(FIELD, item.idf_term).doc_frequency
+        doc_frequency = postings(FIELD, item.idf_term).doc_frequency
         weight += math.log(reader.doc_count / (doc_frequency + 1)) + 1  # Whoosh's idf
     return np.where(covered >= 0, LEAD_WEIGHT * weight / (1 + covered / LEAD_SCALE), 0.0)

@@ -72,9 +72,26 @@ class Matches:
 NO_MATCHES = Matches(NO_DOCS, np.zeros(0))
 
 
-def evaluate(reader: GenerationReader, plan: Node) -> Matches:
-    """Every live document ``plan`` matches, with its score."""
-    return _Evaluation(reader).run(plan)
+class PostingsCache:
+    """A search's postings, each term's read and decoded once: the plan's evaluation and the
+    lead bonus (``search.lead``) look at the same terms."""
+
+    def __init__(self, reader: GenerationReader) -> None:
+        self.reader = reader
+        self._postings: dict[tuple[str, str], Postings] = {}
+
+    def __call__(self, field: str, text: str) -> Postings:
+        key = (field, text)
+        if key not in self._postings:
+            self._postings[key] = self.reader.postings(field, text)
+        return self._postings[key]
+
+
+def evaluate(reader: GenerationReader, plan: Node,
+             postings: PostingsCache | None = None) -> Matches:
+    """Every live document ``plan`` matches, with its score; ``postings`` to share the terms
+    it reads with what comes after."""
+    return _Evaluation(reader, postings or PostingsCache(reader)).run(plan)
 
 
 def on_days(reader: GenerationReader, matches: Matches, days: DayRange) -> Matches:
@@ -154,9 +171,9 @@ def _union(arrays: list[np.ndarray], doc_count: int, at_least: int = 1) -> np.nd
 class _Evaluation:
     """One plan's evaluation; a term's postings and a node's matches are computed once."""
 
-    def __init__(self, reader: GenerationReader) -> None:
+    def __init__(self, reader: GenerationReader, postings: PostingsCache) -> None:
         self.reader = reader
-        self._postings: dict[tuple[str, str], Postings] = {}
+        self.postings = postings
         self._scores: dict[tuple[str, str], Matches] = {}
         self._done: dict[Node, Matches] = {}
         self._maybe: dict[Node, np.ndarray | None] = {}
@@ -241,12 +258,6 @@ class _Evaluation:
         if isinstance(node, (Without, WithBonus)):
             return self.size(node.base)
         return math.inf  # filters: applied to what the rest matched
-
-    def postings(self, field: str, text: str) -> Postings:
-        key = (field, text)
-        if key not in self._postings:
-            self._postings[key] = self.reader.postings(field, text)
-        return self._postings[key]
 
     def term_scores(self, field: str, text: str) -> Matches:
         """Whoosh's BM25F for one term, in every live document that holds it."""
@@ -363,12 +374,12 @@ def _first_of_each_document(keys: np.ndarray) -> np.ndarray:
     return keys[np.concatenate(([True], documents[1:] != documents[:-1]))]
 
 
-def first_places(reader: GenerationReader, field: str, terms: list[str],
+def first_places(postings_of: PostingsCache, field: str, terms: list[str],
                  docs: np.ndarray) -> np.ndarray:
     """Where ``terms`` (units) first stand together in ``field`` of each of ``docs``
     (ascending): the position of the first, -1 where they never do. Positions are decoded
     only for the documents that hold every term."""
-    postings = [reader.postings(field, term) for term in terms]
+    postings = [postings_of(field, term) for term in terms]
     holding = _intersection([docs] + [term.docs for term in postings])
     first = _first_of_each_document(_phrase_starts(postings, holding))
     places = np.full(len(docs), -1, np.int64)

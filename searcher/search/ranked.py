@@ -47,7 +47,8 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     (``total`` still counts them)."""
     started = time.monotonic()
     compiled = compile_query(text, index.chain, min_match)
-    found = matches(index, compiled)
+    postings = matching.PostingsCache(index.reader())
+    found = matches(index, compiled, postings=postings)
     # The footer says what a date filter hid: the matches without a date.
     undated = 0 if dates.unbounded else len(on_days(index, found, DateRange(NO_DAY, NO_DAY)))
     found = on_days(index, found, dates)
@@ -56,7 +57,7 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     if collapse:
         found, copies = collapse_copies(index, found)
     if sort == "relevance":
-        scored = ranked(index, found, limit, compiled.leads)
+        scored = ranked(index, found, limit, compiled.leads, postings)
     else:
         scored = ranked(index, found, None)  # by date, ties by score; undated last
         dated, without_day = split_by_day(index, scored)
@@ -74,12 +75,13 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
                         sum(map(len, copies.values())))
 
 
-def matches(index: OpenIndex, compiled: CompiledQuery,
-            dates: DateRange = DateRange()) -> matching.Matches:
+def matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange = DateRange(),
+            postings: matching.PostingsCache | None = None) -> matching.Matches:
     """Every match within ``dates``, unranked: all a count or a timeline needs (nothing
-    ranked, no stored field read)."""
+    ranked, no stored field read); ``postings`` as ``matching.evaluate`` takes them."""
     with reading(index):
-        return on_days(index, matching.evaluate(index.reader(), compiled.plan), dates)
+        return on_days(index, matching.evaluate(index.reader(), compiled.plan, postings),
+                       dates)
 
 
 def on_days(index: OpenIndex, found: matching.Matches, dates: DateRange) -> matching.Matches:
@@ -117,10 +119,12 @@ def collapse_copies(index: OpenIndex, found: matching.Matches
 
 
 def ranked(index: OpenIndex, found: matching.Matches, limit: int | None,
-           leads: list[LeadItem] | None = None) -> list[tuple[int, float]]:
+           leads: list[LeadItem] | None = None,
+           postings: matching.PostingsCache | None = None) -> list[tuple[int, float]]:
     """``(docnum, score)`` of the best ``limit`` of ``found``, best first (ties by path); given
     the query's ``leads``, its best ``LEAD_DEPTH`` by BM25F re-ranked with the lead bonus
-    (``search.lead``), which no match below them can pass (a bonus is never negative)."""
+    (``search.lead``), which no match below them can pass (a bonus is never negative),
+    reading terms through ``postings`` (those the evaluation read are not read again)."""
     with reading(index):
         reader = index.reader()
         if not leads or not len(found):
@@ -129,7 +133,8 @@ def ranked(index: OpenIndex, found: matching.Matches, limit: int | None,
                             reader.path)
         head, rest = best[:LEAD_DEPTH], best[LEAD_DEPTH:]
         docs = np.array(sorted(docnum for docnum, _ in head), np.int64)
-        scores = found.among(docs).scores + lead_bonus(reader, leads, docs)
+        scores = found.among(docs).scores + lead_bonus(
+            postings or matching.PostingsCache(reader), leads, docs)
         reranked = matching.top(matching.Matches(docs, scores), None, reader.path) + rest
     return reranked if limit is None else reranked[:limit]
 
