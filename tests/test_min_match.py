@@ -118,6 +118,17 @@ def test_a_repeated_word_counts_once(pasted_index):
         "most.txt", "some.txt"}
 
 
+@pytest.mark.parametrize("pasted", ["俄羅斯 | 停火", "俄羅斯 ！ 停火 ？", "《俄羅斯》 ： 停火 。",
+                                    "“俄羅斯” 停火！"])
+def test_punctuation_between_pasted_words_is_not_a_word(pasted_index, pasted):
+    # A pasted title's separators (｜, ！ after a quotation) need not be in an article.
+    for minimum in (None, ANY):
+        assert ranked(pasted_index, pasted, min_match=minimum) == ranked(
+            pasted_index, "俄羅斯 停火", min_match=minimum)
+    with pytest.raises(QuerySyntaxError):  # but punctuation alone is nothing to search for
+        search(pasted_index, "| ！")
+
+
 def test_the_timeline_counts_what_min_match_finds(pasted_index):
     chart = timeline(pasted_index, SENTENCE, by="month", min_match=ANY)
     assert (chart.total, chart.undated) == (3, 1)

@@ -108,7 +108,8 @@ class _Compiler:
             either = p.AnyOf(tuple(self.compile(item, positive) for item in node.items))
             self.alternatives -= 1
             return either
-        included = [self.compile(i, positive) for i in node.items if not isinstance(i, qs.Not)]
+        included = [self.compile(i, positive) for i in self.searchable(node.items)
+                    if not isinstance(i, qs.Not)]
         excluded = tuple(self.compile(i.item, not positive) for i in node.items
                          if isinstance(i, qs.Not))
         result = p.AllOf(tuple(included)) if included else p.Everything()
@@ -118,7 +119,7 @@ class _Compiler:
         """The query with only ``minimum`` of its words required (see the module's notes)."""
         optional: list[p.Node] = []
         bonuses, filters, excluded = [], [], []
-        for item in tree.items if isinstance(tree, qs.And) else (tree,):
+        for item in self.searchable(tree.items) if isinstance(tree, qs.And) else (tree,):
             if isinstance(item, qs.Not):
                 excluded.append(self.compile(item.item, positive=False))
             elif isinstance(item, (qs.DateFilter, qs.Undated)):
@@ -141,6 +142,17 @@ class _Compiler:
             result = p.WithBonus(result, p.AnyOf(tuple(bonuses)) if len(bonuses) > 1
                                  else bonuses[0])
         return p.Without(result, p.AnyOf(tuple(excluded))) if excluded else result
+
+    def searchable(self, items: tuple[qs.Node, ...]) -> tuple[qs.Node, ...]:
+        """``items`` less the punctuation between words (a pasted title's ``|``, a ``！``
+        after a quotation): nothing to search for, so not a word an article must match;
+        all of them when that is all there is (an error then names it)."""
+        def punctuation(item: qs.Node) -> bool:
+            return (isinstance(item, qs.Words) and not self.chain.query_words(item.text)
+                    and not (item.field and FIELDS[item.field].kind == "keyword"))
+
+        kept = tuple(item for item in items if not punctuation(item))
+        return kept or items
 
     def fields(self, field: str | None) -> tuple[str, ...]:
         return (field,) if field else tuple(f.name for f in DEFAULT_FIELDS)
