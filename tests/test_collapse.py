@@ -120,3 +120,27 @@ def test_a_copy_indexed_later_joins_its_original(tmp_path, settings):
     grouped = [hit for hit in hits if hit.copies]
     assert len(grouped) == 1
     assert {grouped[0].path, grouped[0].copies[0].path} == {ORIGINAL, "copy-hongkong.txt"}
+
+
+def test_a_copy_ranked_far_below_its_original_still_joins_it(tmp_path, settings):
+    """Only the top of a ranking is grouped: a copy far below (here the last of 60 matches)
+    still joins the hit it copies, by its fingerprint."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = corpus_texts()
+    paragraphs = [p for text in texts.values() for p in text.splitlines() if len(p) > 60]
+    for number, paragraph in enumerate(paragraphs[:58]):  # distinct texts, 停火 three times
+        (corpus / f"other-{number:02d}.txt").write_text(
+            f"title: 第{number}篇\n\n停火停火停火。{paragraph}", encoding="utf-8")
+    body = texts[ORIGINAL]
+    (corpus / "original.txt").write_text(f"title: 停火協議\n\n{body}", encoding="utf-8")
+    (corpus / "copy.txt").write_text(f"title: 轉載\n\n{body}", encoding="utf-8")
+    update_index(tmp_path / "index", [corpus], settings)
+    index = open_index(tmp_path / "index")
+    every = [hit.path for hit in search(index, QUERY, limit=None, collapse=False).hits]
+    assert len(every) == 60 and every[0] == "original.txt" and every.index("copy.txt") > 50
+    for limit in (1, 3, None):
+        hits = search(index, QUERY, limit=limit).hits
+        assert hits[0].path == "original.txt"
+        assert [copy.path for copy in hits[0].copies] == ["copy.txt"]
+        assert "copy.txt" not in [hit.path for hit in hits]

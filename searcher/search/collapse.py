@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 
 @dataclass(frozen=True)
 class Group:
@@ -58,17 +56,3 @@ def collapse(ranked: Iterable[int],
         members.setdefault(root(rank), []).append(docnum)
     return [Group(docs[0], tuple(docs[1:])) for docs in members.values()]
 
-
-def sharing(keys: np.ndarray) -> np.ndarray:
-    """The rows of ``keys`` (one fingerprint a row; zeros: none) that share a key with
-    another row, ascending: the only documents ``collapse`` can group. Found by sorting all
-    the keys once, so a search collapses in one pass over its matches, not a dict
-    operation per key."""
-    flat = keys.ravel()
-    owner = np.repeat(np.arange(len(keys)), keys.shape[1] if keys.ndim == 2 else 0)
-    real = flat != 0
-    flat, owner = flat[real], owner[real]
-    order = np.argsort(flat, kind="stable")
-    flat, owner = flat[order], owner[order]
-    same = np.flatnonzero(flat[1:] == flat[:-1])
-    return np.unique(np.concatenate((owner[same], owner[same + 1])))

@@ -8,6 +8,7 @@ date), as hits with snippets.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
 from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, LeadItem, compile_query, day_range
-from searcher.search.collapse import collapse, sharing
+from searcher.search.collapse import collapse
 from searcher.search.hits import copy_of, make_hit
 from searcher.search.lead import LEAD_DEPTH, lead_bonus
 from searcher.search.query_syntax import MinimumMatch
@@ -53,18 +54,18 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     undated = 0 if dates.unbounded else len(on_days(index, found, DateRange(NO_DAY, NO_DAY)))
     found = on_days(index, found, dates)
     total = len(found)
+    if sort == "relevance":
+        def order(depth: int | None) -> list[tuple[int, float]]:
+            return ranked(index, found, depth, compiled.leads, postings)
+    else:
+        def order(depth: int | None) -> list[tuple[int, float]]:
+            by_date = dated_order(index, ranked(index, found, None), sort == "newest")
+            return by_date if depth is None else by_date[:depth]
     copies: dict[int, tuple[int, ...]] = {}
     if collapse:
-        found, copies = collapse_copies(index, found)
-    if sort == "relevance":
-        scored = ranked(index, found, limit, compiled.leads, postings)
+        scored, copies = collapsed_order(index, found, order, limit)
     else:
-        scored = ranked(index, found, None)  # by date, ties by score; undated last
-        dated, without_day = split_by_day(index, scored)
-        newest = sort == "newest"
-        dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[2]))
-        scored = [(docnum, score) for _, docnum, score in dated] + without_day
-        scored = scored[:limit] if limit is not None else scored
+        scored = order(limit)
     reader = index.reader()
     with reading(index):
         hits = [make_hit(rank, reader.stored_fields(docnum), score, compiled.needles,
@@ -72,7 +73,7 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
                          tuple(copy_of(reader.stored_fields(c)) for c in copies.get(docnum, ())))
                 for rank, (docnum, score) in enumerate(scored, 1)]
     return SearchResult(hits, total, time.monotonic() - started, undated,
-                        sum(map(len, copies.values())))
+                        sum(len(copies.get(docnum, ())) for docnum, _ in scored))
 
 
 def matches(index: OpenIndex, compiled: CompiledQuery, dates: DateRange = DateRange(),
@@ -98,24 +99,67 @@ def count(index: OpenIndex, text: str, dates: DateRange = DateRange(),
     return len(matches(index, compile_query(text, index.chain, min_match), dates))
 
 
-def collapse_copies(index: OpenIndex, found: matching.Matches
-                    ) -> tuple[matching.Matches, dict[int, tuple[int, ...]]]:
-    """``found`` less the copies of other matches (reposts: ``collapse``), and the copies
-    of each match that has some, best first. A group's best-ranked match stands for it."""
+def collapsed_order(index: OpenIndex, found: matching.Matches,
+                    order: Callable[[int | None], list[tuple[int, float]]], limit: int | None
+                    ) -> tuple[list[tuple[int, float]], dict[int, tuple[int, ...]]]:
+    """The best ``limit`` of ``found`` as ``order(depth)`` ranks them (its best ``depth``;
+    all when None) with reposts collapsed (``collapse``): each the best-ranked of its group,
+    and the copies of each, best first. Only the top of the ranking is grouped, deeper as
+    needed; then every match that shares a key with a shown group joins it, however low it
+    ranks (one array pass, not a grouping of every match)."""
     with reading(index):
         reader = index.reader()
-        keys = reader.fingerprints()[found.docs]
-        shared = sharing(keys)
-        if not len(shared):
-            return found, {}
-        order = matching.top(matching.Matches(found.docs[shared], found.scores[shared]), None,
-                             reader.path)
-    keys_of = dict(zip(found.docs[shared].tolist(), keys[shared].tolist()))
-    groups = [group for group in collapse((docnum for docnum, _ in order),
-                                          lambda docnum: [k for k in keys_of[docnum] if k])
-              if group.copies]
-    dropped = np.array(sorted(c for group in groups for c in group.copies), np.int64)
-    return found.without(dropped), {group.leader: group.copies for group in groups}
+        fingerprints = reader.fingerprints()
+        path = reader.path
+    depth = None if limit is None else 4 * limit + 40
+    while True:
+        ranking = order(depth)
+        groups = collapse((docnum for docnum, _ in ranking),
+                          lambda docnum: [key for key in fingerprints[docnum].tolist() if key])
+        if depth is None or len(groups) >= limit or len(ranking) < depth:
+            break
+        depth *= 4
+    groups = groups if limit is None else groups[:limit]
+    score_of = dict(ranking)
+    shown = [(group.leader, score_of[group.leader]) for group in groups]
+    walked = {group.leader: group.copies for group in groups if group.copies}
+    if depth is None or not groups:  # every match grouped already
+        return shown, walked
+    # Below the grouped top: the matches that share a key with a shown group join it (the
+    # best-ranked group they share with), best first after those found above them.
+    grouped = {docnum for group in groups for docnum in (group.leader, *group.copies)}
+    keys, owners = [], []
+    for number, group in enumerate(groups):
+        for docnum in (group.leader, *group.copies):
+            row = fingerprints[docnum]
+            keys.append(row[row != 0])
+            owners.append(np.full(np.count_nonzero(row), number))
+    keys, owners = np.concatenate(keys), np.concatenate(owners)
+    if not len(keys):  # no shown hit has a fingerprint
+        return shown, walked
+    by_key = np.argsort(keys, kind="stable")
+    keys, owners = keys[by_key], owners[by_key]
+    candidates = found.docs[~np.isin(found.docs, np.fromiter(grouped, np.int64, len(grouped)))]
+    rows = fingerprints[candidates]
+    at = np.minimum(np.searchsorted(keys, rows), len(keys) - 1)
+    owner = np.where(keys[at] == rows, owners[at], len(groups)).min(axis=1)
+    joined = owner < len(groups)
+    extra: dict[int, list[int]] = {}
+    below = matching.Matches(candidates[joined], found.among(candidates[joined]).scores)
+    owner_of = dict(zip(candidates[joined].tolist(), owner[joined].tolist()))
+    for docnum, _ in matching.top(below, None, path):
+        extra.setdefault(owner_of[docnum], []).append(docnum)
+    return shown, {group.leader: group.copies + tuple(extra.get(number, ()))
+                   for number, group in enumerate(groups)
+                   if group.copies or number in extra}
+
+
+def dated_order(index: OpenIndex, scored: list[tuple[int, float]], newest: bool
+                ) -> list[tuple[int, float]]:
+    """``scored`` by date (newest or oldest first), equal dates by score; undated last."""
+    dated, without_day = split_by_day(index, scored)
+    dated.sort(key=lambda x: (-x[0] if newest else x[0], -x[2]))
+    return [(docnum, score) for _, docnum, score in dated] + without_day
 
 
 def ranked(index: OpenIndex, found: matching.Matches, limit: int | None,
