@@ -225,9 +225,6 @@ class TermPostings:
         """Where each posting's position deltas begin in ``deltas``."""
         return position_starts(self.counts)
 
-    def positions(self, index: int, start: int) -> list[int]:
-        return list(accumulate(self.deltas[start:start + self.counts[index]]))
-
     def value_bytes(self, format_) -> list[bytes | None]:
         """Each posting's value as the field's format encodes it (for Whoosh's matchers;
         None for a format without values, as Whoosh's own codec gives)."""

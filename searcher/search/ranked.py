@@ -57,9 +57,10 @@ def search(index: OpenIndex, text: str, limit: int | None = 10, sort: str = "rel
     if sort == "relevance":
         def order(depth: int | None) -> list[tuple[int, float]]:
             return ranked(index, found, depth, compiled.leads, postings)
-    else:
+    else:  # every match ranked by date, once (collapsing may ask for a deeper top)
+        by_date = dated_order(index, ranked(index, found, None), sort == "newest")
+
         def order(depth: int | None) -> list[tuple[int, float]]:
-            by_date = dated_order(index, ranked(index, found, None), sort == "newest")
             return by_date if depth is None else by_date[:depth]
     copies: dict[int, tuple[int, ...]] = {}
     if collapse:
@@ -139,14 +140,14 @@ def collapsed_order(index: OpenIndex, found: matching.Matches,
         return shown, walked
     by_key = np.argsort(keys, kind="stable")
     keys, owners = keys[by_key], owners[by_key]
-    candidates = found.docs[~np.isin(found.docs, np.fromiter(grouped, np.int64, len(grouped)))]
-    rows = fingerprints[candidates]
+    rest = found.without(np.array(sorted(grouped), np.int64))
+    rows = fingerprints[rest.docs]
     at = np.minimum(np.searchsorted(keys, rows), len(keys) - 1)
     owner = np.where(keys[at] == rows, owners[at], len(groups)).min(axis=1)
     joined = owner < len(groups)
+    below = matching.Matches(rest.docs[joined], rest.scores[joined])
+    owner_of = dict(zip(below.docs.tolist(), owner[joined].tolist()))
     extra: dict[int, list[int]] = {}
-    below = matching.Matches(candidates[joined], found.among(candidates[joined]).scores)
-    owner_of = dict(zip(candidates[joined].tolist(), owner[joined].tolist()))
     for docnum, _ in matching.top(below, None, path):
         extra.setdefault(owner_of[docnum], []).append(docnum)
     return shown, {group.leader: group.copies + tuple(extra.get(number, ()))
