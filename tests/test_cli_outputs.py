@@ -168,6 +168,24 @@ def test_the_title_wins_the_width_and_the_file_has_its_own_line(cli_env, corpus_
     assert lines[lines.index(header) + 1].strip() == os.path.relpath(hit.file, ROOT)
 
 
+def test_a_file_path_is_never_cut_however_narrow_the_terminal(cli_env, tmp_path, settings):
+    """A path longer than the terminal stands whole on its own line, a hit's and each of its
+    copies' (the terminal wraps it; we never cut or break it), whatever the folder's length."""
+    from searcher.indexing.update import update_index
+
+    folder = tmp_path / ("評論文章存檔資料夾" * 6)
+    folder.mkdir()
+    text = (ROOT / "corpus" / "001_3c553393d0fd30c8.txt").read_text(encoding="utf-8")
+    files = [folder / f"{name}.txt" for name in ("原文", "轉載一", "轉載二")]
+    for file in files:
+        file.write_text(text, encoding="utf-8")
+    update_index(tmp_path / "index", [folder], settings)
+    screen = run_in_pty(["search", "停火", "--index", str(tmp_path / "index")], cli_env, 40)
+    lines = [line.strip() for line in visible_lines(screen)]
+    assert "also in 2 copies:" in lines
+    assert all(str(file) in lines for file in files)
+
+
 @pytest.mark.parametrize("columns", [40, 60, 80])
 def test_no_terminal_line_starts_with_closing_punctuation(cli_env, corpus_index_dir, columns):
     screen = run_in_pty(["search", "停火", "-n", "5", "--index", str(corpus_index_dir)],

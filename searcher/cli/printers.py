@@ -252,19 +252,19 @@ class TextPrinter(_Printer):
         header.append_text(details)
         header.truncate(self.console.width, overflow="ellipsis")
         self.console.print(header, no_wrap=True)
+        # A file stands whole on a line of its own, never cut or broken by us: past the
+        # width the terminal wraps it, and a copy-paste or a click still opens it.
         where = Text("    ")
-        where.append(safe(hit.file), style="green")
-        if hit.record is not None:
-            where.append(f" #{safe(hit.record)}", style="dim green")
+        where.append_text(_where(hit.file, hit.record, "green"))
         if hit.page is not None:
             where.append(f"  p. {hit.page}", style="dim")
-        where.truncate(self.console.width, overflow="ellipsis")
-        self.console.print(where, no_wrap=True)
+        self.console.print(where, soft_wrap=True)
         if hit.copies:
-            also = Text(f"{also_in(hit)}: ", style="dim")
-            also.append(", ".join(safe(c.file) + (f" #{safe(c.record)}" if c.record else "")
-                                  for c in hit.copies), style="dim green")
-            print_wrapped(self.console, also, indent=4)
+            self.console.print(Text(f"    {also_in(hit)}:", style="dim"), soft_wrap=True)
+            for copy in hit.copies:
+                line = Text("      ")
+                line.append_text(_where(copy.file, copy.record, "dim green"))
+                self.console.print(line, soft_wrap=True)
         for snippet in hit.snippets:
             print_wrapped(self.console, highlighted(snippet.text, snippet.highlights), indent=4)
         self.console.print()
@@ -279,6 +279,16 @@ class TextPrinter(_Printer):
         if filters:
             text += " · " + ", ".join(filters)
         self.console.print(Text(text, style="dim"))
+
+
+def _where(file: str, record: str | None, style: str) -> "Text":
+    """A hit's file, and its record's id when it is one of a JSON Lines file's."""
+    from rich.text import Text
+
+    where = Text(safe(file), style=style)
+    if record is not None:
+        where.append(f" #{safe(record)}", style="dim green")
+    return where
 
 
 def print_wrapped(console: "Console", text: "Text", indent: int = 0,
