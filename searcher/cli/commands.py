@@ -4,7 +4,6 @@ here searches or indexes by itself.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from searcher.cli.environment import (
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.options import (
     MinimumMatchType, color_option, index_option, json_option, path_style_option)
-from searcher.cli.printers import one_line
+from searcher.cli.printers import json_line, one_line
 
 
 @click.command("index")
@@ -83,7 +82,7 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
             click.echo(f"searcher: ignored {one_line(f'{file}: {why}')}", err=True)
     warn_about(report)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(json_line(report.to_json()))
     else:
         files = report.file_counts()
         click.echo(
@@ -489,7 +488,7 @@ def check_command(index_dir, as_json):
 
     report = check_index(index_dir)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(json_line(report.to_json()))
     if not report.healthy:
         raise IndexDamagedError(report.message())
     if not as_json:

@@ -67,6 +67,7 @@ class _Group(click.Group):
         """
         global _debug
         _debug = os.environ.get("SEARCHER_DEBUG", "") not in ("", "0")
+        _write_names_as_bytes()
         try:
             super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as done:
@@ -87,6 +88,15 @@ class _Group(click.Group):
             _fail(f"internal error ({type(error).__name__}: {error}); please report it, with "
                   f"the traceback that SEARCHER_DEBUG=1 prints")
         sys.exit(ExitStatus.FOUND)
+
+
+def _write_names_as_bytes() -> None:
+    """A file name that is not UTF-8 (GBK, Big5) is held as surrogate escapes: write it out
+    as the bytes it was, as ripgrep and ls do, so that ``-l``/``-0`` hand ``xargs`` a name
+    that opens. Under a UTF-8 locale other than C, Python's streams would refuse it."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
 
 
 _debug = False  # tracebacks wanted: ``--debug``, or SEARCHER_DEBUG set to anything but 0

@@ -25,6 +25,7 @@ from searcher.models import Hit
 
 if TYPE_CHECKING:  # rich is imported only when a terminal view is printed (cold start)
     from rich.console import Console
+    from rich.text import Text
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 HIGHLIGHT_STYLE = "bold red"
@@ -39,6 +40,43 @@ def safe(text: str) -> str:
 def one_line(text: str) -> str:
     """``safe`` text for a line-oriented format: tabs and newlines become spaces."""
     return safe(text).replace("\t", " ").replace("\n", " ")
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON, always valid UTF-8. A string holding bytes that are not
+    text (a file name in GBK or Big5, which Python keeps as surrogate escapes) is written
+    with U+FFFD in their place, and, in an object, its exact bytes beside it under
+    ``KEY_bytes`` (base64), as ripgrep's JSON gives ``bytes`` where ``text`` cannot hold
+    them."""
+    return json.dumps(_valid_text(value), ensure_ascii=False)
+
+
+def _valid_text(value: object) -> object:
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_valid_text(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    valid = {}
+    for key, item in value.items():
+        valid[key] = _valid_text(item)
+        if isinstance(item, str) and _SURROGATE_RE.search(item):
+            import base64
+
+            valid[f"{key}_bytes"] = base64.b64encode(raw_bytes(item)).decode("ascii")
+    return valid
+
+
+def raw_bytes(text: str) -> bytes:
+    """The bytes a name stood for (undecodable bytes kept as they were read)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that was never a byte: kept as UTF-16 was
+        return text.encode("utf-8", "surrogatepass")
 
 
 def joined_snippet(hit: Hit) -> tuple[str, list[tuple[int, int]]]:
@@ -95,7 +133,7 @@ class JsonLinesPrinter(_Printer):
         self.stream = stream
 
     def hit(self, hit: Hit) -> None:
-        self.stream.write(json.dumps(hit_record(hit), ensure_ascii=False) + "\n")
+        self.stream.write(json_line(hit_record(hit)) + "\n")
         self.stream.flush()
 
 
@@ -173,6 +211,11 @@ def checked_template(template: str) -> str:
     return template
 
 
+def location(hit: Hit) -> str:
+    """Where a hit is, as ``show`` takes it: its file, and a JSON Lines record's ``#ID``."""
+    return hit.file if hit.record is None else f"{hit.file}#{hit.record}"
+
+
 class OnlyMatchingPrinter(_Printer):
     """Each matched passage on a line of its own, ``file<TAB>passage``, as ``grep -o`` and
     ``rg -o`` print them: the match as written, with the asked context either side."""
@@ -184,17 +227,18 @@ class OnlyMatchingPrinter(_Printer):
         for snippet in hit.snippets:
             if not snippet.highlights:
                 continue  # the lead of an article that matched elsewhere (its title)
-            self.stream.write(f"{one_line(hit.file)}\t{one_line(snippet.text)}\n")
+            self.stream.write(f"{one_line(location(hit))}\t{one_line(snippet.text)}\n")
 
 
 class PlainPrinter(_Printer):
-    """One line a hit: ``file<TAB>date<TAB>score<TAB>title`` (date empty when undated)."""
+    """One line a hit: ``file<TAB>date<TAB>score<TAB>title`` (date empty when undated; a
+    JSON Lines record's file as ``FILE#ID``, as ``show`` takes it)."""
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
     def hit(self, hit: Hit) -> None:
-        fields = [hit.file, hit.date or "", f"{hit.score:.4f}", hit.title]
+        fields = [location(hit), hit.date or "", f"{hit.score:.4f}", hit.title]
         self.stream.write("\t".join(one_line(f) for f in fields) + "\n")
 
 
@@ -367,7 +411,7 @@ STAT_LABELS = (("documents", "documents"), ("dated", "dated"), ("undated", "unda
 
 def print_stats(stats: dict, stream: IO[str], as_json: bool, console: "Console | None") -> None:
     if as_json:
-        stream.write(json.dumps(stats, ensure_ascii=False) + "\n")
+        stream.write(json_line(stats) + "\n")
         return
     lines = [(label, stats[key]) for key, label in STAT_LABELS]
     lines += [("roots", ", ".join(stats["roots"]) or "-")]
@@ -418,7 +462,7 @@ def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], 
             "matches": list(dict.fromkeys(body[s:e] for s, e in spans))}
         if pages:
             record["pages"] = pages
-        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        stream.write(json_line(record) + "\n")
         return 0
     meta = [f"{k}: {safe(str(stored[k])) if stored.get(k) is not None else '-'}"
             for k in METADATA_FIELDS]

@@ -659,7 +659,7 @@ class StoredFieldsColumn(WrappedColumn):
             if not value:
                 self._child.add(docnum, b"")
                 return
-            data = zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"),
+            data = zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"),
                                  STORED_DEFLATE_LEVEL)
             header = _STORED_HEADER.pack(docnum, zlib.crc32(data, docnum))
             self._child.add(docnum, header + data)
@@ -677,7 +677,7 @@ class StoredFieldsColumn(WrappedColumn):
             if found != docnum or zlib.crc32(data, docnum) != crc:
                 raise FormatError("a document's stored fields fail their checksum")
             try:
-                return json.loads(zlib.decompress(data).decode("utf-8"))
+                return json.loads(zlib.decompress(data).decode("utf-8", "surrogatepass"))
             except (zlib.error, UnicodeDecodeError, ValueError):
                 raise FormatError("a document's stored fields are damaged") from None
 

@@ -181,7 +181,7 @@ class GenerationReader:
     # --- postings ------------------------------------------------------------------------
 
     def postings(self, field: str, text: str) -> Postings:
-        btext = text.encode("utf-8")
+        btext = text.encode("utf-8", "surrogatepass")
         parts = []
         for reader, offset in self._leaves:
             found = reader._terms.postings(field, btext)  # a ``codec.SearcherTermsReader``
@@ -195,7 +195,7 @@ class GenerationReader:
 
     def most_frequent_terms(self, field: str, number: int) -> list[tuple[int, str]]:
         """``(frequency, term)`` of the field's ``number`` most frequent terms."""
-        return [(int(frequency), term.decode("utf-8") if isinstance(term, bytes) else term)
+        return [(int(frequency), term.decode("utf-8", "surrogatepass") if isinstance(term, bytes) else term)
                 for frequency, term in self._reader.most_frequent_terms(field, number=number)]
 
     # --- stored fields -------------------------------------------------------------------

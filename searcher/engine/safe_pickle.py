@@ -56,7 +56,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         "whoosh.fields": ["Schema", "ID", "KEYWORD", "NUMERIC", "STORED"],
         "whoosh.formats": ["Existence", "Frequency", "Positions"],
         "searcher.engine.codec": ["Frequencies", "PositionList", "SearcherCodec"],
-        "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "FingerprintColumn",
+        "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "FingerprintColumn", "PathID",
                                    "TagAnalyzer"],
     }.items() for name in names)
 

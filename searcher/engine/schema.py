@@ -98,6 +98,23 @@ class ChainAnalyzer(Analyzer):
             yield token
 
 
+class PathID(ID):
+    """An id field whose values may hold a file name's bytes that are not UTF-8 (Python's
+    surrogate escapes, as ``os.listdir`` gives them), kept exactly: a name in GBK or Big5 is
+    indexed, found and deleted like any other."""
+
+    def index(self, value, **kwargs):
+        return ((term.encode("utf-8", "surrogatepass"), count, weight, data)
+                for term, count, weight, data in self.format.word_values(
+                    value, self.analyzer, mode="index", **kwargs))
+
+    def to_bytes(self, value) -> bytes:
+        return value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+
+    def from_bytes(self, data: bytes) -> str:
+        return data.decode("utf-8", "surrogatepass")
+
+
 class ChainText(TEXT):
     """A text field whose indexing skips Whoosh's per-token objects: the chain's terms and
     their positions (``positions_by_term``) go straight to the postings pool. Searching and
@@ -118,7 +135,7 @@ class ChainText(TEXT):
         encode = self.format.encode
         boost = self.format.field_boost
         for term, found in self.positions_by_term(value).items():
-            yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
+            yield term.encode("utf-8", "surrogatepass"), len(found), len(found) * boost, encode(found)
 
 
 class FingerprintColumn(FieldType):
@@ -174,8 +191,8 @@ def build_schema(chain: AnalysisChain) -> Schema:
                                            stored=field.stored, phrase=field.kind != "words")
         elif field.kind == "id":
             # The path is also a column: ties in a ranking break by it (``reader.path``).
-            fields[field.name] = ID(stored=field.stored, unique=True,
-                                    sortable=field.name == "path")
+            fields[field.name] = PathID(stored=field.stored, unique=True,
+                                        sortable=field.name == "path")
         elif field.kind == "keyword":
             fields[field.name] = KEYWORD(stored=field.stored, commas=True, scorable=True)
             fields[field.name].analyzer = TagAnalyzer()
@@ -191,7 +208,7 @@ def build_schema(chain: AnalysisChain) -> Schema:
 
 def document_id(path: str) -> str:
     """A short id for a document path, the same in every index built from it."""
-    return hashlib.sha1(path.encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha1(path.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def document_fields(doc: Document, file: str) -> dict:

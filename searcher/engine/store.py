@@ -291,7 +291,7 @@ def _say_if_damaged(index_dir: Path) -> None:
 
 def write_meta(generation: Path, meta: dict) -> None:
     """Replace a generation's metadata atomically."""
-    replace_file(generation / META, json.dumps(meta, ensure_ascii=False, indent=1))
+    replace_file(generation / META, json.dumps(meta, indent=1))  # ASCII: roots may not be UTF-8
 
 
 def publish(index_dir: Path, generation: Path) -> None:

@@ -134,7 +134,7 @@ class _TermPool(PostingPool):
         format_ = self._formats[fieldname]
         if isinstance(format_, (PositionList, Frequencies)):
             positional = isinstance(format_, PositionList)
-            term = tbytes.decode("utf-8")
+            term = tbytes.decode("utf-8", "surrogatepass")
             size = len(kept) * POSTING_BYTES
             group = terms.get(term)
             if group is None:
@@ -183,14 +183,14 @@ class _TermPool(PostingPool):
             format_ = self._formats[fieldname]
             if isinstance(format_, PositionList):
                 for term, (docnums, counts, deltas) in terms.items():
-                    tbytes = term.encode("utf-8")
+                    tbytes = term.encode("utf-8", "surrogatepass")
                     for docnum, start, count in zip(docnums, position_starts(counts), counts):
                         # a PositionList value is the document's deltas as bytes
                         self.current.append((fieldname, tbytes, docnum, float(count),
                                              deltas[start:start + count].tobytes()))
             elif isinstance(format_, Frequencies):
                 for term, (docnums, counts) in terms.items():
-                    tbytes = term.encode("utf-8")
+                    tbytes = term.encode("utf-8", "surrogatepass")
                     self.current.extend((fieldname, tbytes, docnum, float(count), b"")
                                         for docnum, count in zip(docnums, counts))
             else:
@@ -223,7 +223,7 @@ class _TermPool(PostingPool):
                     docnums, counts = postings[0], postings[1]
                     weights = counts if boost == 1 else [count * boost for count in counts]
                     yield TermPostingsToWrite(
-                        fieldname, term.encode("utf-8"), docnums, weights,
+                        fieldname, term.encode("utf-8", "surrogatepass"), docnums, weights,
                         counts=counts if positional else None,
                         deltas=postings[2] if positional else None)
                 else:

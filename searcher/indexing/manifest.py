@@ -23,7 +23,7 @@ def read_manifest(generation: Path) -> dict:
 
 
 def write_manifest(generation: Path, manifest: dict) -> None:
-    replace_file(generation / MANIFEST, json.dumps(manifest, ensure_ascii=False))
+    replace_file(generation / MANIFEST, json.dumps(manifest))
 
 
 def stat_entry(file: Path) -> dict:

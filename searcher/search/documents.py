@@ -23,17 +23,19 @@ def get_document(index: OpenIndex, ref: str) -> dict:
     if not ref.strip():
         raise SearcherError("give a document: a path as `searcher search` prints it, or an id")
     reader = index.reader()
+    # A file as typed, whole (its name may hold a ``#``), or a JSON Lines file and a record's
+    # id, split at any of its ``#``s: the stored file and record say which split is right.
+    file = os.path.abspath(ref)
+    records = {(os.path.abspath(ref[:at]), ref[at + 1:])
+               for at, char in enumerate(ref) if char == "#"}
     with reading(index):
-        # A ref that is not valid text (bytes a shell passed through) names no stored path.
-        for field_name in ("path", "doc_id") if _encodable(ref) else ():
+        for field_name in ("path", "doc_id"):
             docnum = reader.find(field_name, ref)
             if docnum is not None:
                 return reader.stored_fields(docnum)
-        file, _, record = ref.partition("#")
-        file = os.path.abspath(file)
         candidates = [f for f in reader.all_stored_fields()
                       if f["path"].endswith("/" + ref.lstrip("/"))
-                      or (f.get("file") == file and f["path"].partition("#")[2] == record)
+                      or _names(f, file, records)
                       or f["path"].partition("#")[2] == ref]
     if len(candidates) == 1:
         return candidates[0]
@@ -58,9 +60,9 @@ def highlight_document(index: OpenIndex, stored: dict, text: str
     return match_spans(stored.get("body", ""), compiled.needles)
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def _names(stored: dict, file: str, records: set[tuple[str, str]]) -> bool:
+    """Whether the document is the file ``file``, or one of ``records`` (file, record id)."""
+    record = stored["path"].partition("#")[2]
+    if not record:
+        return stored.get("file") == file
+    return (stored.get("file"), record) in records
