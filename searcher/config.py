@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from searcher.errors import SearcherError
+from searcher.regular_files import FileTooLargeError, NotRegularFileError, read_regular
 
 
 class ConfigError(SearcherError):
@@ -67,16 +68,26 @@ _KEYS: dict[str, tuple[type, tuple | None]] = {
     "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute"))}
 
 
+MAX_CONFIG_BYTES = 1_000_000  # a configuration of a few lines; anything past this is not one
+
+
 def load_config() -> Config:
-    """The configuration file's settings; no file, no settings."""
+    """The configuration file's settings; no file, no settings. Only a regular file of at
+    most ``MAX_CONFIG_BYTES`` is read: ``SEARCHER_CONFIG`` naming a FIFO, a device or a
+    never-ending file of ``/proc`` is an error, never a hang."""
     path = config_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         if "SEARCHER_CONFIG" in os.environ:
             raise ConfigError(f"{path}: no such configuration file (SEARCHER_CONFIG)") from None
         return Config()
-    except (OSError, UnicodeDecodeError) as error:
+    except NotRegularFileError as error:
+        raise ConfigError(f"{path}: is {error.kind}, not a configuration file") from None
+    except FileTooLargeError:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES:,} bytes; not a "
+                          f"configuration file") from None
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, or a NUL in the path
         raise ConfigError(f"{path}: cannot be read: {error}") from None
     return read_config_text(text, path)
 
@@ -91,6 +102,8 @@ def read_config_text(text: str, path: Path) -> Config:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:  # arrays or tables nested thousands deep: the parser recurses
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     for key, value in values.items():
         if key not in _KEYS:
             raise ConfigError(f"{path}: unknown key {key!r} (the keys are "

@@ -322,6 +322,22 @@ def test_searcher_cron_is_quiet_logs_each_run_and_passes_failures_on(corpus_copy
     assert entries[0]["summary"]["added"] == 5
 
 
+def test_searcher_cron_help_runs_nothing_and_index_names_where_it_logs(corpus_copy, tmp_path,
+                                                                        monkeypatch, capsys):
+    from searcher.cli import cron
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHER_INDEX", raising=False)
+    monkeypatch.delenv("SEARCHER_LOG", raising=False)
+    assert cron.run(["--help"]) == 0
+    assert "searcher-cron [searcher index options" in capsys.readouterr().out
+    assert not (tmp_path / "index").exists()  # nothing run, nothing logged
+    assert cron.run([str(corpus_copy), "--index", str(tmp_path / "elsewhere")]) == 0
+    assert not (tmp_path / "index").exists()
+    entry = json.loads((tmp_path / "elsewhere" / "update.log").read_text())
+    assert entry["exit"] == 0 and entry["summary"]["added"] == 5
+
+
 def test_a_full_width_colon_after_an_unknown_name_is_text(searcher, corpus_index_dir):
     """Pasted prose (``Trump：…``) is searched, not refused as an unknown field; a known field
     typed with a full-width colon is still a field, and an ASCII colon stays strict."""

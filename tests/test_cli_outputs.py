@@ -67,7 +67,10 @@ def test_format_fills_a_template_of_the_json_keys(searcher, index_args):
 
 
 @pytest.mark.parametrize("template,says", [("{nope}", "no field {nope}"),
-                                           ("{title", "braces"), ("{}", "no field {}")])
+                                           ("{title", "braces"), ("{}", "no field {}"),
+                                           ("{title:>1500000000}", "numbers up to 10,000"),
+                                           ("{title:.99999999}", "numbers up to 10,000"),
+                                           ("{title:{score}}", "numbers up to 10,000")])
 def test_a_bad_template_is_one_line_and_exit_2(searcher, index_args, template, says):
     result = searcher("search", "停火", "--format", template, *index_args)
     assert result.code == 2 and says in result.stderr and result.stdout == ""
@@ -122,7 +125,9 @@ def test_the_configured_index_is_built_from_the_configured_roots(searcher, confi
 @pytest.mark.parametrize("text,says", [("lmit = 3", "unknown key 'lmit'"),
                                        ('limit = "x"', "limit must be a number"),
                                        ('sort = "best"', "sort must be"),
-                                       ("limit = ", "not valid TOML")])
+                                       ("limit = ", "not valid TOML"),
+                                       pytest.param("x = " + "[" * 5000, "nested too deeply",
+                                                    id="nested-5000-deep")])
 def test_a_bad_config_is_one_line_and_exit_2(searcher, config, index_args, text, says):
     config(text)
     result = searcher("search", "停火", *index_args)
@@ -138,6 +143,32 @@ def test_searcher_config_names_another_file(searcher, cli_env, tmp_path, corpus_
     cli_env["SEARCHER_CONFIG"] = str(tmp_path / "missing.toml")
     missing = searcher("search", "停火")
     assert missing.code == 2 and "no such configuration file" in missing.stderr
+
+
+@pytest.mark.parametrize("planted", ["fifo", "/dev/zero", "/proc/self/pagemap"])
+def test_searcher_config_naming_no_regular_file_is_refused_at_once(cli_env, tmp_path,
+                                                                   planted):
+    """Every command reads the configuration first: a FIFO there used to hang every command,
+    /dev/zero to read until memory ran out, a never-ending file of /proc (which calls itself
+    regular) too. Run bounded in time and memory, so a regression fails instead of hanging."""
+    import resource
+    import subprocess
+    import sys
+
+    target = tmp_path / "config.toml"
+    if planted == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(planted)
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    done = subprocess.run([sys.executable, "-m", "searcher", "search", "停火"], cwd=tmp_path,
+                          env={**cli_env, "SEARCHER_CONFIG": str(target)}, capture_output=True,
+                          text=True, timeout=60, preexec_fn=bounded)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert str(target) in done.stderr and "Traceback" not in done.stderr
 
 
 # searcher QUERY

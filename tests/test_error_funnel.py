@@ -5,6 +5,7 @@ here, through the CLI in-process and, where only a real process shows it, as a s
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -146,6 +147,21 @@ def test_index_warnings_carry_no_escape_sequences_from_json_lines_ids(searcher, 
     assert result.code == 0 and "feed.jsonl:2: id" in result.stderr
     assert "taken by an earlier line" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_show_turns_unicode_line_separators_into_newlines(searcher, tmp_path):
+    """U+2028 and U+2029 reach no terminal (terminals differ on them): they are the line
+    breaks they mean, in the terminal view and in plain text alike."""
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("停火協議。\u2028第二行。\u2029第二段。", encoding="utf-8")
+    assert searcher("index", str(corpus), "--index", str(tmp_path / "idx")).code == 0
+    for colour in ("never", "always"):
+        shown = searcher("show", str(corpus / "a.txt"), "--color", colour,
+                         "--index", str(tmp_path / "idx"))
+        assert shown.code == 0 and "第二段" in shown.stdout, shown.stderr
+        assert "\u2028" not in shown.stdout and "\u2029" not in shown.stdout
+        assert "\n第二行。\n第二段。" in re.sub(r"\x1b\[[0-9;]*m", "", shown.stdout)
 
 
 # Another Whoosh installed: a real package of that name, found first on the path, with the

@@ -106,14 +106,16 @@ def test_a_planted_pickle_runs_nothing(searcher, built, tmp_path, where):
 # Every search hashes the variant files an index's searcher.json records, to tell whether the
 # table changed: a planted one naming a FIFO used to hang every search, and one naming a device
 # to read it without end (hence the bound on the search's memory).
-@pytest.mark.parametrize("planted", ["fifo", "link to /dev/zero"])
+# /proc/self/pagemap and /proc/kmsg call themselves regular files: one never ends, the other
+# waits for the kernel to say something.
+@pytest.mark.parametrize("planted", ["fifo", "/dev/zero", "/proc/self/pagemap", "/proc/kmsg"])
 def test_a_recorded_variant_file_that_is_not_a_regular_file_is_not_read(built, cli_env,
                                                                         tmp_path, planted):
     target = tmp_path / "variants.txt"
     if planted == "fifo":
         os.mkfifo(target)
     else:
-        target.symlink_to("/dev/zero")
+        target.symlink_to(planted)
     meta_file = generation(built) / "searcher.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     meta["settings"]["variant_files"] = [str(target)]

@@ -21,7 +21,7 @@ from searcher.analysis.fold import ORTHOGRAPHY_FILE, fold, orthography
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.analysis.variants import VariantTable, parse_groups
 from searcher.errors import SearcherError
-from searcher.regular_files import NotRegularFileError, open_regular
+from searcher.regular_files import FileTooLargeError, NotRegularFileError, read_regular
 
 # Bump when a change to the chain changes the terms an index holds: old indexes are refused.
 ANALYSIS_VERSION = 3  # 3: Hong Kong and Taiwan variant characters fold (orthography)
@@ -34,15 +34,26 @@ def _data_text(name: str) -> str:
     return resources.files("searcher.data").joinpath(name).read_text(encoding="utf-8")
 
 
+MAX_TABLE_BYTES = 64_000_000  # a user's variant table or word list; the shipped ones are < 1 MB
+
+
 def _user_text(path: Path) -> str:
-    """A user's table or word list: UTF-8 text, or a ``SearcherError`` naming the file."""
+    """A user's table or word list: UTF-8 text, or a ``SearcherError`` naming the file. Only
+    a regular file of at most ``MAX_TABLE_BYTES`` is read (a path may come from an index's
+    ``searcher.json``, which may have been planted)."""
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
+        return read_regular(Path(path), MAX_TABLE_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SearcherError(f"{path} is not UTF-8 text (byte {error.start}); save it as "
                             f"UTF-8") from error
-    except OSError as error:
-        raise SearcherError(f"cannot read {path}: {error.strerror or error}") from error
+    except NotRegularFileError as error:
+        raise SearcherError(f"cannot read {path}: it is {error.kind}") from error
+    except FileTooLargeError as error:
+        raise SearcherError(f"cannot read {path}: larger than {MAX_TABLE_BYTES:,} bytes; "
+                            f"not a table") from error
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        raise SearcherError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}"
+                            ) from error
 
 
 @dataclass(frozen=True)
@@ -124,11 +135,10 @@ def _hash_regular_file(digest: hashlib._Hash, path: Path) -> bool:
     """Feed ``path``'s bytes to ``digest``; False if it is not a regular file or cannot be
     read. The paths come from an index's ``searcher.json``, which may have been planted: the
     open does not block (a FIFO without a writer would hang every search) and the check is
-    made on the opened descriptor, so a device such as ``/dev/zero`` is never read either."""
+    made on the opened descriptor, so a device such as ``/dev/zero`` is never read either, and
+    no more than ``MAX_TABLE_BYTES`` is (``/proc/self/pagemap`` calls itself regular)."""
     try:
-        with open_regular(path) as handle:
-            for chunk in iter(functools.partial(handle.read, 1 << 20), b""):
-                digest.update(chunk)
+        digest.update(read_regular(path, MAX_TABLE_BYTES))
         return True
-    except (OSError, ValueError, NotRegularFileError):  # ValueError: a NUL in the path
+    except (OSError, ValueError, NotRegularFileError, FileTooLargeError):  # ValueError: NUL
         return False

@@ -7,8 +7,9 @@ every run appends one JSON line (``time``, ``exit``, ``summary``) to a log.
     searcher-cron [searcher index options and paths...]
     crontab:  17 * * * *  cd /srv/searcher && /srv/searcher/.venv/bin/searcher-cron ~/articles
 
-Environment: SEARCHER_INDEX (default ./index), SEARCHER_LOG (default update.log in the
-index), SEARCHER_WAIT (seconds to wait for another writer, default 600).
+The index is ``--index DIR`` when given, else SEARCHER_INDEX, else ./index. Environment:
+SEARCHER_LOG (default update.log in the index), SEARCHER_WAIT (seconds to wait for another
+writer, default 600). ``-h``/``--help`` prints this and runs nothing.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from pathlib import Path
 
 def run(args: list[str]) -> int:
     """Update the index with ``args`` (``searcher index``'s), log the run; its exit status."""
-    index = os.environ.get("SEARCHER_INDEX") or "index"
+    if {"-h", "--help"} & set(args[:args.index("--")] if "--" in args else args):
+        sys.stdout.write(__doc__.split("\n\n", 1)[1])
+        return 0
+    given = _index_given(args)
+    index = given or os.environ.get("SEARCHER_INDEX") or "index"
     log = Path(os.environ.get("SEARCHER_LOG") or Path(index) / "update.log")
     # This very interpreter: the one searcher is installed in, whatever cron's PATH says.
     done = subprocess.run(
-        [sys.executable, "-m", "searcher", "index", "--index", index, "--json",
-         "--wait", os.environ.get("SEARCHER_WAIT", "600"), *args],
+        [sys.executable, "-m", "searcher", "index", *(() if given else ("--index", index)),
+         "--json", "--wait", os.environ.get("SEARCHER_WAIT", "600"), *args],
         capture_output=True, text=True, encoding="utf-8", errors="replace")
     try:
         summary = json.loads(done.stdout) if done.stdout.strip() else {}
@@ -44,6 +49,19 @@ def run(args: list[str]) -> int:
         sys.stderr.write(f"searcher-cron: searcher index exited {done.returncode} "
                          f"(log: {log})\n")
     return done.returncode
+
+
+def _index_given(args: list[str]) -> str | None:
+    """The last ``--index DIR`` (or ``--index=DIR``) among ``args``, as click would take it."""
+    given = None
+    for n, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--index" and n + 1 < len(args):
+            given = args[n + 1]
+        elif arg.startswith("--index="):
+            given = arg.removeprefix("--index=")
+    return given
 
 
 def main() -> None:

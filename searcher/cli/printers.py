@@ -32,9 +32,14 @@ HIGHLIGHT_STYLE = "bold red"
 SNIPPET_SEPARATOR = " "
 
 
+_LINE_SEPARATORS = str.maketrans("\u2028\u2029", "\n\n")
+
+
 def safe(text: str) -> str:
-    """Control characters (escape sequences, bidi overrides) to U+FFFD; same length."""
-    return _CONTROL_RE.sub("\ufffd", text)
+    """Control characters (escape sequences, bidi overrides) to U+FFFD, and Unicode's line and
+    paragraph separators (U+2028, U+2029: terminals differ on them) to the newline they
+    mean; same length."""
+    return _CONTROL_RE.sub("\ufffd", text).translate(_LINE_SEPARATORS)
 
 
 def one_line(text: str) -> str:
@@ -165,6 +170,7 @@ class CsvPrinter(_Printer):
         self.writer.writerow([_flat(record[column]) for column in CSV_COLUMNS])
 
 
+MAX_FORMAT_WIDTH = 10_000
 FORMAT_ESCAPES = {"\\t": "\t", "\\n": "\n", "\\0": "\0", "\\\\": "\\"}
 
 
@@ -200,14 +206,18 @@ def checked_template(template: str) -> str:
 
     template = re.sub(r"\\[tn0\\]", lambda m: FORMAT_ESCAPES[m.group()], template)
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template)
-                 if name is not None]
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(template)
+                  if name is not None]
     except ValueError as error:  # an unmatched brace
         raise SearcherError(f"--format: {error} (write {{{{ and }}}} for braces)") from None
-    for name in names:
+    for name, spec in fields:
         if name not in FORMAT_FIELDS:
             raise SearcherError(f"--format: no field {{{name}}}; the fields are "
                                 + " ".join(f"{{{k}}}" for k in FORMAT_FIELDS))
+        # A width is memory: {title:>1500000000} would pad every line to 3 GB.
+        if "{" in spec or any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec)):
+            raise SearcherError(f"--format: {{{name}:{spec}}}: widths and precisions are "
+                                f"numbers up to {MAX_FORMAT_WIDTH:,}")
     return template
 
 
