@@ -144,3 +144,19 @@ def test_a_copy_ranked_far_below_its_original_still_joins_it(tmp_path, settings)
         assert hits[0].path == "original.txt"
         assert [copy.path for copy in hits[0].copies] == ["copy.txt"]
         assert "copy.txt" not in [hit.path for hit in hits]
+
+
+def test_similar_leaves_out_the_articles_own_copies_and_collapses_the_rest(reposts):
+    """An article's reposts are the article, not articles like it: once the most similar."""
+    from searcher.search.similar import similar
+
+    index = open_index(reposts / "index")
+    copies = set(_copies(""))
+    shown = similar(index, ORIGINAL, limit=10)
+    assert shown and not copies & {hit.path for hit in shown}
+    assert not copies & {c.path for hit in shown for c in hit.copies}
+    every = [hit.path for hit in similar(index, ORIGINAL, limit=10, collapse=False)]
+    assert copies <= set(every[:3])  # what it used to show first
+    # From a copy: the original and the other copies are left out alike.
+    from_copy = {hit.path for hit in similar(index, "copy-taiwan.txt", limit=10)}
+    assert not (copies | {ORIGINAL}) & from_copy

@@ -286,10 +286,13 @@ def show_command(ref, query, index_dir, as_json, pager, color):
 @index_option
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=10, show_default=True,
               help="Most articles to show.")
+@click.option("--no-collapse", is_flag=True,
+              help="Show each copy of an article as an article of its own, and the article's "
+                   "own copies too.")
 @json_option
 @path_style_option
 @color_option
-def similar_command(ref, index_dir, limit, as_json, path_style, color):
+def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, color):
     """Articles most like one article (its key terms, through the same analysis chain).
 
     \b
@@ -300,7 +303,7 @@ def similar_command(ref, index_dir, limit, as_json, path_style, color):
     from searcher.search.similar import similar
     from searcher.engine.store import open_index
 
-    hits = similar(open_index(index_dir), ref, limit)
+    hits = similar(open_index(index_dir), ref, limit, collapse=not no_collapse)
     print_hits(hits, path_style, _printer(as_json, False, False, color, False), None)
     sys.exit(ExitStatus.FOUND if hits else ExitStatus.NOT_FOUND)
 

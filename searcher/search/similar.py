@@ -21,16 +21,19 @@ from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
 from searcher.search import matching
 from searcher.search.documents import get_document
-from searcher.search.hits import make_hit
+from searcher.search.hits import copy_of, make_hit
 from searcher.search.plan import AnyOf, Term
+from searcher.search.ranked import collapsed_order
 
 KEY_TERMS = 25  # terms of the article that make up the query
 HIGHLIGHTED_TERMS = 10
 FIELD = "body"
 
 
-def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
-    """Articles most like the one ``ref`` names, best first."""
+def similar(index: OpenIndex, ref: str, limit: int = 10, collapse: bool = True) -> list[Hit]:
+    """Articles most like the one ``ref`` names, best first. With ``collapse`` (as a search
+    has it), reposts show as one hit, and the article's own copies (reposts in other scripts
+    or spellings) are the article, not like it: they are left out with it."""
     stored = get_document(index, ref)
     reader = index.reader()
     with reading(index):
@@ -41,11 +44,35 @@ def similar(index: OpenIndex, ref: str, limit: int = 10) -> list[Hit]:
         plan = AnyOf(tuple(Term(FIELD, term, boost=weight) for term, weight in terms))
         found = matching.evaluate(reader, plan)
         if docnum is not None:
-            found = found.without(np.array([docnum]))
-        highlighted = [term for term, _ in terms[:HIGHLIGHTED_TERMS]]
-        return [make_hit(rank, reader.stored_fields(other), score, highlighted)
-                for rank, (other, score) in enumerate(matching.top(found, limit, reader.path),
-                                                      1)]
+            own = copies_among(reader, docnum, found) if collapse else ()
+            found = found.without(np.unique(np.concatenate(([docnum], own)).astype(np.int64)))
+
+    def order(depth: int | None) -> list[tuple[int, float]]:
+        return matching.top(found, depth, reader.path)
+
+    scored, copies = collapsed_order(index, found, order, limit) if collapse else (order(limit),
+                                                                                    {})
+    highlighted = [term for term, _ in terms[:HIGHLIGHTED_TERMS]]
+    with reading(index):
+        return [make_hit(rank, reader.stored_fields(other), score, highlighted,
+                         copies=tuple(copy_of(reader.stored_fields(c))
+                                      for c in copies.get(other, ())))
+                for rank, (other, score) in enumerate(scored, 1)]
+
+
+def copies_among(reader: GenerationReader, docnum: int, found: matching.Matches
+                 ) -> np.ndarray:
+    """The documents of ``found`` in ``docnum``'s group: those that share a fingerprint key
+    with it, or with one of them (grouping is transitive, as ``collapse`` has it)."""
+    fingerprints = reader.fingerprints()
+    rows = fingerprints[found.docs]
+    keys = fingerprints[docnum]
+    keys, copies = keys[keys != 0], np.zeros(len(found.docs), bool)
+    while len(keys):
+        joined = np.isin(rows, keys).any(axis=1) & ~copies
+        copies |= joined
+        keys = np.setdiff1d(rows[joined], np.concatenate(([0], keys)))
+    return found.docs[copies]
 
 
 def key_terms(reader: GenerationReader, tokens, number: int) -> list[tuple[str, float]]:
