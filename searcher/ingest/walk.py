@@ -6,7 +6,8 @@ loops). A symbolic link to a file outside the folders given is refused unless as
 searchable. A folder that cannot be listed (permissions, a path longer than the system allows)
 is refused too, with its reason, rather than silently left out. An index folder (one holding
 ``CURRENT`` or ``.lock``) is never entered: ``searcher index .`` with the index inside would
-otherwise index the index's own files. Everything found but not taken (hidden, another type,
+otherwise index the index's own files. Nor is a saved page's resource folder (``X_files``
+beside ``X.html``): its frames and scripts are parts of the page, not articles. Everything found but not taken (hidden, another type,
 excluded, an index folder) is listed in ``ignored`` with why, so every file is accounted for.
 
     >>> [f.name for f, _ in corpus_files([Path("corpus")])][:1]   # doctest: +SKIP
@@ -89,6 +90,9 @@ def _walk(root: Path, refused: Refused, exclude: Sequence[str], ignored: Refused
             glob = excluded(folder / name)
             if name.startswith("."):
                 ignored.append((str(folder / name), "hidden folder"))
+            elif page := _page_resources(name, files):
+                ignored.append((str(folder / name),
+                                f"a saved page's resource folder (part of {page}); not read"))
             elif glob:
                 ignored.append((str(folder / name), f"excluded by {glob}"))
             else:
@@ -105,6 +109,27 @@ def _walk(root: Path, refused: Refused, exclude: Sequence[str], ignored: Refused
                 ignored.append((str(file), f"excluded by {glob}"))
             else:
                 yield file
+
+
+# How browsers name the folder of a page saved whole ("Web page, complete"): ``X_files`` beside
+# ``X.html`` (Chrome, Edge, Firefox, Safari), or a localised suffix (Firefox, old Internet
+# Explorer). Its files (the site's scripts, ad and comment frames) are the page's parts, not
+# articles.
+PAGE_RESOURCE_SUFFIXES = ("_files", "-Dateien", "_archivos", "_fichiers", "_file", ".files")
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+
+
+def _page_resources(folder: str, files: list[str]) -> str | None:
+    """The saved page whose resource folder ``folder`` is, among ``files`` beside it."""
+    for suffix in PAGE_RESOURCE_SUFFIXES:
+        if folder.endswith(suffix) and len(folder) > len(suffix):
+            stem = folder[:-len(suffix)]
+            page = next((f for f in files
+                         if f.lower().endswith(PAGE_SUFFIXES) and f.rsplit(".", 1)[0] == stem),
+                        None)
+            if page:
+                return page
+    return None
 
 
 def _inside(file: Path, roots: list[Path], refused: Refused) -> bool:
