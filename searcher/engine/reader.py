@@ -11,7 +11,7 @@ postings one Python call per document.
 
     >>> postings = open_index(Path("index")).reader().postings("body", "停火")  # doctest: +SKIP
     >>> postings.docs, postings.weights                                       # doctest: +SKIP
-    (array([0, 3]), array([ 4., 12.]))
+    (array([0, 1, 2, 3, 4]), array([ 4.,  1., 16., 14.,  9.]))
 """
 
 from __future__ import annotations

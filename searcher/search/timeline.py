@@ -1,7 +1,7 @@
 """How a query's matching articles spread over time: a count per year, month or ISO week.
 
     >>> timeline(open_index(Path("index")), "停火", by="year").buckets    # doctest: +SKIP
-    [('2025', 3), ('2026', 1)]
+    [('2025', 2), ('2026', 2)]
 """
 
 from __future__ import annotations
