@@ -255,6 +255,42 @@ def test_generated_section_is_up_to_date() -> None:
     assert run.returncode == 0, run.stderr
 
 
+def test_wikipedia_rules_give_only_the_selected_words_less_their_false_friends(tmp_path) -> None:
+    """The table builder reads MediaWiki's and Wikipedia's rules (here: files the test writes in
+    their formats) and keeps only the rules holding a selected Hong Kong word; a false friend
+    leaves its rule, the rest of the rule stays."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import build_variant_table as build
+
+    (tmp_path / "cgroups").mkdir()
+    (tmp_path / "ZhConversion.php").write_text(
+        "<?php\nclass ZhConversion {\n" + "".join(
+            f"\tpublic const {name} = [\n\t\t'隐私' => '私隱',\n\t\t'通过' => '透過',\n\t];\n"
+            for name in build.MEDIAWIKI_TABLES) + "}\n", encoding="utf-8")
+    rules = {"IT": ["數碼=>zh-cn:数字; 數碼=>zh-sg:数码; 數碼=>zh-tw:數位;",
+                    "zh-cn:实现; zh-tw:實作;"],
+             "Telcom": ["zh-cn:短信; zh-sg:简讯; zh-tw:簡訊; zh-hk:短訊;"]}
+    for name in build.CGROUPS:
+        (tmp_path / "cgroups" / f"{name}.json").write_text(json.dumps(
+            {"rules": [{"conv": conv} for conv in rules.get(name, [])]}), encoding="utf-8")
+    pool = (build.read_zhconversion(tmp_path / "ZhConversion.php")
+            + build.read_cgroups(tmp_path / "cgroups"))
+    wanted = [("數碼", "digital", ()), ("短訊", "text message", ()), ("私隱", "privacy", ())]
+    false_friends = {fold("数字"): "a number", fold("简讯"): "a news brief"}
+    original = build.VOCABULARY_SELECTION
+    build.VOCABULARY_SELECTION = wanted
+    try:
+        groups, _ = build.build_vocabulary(build.select_vocabulary(pool), None, false_friends)
+    finally:
+        build.VOCABULARY_SELECTION = original
+    folded = sorted(sorted(fold(m) for m in g.members()) for g in groups)
+    assert folded == sorted(sorted(fold(m) for m in group) for group in
+                            (["數碼", "數位"], ["短信", "短訊"], ["隐私", "私隱"]))
+
+
 # --- through the library: a small corpus of its own ------------------------------------
 
 # (file name, text): each article uses one region's spelling only.
