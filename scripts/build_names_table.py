@@ -27,7 +27,7 @@ puts the first spelling of the selection entry's own key first.
 The result replaces the lines between ``# BEGIN GENERATED`` and ``# END GENERATED`` in the
 names table (the hand-curated lines around them are left as they are).  The script refuses
 to write if a generated member is also a member of a hand-curated line of the names table
-or of ``searcher/data/variants_opencc.txt``, or if a selected key is not in the sources.
+or of ``searcher/data/variants_regional.txt``, or if a selected key is not in the sources.
 
 How to run
 ----------
@@ -52,7 +52,7 @@ import opencc
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NAMES = REPO_ROOT / "searcher" / "data" / "variants_names.txt"
-OPENCC_TABLE = REPO_ROOT / "searcher" / "data" / "variants_opencc.txt"
+REGIONAL_TABLE = REPO_ROOT / "searcher" / "data" / "variants_regional.txt"
 
 OPENCC_DIR = Path(opencc.__file__).resolve().parent
 OPENCC_SHARE = OPENCC_DIR / "clib" / "share" / "opencc"
@@ -269,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     hand = [(n + 1, line) for n, line in enumerate(lines) if not start <= n <= stop]
     clashes = []
     for path, numbered in ((args.names, hand),
-                           (OPENCC_TABLE, list(enumerate(
-                               OPENCC_TABLE.read_text(encoding="utf-8").splitlines(), 1)))):
+                           (REGIONAL_TABLE, list(enumerate(
+                               REGIONAL_TABLE.read_text(encoding="utf-8").splitlines(), 1)))):
         for member, number in read_members(numbered).items():
             if member in used:
                 clashes.append(f"{member}: generated ({sorted(used[member])[0]}) and "

@@ -1,14 +1,29 @@
 #!/usr/bin/env python3
-"""Build ``searcher/data/orthography.txt`` and ``searcher/data/variants_opencc.txt`` from
-OpenCC's regional dictionaries.
+"""Build ``searcher/data/orthography.txt`` and ``searcher/data/variants_regional.txt`` from
+OpenCC's regional dictionaries and MediaWiki's Chinese conversion tables.
 
 What it reads
 -------------
-The Taiwan / Hong Kong dictionaries inside the installed ``opencc`` wheel
-(``opencc/clib/share/opencc/{HK,TW}*.ocd2``: HKPhrases, HKPhrasesRev, HKVariants,
-HKVariantsRev, HKVariantsPhrases, HKVariantsRevPhrases, TWPhrases, TWPhrasesRev, TWVariants,
-TWVariantsRev, TWVariantsPhrases, TWVariantsRevPhrases), dumped to text with the converter
-shipped in the same wheel (``opencc_dict -f ocd2 -t text``). Nothing from them is retyped.
+* The Taiwan / Hong Kong dictionaries inside the installed ``opencc`` wheel
+  (``opencc/clib/share/opencc/{HK,TW}*.ocd2``: HKPhrases, HKPhrasesRev, HKVariants,
+  HKVariantsRev, HKVariantsPhrases, HKVariantsRevPhrases, TWPhrases, TWPhrasesRev, TWVariants,
+  TWVariantsRev, TWVariantsPhrases, TWVariantsRevPhrases), dumped to text with the converter
+  shipped in the same wheel (``opencc_dict -f ocd2 -t text``). OpenCC: Apache License 2.0.
+* With ``--mediawiki DIR`` (the vocabulary only; OpenCC's HKPhrases has 82 entries, most of
+  them film directors, so Hong Kong's everyday words come from here): MediaWiki's conversion
+  tables, ``DIR/ZhConversion.php`` (``includes/languages/data/ZhConversion.php``: its
+  ``ZH_TO_HK``, ``ZH_TO_TW`` and ``ZH_TO_CN`` tables; GNU GPL 2.0 or later), and the Chinese
+  Wikipedia's common conversion groups, ``DIR/cgroups/NAME.json`` for each name in
+  ``CGROUPS`` (the ``Module:CGroup/NAME`` pages, one rule a line, e.g.
+  ``zh-cn:短信; zh-tw:簡訊; zh-hk:短訊;``; text of Wikipedia, CC BY-SA 4.0). Of both, only
+  the rules that hold a term of ``VOCABULARY_SELECTION`` (Hong Kong's everyday words, picked
+  by hand: read whole, these context-free tables would fold 通过 with 透過). Both as kept in
+  the ``data/`` folder of the public repository Gowee/zhconv-rs (which pulls them from
+  MediaWiki and Wikipedia), e.g. ``git archive HEAD data | tar -x``. Only the mainland,
+  Hong Kong, Macau, Taiwan and script-generic forms of a rule are read (``zh-cn``,
+  ``zh-hans``, ``zh-hk``, ``zh-mo``, ``zh-tw``, ``zh-hant``, ``zh``, and the text a
+  one-way rule ``A=>zh-cn:B`` converts); Singapore and Malaysia forms are not (their
+  简讯 "a text message" is the mainland's 简讯 "a news brief"). Nothing is retyped.
 
 1. The orthography rules (``orthography.txt``, read by ``searcher/analysis/fold.py``)
 -----------------------------------------------------------------------------------
@@ -25,7 +40,7 @@ key ``t2s(variant)``, value ``t2s(standard)``. Dropped, each counted:
 * ``conflict``   -- a second rule for a key already ruled (the first, HK before TW, wins).
 * ``no_effect``  -- a phrase whose characters all fold as they would alone.
 
-2. The regional vocabulary (``variants_opencc.txt``)
+2. The regional vocabulary (``variants_regional.txt``)
 ---------------------------------------------------
 Every dictionary line ``key<TAB>value1 value2 ...`` is a candidate group. Members are folded
 with the engine's own ``fold`` (after step 1 is written, so orthographic variants count as
@@ -36,9 +51,11 @@ one spelling). Cleaning, in this order (each dropped entry counted under one rea
 2. ``collapsed``    -- all members fold to one string: the folding already unifies them.
 3. ``single_char``  -- one-character members are removed (character variants are the
                        folding's job; a one-character term would fold unrelated text).
-4. ``false_friend`` -- an entry with a member listed in ``searcher/data/false_friends.txt``:
-                       a word whose everyday meaning differs from its partner's (mainland
-                       程序 program, Taiwan 程序 procedure; 文件 document / 檔案 file …).
+4. ``false_friend`` -- members listed in ``searcher/data/false_friends.txt`` are removed:
+                       a word whose everyday meaning differs from its partners' (mainland
+                       程序 program, Taiwan 程序 procedure; 文件 document / 檔案 file …); an
+                       entry left with fewer than two members is dropped (a Wikipedia rule
+                       数字 / 數位 / 數碼 keeps 數位 數碼, digital, without 数字, a number).
                        Each line there says why; the counts per word are printed.
 5. ``duplicate``    -- entries with the same folded members as an earlier one (the ``*Rev``
                        dictionaries mirror the forward ones; TW and HK often agree) join it.
@@ -51,8 +68,10 @@ one spelling). Cleaning, in this order (each dropped entry counted under one rea
                        from joining unrelated meanings. Groups of more than two entries are
                        listed with ``--verbose``.
 
-A group's display name is the first member of its earliest entry, forward dictionaries (key =
-mainland term) before ``*Rev`` ones, then file name, then line number; one spelling is kept
+A group's display name is the first member of its earliest entry: OpenCC's before MediaWiki's
+before Wikipedia's; within OpenCC, forward dictionaries (key = mainland term) before ``*Rev``
+ones; then file name, then line number (a Wikipedia rule lists its mainland form first, then
+Hong Kong's, then Taiwan's); one spelling is kept
 per folded form. Groups are written sorted by their folded display name, so re-running on the
 same OpenCC version gives byte-identical files. Each line carries a trailing comment naming
 the dictionaries the group came from. Counts go to stderr.
@@ -62,8 +81,12 @@ How to run
 From the repository root (re-run whenever ``variants_names.txt`` or
 ``false_friends.txt`` changes, so the tables stay disjoint)::
 
-    python3 scripts/build_variant_table.py            # writes both tables
-    python3 scripts/build_variant_table.py --verbose  # also lists merged and dropped groups
+    python3 scripts/build_variant_table.py --mediawiki DIR   # writes both tables
+    python3 scripts/build_variant_table.py --mediawiki DIR --verbose  # also lists merged groups
+
+The shipped table was built with ``DIR`` = the ``data/`` folder of Gowee/zhconv-rs at commit
+b13469d7c247c5ef87a83bcdf1d7d892f09e66da (2026-07-31). Without ``--mediawiki`` the table is
+OpenCC's alone.
 
 Requires the installed ``searcher`` package (for its ``fold``) and ``opencc``.
 """
@@ -72,7 +95,9 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -87,7 +112,7 @@ from searcher.analysis.variants import parse_groups
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA = REPO_ROOT / "searcher" / "data"
-DEFAULT_OUTPUT = DATA / "variants_opencc.txt"
+DEFAULT_OUTPUT = DATA / "variants_regional.txt"
 DEFAULT_ORTHOGRAPHY = DATA / folding.ORTHOGRAPHY_FILE
 DEFAULT_NAMES = DATA / "variants_names.txt"
 DEFAULT_FALSE_FRIENDS = DATA / "false_friends.txt"
@@ -105,6 +130,78 @@ ORTHOGRAPHY_PHRASES: tuple[str, ...] = ("HKVariantsRevPhrases", "TWVariantsRevPh
 # Vocabulary tables whose one-character pairs are characters too: the chemical elements
 # (硅 / 矽 silicon, 钚 / 鈽 plutonium), folded regional form → mainland form.
 ORTHOGRAPHY_WORDS: tuple[str, ...] = ("HKPhrases", "TWPhrases")
+
+# MediaWiki's regional tables in ZhConversion.php (key: any script; value: the region's form).
+MEDIAWIKI_TABLES: tuple[str, ...] = ("ZH_TO_HK", "ZH_TO_TW", "ZH_TO_CN")
+# Wikipedia's conversion groups searched for the selected terms: the everyday vocabulary of
+# news and commentary. Fiction, games, films and sport are left out: their rules are titles and
+# characters' names (小巴 is a Pixar character there), which collide with ordinary words.
+CGROUPS: tuple[str, ...] = (
+    "Communication", "Economics", "Food", "IT", "LuaIT", "Medicine", "Organization",
+    "Telcom", "Transport")
+# MediaWiki's and Wikipedia's tables are context-free converters full of words that differ
+# by region only in one field (IT's 实现 / 實作 "implement", 关系 / 關聯 "relational"): read
+# whole, they would fold 通过 with 透過 and 机构 with 機關. So, as for the names
+# (build_names_table.py), only the rules holding a selected term are taken: Hong Kong's
+# everyday words, each with its English meaning and the spellings of its rules to leave out
+# (false friends of one rule only; those of every rule are in false_friends.txt). Every other
+# spelling of those rules joins the term's group.
+VOCABULARY_SELECTION: list[tuple[str, str, tuple[str, ...]]] = [
+    ("的士", "taxi", ()),
+    ("單車", "bicycle", ("自由車", "腳車")),
+    ("電單車", "motorcycle", ("摩哆車",)),
+    ("私家車", "private car", ("社會車輛",)),
+    ("行人路", "pavement", ()),
+    ("交通燈", "traffic light", ()),
+    ("貨櫃", "shipping container", ("裝集箱",)),
+    ("公共巴士", "public bus", ("公交",)),
+    ("數碼", "digital", ()),
+    ("短訊", "text message", ()),
+    ("軟件", "software", ()),
+    ("硬件", "hardware", ()),
+    ("網絡", "network", ()),
+    ("互聯網", "the Internet", ()),
+    ("電郵", "e-mail", ()),
+    ("伺服器", "server", ()),
+    ("打印機", "printer", ()),
+    ("光碟", "optical disc", ()),
+    ("手提電話", "mobile phone", ()),
+    ("流動電話", "mobile phone", ()),
+    ("智能手機", "smartphone", ()),
+    ("應用程式", "application", ()),
+    ("視像", "video", ()),
+    ("上載", "upload", ()),
+    ("晶片", "chip", ("晶元",)),
+    ("屏幕", "screen", ()),
+    ("社交媒體", "social media", ()),
+    ("社交網站", "social network site", ()),
+    ("用戶", "user", ()),
+    ("連結", "link", ("聯結",)),
+    ("博客", "blog", ()),
+    ("質素", "quality", ()),
+    ("私隱", "privacy", ()),
+    ("幼稚園", "kindergarten", ()),
+    ("通脹", "inflation", ()),
+    ("行政總裁", "chief executive officer", ()),
+    ("外判", "outsourcing", ()),
+    ("便利店", "convenience store", ()),
+    ("雪櫃", "refrigerator", ()),
+    ("升降機", "lift", ("直梯",)),
+    ("膠袋", "plastic bag", ()),
+    ("士多啤梨", "strawberry", ()),
+    ("三文魚", "salmon", ()),
+    ("車厘子", "cherry", ()),
+    ("雪糕", "ice cream", ()),
+    ("朱古力", "chocolate", ()),
+    ("芝士", "cheese", ("起司",)),
+    ("菠蘿", "pineapple", ("黃梨",)),
+    ("牛油果", "avocado", ()),
+    ("番茄", "tomato", ()),
+    ("粟米", "maize", ()),
+]
+# The variants of a Wikipedia rule that are read, in the order a group lists them.
+CGROUP_VARIANTS: tuple[str, ...] = ("zh-cn", "zh-hans", "zh-hk", "zh-mo", "zh-tw", "zh-hant", "zh")
+ORIGINS: tuple[str, ...] = ("OpenCC", "ZhConversion", "CGroup")
 
 REASONS: tuple[str, ...] = (
     "non_cjk", "collapsed", "single_char", "false_friend", "duplicate", "in_names")
@@ -141,9 +238,16 @@ class Entry:
     value: str  # the first value, what OpenCC converts the key to (may equal the key)
 
     @property
-    def order_key(self) -> tuple[bool, str, int]:
-        # Forward dictionaries (key = mainland term) first, then *Rev.
-        return ("Rev" in self.source, self.source, self.line_no)
+    def origin(self) -> str:
+        """``OpenCC``, ``ZhConversion`` or ``CGroup`` (sources are named ``ORIGIN:NAME``
+        except OpenCC's dictionaries)."""
+        return self.source.split(":", 1)[0] if ":" in self.source else "OpenCC"
+
+    @property
+    def order_key(self) -> tuple[int, bool, str, int]:
+        # OpenCC, then MediaWiki, then Wikipedia; forward dictionaries (key = mainland term)
+        # before *Rev.
+        return (ORIGINS.index(self.origin), "Rev" in self.source, self.source, self.line_no)
 
 
 @dataclass
@@ -211,6 +315,71 @@ def read_dictionaries(dicts: list[Path]) -> list[Entry]:
         for path in dicts:
             entries.extend(parse_dump(path.stem, dump_ocd2(path, Path(tmp))))
     return entries
+
+
+def read_zhconversion(path: Path) -> list[Entry]:
+    """MediaWiki's regional tables: ``'key' => 'value'`` pairs of ``MEDIAWIKI_TABLES``."""
+    text = path.read_text(encoding="utf-8")
+    entries: list[Entry] = []
+    for name in MEDIAWIKI_TABLES:
+        body = re.search(rf"const {name} = \[(.*?)\n\t\];", text, re.S)
+        if body is None:
+            raise SystemExit(f"{path}: no table {name}")
+        pairs = re.findall(r"'((?:[^'\\]|\\.)*)' => '((?:[^'\\]|\\.)*)'", body.group(1))
+        for i, (key, value) in enumerate(pairs, 1):
+            entries.append(Entry(f"ZhConversion:{name}", i, tuple(dict.fromkeys((key, value))), value))
+    return entries
+
+
+def parse_cgroup_rule(conv: str) -> list[str]:
+    """The spellings of one Wikipedia conversion rule that are read (``CGROUP_VARIANTS``, in
+    that order, then the texts that one-way rules convert), each once."""
+    by_variant: dict[str, list[str]] = collections.defaultdict(list)
+    sources: list[str] = []
+    for part in conv.split(";"):
+        source, arrow, rule = part.rpartition("=>")
+        variant, colon, spelling = rule.partition(":")
+        variant = variant.strip().lower()
+        if not colon or variant not in CGROUP_VARIANTS:
+            continue
+        by_variant[variant].append(spelling.strip())
+        if arrow:
+            sources.append(source.strip())
+    spellings = [s for v in CGROUP_VARIANTS for s in by_variant[v]] + sources
+    return list(dict.fromkeys(s for s in spellings if s))
+
+
+def read_cgroups(folder: Path) -> list[Entry]:
+    """The rules of each of ``CGROUPS`` in ``folder`` (``NAME.json``, as zhconv-rs keeps them)."""
+    entries: list[Entry] = []
+    for name in CGROUPS:
+        path = folder / f"{name}.json"
+        if not path.exists():
+            raise SystemExit(f"no conversion group {path}")
+        for i, rule in enumerate(json.loads(path.read_text(encoding="utf-8"))["rules"], 1):
+            members = parse_cgroup_rule(rule.get("conv", ""))
+            if len(members) >= 2:
+                entries.append(Entry(f"CGroup:{name}", i, tuple(members), members[1]))
+    return entries
+
+
+def select_vocabulary(pool: list[Entry]) -> list[Entry]:
+    """The entries of ``pool`` that hold a term of ``VOCABULARY_SELECTION``, less that term's
+    spellings to leave out; a term no entry holds is an error (a source changed)."""
+    holding: dict[str, list[Entry]] = collections.defaultdict(list)
+    for entry in pool:
+        for member in {folding.fold(m) for m in entry.members}:
+            holding[member].append(entry)
+    selected: list[Entry] = []
+    for term, meaning, leave_out in VOCABULARY_SELECTION:
+        found = holding.get(folding.fold(term))
+        if not found:
+            raise SystemExit(f"no MediaWiki or Wikipedia rule holds {term} ({meaning})")
+        dropped = {folding.fold(m) for m in leave_out}
+        for entry in found:
+            kept = tuple(m for m in entry.members if folding.fold(m) not in dropped)
+            selected.append(Entry(entry.source, entry.line_no, kept, entry.value))
+    return selected
 
 
 def read_false_friends(path: Path) -> list[tuple[list[str], str]]:
@@ -303,7 +472,8 @@ def clean_entry(entry: Entry, false_friends: dict[str, str]) -> tuple[set[str] |
     multi = {folding.fold(m) for m in cjk if len(m) > 1}
     if len(multi) < 2:
         return None, "single_char"
-    if multi & false_friends.keys():
+    multi -= false_friends.keys()
+    if len(multi) < 2:
         return None, "false_friend"
     return multi, ""
 
@@ -358,12 +528,11 @@ def build_vocabulary(entries: list[Entry], names_path: Path | None,
     by_folded: dict[frozenset[str], Group] = {}
     for entry in entries:
         folded, reason = clean_entry(entry, false_friends)
+        for word in {folding.fold(m) for m in entry.members} & false_friends.keys():
+            if reason in ("", "false_friend"):
+                report.by_false_friend[word] += 1
         if folded is None:
             report.dropped[reason] += 1
-            if reason == "false_friend":
-                for m in entry.members:
-                    if folding.fold(m) in false_friends:
-                        report.by_false_friend[folding.fold(m)] += 1
             continue
         if folded & curated:
             report.dropped["in_names"] += 1
@@ -382,17 +551,29 @@ def build_vocabulary(entries: list[Entry], names_path: Path | None,
     return groups, report
 
 
-def render(groups: list[Group], dicts: list[Path], names_path: Path | None) -> str:
+def render(groups: list[Group], dicts: list[Path], names_path: Path | None,
+           mediawiki: Path | None) -> str:
     lines = [
         "# Regional vocabulary variant groups (Taiwan / Hong Kong / mainland), one group per line.",
         "# GENERATED by scripts/build_variant_table.py -- do not edit by hand; re-run the script instead.",
-        f"# Source: OpenCC {opencc.__version__} (python package `opencc`), dictionaries read:",
+        f"# Source: OpenCC {opencc.__version__} (python package `opencc`; Apache-2.0), dictionaries read:",
         "#   " + ", ".join(p.name for p in dicts),
-        "# Cleaning: CJK-only members, folded duplicates removed, no single-character members, entries",
-        "#   with a false friend (false_friends.txt) dropped"
+    ]
+    if mediawiki is not None:
+        lines += [
+            "# and MediaWiki's ZhConversion.php (" + ", ".join(MEDIAWIKI_TABLES) + "; GPL-2.0-or-later) and",
+            "#   the Chinese Wikipedia's conversion groups (Module:CGroup/NAME; CC BY-SA 4.0) for NAME in:",
+            "#   " + ", ".join(CGROUPS) + ";",
+            "#   only their rules holding a term of the script's VOCABULARY_SELECTION (Hong Kong's words),",
+            "#   as kept in the data/ folder of github.com/Gowee/zhconv-rs (see the script's docstring).",
+        ]
+    lines += [
+        "# Cleaning: CJK-only members, folded duplicates removed, no single-character members, false",
+        "#   friends (false_friends.txt) removed"
         + (f", entries overlapping {names_path.name} dropped" if names_path is not None else "")
         + "; entries sharing a member merged.",
-        "# Trailing comment on each line: the OpenCC dictionaries the group came from.",
+        "# Trailing comment on each line: the sources the group came from (ZhConversion:TABLE,",
+        "#   CGroup:NAME, or an OpenCC dictionary).",
         f"# Groups: {len(groups)}",
         "",
     ]
@@ -411,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-names", action="store_true", help="do not check overlap with the names table")
     ap.add_argument("--false-friends", type=Path, default=DEFAULT_FALSE_FRIENDS,
                     help="words never folded with their OpenCC partners (default: %(default)s)")
+    ap.add_argument("--mediawiki", type=Path, metavar="DIR",
+                    help="folder holding ZhConversion.php and cgroups/*.json (zhconv-rs's data/)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list merged groups")
     args = ap.parse_args(argv)
 
@@ -432,14 +615,20 @@ def main(argv: list[str] | None = None) -> int:
     names_path = None if args.no_names else args.names
     false_friend_lines = read_false_friends(args.false_friends)
     false_friends = {word: reason for words, reason in false_friend_lines for word in words}
-    groups, report = build_vocabulary(entries, names_path, false_friends)
-    args.output.write_text(render(groups, dicts, names_path), encoding="utf-8")
+    vocabulary = list(entries)
+    if args.mediawiki is not None:
+        vocabulary += select_vocabulary(read_zhconversion(args.mediawiki / "ZhConversion.php")
+                                        + read_cgroups(args.mediawiki / "cgroups"))
+    groups, report = build_vocabulary(vocabulary, names_path, false_friends)
+    args.output.write_text(render(groups, dicts, names_path, args.mediawiki), encoding="utf-8")
 
-    print(f"vocabulary: read {report.read} entries from {len(dicts)} dictionaries", file=sys.stderr)
+    origins = collections.Counter(e.origin for e in vocabulary)
+    print(f"vocabulary: read {report.read} entries (" + ", ".join(
+        f"{origins[o]} {o}" for o in ORIGINS if origins[o]) + ")", file=sys.stderr)
     for name in REASONS:
         print(f"  dropped {name:12s} {report.dropped.get(name, 0):6d}", file=sys.stderr)
     print(f"  false friends: {len(false_friend_lines)} lines, {len(false_friends)} words "
-          f"({len(report.by_false_friend)} of them in OpenCC's tables); entries each excluded:", file=sys.stderr)
+          f"({len(report.by_false_friend)} of them in the sources); entries each word was removed from:", file=sys.stderr)
     for words, reason in false_friend_lines:
         counts = " ".join(f"{w} {report.by_false_friend.get(w, 0)}" for w in words)
         print(f"    {counts}: {reason}", file=sys.stderr)

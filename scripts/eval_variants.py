@@ -194,7 +194,7 @@ def merged_members() -> set[str]:
     from searcher.analysis.variants import parse_groups
 
     text = (Path(__file__).resolve().parent.parent / "searcher" / "data" /
-            "variants_opencc.txt").read_text(encoding="utf-8")
+            "variants_regional.txt").read_text(encoding="utf-8")
     return {fold(m) for group in parse_groups(text) if len(group) > 2 for m in group}
 
 

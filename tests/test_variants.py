@@ -81,3 +81,54 @@ def test_folding_the_members_at_once_is_folding_each_alone(settings):
     members = {m for group in parse_groups(settings.variants) for m in group}
     members |= {"藉口", "藉", "著作", "意味著", "敍利亞", "ＮＡＴＯ", "İstanbul"}  # phrase rules, widths
     assert _fold_all(members, fold) == {m: fold(m) for m in members}
+
+
+# A small archive of its own: a Hong Kong article in Hong Kong words, a Taiwan and a mainland
+# one in theirs, and articles where 的士 stands across words (的士氣 morale, 的士兵 soldiers),
+# and 數位 reads "several" in none of them.
+REGIONAL = {
+    "hk.txt": "政府推出數碼港計劃，市民收到短訊後乘的士前往，質素令人滿意，"
+              "私隱亦受保障。美國國務卿蓬佩奧表示關注。",
+    "tw.txt": "政府推動數位轉型，民眾收到簡訊後搭計程車前往，品質令人滿意，隱私亦受保障。",
+    "cn.txt": "政府推动数码产业，市民收到短信后乘出租车前往，质量令人满意，隐私也受保障。",
+    "morale.txt": "比賽前隊員的士氣高昂，教練稱讚他們的士氣。",
+    "soldiers.txt": "前線的士兵堅守陣地，指揮官表揚勇敢的士兵。",
+    "taiwan-taxi.txt": "颱風過後，計程車司機排班載客，機場計程車排隊很長。",
+    "sms.txt": "下面讲两条简讯：证监会发布新规，央行例行发布数据。",
+}
+
+
+@pytest.fixture(scope="module")
+def regional_index(tmp_path_factory, settings):
+    root = tmp_path_factory.mktemp("regional")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in REGIONAL.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    update_index(root / "index", [corpus], settings)
+    return open_index(root / "index")
+
+
+@pytest.mark.parametrize("hong_kong, taiwan, mainland", [
+    ("數碼", "數位", "数码"), ("的士", "計程車", "出租车"), ("質素", "品質", "质量"),
+    ("私隱", "隱私", "隐私"), ("蓬佩奧", "龐皮歐", "蓬佩奥"),
+])
+def test_hong_kong_words_are_found_the_taiwan_and_the_mainland_way(regional_index, hong_kong,
+                                                                  taiwan, mainland):
+    for query in (hong_kong, taiwan, mainland):
+        assert "hk.txt" in paths(regional_index, query), query
+
+
+def test_hong_kong_text_message_is_found_the_mainland_way_not_by_a_news_brief(regional_index):
+    assert paths(regional_index, "短信") == paths(regional_index, "短訊") == {"hk.txt", "cn.txt"}
+    # 簡訊 (Taiwan: a text message) is the mainland's 简讯, a news brief: a false friend
+    assert paths(regional_index, "簡訊") == {"tw.txt", "sms.txt"}
+
+
+def test_a_group_answers_the_same_whichever_member_is_typed(regional_index):
+    taxi = {"hk.txt", "tw.txt", "cn.txt", "taiwan-taxi.txt"}
+    for member in ("的士", "計程車", "出租车", "出租車"):
+        assert paths(regional_index, member) == taxi, member
+    # 的士 across words (的士氣, 的士兵) is not the word: only a quoted phrase finds it there
+    assert paths(regional_index, '"的士"') == {"hk.txt", "morale.txt", "soldiers.txt"}
+    assert paths(regional_index, "士氣") == {"morale.txt"}

@@ -26,7 +26,7 @@ from searcher.regular_files import FileTooLargeError, NotRegularFileError, read_
 # Bump when a change to the chain changes the terms an index holds: old indexes are refused.
 ANALYSIS_VERSION = 3  # 3: Hong Kong and Taiwan variant characters fold (orthography)
 
-SHIPPED_VARIANT_FILES = ("variants_opencc.txt", "variants_names.txt")
+SHIPPED_VARIANT_FILES = ("variants_regional.txt", "variants_names.txt")
 SHIPPED_USERDICT = "userdict.txt"
 
 
