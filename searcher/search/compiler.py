@@ -3,10 +3,9 @@ collect the folded strings to highlight for it.
 
 * an unquoted word matches its canonical term in the word fields (so 川普 finds 特朗普) OR its
   characters as a phrase in the unit fields (so no segmentation can hide it); word matches
-  score higher. A member of a variant group matches its group's term only, so every member
-  finds the same articles (each member is a user word and a sub-word of longer words, so its
-  characters elsewhere mostly stand across words, as 的士 in 的士氣). Several words
-  typed together (俄罗斯停火) are ANDed, with a bonus when they also stand together;
+  score higher. A member of a variant group matches its group's term or the characters of
+  any of its members, so every member finds the same articles, whichever is typed. Several
+  words typed together (俄罗斯停火) are ANDed, with a bonus when they also stand together;
 * a quoted phrase is a phrase over units only: an exact substring of the folded text;
 * ``tags:``, ``source:`` and ``url:`` match a whole value (a tag, the source, the URL);
 * each field weighs its boost from the field table (title matches weigh more);
@@ -37,6 +36,10 @@ from searcher.search import plan as p
 from searcher.search import query_syntax as qs
 
 WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside another word
+# A variant group's members are all words the segmenter always cuts out whole, so where only
+# their characters stand, they mostly stand across two words (的士 in 的士氣): found, never
+# hidden, but ranked well below the word itself.
+MEMBER_CHARACTERS_BOOST = 0.1
 PHRASE_BONUS = 1.0  # words typed together that also stand together
 MAX_TERMS = 64
 
@@ -189,16 +192,15 @@ class _Compiler:
             self.lead(field, self.chain.variants.members(word), canonical)
         whole_words = tuple(p.Term(f, canonical, boost=FIELDS[f].boost * WORD_BOOST)
                             for f in self.fields(field) if FIELDS[f].kind == "words")
-        if whole_words and canonical in self.chain.variants:
-            # A member of a group answers as its group, whichever member is typed: every
-            # member is a user word and a sub-word inside longer words, so its characters
-            # elsewhere mostly run across words (的士 in 的士氣, 的士兵; rarely a cut such as
-            # 電信網 / 路 hides a member: see docs/regional-vocabulary.md).
-            return p.AnyOf(whole_words)
-        # The characters, where the word itself is not (the costly check runs only there).
-        characters = self.units(word, field, word,
-                                unless=p.AnyOf(whole_words) if whole_words else None)
-        return p.AnyOf(whole_words + (characters,))
+        # The characters of every spelling of the group, where the word itself is not (the
+        # costly check runs only there): a segmentation that cuts across a spelling (電信網 /
+        # 路) cannot hide it, and every member finds the same articles, whichever is typed.
+        unless = p.AnyOf(whole_words) if whole_words else None
+        members = self.chain.variants.members(word)
+        boost = MEMBER_CHARACTERS_BOOST if len(members) > 1 else 1.0
+        characters = tuple(self.units(member, field, word, boost, unless=unless)
+                           for member in members)
+        return p.AnyOf(whole_words + characters)
 
     def lead(self, field: str | None, spellings: tuple[str, ...], idf_term: str) -> None:
         """A word or phrase the lead bonus looks for, unless it is one of alternatives or
