@@ -50,7 +50,9 @@ def in_process(args: list[str], env: dict, cwd: Path = ROOT) -> subprocess.Compl
 
 
 def outcome(process: subprocess.CompletedProcess) -> tuple[int, bytes, bytes]:
-    return process.returncode, process.stdout, process.stderr
+    """Exit status, stdout and stderr, but the time a terminal view's footer reports."""
+    return (process.returncode, without_time(process.stdout.decode("utf-8", "surrogateescape")),
+            process.stderr)
 
 
 def without_time(terminal: str) -> str:
@@ -89,8 +91,11 @@ class Server:
 
     def start(self) -> dict:
         done = run(["server", "start"], self.env)
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 0, (done.stderr, self.log())
         return self.status()
+
+    def log(self) -> str:
+        return "".join(log.read_text() for log in self.folder.glob("*.log"))
 
     def wait_for_start(self) -> dict:
         """A server started in the background (by a search): its socket, then its status."""
@@ -156,9 +161,9 @@ class GatedClient:
     def release(self) -> None:
         os.close(os.open(f"{self.gate}.go", os.O_WRONLY | os.O_NONBLOCK))
 
-    def finish(self) -> tuple[int, bytes, bytes]:
+    def finish(self) -> tuple[int, str, bytes]:
         stdout, stderr = self.process.communicate(timeout=300)
-        return self.process.returncode, stdout, stderr
+        return outcome(subprocess.CompletedProcess([], self.process.returncode, stdout, stderr))
 
 
 def own_index(tmp_path: Path, env: dict) -> Path:
@@ -253,7 +258,8 @@ def test_twenty_clients_at_once_each_get_their_own_answer(server, corpus_index_d
                for i in range(20)]
     for i, client in enumerate(clients):
         stdout, stderr = client.communicate(timeout=300)
-        assert (client.returncode, stdout, stderr) == expected[i % 4], commands[i % 4]
+        answer = subprocess.CompletedProcess([], client.returncode, stdout, stderr)
+        assert outcome(answer) == expected[i % 4], commands[i % 4]
     assert server.requests() == before + 21  # every client served, and this status
 
 
@@ -315,7 +321,7 @@ def test_a_worker_killed_after_its_first_output_is_an_error_not_a_second_answer(
     client = GatedClient(args, server.env, tmp_path, point="output")
     os.kill(client.worker, signal.SIGKILL)
     code, stdout, stderr = client.finish()
-    assert (code, stdout) == (2, b"")
+    assert (code, stdout) == (2, "")
     assert stderr.startswith(b"searcher: error: the search server stopped before the "
                              b"command finished")
 
@@ -325,7 +331,7 @@ def test_ctrl_c_interrupts_the_command_in_the_server(server, corpus_index_dir, t
     client = GatedClient(["search", "停火", "--index", str(corpus_index_dir)], server.env,
                          tmp_path)
     client.process.send_signal(signal.SIGINT)
-    assert client.finish() == (130, b"", b"")
+    assert client.finish() == (130, "", b"")
     wait_until(lambda: gone(client.worker), "the worker's exit")
 
 

@@ -10,10 +10,11 @@ size, modification and change times, mode and owner: what ``searcher index`` rew
 what the safety check reads). So a search sees the index as the last ``searcher index`` left
 it, and a held generation passed the same checks as a fresh open.
 
-A held generation has no reader: a reader's open files would be shared with every forked
-worker, and Whoosh reads them with seek and read on one shared offset. Each worker opens its
-own (under a millisecond). A process that never calls ``hold`` holds nothing: ``reuse`` is
-one dictionary lookup and ``open_index`` opens as before.
+A held generation has no reader in the process that holds it: a reader's open files would be
+shared with every forked worker, and Whoosh reads them with seek and read on one shared
+offset. A worker opens its own (``open_readers``, or on first use). A process that never
+calls ``hold`` holds nothing: ``reuse`` is one dictionary lookup and ``open_index`` opens as
+before.
 """
 
 from __future__ import annotations
@@ -78,10 +79,23 @@ def reuse(index_dir: Path) -> OpenIndex | None:
         if _signature(key, index.generation.name) == signature:
             return dataclasses.replace(index, index_dir=index_dir,
                                        generation=index_dir / index.generation.name,
-                                       _reader=None)
+                                       _reader=index._reader)
     if missed is not None:
         missed.append(key)
     return None
+
+
+def open_readers() -> None:
+    """Open a reader on each held generation, which ``reuse`` then hands out with it: only
+    in a process that lets no other read through its readers (a server's spare worker; never
+    the server, whose forked workers would share the readers' file offsets)."""
+    from searcher.errors import SearcherError
+
+    for _, index in _held.values():
+        try:
+            index.reader()
+        except SearcherError:
+            pass  # a damaged generation: the command that opens it says so
 
 
 def held() -> list[OpenIndex]:

@@ -1,21 +1,24 @@
-"""The server: a zygote that imports everything once, holds the indexes it is told about and
-forks a worker (``worker``) for each connection, as Android's zygote forks apps.
+"""The server: a zygote that imports everything once, holds the indexes it is told about
+and forks a process per request, as Android's zygote forks apps.
 
 Start-up: take the installation's lock in the runtime folder (``TAG.lock``: one server per
 user and installation; a server of another version that holds it was told to exit, so it is
 waited for a little), read the configuration (``server = false`` or
 ``server_idle_minutes = 0``: exit), import the CLI and what a command loads on the way, hold
-the indexes named by ``--hold``, rehearse a search on each (so the first real one finds the
-lazy parts loaded), freeze what was loaded out of the garbage collector's way (so forked
-workers do not copy it by touching it), and only then put the socket in place: a socket
+the indexes named by ``--hold``, rehearse searches on each (so whatever loads on first use is
+loaded once, here), freeze what was loaded out of the garbage collector's way (so forked
+processes do not copy it by touching it), and only then put the socket in place: a socket
 that exists is a server ready to answer. A socket left by a dead server is replaced.
 
-The loop accepts, checks the peer is this user (``SO_PEERCRED``), counts and forks; it never
-reads a request itself, so a slow client holds up nobody. Workers name the indexes they had
-to open (not held, or changed since) on a pipe, and the loop holds them for the next
-command. Children are reaped as they exit (SIGCHLD). It exits after ``server_idle_minutes``
-(10) without a connection, on SIGTERM (``searcher server stop``, a worker of another
-version), removing its socket if it is still its own.
+The loop keeps one spare worker (``spare``) forked and warming ahead of the next
+connection; the spare takes it, and the loop forks the next. While no spare is ready (a
+burst of commands, or the spare still warming) the loop accepts itself, checks the peer is
+this user (``SO_PEERCRED``) and forks a plain ``worker``; it never reads a request, so a
+slow client holds up nobody. Workers name the indexes they had to open (not held, or changed
+since) on a pipe, and the loop holds them for the next command. Children are reaped as they
+exit. It exits after ``server_idle_minutes`` (10) without a connection, and on SIGTERM
+(``searcher server stop``, a worker of another version), removing its socket if it is still
+its own; its spare sees it go and exits too.
 """
 
 from __future__ import annotations
@@ -25,22 +28,25 @@ import contextlib
 import errno
 import fcntl
 import gc
-import io
 import os
 import select
 import signal
 import socket
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from searcher.server import wire
-from searcher.server.worker import ServerState, serve
+from searcher.server.spare import rehearse, wait_for_connection
+from searcher.server.state import (
+    HOLD, READY, TAKEN, ServerState, StatusPage, accept, read_notes)
+from searcher.server.worker import serve, start_child
 
 IDLE_MINUTES = 10
 LOCK_WAIT = 5.0  # seconds for a server of another version to let go of the lock
 REHEARSALS = (["-c"], [], ["--json"], ["--color", "always"])
-REHEARSAL_QUERY = "的"  # in nearly every Chinese article
+MOST_SPARE_FAILURES = 3  # spares that die warming up, in a row: then plain forks only
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,21 +71,25 @@ def serve_forever(indexes: list[Path], idle_minutes: float | None = None) -> int
     idle_minutes = _idle_minutes() if idle_minutes is None else idle_minutes
     if not idle_minutes:
         return 0
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    # Signals only set a flag and wake the loop (raising from a handler could land anywhere,
+    # even in fork's own handlers, where it is swallowed).
+    signals, signalled = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(signalled)
+    signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGCHLD, _reap)
     pid = os.getpid()
     listening = None
     try:
         _load(indexes)
         notes_read, notes = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        alive, alive_write = os.pipe2(os.O_CLOEXEC)
         listening = _listen(directory, tag)
-        state = ServerState(pid, identity, wire.compatibility(), time.time(), idle_minutes,
-                            listening[0], notes, notes_read)
+        state = ServerState(pid, identity, wire.compatibility(), idle_minutes, listening[0],
+                            notes, alive, StatusPage(),
+                            (notes_read, alive_write, signals, signalled))
         print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} server {pid} ready: {identity}",
               flush=True)
-        _loop(state)
-    except SystemExit:
-        pass
+        _loop(state, notes_read, signals)
     finally:
         if os.getpid() == pid:  # not in a worker (which never returns here anyway)
             if listening:
@@ -124,7 +134,7 @@ def _idle_minutes() -> float:
 
 
 def _load(indexes: list[Path]) -> None:
-    """Import what commands use, hold ``indexes``, rehearse a search on each."""
+    """Import what commands use, hold ``indexes``, rehearse searches on each."""
     import searcher.cli.main  # noqa: F401  (the command, and through it the library)
     import searcher.cli.pager  # noqa: F401
     import searcher.cli.printers  # noqa: F401
@@ -139,23 +149,9 @@ def _load(indexes: list[Path]) -> None:
 
     for index_dir in indexes:
         if held.hold(index_dir) is not None:
-            _rehearse(index_dir)
+            rehearse(index_dir, REHEARSALS)  # each reader it opens is dropped with it
     gc.collect()
     gc.freeze()
-
-
-def _rehearse(index_dir: Path) -> None:
-    """Search the held index as commands will, output thrown away, so whatever loads on
-    first use (modules, the query dictionary's pages, rich's styles) is loaded here once
-    rather than in every worker. The reader each search opens is dropped with it: the
-    server keeps no index file open that a worker could share."""
-    from searcher.cli.main import cli
-
-    for options in REHEARSALS:
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()), contextlib.suppress(SystemExit):
-            cli.main(["search", REHEARSAL_QUERY, "--index", str(index_dir), *options],
-                     prog_name="searcher")
 
 
 def _listen(directory: str, tag: str) -> tuple[socket.socket, str, int]:
@@ -175,48 +171,82 @@ def _listen(directory: str, tag: str) -> tuple[socket.socket, str, int]:
     return listener, path, inode
 
 
-def _loop(state: ServerState) -> None:
+def _loop(state: ServerState, notes_read: int, signals: int) -> None:
     from searcher.engine import held
 
-    last = time.monotonic()
+    started, last = time.time(), time.monotonic()
+    spare = None  # the spare worker: its pid and a descriptor readable once it has exited
+    spare_ready = False
+    spare_failures = 0 if hasattr(os, "pidfd_open") else MOST_SPARE_FAILURES
+    changed = True
     while True:
+        if changed:
+            state.status.write({
+                "pid": state.pid, "identity": state.identity, "started": started,
+                "since": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+                "idle_minutes": state.idle_minutes,
+                "indexes": [{"path": str(index.index_dir), "generation": index.generation.name}
+                            for index in held.held()]})
+            changed = False
+        if spare is None and spare_failures < MOST_SPARE_FAILURES:
+            spare, spare_ready = _fork(state, wait_for_connection), False
         wait = state.idle_minutes * 60 - (time.monotonic() - last)
-        if wait <= 0:
-            print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} idle: exiting", flush=True)
+        if wait <= 0 or _stopping:
+            print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exiting: "
+                  f"{'told to' if _stopping else 'idle'}", flush=True)
             return
-        ready, _, _ = select.select([state.listener, state.notes_read], [], [], wait)
-        if state.notes_read in ready:
-            for folder in dict.fromkeys(_read_notes(state.notes_read)):
-                held.hold(Path(folder))
-            gc.freeze()
-        if state.listener not in ready:
-            continue
+        watching = [notes_read, signals] + [spare[1]] * bool(spare) \
+            + [state.listener] * (not spare_ready)
+        ready, _, _ = select.select(watching, [], [], wait)
+        if signals in ready:  # drain it: what it says is in _stopping, or reaped already
+            with contextlib.suppress(BlockingIOError):
+                while os.read(signals, 1 << 12):
+                    pass
+        spare_exited = bool(spare) and spare[1] in ready
+        for kind, value in read_notes(notes_read) if notes_read in ready or spare_exited else ():
+            if kind == HOLD:
+                held.hold(Path(value))
+                gc.freeze()
+                changed = True
+            elif spare and value == str(spare[0]) and kind == READY:
+                spare_ready = True
+            elif spare and value == str(spare[0]) and kind == TAKEN:
+                os.close(spare[1])
+                spare, spare_failures, last = None, 0, time.monotonic()
+        if spare and spare_exited:  # and took no connection: warming it up failed
+            os.close(spare[1])
+            spare, spare_failures = None, spare_failures + 1
+            print("a spare worker exited before taking a connection", flush=True)
+        if state.listener in ready and (conn := accept(state.listener, state.status)):
+            last = time.monotonic()
+            with conn:
+                _fork(state, lambda state: serve(conn, state))
+
+
+def _fork(state: ServerState, child) -> tuple[int, int | None]:
+    """Fork a process that runs ``child(state)`` (and never returns): its pid, and a
+    descriptor readable once it has exited (None where the system has none)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
         try:
-            conn, _ = state.listener.accept()
-        except (BlockingIOError, ConnectionAbortedError):
-            continue
-        last = time.monotonic()
-        with conn:
-            if wire.peer_uid(conn) != os.getuid():
-                print(f"refused a connection from uid {wire.peer_uid(conn)}", flush=True)
-                continue
-            state.requests += 1
-            sys.stdout.flush()
-            sys.stderr.flush()
-            if os.fork() == 0:
-                serve(conn, state)
+            start_child(state)
+            child(state)
+        finally:
+            os._exit(1)  # never back into the server's loop
+    try:
+        return pid, os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return pid, None
 
 
-def _read_notes(fd: int) -> list[str]:
-    data = b""
-    with contextlib.suppress(BlockingIOError):
-        while chunk := os.read(fd, 1 << 16):
-            data += chunk
-    return [os.fsdecode(folder) for folder in data.split(b"\0") if folder]
+_stopping = False  # SIGTERM came
 
 
-def _exit_on_signal(signum, frame) -> None:
-    raise SystemExit(0)
+def _stop(signum, frame) -> None:
+    global _stopping
+    _stopping = True
 
 
 def _reap(signum, frame) -> None:

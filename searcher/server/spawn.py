@@ -26,10 +26,9 @@ def run_in_process(start_server: bool) -> NoReturn:
     """Run the command as the console script always did; then, if asked, start a server
     holding the indexes the command opened."""
     from searcher.cli import main  # first: the package's ``main`` names a module once loaded
-    from searcher.engine import held
 
-    if start_server:
-        held.record_misses()  # every index opened here is one the server did not hold
+    opened = _record_opened() if start_server else None
+    code = None
     try:
         main()
         code = 0
@@ -37,9 +36,22 @@ def run_in_process(start_server: bool) -> NoReturn:
         code = done.code
         raise
     finally:
-        if start_server and code != 130:
-            start(held.missed or [])
+        if opened is not None and code not in (None, 130):
+            start(opened)
     sys.exit(0)
+
+
+def _record_opened() -> list[str] | None:
+    """The list the engine fills with the indexes this process opens; None when the engine
+    does not load (the command says why)."""
+    try:
+        from searcher.engine import held
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception:
+        return None
+    held.record_misses()
+    return held.missed
 
 
 def start(indexes: list[str], wait: float = 0.0) -> int | None:

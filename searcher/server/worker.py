@@ -25,36 +25,32 @@ import threading
 import time
 import traceback
 import types
-from dataclasses import dataclass
-from datetime import datetime
 from typing import NoReturn
 
 from searcher.server import wire
+from searcher.server.state import HOLD, ServerState, note
 
 REQUEST_TIMEOUT = 10.0  # seconds for a client to send its request, and its GO
 STOP_WAIT = 5.0  # seconds `searcher server stop` waits for the server to exit
 INTERRUPTED = 130
 
 
-@dataclass
-class ServerState:
-    """What a worker knows of the server that forked it (as it was at the fork)."""
-
-    pid: int
-    identity: str
-    compatibility: bytes
-    started: float  # time.time()
-    idle_minutes: float
-    listener: object  # the listening socket: closed in the worker
-    notes: int  # write end of the pipe on which workers name the indexes to hold next
-    notes_read: int
-    requests: int = 0  # this one included
+def start_child(server: ServerState) -> None:
+    """The first thing a process the server forks does: the default signal handlers
+    back, the server's own descriptors closed."""
+    signal.set_wakeup_fd(-1)
+    for number in (signal.SIGCHLD, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for fd in server.server_only:
+        os.close(fd)
 
 
 def serve(conn, server: ServerState) -> NoReturn:
     """Answer the request on ``conn``, then exit (never return into the server's loop)."""
     code = 1
     try:
+        server.listener.close()
         code = _serve(conn, server)
     except BaseException:  # a bug of ours: the client answers in-process if nothing ran
         try:
@@ -66,11 +62,6 @@ def serve(conn, server: ServerState) -> NoReturn:
 
 
 def _serve(conn, server: ServerState) -> int:
-    for number in (signal.SIGCHLD, signal.SIGTERM):
-        signal.signal(number, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    server.listener.close()
-    os.close(server.notes_read)
     conn.settimeout(REQUEST_TIMEOUT)
     try:
         fields, fds = wire.recv_frame(conn, most_fds=4)
@@ -274,10 +265,7 @@ def _test_gate(point: str) -> None:
 def _note_indexes(server: ServerState, folders: list[str]) -> None:
     """Name to the server the indexes this command opened that it did not hold."""
     for folder in dict.fromkeys(folders):
-        try:
-            os.write(server.notes, os.fsencode(folder) + b"\0")
-        except OSError:  # the pipe is full: the next command names it again
-            return
+        note(server.notes, HOLD, folder)
 
 
 def _stop_if_turned_off(server: ServerState) -> None:
@@ -310,20 +298,16 @@ def _stop_server(server: ServerState, wait: float = 0.0) -> None:
 
 
 def _status(server: ServerState) -> dict:
-    """What ``searcher server status`` prints."""
-    from searcher.engine import held
-
-    rss = None
+    """What ``searcher server status`` prints: the server's status page, its uptime and
+    memory."""
+    status = server.status.read()
+    status["seconds"] = round(time.time() - status["started"])
+    status["rss_bytes"] = None
     try:
-        with open(f"/proc/{server.pid}/status") as status:
-            for line in status:
+        with open(f"/proc/{server.pid}/status") as proc:
+            for line in proc:
                 if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) * 1024
+                    status["rss_bytes"] = int(line.split()[1]) * 1024
     except OSError:
         pass
-    return {"pid": server.pid, "identity": server.identity,
-            "since": datetime.fromtimestamp(server.started).isoformat(timespec="seconds"),
-            "seconds": round(time.time() - server.started), "requests": server.requests,
-            "idle_minutes": server.idle_minutes, "rss_bytes": rss,
-            "indexes": [{"path": str(index.index_dir), "generation": index.generation.name}
-                        for index in held.held()]}
+    return status
