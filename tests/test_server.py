@@ -242,6 +242,31 @@ def test_a_running_server_stops_when_the_configuration_turns_it_off(
     wait_until(lambda: gone(pid), "the server's exit")
 
 
+def test_the_server_keeps_no_index_file_open_and_leaks_no_descriptor(server, corpus_index_dir):
+    pid = server.start()["pid"]
+    args = ["search", "停火", "--index", str(corpus_index_dir)]
+    run(args, server.env)
+    wait_until(lambda: server.status()["indexes"], "the index held")
+
+    def descriptors() -> tuple[list[str], int]:
+        """What the server has open, but the one its spare worker's exit is watched by."""
+        targets = sorted(os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
+        watching = targets.count("anon_inode:[pidfd]")
+        return [t for t in targets if t != "anon_inode:[pidfd]"], watching
+
+    before, _ = descriptors()
+    clients = [subprocess.Popen([sys.executable, "-m", "searcher", *args], cwd=ROOT,
+                                env=server.env, stdout=subprocess.DEVNULL) for _ in range(6)]
+    assert [client.wait(timeout=300) for client in clients] == [0] * 6  # some forked plainly
+    after, watching = descriptors()
+    assert after == before and watching <= 1
+    # A forked worker would share the offsets of any index file the server read through;
+    # only the query dictionary, which is mapped, is open.
+    index_files = [Path(target).name for target in before
+                   if target.startswith(os.path.realpath(corpus_index_dir))]
+    assert index_files == ["query-words.txt"]
+
+
 # --- many at once, and a changing index --------------------------------------------------
 
 

@@ -175,9 +175,7 @@ def _loop(state: ServerState, notes_read: int, signals: int) -> None:
     from searcher.engine import held
 
     started, last = time.time(), time.monotonic()
-    spare = None  # the spare worker: its pid and a descriptor readable once it has exited
-    spare_ready = False
-    spare_failures = 0 if hasattr(os, "pidfd_open") else MOST_SPARE_FAILURES
+    spare = _Spare(state)
     changed = True
     while True:
         if changed:
@@ -188,44 +186,89 @@ def _loop(state: ServerState, notes_read: int, signals: int) -> None:
                 "indexes": [{"path": str(index.index_dir), "generation": index.generation.name}
                             for index in held.held()]})
             changed = False
-        if spare is None and spare_failures < MOST_SPARE_FAILURES:
-            spare, spare_ready = _fork(state, wait_for_connection), False
+        spare.fork_if_none()
         wait = state.idle_minutes * 60 - (time.monotonic() - last)
         if wait <= 0 or _stopping:
             print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exiting: "
                   f"{'told to' if _stopping else 'idle'}", flush=True)
             return
-        watching = [notes_read, signals] + [spare[1]] * bool(spare) \
-            + [state.listener] * (not spare_ready)
-        ready, _, _ = select.select(watching, [], [], wait)
+        ready, _, _ = select.select([notes_read, signals, *spare.watched()]
+                                    + [state.listener] * (not spare.ready), [], [], wait)
         if signals in ready:  # drain it: what it says is in _stopping, or reaped already
             with contextlib.suppress(BlockingIOError):
                 while os.read(signals, 1 << 12):
                     pass
-        spare_exited = bool(spare) and spare[1] in ready
-        for kind, value in read_notes(notes_read) if notes_read in ready or spare_exited else ():
+        exited = spare.exited_in(ready)
+        for kind, value in read_notes(notes_read) if notes_read in ready or exited else ():
             if kind == HOLD:
                 held.hold(Path(value))
                 gc.freeze()
                 changed = True
-            elif spare and value == str(spare[0]) and kind == READY:
-                spare_ready = True
-            elif spare and value == str(spare[0]) and kind == TAKEN:
-                os.close(spare[1])
-                spare, spare_failures, last = None, 0, time.monotonic()
-        if spare and spare_exited:  # and took no connection: warming it up failed
-            os.close(spare[1])
-            spare, spare_failures = None, spare_failures + 1
-            print("a spare worker exited before taking a connection", flush=True)
+            elif spare.noted(kind, value):  # it took a connection
+                last = time.monotonic()
+        if exited:
+            spare.forget_if_exited()
         if state.listener in ready and (conn := accept(state.listener, state.status)):
             last = time.monotonic()
             with conn:
                 _fork(state, lambda state: serve(conn, state))
 
 
-def _fork(state: ServerState, child) -> tuple[int, int | None]:
-    """Fork a process that runs ``child(state)`` (and never returns): its pid, and a
-    descriptor readable once it has exited (None where the system has none)."""
+class _Spare:
+    """The spare worker kept forked ahead of the next connection (``spare``): its pid, a
+    descriptor readable once it has exited, whether it is warm and waiting. One that exits
+    before taking a connection failed to warm up: after ``MOST_SPARE_FAILURES`` in a row
+    (or where the system cannot watch a process) there are none."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.pid: int | None = None
+        self.exit: int | None = None
+        self.ready = False
+        self.failures = 0 if hasattr(os, "pidfd_open") else MOST_SPARE_FAILURES
+
+    def fork_if_none(self) -> None:
+        if self.pid is None and self.failures < MOST_SPARE_FAILURES:
+            self.pid = _fork(self.state, wait_for_connection)
+            try:
+                self.exit = os.pidfd_open(self.pid)
+            except OSError:  # a kernel without: no spares
+                os.kill(self.pid, signal.SIGTERM)
+                self.pid, self.failures = None, MOST_SPARE_FAILURES
+
+    def watched(self) -> list[int]:
+        return [self.exit] if self.pid is not None else []
+
+    def exited_in(self, ready: list[int]) -> bool:
+        return self.pid is not None and self.exit in ready
+
+    def noted(self, kind: bytes, value: str) -> bool:
+        """Take a worker's note in; whether it says the spare took a connection."""
+        if self.pid is None or value != str(self.pid):
+            return False
+        if kind == READY:
+            self.ready = True
+        elif kind == TAKEN:
+            self._forget()
+            self.failures = 0
+            return True
+        return False
+
+    def forget_if_exited(self) -> None:
+        """After ``exited_in``, and its notes read: a spare still here exited without
+        taking a connection."""
+        if self.pid is not None:
+            self._forget()
+            self.failures += 1
+            print("a spare worker exited before taking a connection", flush=True)
+
+    def _forget(self) -> None:
+        os.close(self.exit)
+        self.pid, self.exit, self.ready = None, None, False
+
+
+def _fork(state: ServerState, child) -> int:
+    """Fork a process that runs ``child(state)`` and never returns; its pid."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -235,10 +278,7 @@ def _fork(state: ServerState, child) -> tuple[int, int | None]:
             child(state)
         finally:
             os._exit(1)  # never back into the server's loop
-    try:
-        return pid, os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return pid, None
+    return pid
 
 
 _stopping = False  # SIGTERM came
