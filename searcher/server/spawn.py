@@ -94,12 +94,29 @@ def start(indexes: list[str], wait: float = 0.0) -> int | None:
 
 
 def _wait_until_accepting(server: subprocess.Popen, directory: str, seconds: float) -> None:
-    """Until the server's socket accepts, it exits, or ``seconds`` pass."""
+    """Until a server's socket accepts, or ``seconds`` pass, or no server is on its way (the
+    one started exited, and none holds the lock: it would have found one starting)."""
     path = wire.socket_path(directory)
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and server.poll() is None:
+    while time.monotonic() < deadline:
         try:
             wire.connect(path, 1.0).close()
             return
         except OSError:
+            if server.poll() is not None and not _locked(directory):
+                return
             time.sleep(0.05)
+
+
+def _locked(directory: str) -> bool:
+    """Whether the server named in this installation's lock file is alive (read, not
+    locked: taking the lock even for a moment could turn a starting server away)."""
+    try:
+        with open(os.path.join(directory, f"{wire.tag()}.lock"), "rb") as lock:
+            pid = int(lock.read(32).split(b"\n")[0] or 0)
+        if pid:
+            os.kill(pid, 0)
+            return True
+    except (OSError, ValueError):
+        pass
+    return False
