@@ -495,6 +495,8 @@ def terminal_searches(docs: list[Document], work: Path, runs: int) -> dict:
     runtime.mkdir(mode=0o700)
     env = {k: v for k, v in os.environ.items() if k not in ("SEARCHER_NO_SERVER", "COLUMNS")}
     env["XDG_RUNTIME_DIR"] = str(runtime)  # a server of its own, whatever the user runs
+    (work / "config.toml").write_text("server_idle_minutes = 1\n")  # if it is not stopped
+    env["SEARCHER_CONFIG"] = str(work / "config.toml")
     alone = {**env, "SEARCHER_NO_SERVER": "1"}
     started = time.perf_counter()
     subprocess.run(searcher_cli("index", str(corpus), "--index", str(index)), env=alone,
