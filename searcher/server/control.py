@@ -51,14 +51,18 @@ def ask(kind: bytes, timeout: float = CONNECT_TIMEOUT) -> dict | None:
     return json.loads(payload) if tag == wire.TEXT else None
 
 
-@click.group("server", context_settings={"help_option_names": ["-h", "--help"]})
-def server_command() -> None:
+@click.group("server", invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def server_command(ctx: click.Context) -> None:
     """The resident search server that answers searches in milliseconds (docs/server.md).
 
     The first search starts it; it exits after server_idle_minutes (10) without a command.
     SEARCHER_NO_SERVER=1, or server = false in config.toml, keeps every command in its own
     process.
     """
+    if ctx.invoked_subcommand is None:  # bare `searcher server`: the help, as `searcher`
+        click.echo(ctx.get_help())
 
 
 @server_command.command("status")

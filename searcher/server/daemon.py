@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import fcntl
 import gc
 import os
@@ -103,21 +102,23 @@ def _take_lock(path: str, identity: str) -> int | None:
     when a server of this identity holds it (or another will not let go)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     deadline = time.monotonic() + LOCK_WAIT
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
+    while not _locked_now(fd):
         holder = os.pread(fd, 4096, 0).decode("utf-8", "surrogateescape").split("\n")
         if holder[1:2] == [identity] or time.monotonic() > deadline:
             os.close(fd)
             return None
-        time.sleep(0.05)
+        time.sleep(0.05)  # a server of another version, told to exit, lets go
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n{identity}\n".encode("utf-8", "surrogateescape"), 0)
     return fd
+
+
+def _locked_now(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
 
 
 def _idle_minutes() -> float:
