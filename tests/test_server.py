@@ -475,6 +475,7 @@ MODES = {
     "operator hint": ["search", "停火 or 普京"],
     "bad query": ["search", "(停火"],
     "usage error": ["search", "停火", "--json", "-c"],
+    "help": ["search", "--help"],  # the program's name, as click finds it
     "nothing found": ["search", "xyzzy"],
     "show": ["show", CORPUS_FILE, "普京"],
     "show json": ["show", CORPUS_FILE, "--json"],
@@ -493,6 +494,20 @@ def test_every_output_mode_is_the_in_process_one(shared_server, corpus_index_dir
     served = run(args, shared_server.env)
     assert shared_server.requests() == before + 2  # served, not answered in-process
     assert outcome(served) == outcome(in_process(args, shared_server.env))
+
+
+def test_stdout_and_stderr_on_one_pipe_come_in_the_same_order(shared_server, corpus_index_dir):
+    args = [sys.executable, "-m", "searcher", "search", "停火 or 普京", "--index",
+            str(corpus_index_dir)]
+
+    def together(env: dict) -> bytes:
+        return subprocess.run(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=300).stdout
+
+    served = together(shared_server.env)
+    assert served == together({**shared_server.env, "SEARCHER_NO_SERVER": "1"})
+    assert served.startswith(b"searcher: hint: 'or' is searched as a word")
 
 
 def test_a_missing_index_is_the_same_error(shared_server, tmp_path):

@@ -27,7 +27,7 @@ from searcher.server import wire
 
 SERVED = frozenset({"search", "show", "similar", "stats", "variants"})
 CONNECT_TIMEOUT = 1.0  # seconds: a server that does not accept by then is stuck or swamped
-ACCEPT_TIMEOUT = 10.0  # seconds for its worker to fork, read and check the request
+ACCEPT_TIMEOUT = 3.0  # seconds for its worker to fork, read and check the request
 INTERRUPTED = 130
 ERROR = 2
 # How a request that was not answered goes on in this process.
@@ -54,7 +54,7 @@ def main() -> None:
 
 
 def _servable(args: list[str]) -> bool:
-    if os.environ.get("SEARCHER_NO_SERVER", "") not in ("", "0"):
+    if os.environ.get("SEARCHER_NO_SERVER", "") not in ("", "0") or not wire.SUPPORTED:
         return False
     while args[:1] == ["--debug"]:
         args = args[1:]

@@ -29,6 +29,9 @@ import zlib
 from searcher import __version__
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Linux's: the peer's credentials, and a working folder passed as a descriptor. Elsewhere
+# every command runs in its own process.
+SUPPORTED = hasattr(_socket, "SO_PEERCRED") and hasattr(os, "O_PATH")
 MOST_BYTES = 16 << 20  # a frame; the environment and arguments together are far smaller
 SOCKET_PATH_MAX = 107  # sun_path holds 108 bytes with its NUL
 
