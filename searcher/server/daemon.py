@@ -217,15 +217,17 @@ def _loop(state: ServerState, notes_read: int, signals: int) -> None:
 
 class _Spare:
     """The spare worker kept forked ahead of the next connection (``spare``): its pid, a
-    descriptor readable once it has exited, whether it is warm and waiting. One that exits
-    before taking a connection failed to warm up: after ``MOST_SPARE_FAILURES`` in a row
+    descriptor readable once it has exited, whether it is warm and waiting, whether it took a
+    connection. The next is forked once it has exited, not as soon as it took one: warming
+    up would compete for the processor with the search it is answering. One that exits
+    without taking a connection failed to warm up: after ``MOST_SPARE_FAILURES`` in a row
     (or where the system cannot watch a process) there are none."""
 
     def __init__(self, state: ServerState) -> None:
         self.state = state
         self.pid: int | None = None
         self.exit: int | None = None
-        self.ready = False
+        self.ready = self.taken = False
         self.failures = 0 if hasattr(os, "pidfd_open") else MOST_SPARE_FAILURES
 
     def fork_if_none(self) -> None:
@@ -250,22 +252,17 @@ class _Spare:
         if kind == READY:
             self.ready = True
         elif kind == TAKEN:
-            self._forget()
-            self.failures = 0
+            self.ready, self.taken, self.failures = False, True, 0
             return True
         return False
 
     def forget_if_exited(self) -> None:
-        """After ``exited_in``, and its notes read: a spare still here exited without
-        taking a connection."""
-        if self.pid is not None:
-            self._forget()
+        """After ``exited_in``, and its notes read."""
+        if not self.taken:
             self.failures += 1
-            print("a spare worker exited before taking a connection", flush=True)
-
-    def _forget(self) -> None:
+            print("a spare worker exited without taking a connection", flush=True)
         os.close(self.exit)
-        self.pid, self.exit, self.ready = None, None, False
+        self.pid, self.exit, self.ready, self.taken = None, None, False, False
 
 
 def _fork(state: ServerState, child) -> int:
