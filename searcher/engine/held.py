@@ -41,8 +41,9 @@ def record_misses() -> None:
 
 
 def hold(index_dir: Path) -> OpenIndex | None:
-    """Open the live generation of ``index_dir`` and keep it for ``reuse``; None (nothing
-    held) when the index cannot be opened or changed while it was being opened."""
+    """Open the live generation of ``index_dir`` and keep it for ``reuse``: the generation
+    newly held, or None when it was held already (unchanged), cannot be opened, or changed
+    while it was being opened."""
     from searcher.engine.store import current_generation, open_index
     from searcher.errors import SearcherError
 
@@ -53,7 +54,7 @@ def hold(index_dir: Path) -> OpenIndex | None:
         if before is None:
             return None
         if key in _held and _held[key][0] == before:
-            return _held[key][1]
+            return None
         _held.pop(key, None)
         index = open_index(Path(key))
     except (SearcherError, OSError):

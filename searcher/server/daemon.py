@@ -135,7 +135,7 @@ def _idle_minutes() -> float:
 
 
 def _load(indexes: list[Path]) -> None:
-    """Import what commands use, hold ``indexes``, rehearse searches on each."""
+    """Import what commands use, and hold ``indexes``."""
     import searcher.cli.main  # noqa: F401  (the command, and through it the library)
     import searcher.cli.pager  # noqa: F401
     import searcher.cli.printers  # noqa: F401
@@ -146,11 +146,21 @@ def _load(indexes: list[Path]) -> None:
     import searcher.search.similar  # noqa: F401
     import searcher.search.stats  # noqa: F401
     import searcher.search.timeline  # noqa: F401
+    for index_dir in indexes:
+        _hold(index_dir)
+    gc.collect()
+    gc.freeze()
+
+
+def _hold(index_dir: Path) -> None:
+    """Hold the index and, if it was not held yet, rehearse searches on it (each reader they
+    open is dropped with them), then freeze what was loaded out of the garbage collector's
+    way: whatever a search loads on first use, every process forked after this has loaded
+    already."""
     from searcher.engine import held
 
-    for index_dir in indexes:
-        if held.hold(index_dir) is not None:
-            rehearse(index_dir, REHEARSALS)  # each reader it opens is dropped with it
+    if held.hold(index_dir) is not None:
+        rehearse(index_dir, REHEARSALS)
     gc.collect()
     gc.freeze()
 
@@ -202,8 +212,7 @@ def _loop(state: ServerState, notes_read: int, signals: int) -> None:
         exited = spare.exited_in(ready)
         for kind, value in read_notes(notes_read) if notes_read in ready or exited else ():
             if kind == HOLD:
-                held.hold(Path(value))
-                gc.freeze()
+                _hold(Path(value))
                 changed = True
             elif spare.noted(kind, value):  # it took a connection
                 last = time.monotonic()
