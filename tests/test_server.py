@@ -232,6 +232,17 @@ def test_a_server_can_be_turned_off(server, corpus_index_dir, tmp_path, setting)
     assert not server.socket.exists()
 
 
+def test_a_bad_server_setting_is_the_configuration_error_it_always_is(
+        shared_server, corpus_index_dir, tmp_path):
+    (tmp_path / "config.toml").write_text("server = 1\n")
+    env = {**shared_server.env, "SEARCHER_CONFIG": str(tmp_path / "config.toml")}
+    args = ["search", "停火", "--index", str(corpus_index_dir)]
+    served = run(args, env)
+    assert outcome(served) == outcome(in_process(args, env))
+    assert served.returncode == 2
+    assert served.stderr.decode().endswith("server must be true or false, not 1\n")
+
+
 def test_a_running_server_stops_when_the_configuration_turns_it_off(
         server, corpus_index_dir, tmp_path):
     pid = server.start()["pid"]
