@@ -5,6 +5,7 @@ Whoosh baseline, cold and warm query latency, and incremental ``searcher index``
     python3 scripts/bench.py --mb 2 --skip-cold     # quicker
     python3 scripts/bench.py --index index/ --skip-baseline --skip-incremental
     python3 scripts/bench.py --keep /tmp/bench-ix --out results.json
+    python3 scripts/bench.py --mb 16 --skip-baseline --skip-incremental   # server, recollq
 
 What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bodies):
 
@@ -22,7 +23,20 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
    queries for several rounds after one warm-up round;
 4. incremental indexing: the slice written as JSON Lines files of 20 documents, indexed once by
    ``searcher index --json`` (its own default ``--procs``), then re-indexed with nothing changed
-   and after rewriting 1% of the files; wall seconds and the command's counts.
+   and after rewriting 1% of the files; wall seconds and the command's counts;
+5. a search typed in a terminal: the slice written as one text file per document and indexed
+   by ``searcher index``; then each query run by the ``searcher`` console script (written as
+   pip writes it) with stdout and stderr on a pseudo-terminal 100 columns wide, timed from
+   spawn to exit, with a pause between runs as a person types (not timed): through the
+   resident server (its own runtime folder, stopped at the end), the very first search (no
+   server yet: it answers in-process and starts one), the first search after each of a few
+   ``searcher index`` runs (the server's open generation changed), in-process
+   (``SEARCHER_NO_SERVER=1``), ``python -c pass`` as the floor, and Recoll's ``recollq`` over
+   the same files (when ``recollindex`` and ``recollq`` are installed: Debian's ``recollcmd``,
+   a yardstick, not a dependency) with the time its ``recollindex`` took; and the server's
+   resident memory.
+
+The cold CLI runs (2) set ``SEARCHER_NO_SERVER=1``: they measure the in-process start-up.
 
 It prints a table and writes every figure, the machine and the parameters as JSON (``--out``,
 default ``bench-results/bench-<timestamp>.json``). Built indexes live in a temporary folder
@@ -33,6 +47,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import configparser
+import fcntl
 import importlib.metadata
 import inspect
 import json
@@ -40,11 +56,16 @@ import logging
 import multiprocessing
 import os
 import platform
+import pty
 import resource
+import select
+import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -62,6 +83,10 @@ REPO = Path(__file__).resolve().parent.parent
 DOCS_PER_FILE = 20
 CHANGED_FRACTION = 0.01
 CHANGE_MARK = "\n（本文已修訂 bench）"
+TYPING_PAUSE = 0.2  # seconds between terminal searches, as a person types them (not timed)
+TERMINAL_COLUMNS = 100
+REBUILDS = 3  # `searcher index` runs, each followed by a timed first search
+FLOOR_RUNS = 30  # `python -c pass` runs
 
 
 @dataclass(frozen=True)
@@ -272,10 +297,11 @@ def cold_queries(index_dir: Path, runs: int) -> dict:
     import searcher
 
     compileall.compile_dir(Path(searcher.__file__).parent, quiet=1)
+    env = {**os.environ, "SEARCHER_NO_SERVER": "1"}  # the in-process start-up
     floor = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(searcher_cli("--version"), check=True, capture_output=True)
+        subprocess.run(searcher_cli("--version"), check=True, capture_output=True, env=env)
         floor.append(time.perf_counter() - started)
     per_query = []
     for query in QUERIES:
@@ -283,7 +309,7 @@ def cold_queries(index_dir: Path, runs: int) -> dict:
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True)
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
             times.append(time.perf_counter() - started)
             if done.returncode not in (0, 1):  # 1 is "no hits"
                 raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
@@ -395,6 +421,143 @@ def incremental(docs: list[Document], folder: Path, index_dir: Path) -> dict:
             "initial": initial, "nothing_changed": unchanged, "after_change": after_change}
 
 
+# --- a search typed in a terminal ----------------------------------------------------------
+
+def console_script(folder: Path) -> Path:
+    """The ``searcher`` console script as pip writes it for setup.cfg's entry point: what a
+    user's shell runs (the installed one may be older than this checkout)."""
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg", encoding="utf-8")
+    entry = next(line.split("=", 1)[1].strip() for line in
+                 config["options.entry_points"]["console_scripts"].splitlines()
+                 if line.split("=")[0].strip() == "searcher")
+    module, function = entry.split(":")
+    script = folder / "searcher"
+    script.write_text(f"#!{sys.executable}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
+                      f"from {module} import {function}\nif __name__ == '__main__':\n"
+                      f"    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+                      f"    sys.exit({function}())\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def in_terminal(command: list[str], env: dict) -> tuple[float, int]:
+    """Run ``command`` with stdout and stderr on a new pseudo-terminal ``TERMINAL_COLUMNS``
+    wide (its output read and dropped meanwhile): seconds from spawn to exit, exit status."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, TERMINAL_COLUMNS, 0, 0))
+
+    def drain() -> None:  # until every holder of the terminal (a server's worker too) is gone
+        while select.select([leader], [], [], 120)[0]:
+            try:
+                if not os.read(leader, 1 << 16):
+                    return
+            except OSError:  # EIO: the last holder closed it
+                return
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=follower,
+                               stderr=follower)
+    code = process.wait()
+    elapsed = time.perf_counter() - started
+    os.close(follower)
+    reader.join(120)
+    os.close(leader)
+    return elapsed, code
+
+
+def write_text_files(docs: list[Document], folder: Path) -> None:
+    """One UTF-8 text file a document: its title, a blank line, its body."""
+    folder.mkdir(parents=True)
+    for number, doc in enumerate(docs):
+        (folder / f"{number:06d}.txt").write_text(f"{doc.title}\n\n{doc.body}\n",
+                                                   encoding="utf-8")
+
+
+def typed(command: list[str], env: dict, runs: int) -> list[float]:
+    """``command`` run ``runs`` times in a terminal, a typing pause before each."""
+    times = []
+    for _ in range(runs):
+        time.sleep(TYPING_PAUSE)
+        elapsed, code = in_terminal(command, env)
+        if code not in (0, 1):  # 1 is "no hits"
+            raise SystemExit(f"{' '.join(command)} failed ({code})")
+        times.append(elapsed)
+    return times
+
+
+def terminal_searches(docs: list[Document], work: Path, runs: int) -> dict:
+    corpus, index = work / "terminal-corpus", work / "terminal-index"
+    write_text_files(docs, corpus)
+    runtime = work / "run"
+    runtime.mkdir(mode=0o700)
+    env = {k: v for k, v in os.environ.items() if k not in ("SEARCHER_NO_SERVER", "COLUMNS")}
+    env["XDG_RUNTIME_DIR"] = str(runtime)  # a server of its own, whatever the user runs
+    (work / "config.toml").write_text("server_idle_minutes = 1\n")  # if it is not stopped
+    env["SEARCHER_CONFIG"] = str(work / "config.toml")
+    alone = {**env, "SEARCHER_NO_SERVER": "1"}
+    started = time.perf_counter()
+    subprocess.run(searcher_cli("index", str(corpus), "--index", str(index)), env=alone,
+                   check=True, capture_output=True)
+    build_s = time.perf_counter() - started
+    (work / "bin").mkdir()
+    script = str(console_script(work / "bin"))
+
+    def search(query: BenchQuery) -> list[str]:
+        return [script, "search", *query.cli_args(), "--index", str(index)]
+
+    results: dict = {"runs_per_query": runs, "pause_s": TYPING_PAUSE,
+                     "columns": TERMINAL_COLUMNS, "searcher_index_s": build_s}
+    results["floor"] = latency_summary(typed([sys.executable, "-c", "pass"], env, FLOOR_RUNS))
+    try:
+        first, _ = in_terminal(search(QUERIES[0]), env)  # no server yet
+        results["no_server_yet_ms"] = first * 1000
+        subprocess.run([script, "server", "start"], env=env, check=True, capture_output=True)
+        served = [s for query in QUERIES for s in typed(search(query), env, runs)]
+        results["served"] = latency_summary(served)
+        after_build = []
+        for number in range(REBUILDS):
+            with open(corpus / f"{number:06d}.txt", "a", encoding="utf-8") as file:
+                file.write(CHANGE_MARK)
+            subprocess.run(searcher_cli("index", "--index", str(index)), env=alone, check=True,
+                           capture_output=True)
+            after_build += typed(search(QUERIES[number % len(QUERIES)]), env, 1)
+        results["first_after_index_run"] = latency_summary(after_build)
+        status = subprocess.run([script, "server", "status", "--json"], env=env,
+                                capture_output=True, text=True)
+        if status.returncode == 0:
+            results["server_rss_mib"] = json.loads(status.stdout)["rss_bytes"] / 2**20
+    finally:
+        subprocess.run([script, "server", "stop"], env=env, capture_output=True)
+    results["in_process"] = latency_summary(
+        [s for query in QUERIES for s in typed(search(query), alone, 1)])
+    results["recollq"] = recoll_searches(corpus, work / "recoll", env, runs)
+    return results
+
+
+def recoll_searches(corpus: Path, config: Path, env: dict, runs: int) -> dict | None:
+    """``recollq`` over the same files, each query's words as typed (no date filters: Recoll
+    has no such fields here), the first 10 results; None without Recoll."""
+    if not (shutil.which("recollindex") and shutil.which("recollq")):
+        print("note: no recollindex/recollq (apt-get install recollcmd): no yardstick",
+              file=sys.stderr)
+        return None
+    config.mkdir()
+    (config / "recoll.conf").write_text(f"topdirs = {corpus}\n", encoding="utf-8")
+    started = time.perf_counter()
+    subprocess.run(["recollindex", "-c", str(config)], env=env, check=True,
+                   capture_output=True)
+    index_s = time.perf_counter() - started
+    version = subprocess.run(["recollq", "-h"], capture_output=True, text=True)
+    times = [s for query in QUERIES
+             for s in typed(["recollq", "-c", str(config), "-n", "10", " ".join(query.words)],
+                            env, runs)]
+    return {"recollindex_s": index_s, "usage_line": (version.stdout or version.stderr)
+            .splitlines()[:1], **latency_summary(times)}
+
+
 # --- report ---------------------------------------------------------------------------------
 
 def machine() -> dict:
@@ -451,6 +614,28 @@ def table(results: dict) -> str:
             lines.append(f"  {name:<32}{row['p50_ms']:>9.1f}{row['p90_ms']:>9.1f}"
                          f"{row['p99_ms']:>9.1f}{row['max_ms']:>9.1f}")
         lines.append("")
+    if "terminal" in results:
+        term = results["terminal"]
+        lines.append(f"{'a search typed in a terminal':<34}{'p50 ms':>9}{'p90 ms':>9}"
+                     f"{'p99 ms':>9}{'max ms':>9}")
+        rows = [(f"through the server ({term['runs_per_query']} runs each)", term.get("served")),
+                (f"first after a searcher index ({REBUILDS})", term.get("first_after_index_run")),
+                ("in-process (SEARCHER_NO_SERVER=1)", term["in_process"]),
+                ("floor: python -c pass", term["floor"]),
+                ("yardstick: Recoll's recollq", term["recollq"])]
+        for name, row in rows:
+            if row:
+                lines.append(f"  {name:<32}{row['p50_ms']:>9.1f}{row['p90_ms']:>9.1f}"
+                             f"{row['p99_ms']:>9.1f}{row['max_ms']:>9.1f}")
+        if "no_server_yet_ms" in term:
+            lines.append(f"  {'the very first (no server yet)':<32}"
+                         f"{term['no_server_yet_ms']:>9.1f}")
+        extra = [f"server RSS {term['server_rss_mib']:.0f} MiB"] * ("server_rss_mib" in term)
+        extra.append(f"searcher index {term['searcher_index_s']:.1f} s")
+        if term["recollq"]:
+            extra.append(f"recollindex {term['recollq']['recollindex_s']:.1f} s")
+        lines.append(f"  ({', '.join(extra)})")
+        lines.append("")
     if "incremental" in results:
         inc = results["incremental"]
         heading = f"searcher index ({inc['files']} files x {inc['docs_per_file']} docs)"
@@ -477,6 +662,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-cold", action="store_true", help="no cold CLI queries")
     parser.add_argument("--skip-incremental", action="store_true",
                         help="no incremental `searcher index` runs")
+    parser.add_argument("--skip-terminal", action="store_true",
+                        help="no searches typed in a terminal (server, recollq)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="build the indexes in DIR (must not hold them yet) and keep them")
     parser.add_argument("--index", type=Path, metavar="DIR",
@@ -513,6 +700,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
                        "index": str(args.index) if args.index else None,
                        "skip_baseline": args.skip_baseline, "skip_cold": args.skip_cold,
                        "skip_incremental": args.skip_incremental,
+                       "skip_terminal": args.skip_terminal,
                        "queries": [asdict(q) for q in QUERIES]},
         "slice": {"docs": len(docs), "text_mb": text_bytes / 1e6,
                   "body_mb": sum(len(d.body.encode("utf-8")) for d in docs) / 1e6},
@@ -546,6 +734,9 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         with tempfile.TemporaryDirectory(prefix="searcher-bench-corpus-") as corpus:
             results["incremental"] = incremental(docs, Path(corpus) / "corpus",
                                                  work / "incremental")
+    if not args.skip_terminal:
+        print("searches typed in a terminal (server, in-process, recollq) ...", file=sys.stderr)
+        results["terminal"] = terminal_searches(docs, work, args.runs)
     results["total_s"] = (datetime.now() - stamp).total_seconds()
     return results
 

@@ -18,7 +18,9 @@ Traditional articles too, and ``matches`` shows what each author actually wrote:
 
 The package is layered, each layer importing only those below it (a test enforces it):
 
-* ``cli``: the ``searcher`` command, a thin layer over the library;
+* ``server``: the resident search server and the ``searcher`` command's client, which hands
+  a command to the server or runs the CLI in-process;
+* ``cli``: the command line, a thin layer over the library;
 * ``indexing`` (build and update an index from files) and ``search`` (queries, ranking,
   snippets, timelines, similar articles, stats);
 * ``engine``: the index on disk, the only code that talks to Whoosh;

@@ -1,5 +1,5 @@
 """``python -m searcher``: the same entry point as the ``searcher`` console script."""
 
-from searcher.cli import main
+from searcher.server.client import main
 
 main()

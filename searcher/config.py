@@ -4,9 +4,10 @@
 
 ``config.toml`` keys, each optional: ``index`` (the default index folder), ``roots`` (what
 ``searcher index`` indexes, and a missing default index is built from, when the index has no
-roots yet), ``limit``, ``sort``, ``color``, ``snippets``, ``path_style``. Paths may start with
-``~``; a relative path is relative to the file's folder. Flags and ``SEARCHER_INDEX`` win over
-the file.
+roots yet), ``limit``, ``sort``, ``color``, ``snippets``, ``path_style``; ``server`` (false: no
+search server, ``searcher.server``) and ``server_idle_minutes`` (how long it waits for the next
+command; 10). Paths may start with ``~``; a relative path is relative to the file's folder.
+Flags and ``SEARCHER_INDEX`` win over the file.
 
     >>> read_config_text('index = "/srv/idx"\\nlimit = 20', Path("/etc/x.toml")).limit
     20
@@ -51,6 +52,8 @@ class Config:
     color: str | None = None
     snippets: int | None = None
     path_style: str | None = None
+    server: bool | None = None
+    server_idle_minutes: int | None = None
     source: Path | None = field(default=None, compare=False)  # the file it was read from
 
     def option_defaults(self) -> dict[str, object]:
@@ -65,7 +68,8 @@ class Config:
 _KEYS: dict[str, tuple[type, tuple | None]] = {
     "index": (str, None), "roots": (list, None), "limit": (int, None),
     "sort": (str, ("relevance", "newest", "oldest")), "color": (str, ("auto", "always", "never")),
-    "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute"))}
+    "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute")),
+    "server": (bool, None), "server_idle_minutes": (int, None)}
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a configuration of a few lines; anything past this is not one
@@ -109,13 +113,13 @@ def read_config_text(text: str, path: Path) -> Config:
             raise ConfigError(f"{path}: unknown key {key!r} (the keys are "
                               f"{', '.join(_KEYS)})")
         kind, allowed = _KEYS[key]
-        if not isinstance(value, kind) or isinstance(value, bool) \
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool) \
                 or (allowed and value not in allowed) \
                 or (kind is int and value < 0) \
                 or (key == "roots" and not all(isinstance(v, str) for v in value)):
             wanted = (" or ".join(repr(a) for a in allowed) if allowed
                       else {"str": "a path", "list": "a list of paths",
-                            "int": "a number ≥ 0"}[kind.__name__])
+                            "int": "a number ≥ 0", "bool": "true or false"}[kind.__name__])
             raise ConfigError(f"{path}: {key} must be {wanted}, not {value!r}")
 
     def resolved(name: str) -> Path:
@@ -125,4 +129,5 @@ def read_config_text(text: str, path: Path) -> Config:
                   roots=tuple(resolved(r) for r in values.get("roots", ())),
                   limit=values.get("limit"), sort=values.get("sort"),
                   color=values.get("color"), snippets=values.get("snippets"),
-                  path_style=values.get("path_style"), source=path)
+                  path_style=values.get("path_style"), server=values.get("server"),
+                  server_idle_minutes=values.get("server_idle_minutes"), source=path)

@@ -24,6 +24,10 @@ from searcher.engine.store import open_index
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 
+# Every command the suite runs answers in its own process, and none starts a search server in
+# the user's runtime folder; tests/test_server.py turns the server on, in folders of its own.
+os.environ["SEARCHER_NO_SERVER"] = "1"
+
 
 def corpus_texts() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
@@ -100,11 +104,14 @@ def run_cli(cli_env):
     return run
 
 
-def run_in_pty(args: list[str], env: dict, columns: int = 100) -> str:
-    """Run the CLI with stdout on a terminal ``columns`` wide; return what the terminal got."""
+def run_in_pty(args: list[str], env: dict, columns: int = 100,
+               size_variables: bool = False) -> str:
+    """Run the CLI with stdout on a terminal ``columns`` wide; return what the terminal got.
+    COLUMNS and LINES are dropped from ``env`` unless ``size_variables``."""
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
+    if not size_variables:
+        env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
     process = subprocess.Popen([sys.executable, "-m", "searcher", *args], cwd=ROOT, env=env,
                                stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     os.close(follower)

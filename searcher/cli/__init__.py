@@ -8,15 +8,17 @@ command runs (default paths, the config folder, whether output is a terminal and
 ``printers`` every output format; ``cron`` the ``searcher-cron`` script (the quiet, logged
 index update that cron runs).
 
-The top layer: may import every other package of searcher; none imports it.
+May import every other package of searcher but ``server`` (the resident search server,
+which runs this CLI in its workers); none but ``server`` imports it.
 """
 
 import sys
 
 
 def main(args: list[str] | None = None) -> None:
-    """Entry point of the console script and ``python -m searcher``. It loads the command
-    itself, so that a Ctrl-C while the command is still loading exits 130 quietly too."""
+    """The command run in this process (the console script's client, ``searcher.server``,
+    calls it when no server answers). It loads the command itself, so that a Ctrl-C while
+    the command is still loading exits 130 quietly too."""
     try:
         from searcher.cli.main import cli
     except KeyboardInterrupt:

@@ -128,6 +128,7 @@ def cli(ctx: click.Context) -> None:
       searcher search '"俄烏停火"' --json   # exact phrase, JSON Lines
       searcher index corpus/ --rebuild
       searcher variants 川普
+      searcher server status               # the search server (docs/server.md)
     """
     if ctx.invoked_subcommand is None:  # bare `searcher`: the help, as git does; not an error
         click.echo(ctx.get_help())

@@ -42,7 +42,7 @@ from searcher.analysis.settings import (
     ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
-from searcher.engine import integrity, safe_pickle
+from searcher.engine import held, integrity, safe_pickle
 from searcher.engine.codec import FormatError
 from searcher.engine.integrity import Damage, record_checksums
 from searcher.engine.reader import GenerationReader
@@ -187,7 +187,10 @@ def read_meta(index_dir: Path) -> dict | None:
 def open_index(index_dir: Path, for_writer: bool = False) -> OpenIndex:
     """Open the live generation; refuses a missing or incompatible index with the fix. A
     writer's open also reads whole the large files that are not as recorded
-    (``integrity.verify``'s ``touched``)."""
+    (``integrity.verify``'s ``touched``). A generation the search server holds unchanged
+    (``held``) is not opened again."""
+    if not for_writer and (index := held.reuse(index_dir)) is not None:
+        return index
     for _ in range(OPEN_ATTEMPTS - 1):
         generation = current_generation(index_dir)
         try:
