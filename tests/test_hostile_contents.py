@@ -6,16 +6,23 @@ and the run goes on. Every run of the CLI is a subprocess bounded in memory and 
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
+import re
 import shutil
+import zipfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
 from searcher.engine.store import open_index
+from searcher.ingest.zip_parts import MAX_ARCHIVE_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_TAGS
 from searcher.search.ranked import search
 from tests.conftest import CORPUS
-from tests.test_hostile_files import GOOD, index_cli, paths_found
+from tests.test_document_formats import make_docx, make_epub
+from tests.test_hostile_files import GOOD, index_cli, paths_found, skipped
 
 
 @pytest.fixture
@@ -25,6 +32,13 @@ def folder(tmp_path) -> Path:
     corpus.mkdir()
     shutil.copy(CORPUS / GOOD, corpus / "good.txt")
     return corpus.resolve()
+
+
+def shown(searcher, index: Path, path: str) -> dict:
+    """``searcher show PATH --json``: the document as indexed."""
+    done = searcher("show", path, "--index", str(index), "--json")
+    assert done.code == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def titles(index: Path, word: str) -> dict[str, str]:
@@ -58,3 +72,106 @@ def test_a_lone_surrogate_is_repaired_with_a_warning_and_the_rest_indexed(cli_en
     assert titles(index, "股市") == {"json.md": "股市"}
     assert paths_found(index, "疫苗") == {"feed.jsonl#b"}
     assert paths_found(index, "停火") == {"good.txt"}
+
+
+def zipped(parts: dict[str, bytes | Iterable[bytes]]) -> bytes:
+    """A zip (deflated) of ``parts``, each given whole or as blocks (a bomb is never held)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            with archive.open(name, "w", force_zip64=True) as part:
+                for block in [content] if isinstance(content, bytes) else content:
+                    part.write(block)
+    return out.getvalue()
+
+
+def unzipped(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def docx_with_body(blocks: Callable[[], Iterable[bytes]]) -> bytes:
+    """The sample Word file with ``blocks`` in place of its body's paragraphs."""
+    parts = unzipped(make_docx())
+    document = parts["word/document.xml"]
+    head, tail = document[:document.index(b"<w:body>") + 8], b"</w:body></w:document>"
+    parts["word/document.xml"] = itertools.chain([head], blocks(), [tail])
+    return zipped(parts)
+
+
+def epub_with_chapters(chapters: dict[str, bytes], spine: list[str]) -> bytes:
+    """The sample EPUB's files with ``chapters`` (name → XHTML) in place of its own, read in
+    the order of ``spine`` (names, repeats allowed)."""
+    parts = unzipped(make_epub())
+    opf = parts.pop("OEBPS/book.opf").decode()
+    manifest = "".join(f'<item id="c{i}" href="text/{name}" media-type="application/xhtml+xml"/>'
+                       for i, name in enumerate(chapters))
+    ids = {name: f"c{i}" for i, name in enumerate(chapters)}
+    opf = re.sub("<manifest>.*</manifest>", f"<manifest>{manifest}</manifest>", opf, flags=re.S)
+    opf = re.sub("<spine>.*</spine>", "<spine>" + "".join(
+        f'<itemref idref="{ids[name]}"/>' for name in spine) + "</spine>", opf, flags=re.S)
+    parts = {name: data for name, data in parts.items() if not name.startswith("OEBPS/text/")}
+    return zipped({**parts, "OEBPS/book.opf": opf.encode(),
+                   **{f"OEBPS/text/{name}": data for name, data in chapters.items()}})
+
+
+def chapter(text: str) -> bytes:
+    return (f'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>{text}</p></body></html>'
+            ).encode()
+
+
+def test_zip_bombs_cost_only_their_own_file(cli_env, folder, tmp_path):
+    paragraph = "<w:p><w:r><w:t>颱風登陸。</w:t></w:r></w:p>".encode()
+    bombs = {  # each just past its bound, as a real bomb is, only smaller
+        "inflated.docx": docx_with_body(
+            lambda: itertools.repeat(paragraph * 1000, MAX_PART_BYTES // len(paragraph) // 1000
+                                     + 1)),
+        "tags.docx": docx_with_body(lambda: [b"<w:p/>" * (MAX_TAGS + 1)]),
+        "parts.epub": zipped({f"{i}.xhtml": b"" for i in range(MAX_PARTS + 1)}),
+        "inflated.odt": zipped({"content.xml": itertools.repeat(b" " * 1_000_000,
+                                                                MAX_PART_BYTES // 1_000_000 + 1)}),
+        "total.docx": zipped({**unzipped(make_docx()), **{
+            f"word/media/{i}.png": itertools.repeat(b"\0" * 1_000_000, MAX_PART_BYTES // 1_000_000)
+            for i in range(MAX_ARCHIVE_BYTES // MAX_PART_BYTES + 1)}}),
+    }
+    assert max(len(data) for data in bombs.values()) < 2_000_000
+    for name, data in bombs.items():
+        (folder / name).write_bytes(data)
+    code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
+    assert code == 2 and skipped(summary) == {
+        "inflated.docx": f"cannot read word/document.xml: inflates to more than "
+                         f"{MAX_PART_BYTES:,} bytes",
+        "tags.docx": f"cannot read word/document.xml: more than {MAX_TAGS:,} XML tags",
+        "parts.epub": f"cannot read EPUB: more than {MAX_PARTS:,} parts",
+        "inflated.odt": f"cannot read content.xml: inflates to more than {MAX_PART_BYTES:,} bytes",
+        "total.docx": f"cannot read DOCX: its parts inflate to more than {MAX_ARCHIVE_BYTES:,} "
+                      f"bytes"}
+    assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
+
+
+def test_an_epub_chapter_listed_again_and_again_is_read_once(cli_env, folder, tmp_path,
+                                                             searcher):
+    text = "颱風登陸，" * 20_000  # 100,000 characters
+    (folder / "book.epub").write_bytes(epub_with_chapters(
+        {"a.xhtml": chapter(text), "b.xhtml": chapter("地震。")},
+        ["a.xhtml", "b.xhtml"] * 1000 + ["a.xhtml"]))
+    code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
+    assert code == 0 and summary["warnings"] == []
+    assert shown(searcher, tmp_path / "idx", "book.epub")["body"] == text + "\n\n地震。"
+
+
+def test_an_entity_in_a_word_file_is_not_resolved_and_the_text_after_it_is_kept(
+        cli_env, folder, tmp_path, searcher):
+    secret = folder.parent / "secret.txt"
+    secret.write_text("機密", encoding="utf-8")
+    parts = unzipped(make_docx())
+    document = parts["word/document.xml"].decode()
+    document = document.replace(
+        "<w:document", f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+                       f"<w:document", 1).replace("芬蘭加入後", "芬蘭&xxe;加入後")
+    (folder / "xxe.docx").write_bytes(zipped({**parts, "word/document.xml": document.encode()}))
+    code, _, _ = index_cli(cli_env, folder, tmp_path / "idx")
+    assert code == 0
+    body = shown(searcher, tmp_path / "idx", "xxe.docx")["body"]
+    assert "波羅的海三國的防務開支逐年增加，芬蘭加入後北約邊界延長。" in body
+    assert "機密" not in body

@@ -26,6 +26,9 @@ TITLE_LENGTH = 30
 # deeper nesting is refused before a parser recurses into it, where Python's own limit would
 # end the run with a RecursionError.
 MAX_DEPTH = 64
+# A longer document is cut (``formats``, with a warning): one article never needs more, and
+# analysing a 50 MB blob would stall the run. Readers stop reading once they have this much.
+MAX_DOCUMENT_CHARS = 2_000_000
 FIELDS = ("title", "date", "author", "source", "url", "tags")  # what a format may supply
 
 _AUTHOR_LINE_RE = re.compile(r"^[ \t]*(?:作者[為为是][ \t]*|作者[:：][ \t]*|文[／/][ \t]*)([^\n]{1,60})$",
