@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from searcher.engine.store import open_index
+from searcher.ingest.html import MAX_ELEMENTS
 from searcher.ingest.zip_parts import MAX_ARCHIVE_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_TAGS
 from searcher.search.ranked import search
 from tests.conftest import CORPUS
@@ -175,3 +176,29 @@ def test_an_entity_in_a_word_file_is_not_resolved_and_the_text_after_it_is_kept(
     body = shown(searcher, tmp_path / "idx", "xxe.docx")["body"]
     assert "波羅的海三國的防務開支逐年增加，芬蘭加入後北約邊界延長。" in body
     assert "機密" not in body
+
+
+ARTICLE = "".join(f"<p>颱風登陸第{i}天，沿海居民撤離，交通中斷，救災人員持續搜救。</p>" for i in range(20))
+
+
+PAGES = {  # name: (what follows the article, why the article finder is not run)
+    "wide.html": (f"<div {' '.join(f'a{i}=x' for i in range(40_000))}></div>",
+                  "an element with 40,000 attributes (more than 1,000)"),
+    "many.html": ("<span>地震</span>" * MAX_ELEMENTS,
+                  f"{MAX_ELEMENTS + 25:,} elements (more than {MAX_ELEMENTS:,})"),
+    "attributes.html": ("<i a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=0></i>" * 10_001,
+                        "100,010 attributes (more than 100,000)"),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_page_too_large_for_the_article_finder_is_indexed_whole(cli_env, folder, tmp_path,
+                                                                   name):
+    rest, why = PAGES[name]
+    (folder / name).write_text(f"<html><head><title>颱風</title></head><body><nav>選單</nav>"
+                               f"{ARTICLE}{rest}</body></html>", encoding="utf-8")
+    code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
+    assert code == 0 and summary["warnings"] == [
+        f"{name}: {why}, too many to look for the article in; its whole text is indexed"]
+    assert paths_found(tmp_path / "idx", "颱風 救災") == {name}
+    assert paths_found(tmp_path / "idx", "選單") == set()  # navigation is never text
