@@ -10,7 +10,10 @@ import io
 import itertools
 import json
 import re
+import resource
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from searcher.engine.store import open_index
+from searcher.indexing.update import update_index
 from searcher.ingest.html import MAX_ELEMENTS
 from searcher.ingest.zip_parts import MAX_ARCHIVE_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_TAGS
 from searcher.search.ranked import search
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, ROOT
 from tests.test_document_formats import make_docx, make_epub
-from tests.test_hostile_files import GOOD, index_cli, paths_found, skipped
+from tests.test_hostile_files import GOOD, MEMORY_LIMIT, index_cli, paths_found, skipped
 
 
 @pytest.fixture
@@ -202,3 +206,50 @@ def test_a_page_too_large_for_the_article_finder_is_indexed_whole(cli_env, folde
         f"{name}: {why}, too many to look for the article in; its whole text is indexed"]
     assert paths_found(tmp_path / "idx", "颱風 救災") == {name}
     assert paths_found(tmp_path / "idx", "選單") == set()  # navigation is never text
+
+
+def bounded_python(script: str, env: dict, timeout: float = 60) -> dict:
+    """The JSON that ``script`` prints, run in a subprocess bounded in memory and time."""
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout, preexec_fn=bounded)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_json_line_longer_than_the_bound_is_skipped_in_one_pass(cli_env, tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    long_line = json.dumps({"id": "long", "text": "停火" * 2_000_000}, ensure_ascii=False)
+    (corpus / "feed.jsonl").write_text("\n".join([
+        json.dumps({"id": "a", "text": "颱風。"}, ensure_ascii=False), long_line,
+        json.dumps({"id": "b", "text": "地震。"}, ensure_ascii=False)]), encoding="utf-8")
+    # A line of thousands of blocks: it used to be read to its end once per block.
+    read = bounded_python(f"""
+import json
+from pathlib import Path
+from searcher.indexing import reading
+reading.JSONL_CHUNK_BYTES = 1024
+corpus = Path({str(corpus)!r})
+results = list(reading.read_files([(corpus / "feed.jsonl", corpus)], {{}}, 1_000_000))
+print(json.dumps({{"results": len(results),
+                  "paths": [doc.path for result in results for doc in result.documents],
+                  "warnings": [w for result in results for w in result.warnings]}}))
+""", cli_env)
+    assert read == {"results": 3, "paths": ["feed.jsonl#a", "feed.jsonl#b"],
+                    "warnings": ["feed.jsonl:2: longer than 1,000,000 bytes; line skipped"]}
+
+
+def test_the_record_bound_holds_in_a_small_json_lines_file_too(tmp_path, settings):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    records = [{"id": "a", "text": "颱風。"}, {"id": "long", "text": "停火" * 3000},
+               {"id": "b", "text": "地震。"}]
+    (corpus / "feed.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    report = update_index(tmp_path / "idx", [corpus], settings, max_file_bytes=5000)
+    assert report.skipped == []  # the file is smaller than a chunk, larger than the bound
+    assert report.warnings == ["feed.jsonl:2: longer than 5,000 bytes; line skipped"]
+    assert report.added == 2

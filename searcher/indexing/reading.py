@@ -145,10 +145,11 @@ def _read_file(file: Path, root: Path, previous: dict | None, max_bytes: int) ->
 def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
                       max_bytes: int) -> Iterator[FileResult]:
     """A JSON Lines file: whole if small, else in chunks of whole lines, each chunk parsed
-    on its own (line numbers, and the record paths already given, carry over)."""
+    on its own (line numbers, and the record paths already given, carry over), each line
+    held to ``max_bytes``."""
     try:
         entry = stat_entry(file)
-        if entry["size"] <= JSONL_CHUNK_BYTES or same_stat(previous, entry):
+        if entry["size"] <= min(JSONL_CHUNK_BYTES, max_bytes) or same_stat(previous, entry):
             yield _read_file(file, root, previous, max_bytes)
             return
         digest, boundaries = _scan(file)
@@ -172,16 +173,14 @@ def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
 
 def _read_chunk(file: Path, start: int, end: int, newlines_before: int, entry: dict | None,
                 warnings: _FileWarnings, seen: set[str], max_bytes: int) -> FileResult:
-    """The JSON Lines that start in bytes ``[start, end)``; ``newlines_before`` counts the
-    lines in ``[0, start)``. A line longer than ``max_bytes`` is skipped with a warning."""
+    """The JSON Lines in bytes ``[start, end)``, which start and end at a line's start;
+    ``newlines_before`` counts the lines before it. A line longer than ``max_bytes`` is
+    skipped with a warning."""
     result = FileResult(str(file), entry=entry, changed=True, encoding="utf-8")
+    first_line = newlines_before + 1
     try:
         with _open_regular(file) as handle:
-            handle.seek(max(start - 1, 0))
-            first_line = newlines_before + 1
-            if start > 0 and handle.read(1) != b"\n":
-                _skip_line(handle)  # the line in progress belongs to the previous chunk
-                first_line += 1
+            handle.seek(start)
             lines = []
             while handle.tell() < end:
                 line = handle.readline(max_bytes + 1)
@@ -208,7 +207,9 @@ def _skip_line(handle: BinaryIO) -> None:
 
 
 def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
-    """SHA-256 of a file and its chunk starts, each with the newlines before it."""
+    """SHA-256 of a file and its chunk starts, each with the newlines before it: a chunk
+    starts after the last newline of a block, so every chunk starts at a line's start and a
+    line longer than a block is read once, whole, by one chunk."""
     digest = hashlib.sha256()
     boundaries = [(0, 0)]
     newlines = 0
@@ -217,6 +218,8 @@ def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
         while block := handle.read(JSONL_CHUNK_BYTES):
             digest.update(block)
             newlines += block.count(b"\n")
+            last = block.rfind(b"\n")
+            if last >= 0:
+                boundaries.append((offset + last + 1, newlines))
             offset += len(block)
-            boundaries.append((offset, newlines))
     return digest.hexdigest(), [b for b in boundaries if b[0] < offset] or [(0, 0)]
