@@ -23,10 +23,11 @@ import pytest
 from searcher.engine.store import open_index
 from searcher.indexing.update import update_index
 from searcher.ingest.html import MAX_ELEMENTS
+from searcher.ingest.pdf import MAX_PAGES
 from searcher.ingest.zip_parts import MAX_ARCHIVE_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_TAGS
 from searcher.search.ranked import search
 from tests.conftest import CORPUS, ROOT
-from tests.test_document_formats import make_docx, make_epub
+from tests.test_document_formats import make_docx, make_epub, make_pdf
 from tests.test_hostile_files import GOOD, MEMORY_LIMIT, index_cli, paths_found, skipped
 
 
@@ -253,3 +254,18 @@ def test_the_record_bound_holds_in_a_small_json_lines_file_too(tmp_path, setting
     assert report.skipped == []  # the file is smaller than a chunk, larger than the bound
     assert report.warnings == ["feed.jsonl:2: longer than 5,000 bytes; line skipped"]
     assert report.added == 2
+
+
+def test_a_pdf_is_read_to_its_page_bound(cli_env, folder, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(make_pdf([["颱風登陸，沿海居民撤離。"]], "MSung-Light",
+                                                   "颱風", "甲"))).pages[0])
+    for _ in range(MAX_PAGES):
+        writer.add_blank_page(100, 100)
+    writer.write(folder / "pages.pdf")
+    code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
+    assert code == 0 and summary["warnings"] == [
+        f"pages.pdf: more than {MAX_PAGES:,} pages; only the first {MAX_PAGES:,} are read"]
+    assert paths_found(tmp_path / "idx", "颱風") == {"pages.pdf"}
