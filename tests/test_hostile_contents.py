@@ -9,18 +9,23 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from searcher.engine.store import open_index
+from searcher.indexing.reader_pool import Job, ReaderPool, ReaderProcessError
+from searcher.indexing.reading import FileResult
 from searcher.indexing.update import update_index
 from searcher.ingest.html import MAX_ELEMENTS
 from searcher.ingest.pdf import MAX_PAGES
@@ -269,3 +274,74 @@ def test_a_pdf_is_read_to_its_page_bound(cli_env, folder, tmp_path):
     assert code == 0 and summary["warnings"] == [
         f"pages.pdf: more than {MAX_PAGES:,} pages; only the first {MAX_PAGES:,} are read"]
     assert paths_found(tmp_path / "idx", "颱風") == {"pages.pdf"}
+
+
+# Jobs for the reader pool, as files that take too long, kill their reader or fill memory
+# would (module functions: a job goes to a worker by name).
+def sleeping(name: str, seconds: float) -> Iterator[FileResult]:
+    time.sleep(seconds)
+    yield FileResult(name)
+
+
+def dying(name: str, how: signal.Signals) -> Iterator[FileResult]:
+    yield FileResult(name)  # the first chunk comes (sent once the second is read)…
+    yield FileResult(name)
+    os.kill(os.getpid(), how)  # …and the reader dies reading the third
+    yield FileResult(name)
+
+
+def hoarding(name: str) -> Iterator[FileResult]:
+    yield FileResult(name, documents=[None] * (1 << 62))
+
+
+def failing(name: str) -> Iterator[FileResult]:
+    yield FileResult(name, error=str(1 / 0))
+
+
+def cut_short(job: Job, reason: str) -> FileResult:
+    return FileResult(job.args[0], error=reason)
+
+
+def test_a_reader_past_its_deadline_or_dead_costs_only_its_job():
+    pool = ReaderPool(workers=2, seconds=0.5, failed=cut_short)
+    results = list(pool.results([
+        Job(sleeping, ("a", 0)), FileResult("b"), Job(sleeping, ("slow", 600)),
+        Job(dying, ("killed", signal.SIGKILL)), Job(dying, ("crashed", signal.SIGSEGV)),
+        Job(hoarding, ("hoard",)), Job(sleeping, ("c", 0))]))
+    assert [(r.file, r.error) for r in results] == [
+        ("a", None), ("b", None),
+        ("slow", "took longer than 0.5 s to read, the most one file may take; not read"),
+        ("killed", None), ("killed", "the process reading it was killed by signal 9 (Killed); "
+                                     "not read"),
+        ("crashed", None), ("crashed", "the process reading it was killed by signal 11 "
+                                       "(Segmentation fault); not read"),
+        ("hoard", "ran out of memory while reading it; not read"), ("c", None)]
+    assert pool.workers == []  # each killed when the results end
+
+
+def test_a_readers_own_bug_ends_the_run_with_its_traceback():
+    pool = ReaderPool(workers=1, seconds=60, failed=cut_short)
+    with pytest.raises(ReaderProcessError, match="(?s)in failing.*ZeroDivisionError"):
+        list(pool.results([Job(sleeping, ("a", 0)), Job(failing, ("b",))]))
+    assert pool.workers == []
+
+
+def test_a_file_that_takes_longer_than_the_deadline_is_skipped(cli_env, folder, tmp_path,
+                                                                searcher):
+    # within every bound, but python-docx takes seconds over its 316,000 paragraphs
+    (folder / "slow.docx").write_bytes(docx_with_body(
+        lambda: [b"<w:p><w:r><w:t>\xe9\xa2\xb1\xe9\xa2\xa8</w:t></w:r></w:p>" * ((MAX_TAGS - 1000) // 6)]))
+    (folder / "after.txt").write_text("颱風過境。", encoding="utf-8")
+    config = Path(cli_env["XDG_CONFIG_HOME"]) / "searcher" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("max_file_seconds = 1\n", encoding="utf-8")
+    code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
+    assert code == 2 and skipped(summary) == {
+        "slow.docx": "took longer than 1 s to read, the most one file may take; not read"}
+    assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
+    assert paths_found(tmp_path / "idx", "颱風") == {"after.txt"}
+    # the option wins over the configuration
+    dry_run = searcher("index", str(folder), "--index", str(tmp_path / "idx"), "--dry-run",
+                       "--json", "--max-file-seconds", "0.5")
+    assert dry_run.code == 2 and skipped(json.loads(dry_run.stdout)) == {
+        "slow.docx": "took longer than 0.5 s to read, the most one file may take; not read"}
