@@ -6,19 +6,15 @@ and the run goes on. Every run of the CLI is a subprocess bounded in memory and 
 
 from __future__ import annotations
 
-import io
-import itertools
 import json
 import os
-import re
 import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +27,8 @@ from searcher.ingest.html import MAX_ELEMENTS
 from searcher.ingest.pdf import MAX_PAGES
 from searcher.ingest.zip_parts import MAX_ARCHIVE_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_TAGS
 from searcher.search.ranked import search
+from tests import bombs
 from tests.conftest import CORPUS, ROOT
-from tests.test_document_formats import make_docx, make_epub, make_pdf
 from tests.test_hostile_files import GOOD, MEMORY_LIMIT, index_cli, paths_found, skipped
 
 
@@ -59,14 +55,9 @@ def titles(index: Path, word: str) -> dict[str, str]:
 
 def test_a_lone_surrogate_is_repaired_with_a_warning_and_the_rest_indexed(cli_env, folder,
                                                                           tmp_path):
-    # "\ud83d" is half of an emoji's UTF-16 pair: JSON and YAML escapes can spell it alone
-    records = ['{"id": "a", "title": "\\ud83d颱風", "text": "颱風登陸\\ud83d。"}',
-               '{"id": "\\ud83d", "text": "地震。"}',
-               '{"id": "b", "text": "疫苗。", "tags": ["x\\udc00", 1]}']
-    (folder / "feed.jsonl").write_text("\n".join(records), encoding="utf-8")
-    (folder / "yaml.md").write_text('---\ntitle: "罷工\\ud83d"\n---\n罷工。\n', encoding="utf-8")
-    (folder / "json.md").write_text('{"author": "\\udfff"}\n\n# 股市\n股市。\n',
-                                    encoding="utf-8")
+    (folder / "feed.jsonl").write_text("\n".join(bombs.SURROGATE_RECORDS), encoding="utf-8")
+    (folder / "yaml.md").write_text(bombs.SURROGATE_YAML, encoding="utf-8")
+    (folder / "json.md").write_text(bombs.SURROGATE_JSON, encoding="utf-8")
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 0 and summary["added"] == 6
     assert summary["warnings"] == [
@@ -85,68 +76,16 @@ def test_a_lone_surrogate_is_repaired_with_a_warning_and_the_rest_indexed(cli_en
     assert paths_found(index, "停火") == {"good.txt"}
 
 
-def zipped(parts: dict[str, bytes | Iterable[bytes]]) -> bytes:
-    """A zip (deflated) of ``parts``, each given whole or as blocks (a bomb is never held)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts.items():
-            with archive.open(name, "w", force_zip64=True) as part:
-                for block in [content] if isinstance(content, bytes) else content:
-                    part.write(block)
-    return out.getvalue()
-
-
-def unzipped(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def docx_with_body(blocks: Callable[[], Iterable[bytes]]) -> bytes:
-    """The sample Word file with ``blocks`` in place of its body's paragraphs."""
-    parts = unzipped(make_docx())
-    document = parts["word/document.xml"]
-    head, tail = document[:document.index(b"<w:body>") + 8], b"</w:body></w:document>"
-    parts["word/document.xml"] = itertools.chain([head], blocks(), [tail])
-    return zipped(parts)
-
-
-def epub_with_chapters(chapters: dict[str, bytes], spine: list[str]) -> bytes:
-    """The sample EPUB's files with ``chapters`` (name → XHTML) in place of its own, read in
-    the order of ``spine`` (names, repeats allowed)."""
-    parts = unzipped(make_epub())
-    opf = parts.pop("OEBPS/book.opf").decode()
-    manifest = "".join(f'<item id="c{i}" href="text/{name}" media-type="application/xhtml+xml"/>'
-                       for i, name in enumerate(chapters))
-    ids = {name: f"c{i}" for i, name in enumerate(chapters)}
-    opf = re.sub("<manifest>.*</manifest>", f"<manifest>{manifest}</manifest>", opf, flags=re.S)
-    opf = re.sub("<spine>.*</spine>", "<spine>" + "".join(
-        f'<itemref idref="{ids[name]}"/>' for name in spine) + "</spine>", opf, flags=re.S)
-    parts = {name: data for name, data in parts.items() if not name.startswith("OEBPS/text/")}
-    return zipped({**parts, "OEBPS/book.opf": opf.encode(),
-                   **{f"OEBPS/text/{name}": data for name, data in chapters.items()}})
-
-
-def chapter(text: str) -> bytes:
-    return (f'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>{text}</p></body></html>'
-            ).encode()
-
-
 def test_zip_bombs_cost_only_their_own_file(cli_env, folder, tmp_path):
-    paragraph = "<w:p><w:r><w:t>颱風登陸。</w:t></w:r></w:p>".encode()
-    bombs = {  # each just past its bound, as a real bomb is, only smaller
-        "inflated.docx": docx_with_body(
-            lambda: itertools.repeat(paragraph * 1000, MAX_PART_BYTES // len(paragraph) // 1000
-                                     + 1)),
-        "tags.docx": docx_with_body(lambda: [b"<w:p/>" * (MAX_TAGS + 1)]),
-        "parts.epub": zipped({f"{i}.xhtml": b"" for i in range(MAX_PARTS + 1)}),
-        "inflated.odt": zipped({"content.xml": itertools.repeat(b" " * 1_000_000,
-                                                                MAX_PART_BYTES // 1_000_000 + 1)}),
-        "total.docx": zipped({**unzipped(make_docx()), **{
-            f"word/media/{i}.png": itertools.repeat(b"\0" * 1_000_000, MAX_PART_BYTES // 1_000_000)
-            for i in range(MAX_ARCHIVE_BYTES // MAX_PART_BYTES + 1)}}),
+    files = {  # each just past its bound, as a real bomb is, only smaller
+        "inflated.docx": bombs.inflating_docx(MAX_PART_BYTES),
+        "tags.docx": bombs.tags_docx(MAX_TAGS),
+        "parts.epub": bombs.many_parts_zip(MAX_PARTS + 1),
+        "inflated.odt": bombs.inflating_odt(MAX_PART_BYTES),
+        "total.docx": bombs.heavy_docx(MAX_ARCHIVE_BYTES // MAX_PART_BYTES + 1, MAX_PART_BYTES),
     }
-    assert max(len(data) for data in bombs.values()) < 2_000_000
-    for name, data in bombs.items():
+    assert max(len(data) for data in files.values()) < 2_000_000
+    for name, data in files.items():
         (folder / name).write_bytes(data)
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 2 and skipped(summary) == {
@@ -163,8 +102,8 @@ def test_zip_bombs_cost_only_their_own_file(cli_env, folder, tmp_path):
 def test_an_epub_chapter_listed_again_and_again_is_read_once(cli_env, folder, tmp_path,
                                                              searcher):
     text = "颱風登陸，" * 20_000  # 100,000 characters
-    (folder / "book.epub").write_bytes(epub_with_chapters(
-        {"a.xhtml": chapter(text), "b.xhtml": chapter("地震。")},
+    (folder / "book.epub").write_bytes(bombs.epub_with_chapters(
+        {"a.xhtml": bombs.chapter(text), "b.xhtml": bombs.chapter("地震。")},
         ["a.xhtml", "b.xhtml"] * 1000 + ["a.xhtml"]))
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 0 and summary["warnings"] == []
@@ -175,12 +114,7 @@ def test_an_entity_in_a_word_file_is_not_resolved_and_the_text_after_it_is_kept(
         cli_env, folder, tmp_path, searcher):
     secret = folder.parent / "secret.txt"
     secret.write_text("機密", encoding="utf-8")
-    parts = unzipped(make_docx())
-    document = parts["word/document.xml"].decode()
-    document = document.replace(
-        "<w:document", f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>'
-                       f"<w:document", 1).replace("芬蘭加入後", "芬蘭&xxe;加入後")
-    (folder / "xxe.docx").write_bytes(zipped({**parts, "word/document.xml": document.encode()}))
+    (folder / "xxe.docx").write_bytes(bombs.entity_docx(secret))
     code, _, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 0
     body = shown(searcher, tmp_path / "idx", "xxe.docx")["body"]
@@ -188,11 +122,8 @@ def test_an_entity_in_a_word_file_is_not_resolved_and_the_text_after_it_is_kept(
     assert "機密" not in body
 
 
-ARTICLE = "".join(f"<p>颱風登陸第{i}天，沿海居民撤離，交通中斷，救災人員持續搜救。</p>" for i in range(20))
-
-
 PAGES = {  # name: (what follows the article, why the article finder is not run)
-    "wide.html": (f"<div {' '.join(f'a{i}=x' for i in range(40_000))}></div>",
+    "wide.html": (bombs.wide_element(40_000),
                   "an element with 40,000 attributes (more than 1,000)"),
     "many.html": ("<span>地震</span>" * MAX_ELEMENTS,
                   f"{MAX_ELEMENTS + 25:,} elements (more than {MAX_ELEMENTS:,})"),
@@ -205,8 +136,7 @@ PAGES = {  # name: (what follows the article, why the article finder is not run)
 def test_a_page_too_large_for_the_article_finder_is_indexed_whole(cli_env, folder, tmp_path,
                                                                    name):
     rest, why = PAGES[name]
-    (folder / name).write_text(f"<html><head><title>颱風</title></head><body><nav>選單</nav>"
-                               f"{ARTICLE}{rest}</body></html>", encoding="utf-8")
+    (folder / name).write_text(bombs.page(rest), encoding="utf-8")
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 0 and summary["warnings"] == [
         f"{name}: {why}, too many to look for the article in; its whole text is indexed"]
@@ -228,11 +158,9 @@ def bounded_python(script: str, env: dict, timeout: float = 60) -> dict:
 def test_a_json_line_longer_than_the_bound_is_skipped_in_one_pass(cli_env, tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
-    long_line = json.dumps({"id": "long", "text": "停火" * 2_000_000}, ensure_ascii=False)
-    (corpus / "feed.jsonl").write_text("\n".join([
-        json.dumps({"id": "a", "text": "颱風。"}, ensure_ascii=False), long_line,
-        json.dumps({"id": "b", "text": "地震。"}, ensure_ascii=False)]), encoding="utf-8")
-    # A line of thousands of blocks: it used to be read to its end once per block.
+    bombs.write_long_line_jsonl(corpus / "feed.jsonl", 12_000_000)
+    # A line of thousands of blocks (it used to be read to its end once per block), read by
+    # one chunk with the line after it.
     read = bounded_python(f"""
 import json
 from pathlib import Path
@@ -244,7 +172,7 @@ print(json.dumps({{"results": len(results),
                   "paths": [doc.path for result in results for doc in result.documents],
                   "warnings": [w for result in results for w in result.warnings]}}))
 """, cli_env)
-    assert read == {"results": 3, "paths": ["feed.jsonl#a", "feed.jsonl#b"],
+    assert read == {"results": 2, "paths": ["feed.jsonl#a", "feed.jsonl#b"],
                     "warnings": ["feed.jsonl:2: longer than 1,000,000 bytes; line skipped"]}
 
 
@@ -262,14 +190,7 @@ def test_the_record_bound_holds_in_a_small_json_lines_file_too(tmp_path, setting
 
 
 def test_a_pdf_is_read_to_its_page_bound(cli_env, folder, tmp_path):
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    writer.add_page(PdfReader(io.BytesIO(make_pdf([["颱風登陸，沿海居民撤離。"]], "MSung-Light",
-                                                   "颱風", "甲"))).pages[0])
-    for _ in range(MAX_PAGES):
-        writer.add_blank_page(100, 100)
-    writer.write(folder / "pages.pdf")
+    (folder / "pages.pdf").write_bytes(bombs.paged_pdf(MAX_PAGES))
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
     assert code == 0 and summary["warnings"] == [
         f"pages.pdf: more than {MAX_PAGES:,} pages; only the first {MAX_PAGES:,} are read"]
@@ -329,8 +250,7 @@ def test_a_readers_own_bug_ends_the_run_with_its_traceback():
 def test_a_file_that_takes_longer_than_the_deadline_is_skipped(cli_env, folder, tmp_path,
                                                                 searcher):
     # within every bound, but python-docx takes seconds over its 316,000 paragraphs
-    (folder / "slow.docx").write_bytes(docx_with_body(
-        lambda: [b"<w:p><w:r><w:t>\xe9\xa2\xb1\xe9\xa2\xa8</w:t></w:r></w:p>" * ((MAX_TAGS - 1000) // 6)]))
+    (folder / "slow.docx").write_bytes(bombs.slow_docx(MAX_TAGS))
     (folder / "after.txt").write_text("颱風過境。", encoding="utf-8")
     config = Path(cli_env["XDG_CONFIG_HOME"]) / "searcher" / "config.toml"
     config.parent.mkdir(parents=True)
