@@ -10,8 +10,9 @@ A rebuild (asked for, or forced by new analysis settings, an incompatible index,
 outside the index's base folder) writes a fresh generation and publishes it atomically. A file
 that cannot be read is skipped with its reason; the run goes on and the report says so.
 
-Files are read and parsed in this process, one at a time (``reading``); analysis and writing
-run in ``procs`` writer processes (``searcher.engine.writers``), each with the same chain.
+Files are read and parsed in ``procs`` reader processes, each file within a deadline
+(``reading``); analysis and writing run in ``procs`` writer processes
+(``searcher.engine.writers``), each with the same chain.
 
     >>> report = update_index(Path("index"), [Path("corpus")], AnalysisSettings.default())  # doctest: +SKIP
     >>> report.added                                                # doctest: +SKIP
