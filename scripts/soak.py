@@ -23,11 +23,11 @@
    their reported sizes (``tests/bombs.py``), amid --docs articles: a DOCX inflating to
    300 MB, one of two million tags, a zip of 100,000 parts, an EPUB whose spine lists one
    10 MB chapter 50 times, pages with 40,000 and 500,000 attributes on one element, a JSON
-   Lines file that is one line of --line-mb MB, a PDF of 50,000 pages, lone surrogates, an
-   external entity. One ``searcher index`` run, bounded in memory, must skip or cut each with
-   its reason and index every article; then a Word file within every bound but slow must be
-   skipped by a 2-second --max-file-seconds. Prints each file's outcome, the run's time and
-   peak memory.
+   Lines file that is one line of --line-mb MB, a PDF of 50,000 pages, lone surrogates (in
+   JSON Lines, front matter, a PDF's font), an external entity. One ``searcher index`` run,
+   bounded in memory, must skip or cut each with its reason and index every article; then a
+   Word file within every bound but slow must be skipped by a 2-second --max-file-seconds.
+   Prints each file's outcome, the run's time and peak memory.
 6. properties: the analysis and query-parser property tests with --examples examples each.
 
 Prints the counts and timings, and exits 1 if anything failed.
@@ -269,6 +269,7 @@ def hostile_files(folder: Path, line_mb: int) -> dict[str, tuple[str, str]]:
         "xxe.docx": lambda: bombs.entity_docx(folder.parent / "secret.txt"),
         "surrogates.jsonl": lambda: "\n".join(bombs.SURROGATE_RECORDS).encode(),
         "surrogate.md": lambda: bombs.SURROGATE_YAML.encode(),
+        "surrogate.pdf": bombs.surrogate_pdf,
     }
     for name, data in writes.items():
         (folder / name).write_bytes(data())
@@ -284,6 +285,7 @@ def hostile_files(folder: Path, line_mb: int) -> dict[str, tuple[str, str]]:
             "xxe.docx": ("indexed", ""),
             "surrogates.jsonl": ("warning", "lone surrogate"),
             "surrogate.md": ("warning", "lone surrogate"),
+            "surrogate.pdf": ("warning", "lone surrogate"),
             "line.jsonl": ("warning", "line skipped")}
 
 
@@ -333,9 +335,10 @@ def soak_hostile(work: Path, docs: int, line_mb: int) -> tuple[list[str], list[s
         if (outcome == "skipped") != (name in skipped) or text not in got \
                 or (outcome == "indexed" and warnings):
             failures.append(f"hostile {name}: expected {outcome} ({text!r}), got {got}")
-    # the articles, and 11 documents of the hostile files: spine.epub, wide.html, wider.html,
-    # pages.pdf, xxe.docx, surrogate.md, three records of surrogates.jsonl, two of line.jsonl
-    if count_of(index, "編號") != docs or summary["added"] != docs + 11 \
+    # the articles, and 12 documents of the hostile files: spine.epub, wide.html, wider.html,
+    # pages.pdf, xxe.docx, surrogate.md, surrogate.pdf, three records of surrogates.jsonl,
+    # two of line.jsonl
+    if count_of(index, "編號") != docs or summary["added"] != docs + 12 \
             or count_of(index, "機密") != 0:
         failures.append(f"hostile run: {count_of(index, '編號')} of {docs} articles indexed, "
                         f"{summary['added']} documents, {count_of(index, '機密')} with the "

@@ -145,6 +145,40 @@ def paged_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of ``objects`` (numbered from 1, the first the catalog), with its cross-reference
+    table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, table)
+    return bytes(out)
+
+
+def surrogate_pdf() -> bytes:
+    """A PDF whose font maps a glyph to half a surrogate pair (``<D83D>``), as a subset font's
+    broken ToUnicode table can: its text reads 颱風 and a lone surrogate."""
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def "
+            b"1 begincodespacerange <00> <FF> endcodespacerange 3 beginbfchar <41> <D83D> "
+            b"<42> <98B1> <43> <98A8> endbfchar endcmap CMapName currentdict /CMap "
+            b"defineresource pop end end")
+    content = b"BT /F1 12 Tf 50 200 Td (BCA) Tj ET"
+    return raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap)])
+
+
 def write_long_line_jsonl(path: Path, line_bytes: int) -> None:
     """A JSON Lines file of a short record (颱風), one record of ``line_bytes`` bytes, and
     another short one (地震)."""

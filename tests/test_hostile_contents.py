@@ -58,17 +58,19 @@ def test_a_lone_surrogate_is_repaired_with_a_warning_and_the_rest_indexed(cli_en
     (folder / "feed.jsonl").write_text("\n".join(bombs.SURROGATE_RECORDS), encoding="utf-8")
     (folder / "yaml.md").write_text(bombs.SURROGATE_YAML, encoding="utf-8")
     (folder / "json.md").write_text(bombs.SURROGATE_JSON, encoding="utf-8")
+    (folder / "font.pdf").write_bytes(bombs.surrogate_pdf())  # pypdf reads it as it is
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
-    assert code == 0 and summary["added"] == 6
+    assert code == 0 and summary["added"] == 7
     assert summary["warnings"] == [
         "feed.jsonl#a: lone surrogate (half a character) in its body, title; replaced with "
         "U+FFFD",
         "feed.jsonl:2: lone surrogate (half a character) in its id; replaced with U+FFFD",
         "feed.jsonl#b: lone surrogate (half a character) in its tags; replaced with U+FFFD",
+        "font.pdf: lone surrogate (half a character) in its body; replaced with U+FFFD",
         "json.md: lone surrogate (half a character) in its author; replaced with U+FFFD",
         "yaml.md: lone surrogate (half a character) in its title; replaced with U+FFFD"]
     index = tmp_path / "idx"
-    assert titles(index, "颱風") == {"feed.jsonl#a": "\ufffd颱風"}
+    assert titles(index, "颱風") == {"feed.jsonl#a": "\ufffd颱風", "font.pdf": "颱風\ufffd"}
     assert paths_found(index, "地震") == {"feed.jsonl#\ufffd"}
     assert titles(index, "罷工") == {"yaml.md": "罷工\ufffd"}
     assert titles(index, "股市") == {"json.md": "股市"}
