@@ -6,6 +6,7 @@ and the run goes on. Every run of the CLI is a subprocess bounded in memory and 
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import resource
@@ -209,6 +210,7 @@ def sleeping(name: str, seconds: float) -> Iterator[FileResult]:
 def dying(name: str, how: signal.Signals) -> Iterator[FileResult]:
     yield FileResult(name)  # the first chunk comes (sent once the second is read)…
     yield FileResult(name)
+    faulthandler.disable()  # pytest's would print the crash's traceback
     os.kill(os.getpid(), how)  # …and the reader dies reading the third
     yield FileResult(name)
 
