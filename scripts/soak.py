@@ -19,7 +19,16 @@
    repair it (the same results as before). A different result with exit 0 or 1 is a
    "silently wrong result". ``--flip-large`` flips bytes of the postings, terms and stored
    fields only (the files no search verifies whole).
-5. properties: the analysis and query-parser property tests with --examples examples each.
+5. hostile files: the corpus files reported to fill memory or run for minutes (issue 32), at
+   their reported sizes (``tests/bombs.py``), amid --docs articles: a DOCX inflating to
+   300 MB, one of two million tags, a zip of 100,000 parts, an EPUB whose spine lists one
+   10 MB chapter 50 times, pages with 40,000 and 500,000 attributes on one element, a JSON
+   Lines file that is one line of --line-mb MB, a PDF of 50,000 pages, lone surrogates (in
+   JSON Lines, front matter, a PDF's font), an external entity. One ``searcher index`` run,
+   bounded in memory, must skip or cut each with its reason and index every article; then a
+   Word file within every bound but slow must be skipped by a 2-second --max-file-seconds.
+   Prints each file's outcome, the run's time and peak memory.
+6. properties: the analysis and query-parser property tests with --examples examples each.
 
 Prints the counts and timings, and exits 1 if anything failed.
 """
@@ -40,7 +49,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests import bombs  # noqa: E402  (the hostile files, made at any size)
+
 ENV = {**os.environ, "LANG": "C", "LC_ALL": "C"}
+HOSTILE_MEMORY = 4 << 30  # address space of each process of a hostile-file run
 
 
 def searcher(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -242,6 +255,110 @@ def soak_load(index: Path, rounds: int) -> tuple[list[str], list[float]]:
     return failures, latencies
 
 
+def hostile_files(folder: Path, line_mb: int) -> dict[str, tuple[str, str]]:
+    """Write the hostile files into ``folder``; each name's expected outcome (skipped, or
+    indexed with a warning, or without) and a part of the reason or warning."""
+    writes = {
+        "inflated.docx": lambda: bombs.inflating_docx(300_000_000),
+        "tags.docx": lambda: bombs.tags_docx(3_000_000),
+        "parts.epub": lambda: bombs.many_parts_zip(100_000),
+        "spine.epub": lambda: bombs.repeated_spine_epub(10_000_000, 50),
+        "wide.html": lambda: bombs.page(bombs.wide_element(40_000)).encode(),
+        "wider.html": lambda: bombs.page(bombs.wide_element(500_000)).encode(),
+        "pages.pdf": lambda: bombs.paged_pdf(50_000),  # within pypdf's 100,000 a list
+        "xxe.docx": lambda: bombs.entity_docx(folder.parent / "secret.txt"),
+        "surrogates.jsonl": lambda: "\n".join(bombs.SURROGATE_RECORDS).encode(),
+        "surrogate.md": lambda: bombs.SURROGATE_YAML.encode(),
+        "surrogate.pdf": bombs.surrogate_pdf,
+    }
+    for name, data in writes.items():
+        (folder / name).write_bytes(data())
+    (folder.parent / "secret.txt").write_text("機密", encoding="utf-8")
+    bombs.write_long_line_jsonl(folder / "line.jsonl", line_mb * 1_000_000)
+    return {"inflated.docx": ("skipped", "inflates to more than"),
+            "tags.docx": ("skipped", "XML tags"),
+            "parts.epub": ("skipped", "parts"),
+            "spine.epub": ("warning", "characters; only the first"),
+            "wide.html": ("warning", "too many to look for the article in"),
+            "wider.html": ("warning", "too many to look for the article in"),
+            "pages.pdf": ("warning", "pages; only the first"),
+            "xxe.docx": ("indexed", ""),
+            "surrogates.jsonl": ("warning", "lone surrogate"),
+            "surrogate.md": ("warning", "lone surrogate"),
+            "surrogate.pdf": ("warning", "lone surrogate"),
+            "line.jsonl": ("warning", "line skipped")}
+
+
+def bounded_index(*args: str) -> tuple[subprocess.CompletedProcess, float, int]:
+    """``searcher index ARGS --json`` bounded in memory and time; the run, its seconds and the
+    peak resident memory (MB) of its largest process (its readers and writers included)."""
+    def bounded() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (HOSTILE_MEMORY, HOSTILE_MEMORY))
+
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen([sys.executable, "-m", "searcher", "index", *args, "--json"],
+                                   cwd=ROOT, env=ENV, stdout=out, stderr=err, text=True,
+                                   preexec_fn=bounded)
+        timer = threading.Timer(1800, process.kill)
+        timer.start()
+        _, status, usage = os.wait4(process.pid, 0)  # not Popen's wait: it keeps no usage
+        timer.cancel()
+        out.seek(0)
+        err.seek(0)
+        run = subprocess.CompletedProcess(process.args, os.waitstatus_to_exitcode(status),
+                                          out.read(), err.read())
+    return run, time.monotonic() - started, usage.ru_maxrss // 1024
+
+
+def soak_hostile(work: Path, docs: int, line_mb: int) -> tuple[list[str], list[str]]:
+    """Index the hostile files amid ``docs`` articles, then a slow file under a short
+    deadline: failures, and a line for each file's outcome."""
+    failures, lines = [], []
+    corpus, index = work / "hostile", work / "hostile-index"
+    make_corpus(corpus, docs)
+    expected = hostile_files(corpus, line_mb)
+    run, seconds, peak = bounded_index(str(corpus), "--index", str(index))
+    lines.append(f"{len(expected)} hostile files amid {docs} articles: exit {run.returncode} "
+                 f"in {seconds:.1f} s, peak {peak:,} MB")
+    if run.returncode != 2 or "Traceback" in run.stderr or not run.stdout.strip():
+        return [f"hostile run: exit {run.returncode}: {run.stderr.strip()[-300:]}"], lines
+    summary = json.loads(run.stdout)
+    skipped = {Path(s["file"]).name: s["reason"] for s in summary["skipped_files"]}
+    for name, (outcome, text) in expected.items():
+        warnings = [w for w in summary["warnings"] if w.startswith(name)]
+        got = (f"skipped: {skipped[name]}" if name in skipped
+               else "; ".join(warnings) or "indexed")
+        lines.append(f"  {name}: {got}")
+        if (outcome == "skipped") != (name in skipped) or text not in got \
+                or (outcome == "indexed" and warnings):
+            failures.append(f"hostile {name}: expected {outcome} ({text!r}), got {got}")
+    # the articles, and 12 documents of the hostile files: spine.epub, wide.html, wider.html,
+    # pages.pdf, xxe.docx, surrogate.md, surrogate.pdf, three records of surrogates.jsonl,
+    # two of line.jsonl
+    if count_of(index, "編號") != docs or summary["added"] != docs + 12 \
+            or count_of(index, "機密") != 0:
+        failures.append(f"hostile run: {count_of(index, '編號')} of {docs} articles indexed, "
+                        f"{summary['added']} documents, {count_of(index, '機密')} with the "
+                        f"entity's target")
+    slow = work / "slow"
+    slow.mkdir()
+    (slow / "slow.docx").write_bytes(bombs.slow_docx(1_990_000))
+    (slow / "fine.txt").write_text("颱風過境。", encoding="utf-8")
+    run, seconds, _ = bounded_index(str(slow), "--index", str(work / "slow-index"),
+                                    "--max-file-seconds", "2")
+    reasons = [s["reason"] for s in json.loads(run.stdout or "{}").get("skipped_files", [])]
+    lines.append(f"a slow Word file under a 2-second deadline: exit {run.returncode} in "
+                 f"{seconds:.1f} s: {'; '.join(reasons) or 'read'}")
+    if run.returncode != 2 or reasons != ["took longer than 2 s to read, the most one file "
+                                          "may take; not read"]:
+        failures.append(f"deadline run: exit {run.returncode}, {reasons}: "
+                        f"{run.stderr.strip()[-300:]}")
+    return failures, lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=400)
@@ -252,6 +369,8 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=2000)
     parser.add_argument("--flip-large", action="store_true",
                         help="flip bytes of the postings, terms and stored fields only")
+    parser.add_argument("--line-mb", type=int, default=2000,
+                        help="the length of the hostile JSON line, in MB")
     args = parser.parse_args()
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as work:
@@ -281,6 +400,9 @@ def main() -> None:
               + ", ".join(f"{count} {name}" for name, count in outcomes.items()))
         failures += kill_failures + load_failures + crash_failures + flip_failures
         shutil.rmtree(index, ignore_errors=True)
+        hostile_failures, hostile_lines = soak_hostile(Path(work), args.docs, args.line_mb)
+        print("hostile files:", *hostile_lines, sep="\n")
+        failures += hostile_failures
     properties = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "tests/test_robustness.py", "-k",
          "folding or token or query_words or highlighting or compiles",

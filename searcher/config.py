@@ -6,8 +6,9 @@
 ``searcher index`` indexes, and a missing default index is built from, when the index has no
 roots yet), ``limit``, ``sort``, ``color``, ``snippets``, ``path_style``; ``server`` (false: no
 search server, ``searcher.server``) and ``server_idle_minutes`` (how long it waits for the next
-command; 10). Paths may start with ``~``; a relative path is relative to the file's folder.
-Flags and ``SEARCHER_INDEX`` win over the file.
+command; 10); ``max_file_seconds`` (``searcher index``'s deadline for reading one file). Paths
+may start with ``~``; a relative path is relative to the file's folder. Flags and
+``SEARCHER_INDEX`` win over the file.
 
     >>> read_config_text('index = "/srv/idx"\\nlimit = 20', Path("/etc/x.toml")).limit
     20
@@ -54,13 +55,15 @@ class Config:
     path_style: str | None = None
     server: bool | None = None
     server_idle_minutes: int | None = None
+    max_file_seconds: float | None = None
     source: Path | None = field(default=None, compare=False)  # the file it was read from
 
     def option_defaults(self) -> dict[str, object]:
         """The options it sets, by the name the commands give their parameters."""
         named = {"index_dir": self.index, "limit": self.limit, "sort": self.sort,
                  "color": self.color, "snippet_count": self.snippets,
-                 "path_style": self.path_style}
+                 "path_style": self.path_style,
+                 "max_file_seconds": self.max_file_seconds}
         return {name: value for name, value in named.items() if value is not None}
 
 
@@ -69,7 +72,8 @@ _KEYS: dict[str, tuple[type, tuple | None]] = {
     "index": (str, None), "roots": (list, None), "limit": (int, None),
     "sort": (str, ("relevance", "newest", "oldest")), "color": (str, ("auto", "always", "never")),
     "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute")),
-    "server": (bool, None), "server_idle_minutes": (int, None)}
+    "server": (bool, None), "server_idle_minutes": (int, None),
+    "max_file_seconds": (float, None)}
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a configuration of a few lines; anything past this is not one
@@ -113,13 +117,15 @@ def read_config_text(text: str, path: Path) -> Config:
             raise ConfigError(f"{path}: unknown key {key!r} (the keys are "
                               f"{', '.join(_KEYS)})")
         kind, allowed = _KEYS[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool) \
+        if not isinstance(value, (int, float) if kind is float else kind) \
+                or (isinstance(value, bool) and kind is not bool) \
                 or (allowed and value not in allowed) \
-                or (kind is int and value < 0) \
+                or (kind is int and value < 0) or (kind is float and not value > 0) \
                 or (key == "roots" and not all(isinstance(v, str) for v in value)):
             wanted = (" or ".join(repr(a) for a in allowed) if allowed
                       else {"str": "a path", "list": "a list of paths",
-                            "int": "a number ≥ 0", "bool": "true or false"}[kind.__name__])
+                            "int": "a number ≥ 0", "float": "a number > 0",
+                            "bool": "true or false"}[kind.__name__])
             raise ConfigError(f"{path}: {key} must be {wanted}, not {value!r}")
 
     def resolved(name: str) -> Path:
@@ -130,4 +136,5 @@ def read_config_text(text: str, path: Path) -> Config:
                   limit=values.get("limit"), sort=values.get("sort"),
                   color=values.get("color"), snippets=values.get("snippets"),
                   path_style=values.get("path_style"), server=values.get("server"),
-                  server_idle_minutes=values.get("server_idle_minutes"), source=path)
+                  server_idle_minutes=values.get("server_idle_minutes"),
+                  max_file_seconds=values.get("max_file_seconds"), source=path)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from searcher.indexing.reader_pool import NAME as READER_NAME
 from tests.conftest import CORPUS, ROOT
 
 SIGKILL_BIT = 1 << (signal.SIGKILL - 1)  # in /proc/PID/status's masks of pending signals
@@ -46,8 +47,8 @@ def live_state(index: Path) -> tuple[str, set[str], str]:
 
 
 def writer_processes(pid: int) -> list[int]:
-    """The children of ``pid`` that are forks of it (same command line): its writer
-    processes."""
+    """The children of ``pid`` that are forks of it (same command line) and not its reader
+    processes (named so): its writer processes."""
     command = Path(f"/proc/{pid}/cmdline").read_bytes()
     children = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -58,7 +59,8 @@ def writer_processes(pid: int) -> list[int]:
     forks = []
     for child in children:
         try:
-            if Path(f"/proc/{child}/cmdline").read_bytes() == command:
+            if Path(f"/proc/{child}/cmdline").read_bytes() == command \
+                    and Path(f"/proc/{child}/comm").read_text().strip() != READER_NAME:
                 forks.append(child)
         except OSError:
             pass

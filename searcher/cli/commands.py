@@ -50,13 +50,17 @@ from searcher.cli.printers import json_line, one_line
               help="Follow symbolic links that lead out of the given folders.")
 @click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=256,
               show_default=True, help="Skip files (and JSON lines) larger than this.")
+@click.option("--max-file-seconds", type=click.FloatRange(min=0, min_open=True), default=60,
+              show_default=True,
+              help="Skip a file that takes longer than this to read (a large JSON Lines "
+                   "file: each 4 MB of it).")
 @click.option("-v", "--verbose", is_flag=True,
               help="Name each file with its outcome (and encoding), and what was ignored.")
 @json_option
 @click.pass_obj
 def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
                   variant_files, userdict_files, wait, segmenter, procs, follow, max_file_mb,
-                  verbose, as_json):
+                  max_file_seconds, verbose, as_json):
     """Build or update the index from corpus files or folders (default: the index's roots,
     else ./corpus). Exit 0 when every file was read, 2 when one was skipped (or, with
     --strict, on any warning).
@@ -71,7 +75,8 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
                    segmenter=segmenter, follow_outside=follow,
-                   max_file_bytes=int(max_file_mb * 1_000_000), add=add, remove=remove,
+                   max_file_bytes=int(max_file_mb * 1_000_000), file_seconds=max_file_seconds,
+                   add=add, remove=remove,
                    replace=replace, exclude=exclude, dry_run=dry_run,
                    fallback=corpus_roots(config))
     if verbose:

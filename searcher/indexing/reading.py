@@ -1,7 +1,9 @@
-"""Read the corpus files of a run, one at a time, into ``FileResult``s: unchanged files are
-only stat'ed (or hashed, when touched), changed ones decoded and parsed; large JSON Lines
-files are read in chunks of whole lines, so no file is ever held whole and memory stays
-bounded whatever the corpus size.
+"""Read the corpus files of a run into ``FileResult``s, in order: unchanged files are only
+stat'ed here; the others are read (and hashed: a touched file is not parsed again), decoded
+and parsed in reader processes (``reader_pool``), each within ``file_seconds``, so that a file
+that would take longer is skipped with that reason and the run goes on. Large JSON Lines files
+are read in chunks of whole lines (the deadline holds for each chunk), so no file is ever held
+whole and memory stays bounded whatever the corpus size.
 
 Only regular files are read. Each is opened without blocking and checked on the opened
 descriptor, so a FIFO, or a link to ``/dev/zero`` that replaced a file, is refused at once
@@ -22,6 +24,7 @@ from typing import BinaryIO
 
 from searcher.errors import DocumentError
 from searcher.indexing.manifest import same_stat, stat_entry
+from searcher.indexing.reader_pool import Job, ReaderPool
 from searcher.ingest.formats import (
     JSONL_SUFFIXES, document_path, parse_file, parse_jsonl_chunk)
 from searcher.models import Document
@@ -29,6 +32,7 @@ from searcher.regular_files import NotRegularFileError, open_regular
 
 JSONL_CHUNK_BYTES = 4_000_000  # larger JSON Lines files are read in chunks of about this
 MAX_FILE_BYTES = 256_000_000  # the most read into memory at once: one file, or one JSON line
+FILE_SECONDS = 60.0  # the most one file (or chunk) may take to read and parse
 MAX_WARNINGS_PER_FILE = 10
 
 @dataclass
@@ -72,14 +76,42 @@ class _FileWarnings(list):
 
 
 def read_files(files: list[tuple[Path, Path]], manifest: dict,
-               max_file_bytes: int = MAX_FILE_BYTES) -> Iterator[FileResult]:
-    """The results of every file, in order, given what the manifest says each held."""
+               max_file_bytes: int = MAX_FILE_BYTES, file_seconds: float = FILE_SECONDS,
+               readers: int = 1) -> Iterator[FileResult]:
+    """The results of every file, in order, given what the manifest says each held; the
+    files to read are read by up to ``readers`` processes."""
+    pool = ReaderPool(readers, file_seconds, _cut_short)
+    yield from pool.results(_jobs(files, manifest, max_file_bytes))
+
+
+def _jobs(files: list[tuple[Path, Path]], manifest: dict,
+          max_file_bytes: int) -> Iterator[FileResult | Job]:
+    """Each file's result when its stat shows it unchanged (or cannot be had), else the job
+    that reads it."""
     for file, root in files:
         previous = manifest.get(str(file))
-        if file.suffix.lower() in JSONL_SUFFIXES:
-            yield from _read_large_jsonl(file, root, previous, max_file_bytes)
-        else:
-            yield _read_file(file, root, previous, max_file_bytes)
+        try:
+            if same_stat(previous, stat_entry(file)):
+                yield FileResult(str(file), entry=previous)
+                continue
+        except OSError as error:
+            yield _failed(file, error)
+            continue
+        yield Job(_read, (file, root, previous, max_file_bytes))
+
+
+def _read(file: Path, root: Path, previous: dict | None,
+          max_bytes: int) -> Iterator[FileResult]:
+    """The results of reading one file (in a reader process)."""
+    if file.suffix.lower() in JSONL_SUFFIXES:
+        yield from _read_large_jsonl(file, root, previous, max_bytes)
+    else:
+        yield _read_file(file, root, previous, max_bytes)
+
+
+def _cut_short(job: Job, reason: str) -> FileResult:
+    """The result of a file whose reading was cut short (its job's first argument)."""
+    return FileResult(str(job.args[0]), error=reason)
 
 
 def _name(file: Path, root: Path) -> str:
@@ -145,10 +177,11 @@ def _read_file(file: Path, root: Path, previous: dict | None, max_bytes: int) ->
 def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
                       max_bytes: int) -> Iterator[FileResult]:
     """A JSON Lines file: whole if small, else in chunks of whole lines, each chunk parsed
-    on its own (line numbers, and the record paths already given, carry over)."""
+    on its own (line numbers, and the record paths already given, carry over), each line
+    held to ``max_bytes``."""
     try:
         entry = stat_entry(file)
-        if entry["size"] <= JSONL_CHUNK_BYTES or same_stat(previous, entry):
+        if entry["size"] <= min(JSONL_CHUNK_BYTES, max_bytes) or same_stat(previous, entry):
             yield _read_file(file, root, previous, max_bytes)
             return
         digest, boundaries = _scan(file)
@@ -172,16 +205,14 @@ def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
 
 def _read_chunk(file: Path, start: int, end: int, newlines_before: int, entry: dict | None,
                 warnings: _FileWarnings, seen: set[str], max_bytes: int) -> FileResult:
-    """The JSON Lines that start in bytes ``[start, end)``; ``newlines_before`` counts the
-    lines in ``[0, start)``. A line longer than ``max_bytes`` is skipped with a warning."""
+    """The JSON Lines in bytes ``[start, end)``, which start and end at a line's start;
+    ``newlines_before`` counts the lines before it. A line longer than ``max_bytes`` is
+    skipped with a warning."""
     result = FileResult(str(file), entry=entry, changed=True, encoding="utf-8")
+    first_line = newlines_before + 1
     try:
         with _open_regular(file) as handle:
-            handle.seek(max(start - 1, 0))
-            first_line = newlines_before + 1
-            if start > 0 and handle.read(1) != b"\n":
-                _skip_line(handle)  # the line in progress belongs to the previous chunk
-                first_line += 1
+            handle.seek(start)
             lines = []
             while handle.tell() < end:
                 line = handle.readline(max_bytes + 1)
@@ -208,7 +239,9 @@ def _skip_line(handle: BinaryIO) -> None:
 
 
 def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
-    """SHA-256 of a file and its chunk starts, each with the newlines before it."""
+    """SHA-256 of a file and its chunk starts, each with the newlines before it: a chunk
+    starts after the last newline of a block, so every chunk starts at a line's start and a
+    line longer than a block is read once, whole, by one chunk."""
     digest = hashlib.sha256()
     boundaries = [(0, 0)]
     newlines = 0
@@ -217,6 +250,8 @@ def _scan(file: Path) -> tuple[str, list[tuple[int, int]]]:
         while block := handle.read(JSONL_CHUNK_BYTES):
             digest.update(block)
             newlines += block.count(b"\n")
+            last = block.rfind(b"\n")
+            if last >= 0:
+                boundaries.append((offset + last + 1, newlines))
             offset += len(block)
-            boundaries.append((offset, newlines))
     return digest.hexdigest(), [b for b in boundaries if b[0] < offset] or [(0, 0)]

@@ -10,8 +10,9 @@ A rebuild (asked for, or forced by new analysis settings, an incompatible index,
 outside the index's base folder) writes a fresh generation and publishes it atomically. A file
 that cannot be read is skipped with its reason; the run goes on and the report says so.
 
-Files are read and parsed in this process, one at a time (``reading``); analysis and writing
-run in ``procs`` writer processes (``searcher.engine.writers``), each with the same chain.
+Files are read and parsed in ``procs`` reader processes, each file within a deadline
+(``reading``); analysis and writing run in ``procs`` writer processes
+(``searcher.engine.writers``), each with the same chain.
 
     >>> report = update_index(Path("index"), [Path("corpus")], AnalysisSettings.default())  # doctest: +SKIP
     >>> report.added                                                # doctest: +SKIP
@@ -34,7 +35,7 @@ from searcher.engine.store import (
     publish, read_meta, record_checksums, remove_stale_generations, write_meta, writer_lock)
 from searcher.errors import IndexDamagedError, IndexIncompatibleError, IndexRootsError
 from searcher.indexing.manifest import failed_entry, read_manifest, write_manifest
-from searcher.indexing.reading import MAX_FILE_BYTES, read_files
+from searcher.indexing.reading import FILE_SECONDS, MAX_FILE_BYTES, read_files
 from searcher.ingest.walk import corpus_files, default_base, resolve_roots
 from searcher.models import Document
 
@@ -113,7 +114,8 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
                  max_file_bytes: int = MAX_FILE_BYTES, add: Sequence[Path] = (),
                  remove: Sequence[Path] = (), replace: bool = False,
                  exclude: Sequence[str] = (), dry_run: bool = False,
-                 fallback: Sequence[Path] = ()) -> IndexReport:
+                 fallback: Sequence[Path] = (),
+                 file_seconds: float = FILE_SECONDS) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the files under its roots: ``paths``,
     else the recorded roots, else ``fallback``; plus ``add``, minus ``remove``. Paths that
     would remove more than half of the indexed documents raise ``IndexRootsError`` unless
@@ -121,7 +123,7 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
     against paths relative to their root) add to the recorded ones. ``dry_run`` reports
     what would change and writes nothing, not even the lock. Links to files outside the
     roots are followed only with ``follow_outside``; a file larger than ``max_file_bytes``
-    (or a JSON line longer) is skipped."""
+    (or a JSON line longer), or taking longer than ``file_seconds`` to read, is skipped."""
     started = time.monotonic()
     report = IndexReport(dry_run=dry_run)
     plan = _plan(index_dir, read_meta(index_dir) or {}, paths, add, remove, replace, exclude,
@@ -150,22 +152,22 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
         manifest = previous if live else {}
         if dry_run:
             _write_files(_DryRun(), files, manifest, report, progress, live is not None,
-                         max_file_bytes)
+                         (max_file_bytes, file_seconds, procs))
         else:
             _write(index_dir, live, settings, _provenance(settings, plan), files, manifest,
-                   report, progress, procs, max_file_bytes)
+                   report, progress, procs, (max_file_bytes, file_seconds, procs))
     report.seconds = time.monotonic() - started
     return report
 
 
 def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, meta: dict,
            files: list[tuple[Path, Path]], manifest: dict, report: IndexReport,
-           progress: Progress | None, procs: int, max_file_bytes: int) -> None:
+           progress: Progress | None, procs: int, reading: tuple[int, float, int]) -> None:
     """Write the run into the live generation, or into a new one then published."""
     target = live or create_generation(index_dir, settings, meta)
     try:
         new_manifest = _write_files(target.writer(procs), files, manifest, report, progress,
-                                    live is not None, max_file_bytes)
+                                    live is not None, reading)
         write_manifest(target.generation, new_manifest)
     except BaseException:
         if live is None:  # a half-built generation is of no use to anyone
@@ -178,15 +180,16 @@ def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, 
         record_checksums(target.generation)  # the commit's files, for verification
 def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
                  report: IndexReport, progress: Progress | None, incremental: bool,
-                 max_file_bytes: int) -> dict:
+                 reading: tuple[int, float, int]) -> dict:
     """Read the files into ``writer`` (a ``DocumentWriter``, or ``_DryRun``), counting
-    documents and file outcomes in ``report``; the new manifest."""
+    documents and file outcomes in ``report``; the new manifest. ``reading``: the most bytes
+    and seconds a file may take, and how many processes read."""
     new_manifest: dict[str, dict] = {}
     written: list[str] = []  # paths of the file in progress (a large one spans results)
     failed: set[str] = set()  # files (or chunks of files) that could not be read
     done = 0
     try:
-        for result in read_files(files, manifest, max_file_bytes):
+        for result in read_files(files, manifest, *reading):
             report.warnings.extend(result.warnings)
             previous = manifest.get(result.file) or {}
             previous_paths = set(previous.get("paths", []))

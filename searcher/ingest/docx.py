@@ -1,6 +1,11 @@
 """Word files (``.docx``): paragraphs and table cells in document order, with python-docx, and
 the title, author and creation date from the file's core properties.
 
+Every part is held to the bounds of ``zip_parts`` before python-docx opens the file (it reads
+them all). An entity reference (``&xxe;``, declared in a DOCTYPE that Word never writes) is
+never resolved: python-docx's parser leaves it as a node, which is dropped, keeping the text
+after it.
+
     >>> sorted(SUFFIXES)
     ['.docx']
 """
@@ -10,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from searcher.ingest.metadata import make_document
+from searcher.ingest.zip_parts import Archive
 from searcher.models import Document
 
 SUFFIXES = {".docx"}
@@ -23,13 +29,34 @@ def parse_docx(data: bytes, path: str, warnings: list[str]) -> Document:
 
     import docx
 
+    with Archive(data, "DOCX") as archive:
+        archive.check_all()
     document = docx.Document(io.BytesIO(data))
+    _drop_entities(document)
     lines = list(_block_texts(document))
     core = document.core_properties
     fields = {"title": core.title, "author": core.author,
               "date": core.created.date().isoformat() if core.created else None}
     body = "\n".join(line for line in lines if line)
     return make_document(path, body, fields, warnings)
+
+
+def _drop_entities(document) -> None:
+    """Remove each unresolved entity node from the file's XML parts, keeping the text after
+    it (python-docx reads a text element's own text only: the rest would be lost)."""
+    from docx.opc.part import XmlPart
+    from lxml import etree
+
+    for part in document.part.package.iter_parts():
+        if not isinstance(part, XmlPart):
+            continue
+        for entity in list(part.element.iter(etree.Entity)):
+            parent, before = entity.getparent(), entity.getprevious()
+            if before is not None:
+                before.tail = (before.tail or "") + (entity.tail or "")
+            else:
+                parent.text = (parent.text or "") + (entity.tail or "")
+            parent.remove(entity)
 
 
 def _block_texts(document) -> Iterator[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from searcher.ingest import docx, epub, html, jsonl, markdown, pdf, plain_text
 from searcher.errors import DocumentError
 from searcher.ingest.decoding import decode
+from searcher.ingest.metadata import MAX_DOCUMENT_CHARS
 from searcher.models import Document
 
 # Readers of formats that are bytes, not text, and the name ``-v`` prints for each.
@@ -31,9 +32,6 @@ BINARY_READERS: dict[str, tuple[Callable[[bytes, str, list[str]], Document], str
 CORPUS_SUFFIXES = (plain_text.SUFFIXES | markdown.SUFFIXES | html.SUFFIXES | jsonl.SUFFIXES
                    | set(BINARY_READERS))
 JSONL_SUFFIXES = jsonl.SUFFIXES
-# A longer document is cut (with a warning): one article never needs more, and analysing a
-# 50 MB blob would stall the run.
-MAX_DOCUMENT_CHARS = 2_000_000
 
 
 @dataclass

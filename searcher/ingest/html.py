@@ -5,7 +5,11 @@ trafilatura keeps the article body and drops what surrounds it — navigation, c
 breadcrumbs, share bars, tag lines, reader comments, related-reading lists, newsletter boxes —
 whether the page marks its article up (``<main><article>``) or is a soup of ``<div>``s. A page
 where it finds nothing is indexed whole (its visible text: scripts, styles, navigation,
-headers, footers, asides and forms dropped), with a warning.
+headers, footers, asides and forms dropped), with a warning. So is a page too large for
+trafilatura, which spends about 0.1 ms on each element, and time quadratic in an element's
+attributes (40,000 on one element took 39 s): more than ``MAX_ELEMENTS`` elements or
+``MAX_ATTRIBUTES`` attributes, or more than ``MAX_ELEMENT_ATTRIBUTES`` on one element, counted
+as the page is parsed for its metadata.
 
 The title is ``og:title``, else ``<title>``, else the first ``<h1>``; a site name after a
 separator (`` | ``, `` - ``, ``｜``, ``_``…) is cut when something confirms it: the part before
@@ -15,8 +19,9 @@ it is the other title, or a line of the page, or the part after it names the sit
 time, ``2024年8月26日 08:30``); the author is ``<meta name="author">``, else a byline's
 ``作者：…`` or ``記者…``.
 
-    >>> page = extract("<title>停火 | 評論網</title><h1>停火</h1><nav>menu</nav><p>正文。</p>")
-    >>> page.title, page.text.strip()
+    >>> page = parse_html("<title>停火 | 評論網</title><h1>停火</h1><nav>menu</nav><p>正文。</p>",
+    ...                   "a.html", [])
+    >>> page.title, page.body
     ('停火', '停火\\n正文。')
 """
 
@@ -30,6 +35,9 @@ from searcher.ingest.metadata import make_document
 from searcher.models import Document
 
 SUFFIXES = {".html", ".htm", ".xhtml"}
+MAX_ELEMENTS = 50_000
+MAX_ATTRIBUTES = 100_000
+MAX_ELEMENT_ATTRIBUTES = 1_000
 
 _SKIPPED = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template",
             "svg", "button", "select"}
@@ -53,11 +61,14 @@ _BYLINE_WINDOW = 600
 
 @dataclass
 class Page:
+    """A page's metadata and its whole visible text."""
+
     title: str | None
     text: str
     date: str | None
     author: str | None
     source: str | None
+    outsized: str | None = None  # why the page is too large for trafilatura, if it is
 
 
 class _Extractor(HTMLParser):
@@ -74,8 +85,12 @@ class _Extractor(HTMLParser):
         self.h1 = ""
         self.meta: dict[str, str] = {}
         self.time: str | None = None
+        self.elements = self.attributes = self.widest = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements += 1
+        self.attributes += len(attrs)
+        self.widest = max(self.widest, len(attrs))
         attributes = {k.lower(): v or "" for k, v in attrs}
         if tag == "meta":
             key = (attributes.get("property") or attributes.get("name")
@@ -124,22 +139,19 @@ def visible_text(html: str) -> str:
     return _parse(html).text
 
 
-def extract(html: str) -> Page:
-    """A page's article text and metadata; ``text`` is empty when no article was found."""
-    parsed = _parse(html)
-    return Page(title=parsed.title, text=_main_text(html), date=parsed.date,
-                author=parsed.author, source=parsed.source)
-
-
 def parse_html(text: str, path: str, warnings: list[str]) -> Document:
-    page = extract(text)
-    body = page.text
-    if not body:
+    """The article in a page's text: what trafilatura finds, else (with a warning) the whole
+    visible text."""
+    page = _parse(text)
+    body = ""
+    if page.outsized:
+        warnings.append(f"{path}: {page.outsized}, too many to look for the article in; its "
+                        f"whole text is indexed")
+    elif not (body := _main_text(text)):
         warnings.append(f"{path}: no article found in the page; its whole text is indexed")
-        body = visible_text(text)
     fields = {"title": page.title, "date": page.date, "author": page.author,
               "source": page.source}
-    return make_document(path, body, fields, warnings)
+    return make_document(path, body or page.text, fields, warnings)
 
 
 def _parse(html: str) -> Page:
@@ -162,7 +174,19 @@ def _parse(html: str) -> Page:
              or _without_site(page_title, {og_title, h1}, lines_seen, site) or h1 or None)
     return Page(title=title, text=text, date=date,
                 author=parser.meta.get("author") or (byline_author and byline_author.group(1)),
-                source=site)
+                source=site, outsized=_outsized(parser))
+
+
+def _outsized(parser: _Extractor) -> str | None:
+    """What makes a parsed page too large for trafilatura, if anything does."""
+    if parser.elements > MAX_ELEMENTS:
+        return f"{parser.elements:,} elements (more than {MAX_ELEMENTS:,})"
+    if parser.attributes > MAX_ATTRIBUTES:
+        return f"{parser.attributes:,} attributes (more than {MAX_ATTRIBUTES:,})"
+    if parser.widest > MAX_ELEMENT_ATTRIBUTES:
+        return (f"an element with {parser.widest:,} attributes (more than "
+                f"{MAX_ELEMENT_ATTRIBUTES:,})")
+    return None
 
 
 def _without_site(title: str, others: set[str], lines: set[str], site: str | None) -> str:

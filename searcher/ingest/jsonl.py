@@ -2,7 +2,8 @@
 (``title``, ``date``, ``body``/``text``/``content``, ``url``, ``author``, ``source``, ``tags``).
 Its path is ``FILE#ID``: the line's ``id`` (a string or a finite number), else its line
 number; an id already taken in the file gets the line number as a suffix (``FILE#ID~LINE``),
-so no record can replace another. A line that is not UTF-8, not a JSON object or nested deeper
+so no record can replace another (an id holding a lone surrogate has it replaced first, as
+``metadata`` does in the text). A line that is not UTF-8, not a JSON object or nested deeper
 than ``MAX_DEPTH`` is skipped with a warning.
 
     >>> line = '{"id": "a", "text": "停火"}'.encode()
@@ -16,7 +17,7 @@ import json
 import math
 import re
 
-from searcher.ingest.metadata import MAX_DEPTH, make_document
+from searcher.ingest.metadata import MAX_DEPTH, make_document, repaired
 from searcher.models import Document
 
 SUFFIXES = {".jsonl", ".ndjson"}
@@ -90,7 +91,10 @@ def _record_id(record: dict, number: int, path: str, warnings: list[str]) -> str
     """The record's ``id`` as text; its line number when it has none it can be named by."""
     value = record.get("id")
     if isinstance(value, str) and value.strip():
-        return value
+        if (fixed := repaired(value)) is not value:
+            warnings.append(f"{path}:{number}: lone surrogate (half a character) in its id; "
+                            f"replaced with U+FFFD")
+        return fixed
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and math.isfinite(value):

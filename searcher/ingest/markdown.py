@@ -34,7 +34,7 @@ from markdown_it.token import Token
 
 from searcher.ingest.html import visible_text
 from searcher.ingest.jsonl import too_deep
-from searcher.ingest.metadata import MAX_DEPTH, make_document
+from searcher.ingest.metadata import MAX_DEPTH, MAX_DOCUMENT_CHARS, make_document
 from searcher.models import Document
 
 try:
@@ -44,9 +44,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 SUFFIXES = {".md", ".markdown"}
 MAX_FRONT_MATTER_CHARS = 100_000
-# As much as ``formats`` keeps of any document's text (its MAX_DOCUMENT_CHARS, which cannot be
-# imported here: formats imports this module); rendering drops markup, so more would be cut.
-MAX_MARKDOWN_CHARS = 2_000_000
+# As much as any document keeps of its text; rendering drops markup, so more would be cut.
+MAX_MARKDOWN_CHARS = MAX_DOCUMENT_CHARS
 # markdown-it holds every token of what it parses, up to hundreds of bytes per character of a
 # table, so a long file is rendered in pieces of about this size, cut at a blank line.
 _PIECE_CHARS = 100_000

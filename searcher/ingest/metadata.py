@@ -2,6 +2,10 @@
 commentary writes them, a title derived from the lead when there is none, an author from an
 author line in the text, tags as a tuple.
 
+A lone surrogate (half of a UTF-16 pair: ``"\\ud83d"`` in JSON or YAML, an emoji cut in half)
+cannot be stored or printed; in the body or a field it is replaced with U+FFFD, with a warning
+naming the document.
+
 Without a date the article is undated: a date is never invented, and one that cannot be read
 is a warning. Without a title, the lead's first sentence stands in. Without an author field,
 an author line in the text (作者為…, 作者：…, 文／…) fills it; the body stays whole.
@@ -22,10 +26,15 @@ TITLE_LENGTH = 30
 # deeper nesting is refused before a parser recurses into it, where Python's own limit would
 # end the run with a RecursionError.
 MAX_DEPTH = 64
+# A longer document is cut (``formats``, with a warning): one article never needs more, and
+# analysing a 50 MB blob would stall the run. Readers stop reading once they have this much.
+MAX_DOCUMENT_CHARS = 2_000_000
+FIELDS = ("title", "date", "author", "source", "url", "tags")  # what a format may supply
 
 _AUTHOR_LINE_RE = re.compile(r"^[ \t]*(?:作者[為为是][ \t]*|作者[:：][ \t]*|文[／/][ \t]*)([^\n]{1,60})$",
                              re.MULTILINE)
 _SENTENCE_END_RE = re.compile(r"[。！？!?\n]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def derive_title(body: str, length: int = TITLE_LENGTH) -> str:
@@ -40,6 +49,7 @@ def make_document(path: str, body: str, fields: dict, warnings: list[str],
                   pages: tuple[int, ...] = ()) -> Document:
     """A Document from a body and the metadata ``fields`` its format supplied (title, date,
     author, source, url, tags; anything else is ignored); ``pages``: where each page starts."""
+    body, fields = _without_surrogates(path, body, fields, warnings)
     date = None
     written_date = _field(fields, "date")
     if written_date:
@@ -58,6 +68,32 @@ def make_document(path: str, body: str, fields: dict, warnings: list[str],
                     url=_field(fields, "url"),
                     tags=tuple(str(t) for t in tags) if isinstance(tags, (list, tuple)) else (),
                     pages=pages)
+
+
+def repaired(text: str) -> str:
+    """``text`` with each lone surrogate replaced with U+FFFD (the same object when it has
+    none, as nearly all text)."""
+    return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
+
+
+def _without_surrogates(path: str, body: str, fields: dict,
+                        warnings: list[str]) -> tuple[str, dict]:
+    """``body`` and the ``FIELDS`` of ``fields`` repaired, with a warning naming what was."""
+    kept = {"body": body, **{key: fields.get(key) for key in FIELDS}}
+    broken = []
+    for key, value in kept.items():
+        if isinstance(value, str) and _SURROGATE_RE.search(value):
+            kept[key] = repaired(value)
+        elif isinstance(value, (list, tuple)) and any(
+                isinstance(item, str) and _SURROGATE_RE.search(item) for item in value):
+            kept[key] = [repaired(item) if isinstance(item, str) else item for item in value]
+        else:
+            continue
+        broken.append(key)
+    if broken:
+        warnings.append(f"{path}: lone surrogate (half a character) in its {', '.join(broken)}; "
+                        f"replaced with U+FFFD")
+    return kept.pop("body"), kept
 
 
 def _field(fields: dict, key: str) -> str | None:

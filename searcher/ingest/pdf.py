@@ -4,7 +4,9 @@ title, author and creation date from the document's information dictionary.
 A PDF whose pages hold no text (a scan) is refused with that reason rather than indexed as
 nothing; an encrypted one that does not open with the empty password is refused too. The body
 joins the pages with a blank line; ``Document.pages`` holds the offset at which each starts,
-so a passage's page can be named.
+so a passage's page can be named. At most ``MAX_PAGES`` pages are read (with a warning), and
+none once the text is as long as a document can be (``MAX_DOCUMENT_CHARS``); pypdf bounds
+what each stream inflates to (75 MB).
 
     >>> pdf_date("D:20240826083000+08'00'")
     '2024-08-26'
@@ -15,11 +17,12 @@ from __future__ import annotations
 import re
 
 from searcher.errors import DocumentError
-from searcher.ingest.metadata import make_document
+from searcher.ingest.metadata import MAX_DOCUMENT_CHARS, make_document
 from searcher.models import Document
 
 SUFFIXES = {".pdf"}
 PAGE_SEPARATOR = "\n\n"
+MAX_PAGES = 10_000
 
 _PDF_DATE_RE = re.compile(r"(?:D:)?(\d{4})(\d{2})(\d{2})")
 
@@ -45,7 +48,17 @@ def parse_pdf(data: bytes, path: str, warnings: list[str]) -> Document:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and not reader.decrypt(""):
         raise DocumentError("encrypted PDF (needs a password); not read")
-    texts = [_clean(page.extract_text() or "") for page in reader.pages]
+    texts: list[str] = []
+    length = 0
+    for number, page in enumerate(reader.pages):
+        if number == MAX_PAGES:
+            warnings.append(f"{path}: more than {MAX_PAGES:,} pages; only the first "
+                            f"{MAX_PAGES:,} are read")
+            break
+        if length > MAX_DOCUMENT_CHARS:
+            break  # the rest would be cut (``formats`` says so)
+        texts.append(_clean(page.extract_text() or ""))
+        length += len(texts[-1])
     info = reader.metadata or {}
     fields = {"title": info.get("/Title"), "author": info.get("/Author"),
               "date": pdf_date(str(info.get("/CreationDate") or ""))}
