@@ -24,11 +24,12 @@ class NotRegularFileError(Exception):
         self.kind = kind
 
 
-def open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path, follow_links: bool = True) -> BinaryIO:
     """``path`` opened for binary reading if it is a regular file, else
     ``NotRegularFileError``; ``OSError`` (and ``ValueError`` for a NUL in the path) as
-    ``os.open`` raises them."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    ``os.open`` raises them: ``ELOOP`` for a symbolic link unless ``follow_links``."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    fd = os.open(path, flags if follow_links else flags | os.O_NOFOLLOW)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

@@ -6,23 +6,34 @@ pointers or any file of its live generation that another user owns, or that grou
 may write, is refused with one line (``refuse_unsafe``). For the same reason everything
 written here is created without group or other write whatever the umask, and never through a
 symbolic link: ``IndexStorage`` is Whoosh's ``FileStorage`` with its file, folder and lock
-creation done that way.
+creation done that way. What it opens is a regular file of its own folder, named as a plain
+name, opened without following a link or waiting on a FIFO; anything else is a damaged index
+(``codec.FormatError``). Its index reads its table of contents through ``claims``.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import stat
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
+from whoosh.index import _DEF_INDEX_NAME
 from whoosh.util import random_name
 
+from searcher.engine.claims import CheckedIndex
+from searcher.engine.codec import FormatError
 from searcher.errors import IndexUnsafeError
+from searcher.regular_files import NotRegularFileError, open_regular
 
 FILE_MODE = 0o644  # the umask may take more away, never add group or other write
 FOLDER_MODE = 0o755
+# A name Whoosh or searcher gives a file of a generation: one entry of the folder, nothing
+# that leads out of it.
+FILE_NAME = re.compile(r"[0-9A-Za-z_][0-9A-Za-z_.-]*\Z")
 
 
 def make_folder(path: Path, parents: bool = False) -> None:
@@ -50,6 +61,15 @@ class IndexStorage(FileStorage):
         fd = create_file(Path(self._fpath(name)), exclusive=excl)
         return StructFile(os.fdopen(fd, mode), name=name, **kwargs)
 
+    def open_file(self, name, **kwargs):
+        return StructFile(open_inside(Path(self.folder), name), name=name, **kwargs)
+
+    def create_index(self, schema, indexname=_DEF_INDEX_NAME, indexclass=CheckedIndex):
+        return super().create_index(schema, indexname, indexclass)
+
+    def open_index(self, indexname=_DEF_INDEX_NAME, schema=None, indexclass=CheckedIndex):
+        return super().open_index(indexname, schema, indexclass)
+
     def temp_storage(self, name=None):
         name = name or f"{random_name()}.tmp"
         return IndexStorage(os.path.join(self.folder, name)).create()
@@ -58,6 +78,23 @@ class IndexStorage(FileStorage):
         # Whoosh's lock opens (creating) the file with the process's umask and follows links.
         os.close(os.open(self._fpath(name), os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE))
         return super().lock(name)
+
+
+def open_inside(folder: Path, name: str):
+    """The file ``name`` of ``folder`` opened for reading, if ``name`` is a plain name and the
+    file a regular file (not a link, a FIFO or a device); else ``FormatError``."""
+    if not FILE_NAME.match(name):
+        raise FormatError(f"{name!r} is not the name of a file of the index")
+    try:
+        return open_regular(folder / name, follow_links=False)
+    except NotRegularFileError as error:
+        raise FormatError(f"{name} is {error.kind}, not a file of the index") from None
+    except FileNotFoundError:
+        raise FormatError(f"{name} is missing") from None
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        raise FormatError(f"{name} is a symbolic link, not a file of the index") from None
 
 
 def refuse_unsafe(index_dir: Path, paths: list[Path]) -> None:

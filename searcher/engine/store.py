@@ -235,7 +235,7 @@ def _open_generation(index_dir: Path, generation: Path | None,
         # Our own schema, not the pickled one: readers and writers get the live chain, and
         # Whoosh never unpickles analyzer classes from disk.
         ix = IndexStorage(str(generation)).open_index(schema=build_schema(chain))
-    except IndexDamagedError as error:  # a pickle the allow-list refused
+    except (IndexDamagedError, FormatError) as error:  # a pickle refused, a claim past bounds
         raise _damaged(index_dir, str(error)) from error
     except Exception as error:  # Whoosh raises many types for a damaged folder
         raise IndexIncompatibleError(

@@ -377,7 +377,7 @@ class _TermAtATime:
         for (fieldname, tbytes), info in terms.items():
             if fieldname not in self.schema:
                 continue
-            postings = terms.read_postings(info)
+            postings = terms.read_postings(fieldname, info)
             if docmap is None:
                 kept = range(len(postings.docnums))
                 docnums = [startdoc + docnum for docnum in postings.docnums]
