@@ -16,21 +16,29 @@ searcher's writers make:
   it holds, and no field longer than ``MAX_FIELD_LENGTH`` a document.
 
 The records the segments' files hold are bounded where they are read (``codec``);
-``verify_structure`` reads all of it, for ``searcher check``.
+``verify_structure`` reads all of it, for ``searcher check``: the schema the table of
+contents holds, then each segment's terms and records, columns and stored fields, as a search
+reads them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import W3Segment
 from whoosh.index import FileIndex, TOC
+from whoosh.reading import SegmentReader
 
+from searcher.engine import safe_pickle
 from searcher.engine.codec import FormatError, SearcherCodec
+from searcher.engine.integrity import Damage
+from searcher.engine.reader import GenerationReader
 
 SEGMENT_ID = re.compile(r"[0-9a-z]{16}\Z")  # Whoosh's random segment ids
 # A segment's state as Whoosh 2.7.4 pickles it, and nothing else (an old segment's ``name``
@@ -125,3 +133,76 @@ def _check_field_lengths(name: str, lengths, count: int, schema) -> None:
                        and 0 <= length <= count * MAX_FIELD_LENGTH
                        for field, length in lengths.items())):
         raise FormatError(f"segment {name} claims field lengths it cannot have")
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether reading an index raised ``error`` because of what its files hold: a check of
+    ours failed (``FormatError``), or Whoosh's code, or the unpickler it reads its files with,
+    raised it (our own bugs keep their traceback)."""
+    if isinstance(error, FormatError):
+        return True
+    traceback = error.__traceback__
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    filename = traceback.tb_frame.f_code.co_filename
+    return f"{os.sep}whoosh{os.sep}" in filename or filename == safe_pickle.__file__
+
+
+def verify_structure(ix: CheckedIndex) -> list[Damage]:
+    """Everything ``ix`` (opened with searcher's schema) claims, read and checked: the schema
+    its table of contents holds is searcher's, and each segment's terms, records, columns and
+    stored fields are as a search reads them (``codec``, ``reader``); the first problem of
+    each file, or of each segment (named by the name its files begin with)."""
+    schema = ix._schema
+    toc_name = TOC._filename(ix.indexname, ix.latest_generation())
+    damage: list[Damage] = []
+    with _finding(damage, toc_name):
+        stored = TOC.read(ix.storage, ix.indexname).schema  # unpickled: searches skip it
+        if _signature(stored) != _signature(schema):
+            raise FormatError("its schema is not the one this searcher writes")
+        segments = ix._read_toc().segments
+    if damage:
+        return damage
+    formats = {name: field.format for name, field in schema.items() if field.format}
+    for segment in segments:
+        name = segment.segment_id()  # the name its files begin with
+        with _finding(damage, name):
+            reader = SegmentReader(ix.storage, schema, segment)
+            try:
+                reader._terms.verify(formats)  # a ``codec.SearcherTermsReader``
+                _read_columns(GenerationReader(reader), segment.doc_count_all(), schema)
+            finally:
+                reader.close()
+    return damage
+
+
+@contextlib.contextmanager
+def _finding(damage: list[Damage], file: str) -> Iterator[None]:
+    """Record the damage the block raises as ``file``'s (and end the block)."""
+    try:
+        yield
+    except Exception as error:
+        if not is_damage(error):
+            raise
+        damage.append(Damage(file, str(error) or type(error).__name__))
+
+
+def _signature(schema) -> dict[str, tuple]:
+    """What a schema's fields are, as far as reading an index goes."""
+    return {name: (type(field).__name__, type(field.format).__name__,
+                   getattr(field.format, "field_boost", None), field.stored, field.scorable,
+                   getattr(field, "unique", False), type(field.column_type).__name__,
+                   getattr(field.analyzer, "stream", None))
+            for name, field in schema.items()}
+
+
+def _read_columns(reader: GenerationReader, count: int, schema) -> None:
+    """Read a segment's columns and stored fields whole, as searches read parts of them."""
+    for name, field in schema.items():
+        if field.scorable:
+            reader.length_codes(name)
+    reader.days()
+    reader.fingerprints()
+    for docnum in range(count):
+        reader.path(docnum)
+        reader.stored_fields(docnum)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import os
 import struct
 import sys
@@ -677,6 +678,30 @@ class SearcherTermsReader(base.TermsReader):
             raise FormatError("a postings record does not match its term")
         _check_document_numbers(postings.docnum_deltas, self._doc_count)
         return postings
+
+    def verify(self, formats: dict) -> None:
+        """Read every term and every record (``searcher check``), as ``read_postings`` does
+        and more: terms in strictly rising order, each of a field of ``formats`` (the schema's
+        fields and their formats), its record holding positions if and only if the field
+        keeps them, and its statistics (total weight, first and last document) those of its
+        postings. ``FormatError`` at the first problem."""
+        unknown = self._fieldmap.keys() - formats.keys()
+        if unknown:
+            raise FormatError(f"a terms index names fields the schema lacks: {sorted(unknown)}")
+        previous = b""
+        for key, info in self._items_from(b""):
+            if key <= previous:
+                raise FormatError("a terms file holds its terms out of order")
+            previous = key
+            fieldname, _ = self._decode_key(key)
+            postings = self.read_postings(fieldname, info)
+            docnums = postings.docnums
+            weight = float(np.sum(np.asarray(postings.weights, np.float64)))
+            if (not math.isclose(weight, info.weight(), rel_tol=1e-9)
+                    or (info.min_id(), info.max_id()) != (docnums[0], docnums[-1])):
+                raise FormatError("a term's statistics are not those of its postings")
+            if (postings.deltas is not None) != isinstance(formats[fieldname], PositionList):
+                raise FormatError("a postings record does not hold what its field keeps")
 
     def matcher(self, fieldname: str, tbytes: bytes, format_, scorer=None) -> ListMatcher:
         info = self.term_info(fieldname, tbytes)

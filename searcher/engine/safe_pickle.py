@@ -181,6 +181,7 @@ def install() -> None:
     import sys
 
     import whoosh.compat
+    import whoosh.filedb.structfile  # imported later, it would read files with ``load``
     import whoosh.legacy
 
     for module_name, names in _WHOOSH_NAMES.items():

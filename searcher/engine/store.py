@@ -42,7 +42,8 @@ from searcher.analysis.settings import (
     ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
-from searcher.engine import integrity, safe_pickle
+from searcher.engine import integrity
+from searcher.engine.claims import is_damage, verify_structure
 from searcher.engine.codec import FormatError
 from searcher.engine.integrity import Damage, record_checksums
 from searcher.engine.reader import GenerationReader
@@ -107,20 +108,11 @@ def reading(index: OpenIndex) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        if not (isinstance(error, FormatError) or _raised_in_whoosh(error)):
+        if not is_damage(error):
             raise
         raise IndexDamagedError(
             f"index at {index.index_dir} is damaged ({type(error).__name__}: {error}); "
             f"rebuild it with `{rebuild_command(index.index_dir)}`") from error
-
-
-def _raised_in_whoosh(error: BaseException) -> bool:
-    """Raised by Whoosh's code, or by the unpickler it reads its files with."""
-    traceback = error.__traceback__
-    while traceback.tb_next is not None:
-        traceback = traceback.tb_next
-    filename = traceback.tb_frame.f_code.co_filename
-    return f"{os.sep}whoosh{os.sep}" in filename or filename == safe_pickle.__file__
 
 
 def rebuild_command(index_dir: Path) -> str:
@@ -394,7 +386,8 @@ class CheckReport:
 
 def check_index(index_dir: Path, wait: float = 30.0) -> CheckReport:
     """Verify every file of the live generation against its checksums, then open it (which
-    reads its table of contents through the allow-list), like Lucene's CheckIndex. Holds the
+    reads its table of contents through the allow-list) and read everything it claims
+    (``claims.verify_structure``), like Lucene's CheckIndex. Holds the
     writer lock meanwhile, so no writer is half way through a change; a folder this process
     cannot write (read-only) has no writer either."""
     started = time.monotonic()
@@ -418,8 +411,8 @@ def check_index(index_dir: Path, wait: float = 30.0) -> CheckReport:
             damage = [Damage(CURRENT, f"names {generation.name}, which is not there")]
         else:
             damage = integrity.verify(generation, full=True)
-        if not damage:
-            open_index(index_dir)  # a pickle the allow-list refuses is a one-line error too
+        if not damage:  # the files are as written: is what they claim sound?
+            damage = verify_structure(open_index(index_dir).whoosh)
         files, size = integrity.verified_bytes(generation) if generation.is_dir() else (0, 0)
         return CheckReport(index_dir, generation, files, size, damage,
                            time.monotonic() - started)
