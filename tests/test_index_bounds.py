@@ -322,3 +322,13 @@ def test_a_planted_pickle_is_walked_before_it_is_loaded():
                     b"\x80\x02c__builtin__\nbytes\nK\x05\x85R."):
         with pytest.raises(IndexDamagedError):
             safe_pickle.loads(planted)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_file_another_user_owns_is_refused_with_the_fix_for_ownership(index, searcher):
+    toc = next(generation(index).glob("*.toc"))
+    os.chown(toc, 54321, -1)
+    refused = searcher("search", "停火", "--index", str(index))
+    assert refused.code == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert f"{toc} is owned by another user (uid 54321)" in refused.stderr
+    assert f'chown -R "$USER" {index}' in refused.stderr and "chmod" not in refused.stderr

@@ -58,8 +58,9 @@ class IndexStorage(FileStorage):
         return self
 
     def create_file(self, name, excl=False, mode="wb", **kwargs):
-        fd = create_file(Path(self._fpath(name)), exclusive=excl)
-        return StructFile(os.fdopen(fd, mode), name=name, **kwargs)
+        path = self._fpath(name)
+        fd = create_file(Path(path), exclusive=excl)
+        return _WrittenFile(path, os.fdopen(fd, mode), name=name, **kwargs)
 
     def open_file(self, name, **kwargs):
         return StructFile(open_inside(Path(self.folder), name), name=name, **kwargs)
@@ -78,6 +79,37 @@ class IndexStorage(FileStorage):
         # Whoosh's lock opens (creating) the file with the process's umask and follows links.
         os.close(os.open(self._fpath(name), os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE))
         return super().lock(name)
+
+
+class _WrittenFile(StructFile):
+    """A file being written: an error writing it names it (a full disk says only "No space
+    left on device")."""
+
+    def __init__(self, path: str, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._path = path
+
+    def write(self, *args, **kwargs):
+        try:
+            return super().write(*args, **kwargs)
+        except OSError as error:
+            raise self._named(error)
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError as error:
+            raise self._named(error)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError as error:
+            raise self._named(error)
+
+    def _named(self, error: OSError) -> OSError:
+        error.filename = error.filename or self._path
+        return error
 
 
 def open_inside(folder: Path, name: str):
@@ -106,18 +138,20 @@ def refuse_unsafe(index_dir: Path, paths: list[Path]) -> None:
             info = os.stat(path) if path == index_dir else os.lstat(path)
         except FileNotFoundError:
             continue  # not there (yet): nothing to trust
+        # The fix each cause has: chmod cannot give a file back to its owner.
         if stat.S_ISLNK(info.st_mode):
-            problem = "is a symbolic link"
+            problem, fix = "is a symbolic link", "remove it, or rebuild the index elsewhere"
         elif info.st_uid not in (me, 0):
             problem = f"is owned by another user (uid {info.st_uid})"
+            fix = (f'`chown -R "$USER" {index_dir}` as root, or rebuild the index '
+                   f"elsewhere with --index")
         elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            problem = "is writable by group or others"
+            problem, fix = "is writable by group or others", f"`chmod -R go-w {index_dir}`"
         else:
             continue
         raise IndexUnsafeError(
             f"refusing the index at {index_dir}: {path} {problem}, so anyone could change "
-            f"what searches read; only you may write an index (fix: `chmod -R go-w "
-            f"{index_dir}`, or rebuild it elsewhere)")
+            f"what searches read; only you may write an index (fix: {fix})")
 
 
 def generation_entries(generation: Path) -> list[Path]:

@@ -15,6 +15,11 @@ A rebuild writes a new generation beside the live one and publishes it by replac
 ``CURRENT``, so a reader sees the old index or the new one, never half of one, and a crash
 mid-build leaves the old one live. The lock is an ``flock``: the kernel drops it when its
 holder dies, so a killed writer never leaves a stale lock behind.
+
+A write that fails leaves nothing of itself: a build discards its generation, an incremental
+run restores the live one (``rollback``), a writer removes what a killed one left; under the
+lock, SIGTERM interrupts a write as Ctrl-C does, so that this happens, and a full disk is one
+line naming the index (``DiskFullError``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import logging
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +58,8 @@ from searcher.engine.schema import SCHEMA_VERSION, build_schema
 from searcher.engine.storage import (
     FOLDER_MODE, IndexStorage, generation_entries, make_folder, refuse_unsafe)
 from searcher.errors import (
-    IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
+    DiskFullError, IndexDamagedError, IndexIncompatibleError, IndexLockedError,
+    IndexMissingError)
 
 if TYPE_CHECKING:
     from searcher.engine.writers import DocumentWriter
@@ -85,19 +93,32 @@ class OpenIndex:
         return self._reader
 
     def writer(self, procs: int = 1) -> "DocumentWriter":
-        """A writer adding to this generation, using ``procs`` processes. A live generation's
-        checksums are marked as being rewritten until ``record_checksums``, and a query
-        dictionary that is missing or damaged is written again."""
-        published = (self.generation / integrity.CHECKSUMS).is_file()  # not one being built
-        repair = (published and self.chain.query_dictionary is None
-                  and self.chain.settings.segmenter == "rjieba")
-        integrity.begin_writing(self.generation, rewriting=(QUERY_WORDS,) if repair else ())
-        if repair:
-            write_query_words(self.generation / QUERY_WORDS,
-                              self.chain.segmenter.user_frequencies)
+        """A writer adding to this generation, using ``procs`` processes (call with the lock
+        held). In a live generation, what a killed writer left is removed first, what this one
+        writes is undone if it fails before its commit, and its checksums are marked as being
+        rewritten until ``record_checksums``; a query dictionary that is missing or damaged is
+        written again."""
+        from searcher.engine.rollback import Snapshot, remove_leftovers
         from searcher.engine.writers import DocumentWriter  # searches never load the writers
 
-        return DocumentWriter(self.whoosh, procs)
+        published = (self.generation / integrity.CHECKSUMS).is_file()  # not one being built
+        snapshot = None
+        if published:
+            remove_leftovers(self.whoosh)
+            snapshot = Snapshot(self.generation)
+        repair = (published and self.chain.query_dictionary is None
+                  and self.chain.settings.segmenter == "rjieba")
+        try:
+            integrity.begin_writing(self.generation,
+                                    rewriting=(QUERY_WORDS,) if repair else ())
+            if repair:
+                write_query_words(self.generation / QUERY_WORDS,
+                                  self.chain.segmenter.user_frequencies)
+            return DocumentWriter(self.whoosh, procs, snapshot)
+        except BaseException:
+            if snapshot is not None:
+                snapshot.restore()
+            raise
 
 
 @contextlib.contextmanager
@@ -249,6 +270,16 @@ def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     generation = index_dir / f"gen-{stamp}-{os.getpid()}"
     generation.mkdir(mode=FOLDER_MODE)
+    try:
+        return _start_generation(index_dir, generation, settings, meta)
+    except BaseException:
+        discard(generation)
+        raise
+
+
+def _start_generation(index_dir: Path, generation: Path, settings: AnalysisSettings,
+                      meta: dict) -> OpenIndex:
+    """A new generation's metadata, query dictionary and empty Whoosh index."""
     full_meta = {
         "schema_version": SCHEMA_VERSION,
         "analysis_version": ANALYSIS_VERSION,
@@ -310,8 +341,10 @@ def remove_stale_generations(index_dir: Path) -> None:
 
 
 def discard(generation: Path) -> None:
-    """Remove an unpublished generation (a build that failed)."""
-    shutil.rmtree(generation, ignore_errors=True)
+    """Remove an unpublished generation (a build that failed); the live one is kept (a
+    publish that failed after making it live)."""
+    if _named_generation(generation.parent) != generation:
+        shutil.rmtree(generation, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -339,9 +372,50 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since {datetime.now().isoformat(timespec='seconds')}"
                   .encode(), 0)
-        yield
+        with _undone_if_failed(index_dir):
+            yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived during a write: raised where the write was, so that it is undone on
+    the way out (as Ctrl-C's ``KeyboardInterrupt`` is); then the process ends by SIGTERM."""
+
+
+@contextlib.contextmanager
+def _undone_if_failed(index_dir: Path) -> Iterator[None]:
+    """A write under the lock: SIGTERM (in the main thread, unless ignored) becomes
+    ``Terminated``, and a full disk a ``DiskFullError`` naming the index, and the file when
+    known ("No space left on device" alone names neither)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous in (signal.SIG_IGN, None):
+            previous = None  # ignored on purpose, or not Python's to handle: left as it is
+        else:
+            signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    except Terminated:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+            os.kill(os.getpid(), signal.SIGTERM)  # undone: now end as SIGTERM asks
+        raise  # its handler, if Python's, returned
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        where = error.filename or f"the index at {index_dir}"
+        raise DiskFullError(f"no space left on device writing {where}: free space and run "
+                            f"again; nothing indexed before is lost") from error
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the undoing
+    raise Terminated()
 
 
 def variants_changed(index: OpenIndex, user_variant_files: tuple[Path, ...]) -> bool:
