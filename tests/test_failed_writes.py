@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_writer_faults import write_articles
+from tests.test_writer_faults import indexed_and_more, write_articles
 
 # Runs the CLI with a fault at a named point: a write to a file whose name holds PATTERN, in
 # the main process or in a writer process (a fork). FAULT is ENOSPC (what a full disk gives),
@@ -77,10 +77,7 @@ def searchable(run_cli, index: Path) -> tuple[list[str], list[str]]:
 @pytest.fixture
 def growing(run_cli, tmp_path) -> tuple[Path, Path]:
     """An index of 40 articles, and 40 more (and one changed) in its folder."""
-    folder, index = tmp_path / "articles", tmp_path / "idx"
-    write_articles(folder, range(40))
-    assert run_cli("index", str(folder), "--index", str(index)).code == 0
-    write_articles(folder, range(40, 80))
+    folder, index = indexed_and_more(run_cli, tmp_path, 40, 40)
     (folder / "003.txt").write_text("改寫的停火文章。編號003。", encoding="utf-8")
     return folder, index
 

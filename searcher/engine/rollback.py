@@ -23,31 +23,44 @@ from pathlib import Path
 
 from whoosh.index import TOC
 
-from searcher.atomic_files import replace_file
+from searcher.atomic_files import TEMPORARY_SUFFIX
 from searcher.engine.integrity import CHECKSUMS, read_record
 
 
+UNDO_SUFFIX = ".undo.tmp"  # the record as it was, kept under this name during a run
+
+
 class Snapshot:
-    """The entries of a generation, and its checksum record, before a run writes in it."""
+    """The entries of a generation, and its checksum record, before a run writes in it. The
+    record is kept as a second name of its file (a hard link), so that putting it back needs
+    no space: the files a failed writer still holds open keep theirs until it exits."""
 
     def __init__(self, generation: Path) -> None:
         self.generation = generation
         self.entries = set(os.listdir(generation))
+        record = generation / CHECKSUMS
+        self._undo = record.with_name(CHECKSUMS + UNDO_SUFFIX)
+        _remove(self._undo)
         try:
-            self.record: bytes | None = (generation / CHECKSUMS).read_bytes()
+            os.link(record, self._undo)
         except FileNotFoundError:
-            self.record = None
+            self._undo = None  # no record to put back
 
     def restore(self) -> None:
-        """Remove what was added since, and put the record back (as far as the disk lets:
+        """Put the record back and remove what was added since (as far as the system lets:
         this runs on the way out of a failure, which must not be masked by another)."""
-        for name in set(os.listdir(self.generation)) - self.entries:
-            _remove(self.generation / name)
-        if self.record is not None:
+        if self._undo is not None:
             try:
-                replace_file(self.generation / CHECKSUMS, self.record)
+                os.replace(self._undo, self.generation / CHECKSUMS)
             except OSError:
                 pass  # still marked as being written: readers skip what is not as recorded
+        for name in set(os.listdir(self.generation)) - self.entries:
+            _remove(self.generation / name)
+
+    def discard(self) -> None:
+        """The run committed: the record as it was is of no more use."""
+        if self._undo is not None:
+            _remove(self._undo)
 
 
 def index_files(storage, indexname: str) -> tuple[dict[str, str], dict[str, int]]:
@@ -67,15 +80,15 @@ def index_files(storage, indexname: str) -> tuple[dict[str, str], dict[str, int]
 
 def remove_leftovers(whoosh_index) -> None:
     """Remove from a live generation what a writer that died there left (call with the writer
-    lock held, before writing): Whoosh's temporary folders, tables of contents still under
-    their temporary name, and the files of segments that the live table of contents does not
-    name and the checksum record does not hold (those of the table of contents before it,
-    which a reader may still be using, are recorded)."""
+    lock held, before writing): temporaries (Whoosh's folders, searcher's files: ``*.tmp``),
+    tables of contents still under their temporary name, and the files of segments that the
+    live table of contents does not name and the checksum record does not hold (those of the
+    table of contents before it, which a reader may still be using, are recorded)."""
     storage, indexname = whoosh_index.storage, whoosh_index.indexname
     folder = Path(storage.folder)
     temporary_toc = re.compile(rf"_{re.escape(indexname)}_[0-9]+\.toc\.")
     for name in os.listdir(folder):
-        if name.endswith(".tmp") and (folder / name).is_dir() or temporary_toc.match(name):
+        if name.endswith(TEMPORARY_SUFFIX) or temporary_toc.match(name):
             _remove(folder / name)
     try:
         record = read_record(folder)

@@ -369,9 +369,12 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
                         f"({holder or 'unknown holder'}); try again later or pass --wait SECONDS"
                     ) from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {datetime.now().isoformat(timespec='seconds')}"
-                  .encode(), 0)
+        try:  # who holds it, for the refusal of the next writer: a full disk may say no
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} since "
+                          f"{datetime.now().isoformat(timespec='seconds')}".encode(), 0)
+        except OSError:
+            pass
         with _undone_if_failed(index_dir):
             yield
     finally:

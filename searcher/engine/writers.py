@@ -456,13 +456,15 @@ class _SegmentsTask(SubWriterTask):
     segment_fill = SEGMENT_FILL
 
     def run(self) -> None:
+        # The parent's SIGTERM handler (``store.writer_lock``) was inherited, SIGTERM held
+        # back until it is reset (``_new_task``): the parent's cancel ends this process with
+        # SIGTERM, which must simply end it.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         _die_with_parent()
         # Ctrl-C reaches the whole process group: the parent handles it (it cancels the
         # writer, which ends this process); a traceback from each worker would only add noise.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        # The parent's SIGTERM handler (``store.writer_lock``) was inherited: the parent's
-        # cancel ends this process with SIGTERM, which must simply end it.
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
             self._write_segments()
         except Exception as error:  # a full disk, say: the parent says so, in one line
@@ -532,7 +534,12 @@ class _SegmentsPerProcessWriter(_DurableCommit, _TermAtATime, MpWriter):
         task.segmentqueue = self.segmentqueue
         task.segment_fill = SEGMENT_FILL  # read here: a spawned process sees the module afresh
         self.tasks.append(task)
-        task.start()
+        # Held back in the new process until it has its own SIGTERM handler (``run``).
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            task.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return task
 
     def _check_tasks(self) -> None:
@@ -690,6 +697,8 @@ class DocumentWriter:
             self.cancel()
             raise
         self._finished = True
+        if self._snapshot is not None:
+            self._snapshot.discard()
 
     def cancel(self) -> None:
         if self._finished:
@@ -701,5 +710,9 @@ class DocumentWriter:
             writelock = getattr(self._writer, "writelock", None)
             if writelock is not None and writelock.fd is not None:
                 writelock.release()
-        if self._snapshot is not None and not getattr(self._writer, "toc_written", False):
+        if self._snapshot is None:
+            return
+        if getattr(self._writer, "toc_written", False):
+            self._snapshot.discard()  # the commit is live: only its own undoing goes
+        else:
             self._snapshot.restore()
