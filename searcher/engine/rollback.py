@@ -23,7 +23,7 @@ from pathlib import Path
 
 from whoosh.index import TOC
 
-from searcher.atomic_files import TEMPORARY_SUFFIX
+from searcher.atomic_files import TEMPORARY_SUFFIX, replace_file
 from searcher.engine.integrity import CHECKSUMS, read_record
 
 
@@ -33,27 +33,34 @@ UNDO_SUFFIX = ".undo.tmp"  # the record as it was, kept under this name during a
 class Snapshot:
     """The entries of a generation, and its checksum record, before a run writes in it. The
     record is kept as a second name of its file (a hard link), so that putting it back needs
-    no space: the files a failed writer still holds open keep theirs until it exits."""
+    no space: the files a failed writer still holds open keep theirs until it exits. (On a
+    file system without hard links, its bytes are kept, and written back if there is room.)"""
 
     def __init__(self, generation: Path) -> None:
         self.generation = generation
         self.entries = set(os.listdir(generation))
         record = generation / CHECKSUMS
-        self._undo = record.with_name(CHECKSUMS + UNDO_SUFFIX)
+        self._undo: Path | None = record.with_name(CHECKSUMS + UNDO_SUFFIX)
+        self._record: bytes | None = None
         _remove(self._undo)
         try:
             os.link(record, self._undo)
         except FileNotFoundError:
             self._undo = None  # no record to put back
+        except OSError:
+            self._undo, self._record = None, record.read_bytes()
 
     def restore(self) -> None:
         """Put the record back and remove what was added since (as far as the system lets:
         this runs on the way out of a failure, which must not be masked by another)."""
-        if self._undo is not None:
-            try:
-                os.replace(self._undo, self.generation / CHECKSUMS)
-            except OSError:
-                pass  # still marked as being written: readers skip what is not as recorded
+        record = self.generation / CHECKSUMS
+        try:
+            if self._undo is not None:
+                os.replace(self._undo, record)
+            elif self._record is not None:
+                replace_file(record, self._record)
+        except OSError:
+            pass  # still marked as being written: readers skip what is not as recorded
         for name in set(os.listdir(self.generation)) - self.entries:
             _remove(self.generation / name)
 
