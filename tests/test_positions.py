@@ -5,6 +5,7 @@ in Hong Kong and Taiwan spellings, on every code point, and on any mix of text."
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import random
@@ -59,6 +60,13 @@ def test_the_corpus_in_every_script_whole_and_line_by_line(chain):
             short += len(line) < SHORT_TEXT
             _assert_as_tokens(chain, line)
     assert short > 100  # most lines take the short path
+
+
+def test_with_jieba_the_reference_segmenter_too(settings):
+    chain = AnalysisChain(dataclasses.replace(settings, segmenter="jieba"))
+    assert chain.segmenter.name == "jieba"
+    for text in corpus_texts().values():
+        assert chain.word_positions(text) == grouped(chain.word_tokens(text))
 
 
 def _every_code_point(plane_step: int) -> str:
