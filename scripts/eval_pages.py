@@ -100,13 +100,18 @@ def squeeze(text: str | None) -> str:
 
 
 def load_labels(pages: Path) -> list[dict]:
-    """Every label of every ``labels.jsonl`` under ``pages``, one a file."""
+    """Every label of every ``labels.jsonl`` under ``pages``, one a file; ValueError names a
+    line that is not a label."""
     labels: dict[str, dict] = {}
     for file in sorted(pages.rglob("labels.jsonl")):
-        for line in file.read_text(encoding="utf-8").splitlines():
-            if line.strip():
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
                 label = json.loads(line)
                 labels[label["file"]] = label
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"{file}:{number}: not a label ({error})") from None
     return list(labels.values())
 
 
@@ -125,8 +130,11 @@ def phrase_query(phrase: str) -> str:
 
 
 def found_by(index, phrase: str, path: str) -> bool:
-    hits = search(index, phrase_query(phrase), limit=None, snippets=0, find_matches=False,
-                  collapse=False).hits
+    """Whether a search for ``phrase``, quoted, finds the document ``path``."""
+    query = phrase_query(phrase)
+    if not query:
+        return False
+    hits = search(index, query, limit=None, snippets=0, find_matches=False, collapse=False).hits
     return any(h.path == path for h in hits)
 
 
@@ -263,10 +271,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write every page's result to this file")
     args = ap.parse_args(argv)
 
-    labels = load_labels(args.pages)
-    if not labels:
-        print(f"eval_pages: no labels.jsonl in {args.pages}: give --pages, the folder of saved "
-              f"pages (docs/real-pages.md)", file=sys.stderr)
+    try:
+        labels = load_labels(args.pages)
+    except ValueError as error:
+        print(f"eval_pages: {error}", file=sys.stderr)
+        return 2
+    missing = [label["file"] for label in labels if not (args.pages / label["file"]).is_file()]
+    if not labels or missing:
+        problem = (f"{len(missing)} labelled files missing (first {missing[0]}): rebuild it"
+                   if missing else "no labels.jsonl in it: give --pages, the folder of saved pages")
+        print(f"eval_pages: {args.pages}: {problem} (docs/real-pages.md)", file=sys.stderr)
         return 2
     by_file = {label["file"]: label for label in labels}
     with tempfile.TemporaryDirectory(prefix="eval_pages_") as tmp:
