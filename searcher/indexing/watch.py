@@ -1,0 +1,271 @@
+"""Keep an index in line with its folders as they change (``searcher watch``).
+
+A watch is ``update_index`` run again each time the folders change, and nothing of its own:
+each update is the run a ``searcher index`` with no paths would make (the index's recorded
+roots and exclusions, its manifest; unchanged files are only stat'ed), so the index a watch
+leaves is the one such a run would leave.
+
+- inotify (the ``watchdog`` library) watches each root, recursively (a root that is a file:
+  its folder), and each root's parent, which alone sees the root itself deleted, renamed or
+  replaced.
+- What is seen is collected; once the folders have been quiet for ``debounce`` seconds (or
+  have not stopped changing for ``MAX_DELAY``), one update runs. A change seen during an
+  update brings another update after it. An update runs at the start too, so a watch
+  started on a stale index catches up.
+- The index's writer lock is the one every writer takes: an update waits up to
+  ``LOCK_WAIT`` seconds for another writer (``searcher index``, cron) to finish.
+- An update that fails (a full disk, the lock held too long) is reported and tried again at
+  the next change, or after a back-off (``RETRY_FIRST`` seconds, doubling up to
+  ``RETRY_MOST``). Roots that would wipe the index (``IndexRootsError``) or an index folder
+  others could write end the watch: waiting would not mend them.
+- A root that is gone (deleted, renamed, unmounted) is reported; its documents stay in the
+  index, as a ``searcher index`` run would leave them (it refuses a missing root), and no
+  update runs until it is back: its nearest existing folder is watched for it, and it is
+  looked for every ``MISSING_POLL`` seconds (a mount point shows no event).
+- Changes in the index folder, in hidden folders, and to files that are not corpus files
+  start no update (the walk decides what is indexed in any case).
+
+    >>> watch(Path("index"), [Path("corpus")], settings, listener)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, Protocol
+
+from searcher.analysis.settings import AnalysisSettings
+from searcher.errors import IndexRootsError, IndexUnsafeError, SearcherError
+from searcher.indexing.update import IndexReport, index_roots, update_index
+from searcher.ingest.formats import CORPUS_SUFFIXES
+
+MAX_DELAY = 60.0  # seconds: folders that never stop changing are indexed this often
+LOCK_WAIT = 600.0  # seconds to wait for another writer, as searcher-cron does
+RETRY_FIRST = 5.0  # seconds before a failed update is tried again without a change …
+RETRY_MOST = 300.0  # … doubling up to this
+MISSING_POLL = 30.0  # seconds between looks for a root that is gone
+# What inotify should report: a file or folder created, deleted, moved or written. Not a
+# file opened or read (each update reads the files it indexes: that would start another).
+EVENT_TYPES = ("created", "deleted", "moved", "modified", "closed")
+INSTALL = "pip install watchdog==6.0.0"
+
+
+class WatchListener(Protocol):
+    """What a watch reports, as it happens."""
+
+    def watching(self, roots: list[Path]) -> None: ...  # the roots watched from now on
+
+    def updated(self, report: IndexReport) -> None: ...
+
+    def failed(self, error: Exception, retry_seconds: float) -> None: ...
+
+    def gone(self, root: Path) -> None: ...
+
+    def back(self, root: Path) -> None: ...
+
+
+class WatchUnavailableError(SearcherError):
+    """The folders cannot be watched: watchdog is missing, or inotify's limits are reached."""
+
+
+FATAL = (IndexRootsError, IndexUnsafeError, WatchUnavailableError)  # no retry mends these
+
+
+def watch(index_dir: Path, paths: Sequence[Path], settings: AnalysisSettings,
+          listener: WatchListener, debounce: float,
+          fallback: Sequence[Path] = (), **options) -> NoReturn:
+    """Watch the roots of the index at ``index_dir`` (``paths``, else its recorded roots,
+    else ``fallback``) and update it as they change, ``debounce`` seconds after they are
+    quiet, until interrupted. ``options`` are more of ``update_index``'s (the limits on a
+    file). A path given that does not exist, roots that would wipe the index, an unsafe
+    index folder and inotify's limits raise, at once or when met; every other failure goes
+    to ``listener`` and is retried."""
+    observer = _observer()
+    roots = index_roots(index_dir, paths, fallback)
+    changes = _Changes(index_dir.resolve(), roots)
+    watches = _Watches(observer, changes)
+    given = list(paths)  # until recorded by an update; then the index's own roots
+    missing: set[Path] = set()
+    failures = 0
+    retry_at: float | None = None
+    observer.start()
+    try:
+        listener.watching(roots)
+        while True:
+            changes.settle(debounce, retry_at)
+            try:
+                now_missing = set(watches.follow(roots))
+                for root in sorted(now_missing - missing):
+                    listener.gone(root)
+                for root in sorted(missing - now_missing):
+                    listener.back(root)
+                missing = now_missing
+                if missing:
+                    retry_at = time.monotonic() + MISSING_POLL
+                    continue
+                report = update_index(index_dir, given, settings, wait=LOCK_WAIT,
+                                      fallback=fallback, **options)
+            except FATAL:
+                raise
+            except Exception as error:  # a full disk, a lock held too long: said, retried
+                failures += 1
+                retry = min(RETRY_MOST, RETRY_FIRST * 2 ** (failures - 1))
+                retry_at = time.monotonic() + retry
+                listener.failed(error, retry)
+                continue
+            failures, retry_at, given = 0, None, []
+            listener.updated(report)
+            recorded = [Path(root) for root in report.roots]
+            if recorded != roots:  # another writer added or removed a root
+                roots = recorded
+                changes.roots = tuple(roots)
+                changes.mark()  # watch them, then update: what changed before is caught
+                listener.watching(roots)
+    finally:
+        observer.stop()
+
+
+def _observer():
+    try:
+        from watchdog.observers import Observer
+    except ImportError:
+        raise WatchUnavailableError(f"searcher watch needs the watchdog library: "
+                                    f"{INSTALL}") from None
+    return Observer()
+
+
+class _Changes:
+    """The handler of every watch (``dispatch``, called in the observer's thread): when a
+    change that matters was last seen, and since when changes wait for an update."""
+
+    def __init__(self, index_dir: Path, roots: list[Path]) -> None:
+        self.index_dir = index_dir
+        self.roots = tuple(roots)  # replaced whole, never changed in place
+        self._condition = threading.Condition()
+        self._first: float | None = None
+        self._last: float | None = None
+        self.mark()  # the update at the start
+
+    def dispatch(self, event) -> None:
+        if matters(event, self.index_dir, self.roots):
+            self.mark()
+
+    def mark(self) -> None:
+        with self._condition:
+            self._last = time.monotonic()
+            if self._first is None:
+                self._first = self._last
+            self._condition.notify()
+
+    def settle(self, debounce: float, retry_at: float | None) -> None:
+        """Return once the changes seen have settled (``debounce`` seconds without one, or
+        ``MAX_DELAY`` since the first), taking them; or, none seen, at ``retry_at``."""
+        with self._condition:
+            while True:
+                if self._first is not None:
+                    due: float | None = min(self._last + debounce, self._first + MAX_DELAY)
+                else:
+                    due = retry_at
+                now = time.monotonic()
+                if due is not None and now >= due:
+                    self._first = self._last = None
+                    return
+                self._condition.wait(None if due is None else due - now)
+
+
+def matters(event, index_dir: Path, roots: Sequence[Path]) -> bool:
+    """Whether a watchdog ``event`` may change what the index should hold: a corpus file or
+    a folder under a root, created, deleted, moved or written (not opened or read; nothing in
+    the index folder or in a hidden folder); or a root, or a folder holding one, come or
+    gone."""
+    if event.event_type not in EVENT_TYPES or (event.is_directory
+                                               and event.event_type == "modified"):
+        return False
+    paths = [event.src_path, getattr(event, "dest_path", "")]
+    return any(_matters(Path(os.fsdecode(path)), event.is_directory, index_dir, roots)
+               for path in paths if path)
+
+
+def _matters(path: Path, is_directory: bool, index_dir: Path, roots: Sequence[Path]) -> bool:
+    if path.is_relative_to(index_dir):
+        return False
+    root = next((root for root in roots if path.is_relative_to(root)), None)
+    if root is None:  # in a folder watched for a root
+        return any(root.is_relative_to(path) for root in roots)
+    if any(part.startswith(".") for part in path.relative_to(root).parts):
+        return False
+    return is_directory or path == root or path.suffix.lower() in CORPUS_SUFFIXES
+
+
+class _Watches:
+    """The observer's watches, kept to what the roots need."""
+
+    def __init__(self, observer, handler: _Changes) -> None:
+        self.observer = observer
+        self.handler = handler
+        self.current: dict[tuple[Path, bool], tuple[int, int]] = {}
+
+    def follow(self, roots: Sequence[Path]) -> list[Path]:
+        """Watch each root and its parent (each folder by its identity, so a root deleted
+        and made again is watched anew); the roots that are gone."""
+        wanted: dict[tuple[Path, bool], tuple[int, int]] = {}
+        missing = []
+        for root in roots:
+            if not root.exists():
+                missing.append(root)
+            elif root.is_dir():
+                _want(wanted, root, recursive=True)
+            _want(wanted, _existing(root.parent), recursive=False)
+        if wanted != self.current or not all(e.is_alive() for e in self.observer.emitters):
+            self.observer.unschedule_all()
+            self.current = {}
+            for (folder, recursive) in wanted:
+                try:
+                    self.observer.schedule(self.handler, str(folder), recursive=recursive,
+                                           event_filter=_event_classes())
+                except OSError as error:
+                    if error.errno in (errno.ENOSPC, errno.EMFILE):
+                        raise WatchUnavailableError(_limit_reached(folder, error)) from None
+                    raise  # a folder gone as it was watched: said, and tried again
+            self.current = wanted
+        return missing
+
+
+def _want(wanted: dict, folder: Path, recursive: bool) -> None:
+    try:
+        status = folder.stat()
+    except OSError:
+        return  # gone since: the next look sees it missing
+    wanted[(folder, recursive)] = (status.st_dev, status.st_ino)
+
+
+def _existing(folder: Path) -> Path:
+    """``folder``, or its nearest ancestor that exists."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _event_classes() -> list[type]:
+    from watchdog import events
+
+    return [events.FileCreatedEvent, events.FileDeletedEvent, events.FileMovedEvent,
+            events.FileModifiedEvent, events.FileClosedEvent, events.DirCreatedEvent,
+            events.DirDeletedEvent, events.DirMovedEvent]
+
+
+def _limit_reached(folder: Path, error: OSError) -> str:
+    if error.errno == errno.EMFILE:
+        setting, advice = "fs.inotify.max_user_instances", "stop another watching program"
+    else:
+        setting, advice = "fs.inotify.max_user_watches", "watch fewer folders"
+    try:
+        limit = Path(f"/proc/sys/{setting.replace('.', '/')}").read_text().strip()
+    except OSError:
+        limit = "?"
+    return (f"cannot watch {folder}: inotify's limit is reached ({setting} = {limit}); "
+            f"raise it (sudo sysctl {setting}=524288) or {advice}")
