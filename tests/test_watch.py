@@ -1,7 +1,8 @@
 """``searcher watch``, run as a real process: a file saved is found after the next update; a
 storm of renames (during updates too) ends in the index a fresh ``searcher index`` builds;
 a deleted folder's documents go, a deleted root's stay until it is back; an update that
-fills the disk is said and the next one recovers; SIGTERM and Ctrl-C end it cleanly.
+fills the disk is said and the next one recovers; a watching thread that fails is replaced;
+SIGTERM and Ctrl-C end it cleanly.
 
 Each test waits on the watch's own ``--json`` lines, each wait bounded, never on the clock."""
 
@@ -60,6 +61,26 @@ def writer_lock(*args, **kwargs):
     return take_lock(*args, **kwargs)
 
 update.writer_lock = writer_lock
+from searcher.cli import main
+main(sys.argv[1:])
+"""
+
+# Runs the CLI with watchdog's inotify reader failing once, on the events that name
+# crash.txt, as its bookkeeping fails under heavy churn (a KeyError that ends its thread).
+WATCHDOG_FAULT_LAUNCHER = """
+import sys
+from watchdog.observers import inotify_c
+read_events = inotify_c.Inotify.read_events
+failed = []
+
+def read_events_once_failing(self, *args, **kwargs):
+    events = read_events(self, *args, **kwargs)
+    if not failed and any(event.name == b"crash.txt" for event in events):
+        failed.append(True)
+        raise KeyError(b"crash.txt")
+    return events
+
+inotify_c.Inotify.read_events = read_events_once_failing
 from searcher.cli import main
 main(sys.argv[1:])
 """
@@ -281,6 +302,22 @@ def test_an_update_that_fills_the_disk_is_said_and_the_next_recovers(watch, sear
         watching.next("update")
     assert count(searcher, index, "磁碟滿時存的文章") == 1  # what the failed update lost
     assert searcher("check", "--index", str(index)).code == 0
+
+
+def test_a_watching_thread_that_fails_is_replaced(watch, searcher, tmp_path):
+    folder, index = tmp_path / "articles", tmp_path / "index"
+    write_articles(folder, range(3))
+    watching = watch(str(folder), "--index", str(index),
+                     launcher=[sys.executable, "-c", WATCHDOG_FAULT_LAUNCHER])
+    watching.next("update")
+    (folder / "crash.txt").write_text("讓監看出錯的文章。", encoding="utf-8")
+    assert watching.next("rewatch")["error"] == "KeyError: b'crash.txt'"
+    assert watching.next("update")["added"] == 1  # what the failed thread did not pass on
+    (folder / "after.txt").write_text("之後存的文章。", encoding="utf-8")
+    assert watching.next("update")["added"] == 1  # watched again
+    assert count(searcher, index, "讓監看出錯的文章") == count(searcher, index, "之後存的文章") == 1
+    watching.wait_said("searcher: watching the folders failed (KeyError: b'crash.txt')")
+    assert "Traceback" not in "".join(watching.stderr)
 
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGTERM, -signal.SIGTERM),

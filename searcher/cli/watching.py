@@ -1,10 +1,11 @@
 """``searcher watch``: the command, and what it prints as the watch goes on.
 
 On stderr, a line when the watch starts and one per update (none with ``-q`` or ``--json``),
-and, always, each problem: a file skipped, an update that failed, a root gone or back. With
+and, always, each problem: a file skipped, an update that failed, a root gone or back,
+watching that failed. With
 ``--json``, one JSON object a line on stdout, flushed, by ``type``: ``watching`` (``roots``),
 ``update`` (``searcher index --json``'s report), ``failed`` (``error``, ``retry_seconds``),
-``gone`` and ``back`` (``root``).
+``gone`` and ``back`` (``root``), ``rewatch`` (``error``: watching failed, and starts anew).
 """
 
 from __future__ import annotations
@@ -90,6 +91,11 @@ class WatchPrinter:
     def back(self, root: Path) -> None:
         self._json(type="back", root=str(root))
         self._say(f"{root} is back")
+
+    def rewatching(self, error: Exception) -> None:
+        message = f"{type(error).__name__}: {error}"
+        self._json(type="rewatch", error=message)
+        self._say(f"watching the folders failed ({message}); watching them anew")
 
     def _json(self, **fields) -> None:
         if self.as_json:

@@ -24,17 +24,21 @@ leaves is the one such a run would leave.
   looked for every ``MISSING_POLL`` seconds (a mount point shows no event).
 - Changes in the index folder, in hidden folders, and to files that are not corpus files
   start no update (the walk decides what is indexed in any case).
+- A watchdog thread that fails (its inotify bookkeeping raises ``KeyError`` under heavy
+  churn, and the thread would end without a word, leaving the watch deaf) is reported, and
+  the folders are watched anew by new threads and updated.
 
     >>> watch(Path("index"), [Path("corpus")], settings, listener)   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn, Protocol
 
@@ -67,6 +71,8 @@ class WatchListener(Protocol):
 
     def back(self, root: Path) -> None: ...
 
+    def rewatching(self, error: Exception) -> None: ...  # a watching thread failed
+
 
 class WatchUnavailableError(SearcherError):
     """The folders cannot be watched: watchdog is missing, or inotify's limits are reached."""
@@ -84,63 +90,89 @@ def watch(index_dir: Path, paths: Sequence[Path], settings: AnalysisSettings,
     file). A path given that does not exist, roots that would wipe the index, an unsafe
     index folder and inotify's limits raise, at once or when met; every other failure goes
     to ``listener`` and is retried."""
-    observer = _observer()
+    observer_class = _observer_class()
     roots = index_roots(index_dir, paths, fallback)
     changes = _Changes(index_dir.resolve(), roots)
-    watches = _Watches(observer, changes)
+    watches = _Watches(observer_class, changes)
     given = list(paths)  # until recorded by an update; then the index's own roots
     missing: set[Path] = set()
     failures = 0
     retry_at: float | None = None
-    observer.start()
-    try:
-        listener.watching(roots)
-        while True:
-            changes.settle(debounce, retry_at)
-            try:
-                now_missing = set(watches.follow(roots))
-                for root in sorted(now_missing - missing):
-                    listener.gone(root)
-                for root in sorted(missing - now_missing):
-                    listener.back(root)
-                missing = now_missing
-                if missing:
-                    retry_at = time.monotonic() + MISSING_POLL
+    with _watchdog_failures_to(changes):
+        try:
+            listener.watching(roots)
+            while True:
+                changes.settle(debounce, retry_at)
+                try:
+                    lost = changes.take_lost()
+                    if lost is not None:
+                        listener.rewatching(lost)
+                    now_missing = set(watches.follow(roots, anew=lost is not None))
+                    for root in sorted(now_missing - missing):
+                        listener.gone(root)
+                    for root in sorted(missing - now_missing):
+                        listener.back(root)
+                    missing = now_missing
+                    if missing:
+                        retry_at = time.monotonic() + MISSING_POLL
+                        continue
+                    report = update_index(index_dir, given, settings, wait=LOCK_WAIT,
+                                          fallback=fallback, **options)
+                except FATAL:
+                    raise
+                except Exception as error:  # a full disk, a lock held too long: retried
+                    failures += 1
+                    retry = min(RETRY_MOST, RETRY_FIRST * 2 ** (failures - 1))
+                    retry_at = time.monotonic() + retry
+                    listener.failed(error, retry)
                     continue
-                report = update_index(index_dir, given, settings, wait=LOCK_WAIT,
-                                      fallback=fallback, **options)
-            except FATAL:
-                raise
-            except Exception as error:  # a full disk, a lock held too long: said, retried
-                failures += 1
-                retry = min(RETRY_MOST, RETRY_FIRST * 2 ** (failures - 1))
-                retry_at = time.monotonic() + retry
-                listener.failed(error, retry)
-                continue
-            failures, retry_at, given = 0, None, []
-            listener.updated(report)
-            recorded = [Path(root) for root in report.roots]
-            if recorded != roots:  # another writer added or removed a root
-                roots = recorded
-                changes.roots = tuple(roots)
-                changes.mark()  # watch them, then update: what changed before is caught
-                listener.watching(roots)
-    finally:
-        observer.stop()
+                failures, retry_at, given = 0, None, []
+                listener.updated(report)
+                recorded = [Path(root) for root in report.roots]
+                if recorded != roots:  # another writer added or removed a root
+                    roots = recorded
+                    changes.roots = tuple(roots)
+                    changes.mark()  # watch them, then update: what changed before is caught
+                    listener.watching(roots)
+        finally:
+            watches.close()
 
 
-def _observer():
+def _observer_class() -> type:
     try:
         from watchdog.observers import Observer
     except ImportError:
         raise WatchUnavailableError(f"searcher watch needs the watchdog library: "
                                     f"{INSTALL}") from None
-    return Observer()
+    return Observer
+
+
+@contextlib.contextmanager
+def _watchdog_failures_to(changes: "_Changes") -> Iterator[None]:
+    """While watching, an exception that ends one of watchdog's threads (its inotify code
+    raises ``KeyError`` under heavy churn, and the thread ends without a word) is handed
+    to ``changes``: the folders are then watched anew, by new threads, and updated."""
+    from watchdog.utils import BaseThread
+
+    previous = threading.excepthook
+
+    def hook(args) -> None:
+        if isinstance(args.thread, BaseThread) and isinstance(args.exc_value, Exception):
+            changes.lose(args.exc_value)
+        else:
+            previous(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = previous
 
 
 class _Changes:
     """The handler of every watch (``dispatch``, called in the observer's thread): when a
-    change that matters was last seen, and since when changes wait for an update."""
+    change that matters was last seen, and since when changes wait for an update; and what
+    ended a watching thread, if one ended."""
 
     def __init__(self, index_dir: Path, roots: list[Path]) -> None:
         self.index_dir = index_dir
@@ -148,6 +180,7 @@ class _Changes:
         self._condition = threading.Condition()
         self._first: float | None = None
         self._last: float | None = None
+        self._lost: Exception | None = None
         self.mark()  # the update at the start
 
     def dispatch(self, event) -> None:
@@ -160,6 +193,17 @@ class _Changes:
             if self._first is None:
                 self._first = self._last
             self._condition.notify()
+
+    def lose(self, error: Exception) -> None:
+        """A watching thread ended with ``error``: what it would have seen is unknown."""
+        with self._condition:
+            self._lost = error
+        self.mark()
+
+    def take_lost(self) -> Exception | None:
+        with self._condition:
+            lost, self._lost = self._lost, None
+            return lost
 
     def settle(self, debounce: float, retry_at: float | None) -> None:
         """Return once the changes seen have settled (``debounce`` seconds without one, or
@@ -202,16 +246,18 @@ def _matters(path: Path, is_directory: bool, index_dir: Path, roots: Sequence[Pa
 
 
 class _Watches:
-    """The observer's watches, kept to what the roots need."""
+    """The watches an observer keeps, kept to what the roots need."""
 
-    def __init__(self, observer, handler: _Changes) -> None:
-        self.observer = observer
+    def __init__(self, observer_class: type, handler: _Changes) -> None:
+        self.observer_class = observer_class
         self.handler = handler
+        self.observer = None
         self.current: dict[tuple[Path, bool], tuple[int, int]] = {}
 
-    def follow(self, roots: Sequence[Path]) -> list[Path]:
+    def follow(self, roots: Sequence[Path], anew: bool = False) -> list[Path]:
         """Watch each root and its parent (each folder by its identity, so a root deleted
-        and made again is watched anew); the roots that are gone."""
+        and made again is watched anew), with a new observer if ``anew``; the roots that are
+        gone."""
         wanted: dict[tuple[Path, bool], tuple[int, int]] = {}
         missing = []
         for root in roots:
@@ -220,19 +266,33 @@ class _Watches:
             elif root.is_dir():
                 _want(wanted, root, recursive=True)
             _want(wanted, _existing(root.parent), recursive=False)
-        if wanted != self.current or not all(e.is_alive() for e in self.observer.emitters):
-            self.observer.unschedule_all()
-            self.current = {}
-            for (folder, recursive) in wanted:
-                try:
-                    self.observer.schedule(self.handler, str(folder), recursive=recursive,
-                                           event_filter=_event_classes())
-                except OSError as error:
-                    if error.errno in (errno.ENOSPC, errno.EMFILE):
-                        raise WatchUnavailableError(_limit_reached(folder, error)) from None
-                    raise  # a folder gone as it was watched: said, and tried again
-            self.current = wanted
+        if anew or self.observer is None:
+            self.close()
+            self.observer = self.observer_class()
+            self.observer.start()
+        elif wanted == self.current and all(e.is_alive() for e in self.observer.emitters):
+            return missing
+        self.observer.unschedule_all()
+        self.current = {}
+        for (folder, recursive) in wanted:
+            try:
+                self.observer.schedule(self.handler, str(folder), recursive=recursive,
+                                       event_filter=_event_classes())
+            except OSError as error:
+                if error.errno in (errno.ENOSPC, errno.EMFILE):
+                    raise WatchUnavailableError(_limit_reached(folder, error)) from None
+                raise  # a folder gone as it was watched: said, and tried again
+        self.current = wanted
         return missing
+
+    def close(self) -> None:
+        """Stop the observer's threads; one whose inotify bookkeeping failed may fail again
+        as it stops, which changes nothing (each is a daemon, ending with the process)."""
+        if self.observer is not None:
+            with contextlib.suppress(Exception):
+                self.observer.stop()
+            self.observer = None
+            self.current = {}
 
 
 def _want(wanted: dict, folder: Path, recursive: bool) -> None:
