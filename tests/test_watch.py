@@ -1,7 +1,8 @@
 """``searcher watch``, run as a real process: a file saved is found after the next update; a
 storm of renames (during updates too) ends in the index a fresh ``searcher index`` builds;
 a deleted folder's documents go, a deleted root's stay until it is back; an update that
-fills the disk is said and the next one recovers; a watching thread that fails is replaced;
+fills the disk, or is killed, is said and the next one recovers; a watching thread that
+fails is replaced;
 SIGTERM and Ctrl-C end it cleanly.
 
 Each test waits on the watch's own ``--json`` lines, each wait bounded, never on the clock."""
@@ -24,17 +25,20 @@ from tests.test_writer_faults import write_articles
 
 WAIT = 60  # seconds for a line the watch owes: a regression fails rather than hangs
 
-# Runs the CLI with a full disk while the file FULL_DISK names exists: every write of an index
-# file fails as a full disk fails it (the way tests/test_failed_writes.py injects it).
-FULL_DISK_LAUNCHER = """
-import errno, os, sys
+# Runs the CLI with a fault in every write of an index file while the file FAULT_FLAG names
+# exists: ENOSPC (what a full disk gives, as tests/test_failed_writes.py injects it), or
+# SIGKILL to the process writing (as the out-of-memory killer sends it).
+FAULT_LAUNCHER = """
+import errno, os, signal, sys
 import whoosh.filedb.structfile as structfile
-flag = os.environ["FULL_DISK"]
+fault, flag = os.environ["FAULT"], os.environ["FAULT_FLAG"]
 original = structfile.StructFile.write
 
 def write(self, data):
     if os.path.exists(flag):
-        raise OSError(errno.ENOSPC, "No space left on device")
+        if fault == "ENOSPC":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        os.kill(os.getpid(), signal.SIGKILL)
     return original(self, data)
 
 structfile.StructFile.write = write
@@ -43,18 +47,17 @@ main(sys.argv[1:])
 """
 
 
-# Runs the CLI with its Nth update held after it has walked the folders, before it takes the
-# writer's lock, until a line comes on stdin: what changes meanwhile changes during an update.
+# Runs the CLI with its next update held, once the file HOLD names exists, after it has
+# walked the folders and before it takes the writer's lock, until a line comes on stdin:
+# what changes meanwhile changes during an update.
 HELD_LAUNCHER = """
-import sys
+import os, sys
 from searcher.indexing import update
-take_lock = update.writer_lock
-held_update, updates = int(sys.argv.pop(1)), 0
+take_lock, hold = update.writer_lock, os.environ["HOLD"]
 
 def writer_lock(*args, **kwargs):
-    global updates
-    updates += 1
-    if updates == held_update:
+    if os.path.exists(hold):
+        os.unlink(hold)
         sys.stderr.write("held\\n")
         sys.stderr.flush()
         sys.stdin.readline()
@@ -233,11 +236,13 @@ def test_a_rename_storm_ends_in_the_index_a_fresh_run_builds(watch, searcher, tm
     write_articles(folder, range(30))
     write_articles(folder / "sub-0", range(30, 40))
     watching = watch(str(folder), "--index", str(index),
-                     launcher=[sys.executable, "-c", HELD_LAUNCHER, "2"])
+                     launcher=[sys.executable, "-c", HELD_LAUNCHER],
+                     env={"HOLD": str(tmp_path / "hold")})
     watching.next("update")
+    (tmp_path / "hold").touch()
     for round_ in range(3):
         storm(folder, round_)
-    watching.wait_said("held")  # the second update has walked the folders: storm on
+    watching.wait_said("held")  # the next update has walked the folders: storm on
     for round_ in range(3, 8):
         storm(folder, round_)
     watching.release()
@@ -279,28 +284,31 @@ def test_a_deleted_folder_goes_and_a_deleted_root_is_waited_for(watch, searcher,
     assert watching.next("update")["added"] == 1
 
 
-def test_an_update_that_fills_the_disk_is_said_and_the_next_recovers(watch, searcher,
-                                                                     tmp_path):
-    folder, index, full = tmp_path / "articles", tmp_path / "index", tmp_path / "FULL"
+@pytest.mark.parametrize("fault, said", [
+    ("ENOSPC", "no space left on device writing "),
+    ("SIGKILL", "the update's process was killed by SIGKILL; the index is as it was"),
+])
+def test_an_update_that_fails_is_said_and_the_next_recovers(watch, searcher, tmp_path,
+                                                            fault, said):
+    folder, index, flag = tmp_path / "articles", tmp_path / "index", tmp_path / "FAULT"
     write_articles(folder, range(5))
     watching = watch(str(folder), "--index", str(index),
-                     launcher=[sys.executable, "-c", FULL_DISK_LAUNCHER],
-                     env={"FULL_DISK": str(full)})
+                     launcher=[sys.executable, "-c", FAULT_LAUNCHER],
+                     env={"FAULT": fault, "FAULT_FLAG": str(flag)})
     watching.next("update")
     before = answers(searcher, index)
-    full.touch()
-    (folder / "first.txt").write_text("磁碟滿時存的文章。", encoding="utf-8")
+    flag.touch()
+    (folder / "first.txt").write_text("出錯時存的文章。", encoding="utf-8")
     failed = watching.next("failed")
-    assert "no space left on device" in failed["error"] and failed["retry_seconds"] > 0
-    watching.wait_said("searcher: update failed: no space left on device")
+    assert failed["error"].startswith(said) and failed["retry_seconds"] > 0
+    watching.wait_said(f"searcher: update failed: {said}")
     assert "Traceback" not in "".join(watching.stderr)
     assert answers(searcher, index) == before
-    assert searcher("check", "--index", str(index)).code == 0
-    (folder / "second.txt").write_text("空間回來後存的文章。", encoding="utf-8")
-    full.unlink()
-    while count(searcher, index, "空間回來後存的文章") == 0:
+    (folder / "second.txt").write_text("修好後存的文章。", encoding="utf-8")
+    flag.unlink()
+    while count(searcher, index, "修好後存的文章") == 0:
         watching.next("update")
-    assert count(searcher, index, "磁碟滿時存的文章") == 1  # what the failed update lost
+    assert count(searcher, index, "出錯時存的文章") == 1  # what the failed update lost
     assert searcher("check", "--index", str(index)).code == 0
 
 

@@ -12,8 +12,9 @@ leaves is the one such a run would leave.
   have not stopped changing for ``MAX_DELAY``), one update runs. A change seen during an
   update brings another update after it. An update runs at the start too, so a watch
   started on a stale index catches up.
-- The index's writer lock is the one every writer takes: an update waits up to
-  ``LOCK_WAIT`` seconds for another writer (``searcher index``, cron) to finish.
+- Each update runs in a process of its own, forked, so that the watch stays small and a
+  crash costs one update. The index's writer lock is the one every writer takes: an update
+  waits up to ``LOCK_WAIT`` seconds for another writer (``searcher index``, cron) to finish.
 - An update that fails (a full disk, the lock held too long) is reported and tried again at
   the next change, or after a back-off (``RETRY_FIRST`` seconds, doubling up to
   ``RETRY_MOST``). Roots that would wipe the index (``IndexRootsError``) or an index folder
@@ -36,11 +37,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import NoReturn, Protocol, TypeVar
 
 from searcher.analysis.settings import AnalysisSettings
 from searcher.errors import IndexRootsError, IndexUnsafeError, SearcherError
@@ -56,6 +58,7 @@ MISSING_POLL = 30.0  # seconds between looks for a root that is gone
 # file opened or read (each update reads the files it indexes: that would start another).
 EVENT_TYPES = ("created", "deleted", "moved", "modified", "closed")
 INSTALL = "pip install watchdog==6.0.0"
+T = TypeVar("T")
 
 
 class WatchListener(Protocol):
@@ -72,6 +75,10 @@ class WatchListener(Protocol):
     def back(self, root: Path) -> None: ...
 
     def rewatching(self, error: Exception) -> None: ...  # a watching thread failed
+
+
+class UpdateProcessError(SearcherError):
+    """The process an update ran in ended without a word: killed, or crashed."""
 
 
 class WatchUnavailableError(SearcherError):
@@ -116,8 +123,8 @@ def watch(index_dir: Path, paths: Sequence[Path], settings: AnalysisSettings,
                     if missing:
                         retry_at = time.monotonic() + MISSING_POLL
                         continue
-                    report = update_index(index_dir, given, settings, wait=LOCK_WAIT,
-                                          fallback=fallback, **options)
+                    report = _forked(update_index, index_dir, given, settings,
+                                     wait=LOCK_WAIT, fallback=fallback, **options)
                 except FATAL:
                     raise
                 except Exception as error:  # a full disk, a lock held too long: retried
@@ -136,6 +143,51 @@ def watch(index_dir: Path, paths: Sequence[Path], settings: AnalysisSettings,
                     listener.watching(roots)
         finally:
             watches.close()
+
+
+def _forked(function: Callable[..., T], *args, **kwargs) -> T:
+    """``function(*args, **kwargs)`` run in a forked process: its result returned, or its
+    exception raised, here. A watch runs for weeks: what an update takes (a segmenter's
+    dictionary, the allocator's fragments: hundreds of MB after a few dozen updates in one
+    process) goes back to the system with its process, and a crash in a library costs one
+    update, not the watch. Interrupted, this waits for the update (interrupted as well, from
+    the terminal) to undo its write."""
+    import pickle
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            try:
+                outcome = (True, function(*args, **kwargs))
+            except BaseException as error:
+                outcome = (False, error)
+            try:
+                data = pickle.dumps(outcome)
+            except Exception:  # an exception that does not pickle: its words, then
+                data = pickle.dumps((False, Exception(f"{type(outcome[1]).__name__}: "
+                                                      f"{outcome[1]}")))
+            with open(write, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            os._exit(0)  # nothing of the watch's (its buffers, its threads' state) runs here
+    os.close(write)
+    try:
+        with open(read, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        status = os.waitpid(pid, 0)[1]
+    if not data:
+        code = os.waitstatus_to_exitcode(status)
+        how = (f"was killed by {signal.Signals(-code).name}" if code < 0
+               else f"exited with status {code}")
+        raise UpdateProcessError(f"the update's process {how}; the index is as it was, or "
+                                 f"as that update left it")
+    succeeded, value = pickle.loads(data)
+    if succeeded:
+        return value
+    raise value
 
 
 def _observer_class() -> type:
