@@ -95,7 +95,7 @@ class Watch:
         self.process = subprocess.Popen(
             [*(launcher or [sys.executable, "-m", "searcher"]), "watch", "--json", *args],
             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", start_new_session=True)
         self.lines: queue.Queue = queue.Queue()  # stdout's lines, then None at its end
         self.stderr: list[str] = []
         self.said = threading.Condition()  # notified at each line of stderr
@@ -145,8 +145,13 @@ class Watch:
         self.process.stdin.write("go\n")
         self.process.stdin.flush()
 
-    def end(self, signum: int = signal.SIGTERM) -> int:
-        self.process.send_signal(signum)
+    def end(self, signum: int, group: bool = False) -> int:
+        """Its exit status once sent ``signum``, alone or with its process group (as a
+        terminal sends Ctrl-C: to the update's process too)."""
+        if group:
+            os.killpg(self.process.pid, signum)
+        else:
+            self.process.send_signal(signum)
         return self.process.wait(timeout=WAIT)
 
     def close(self) -> None:
@@ -328,15 +333,31 @@ def test_a_watching_thread_that_fails_is_replaced(watch, searcher, tmp_path):
     assert "Traceback" not in "".join(watching.stderr)
 
 
-@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, -signal.SIGTERM),
-                                            (signal.SIGINT, 130)])
-def test_sigterm_and_ctrl_c_end_the_watch_cleanly(watch, searcher, tmp_path, signum, status):
+def test_sigterm_ends_the_watch_cleanly(watch, searcher, tmp_path):
     folder, index = tmp_path / "articles", tmp_path / "index"
     write_articles(folder, range(3))
     watching = watch(str(folder), "--index", str(index))
     watching.next("update")
-    assert watching.end(signum) == status
+    assert watching.end(signal.SIGTERM) == -signal.SIGTERM  # as a service manager expects
     assert "Traceback" not in "".join(watching.stderr)
+    assert searcher("check", "--index", str(index)).code == 0
+
+
+def test_ctrl_c_during_an_update_undoes_it_and_ends_the_watch(watch, searcher, tmp_path):
+    folder, index = tmp_path / "articles", tmp_path / "index"
+    write_articles(folder, range(3))
+    watching = watch(str(folder), "--index", str(index),
+                     launcher=[sys.executable, "-c", HELD_LAUNCHER],
+                     env={"HOLD": str(tmp_path / "hold")})
+    watching.next("update")
+    before = answers(searcher, index)
+    (tmp_path / "hold").touch()
+    (folder / "new.txt").write_text("中斷時存的文章。編號。", encoding="utf-8")
+    watching.wait_said("held")
+    assert watching.end(signal.SIGINT, group=True) == 130
+    assert "Traceback" not in "".join(watching.stderr)
+    assert "Exception ignored" not in "".join(watching.stderr)
+    assert answers(searcher, index) == before
     assert searcher("check", "--index", str(index)).code == 0
 
 

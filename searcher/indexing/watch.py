@@ -59,6 +59,7 @@ MISSING_POLL = 30.0  # seconds between looks for a root that is gone
 EVENT_TYPES = ("created", "deleted", "moved", "modified", "closed")
 INSTALL = "pip install watchdog==6.0.0"
 T = TypeVar("T")
+STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 class WatchListener(Protocol):
@@ -155,11 +156,16 @@ def _forked(function: Callable[..., T], *args, **kwargs) -> T:
     import pickle
 
     read, write = os.pipe()
+    # Ctrl-C or SIGTERM during the fork would come while Python runs its own fork handlers,
+    # where it is lost: held back, it comes once each process is on its way. (Only this
+    # thread takes them: watchdog's threads are started with them held, ``_Watches``.)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read)
             try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 outcome = (True, function(*args, **kwargs))
             except BaseException as error:
                 outcome = (False, error)
@@ -175,6 +181,7 @@ def _forked(function: Callable[..., T], *args, **kwargs) -> T:
     os.close(write)
     try:
         with open(read, "rb") as pipe:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             data = pipe.read()
     finally:
         status = os.waitpid(pid, 0)[1]
@@ -318,24 +325,34 @@ class _Watches:
             elif root.is_dir():
                 _want(wanted, root, recursive=True)
             _want(wanted, _existing(root.parent), recursive=False)
-        if anew or self.observer is None:
-            self.close()
-            self.observer = self.observer_class()
-            self.observer.start()
-        elif wanted == self.current and all(e.is_alive() for e in self.observer.emitters):
+        if not (anew or self.observer is None) and wanted == self.current \
+                and all(e.is_alive() for e in self.observer.emitters):
             return missing
-        self.observer.unschedule_all()
-        self.current = {}
-        for (folder, recursive) in wanted:
-            try:
-                self.observer.schedule(self.handler, str(folder), recursive=recursive,
-                                       event_filter=_event_classes())
-            except OSError as error:
-                if error.errno in (errno.ENOSPC, errno.EMFILE):
-                    raise WatchUnavailableError(_limit_reached(folder, error)) from None
-                raise  # a folder gone as it was watched: said, and tried again
+        # The threads started here (the observer's, each watch's) inherit this mask: Ctrl-C
+        # and SIGTERM go to this thread alone (see ``_forked``).
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+        try:
+            if anew or self.observer is None:
+                self.close()
+                self.observer = self.observer_class()
+                self.observer.start()
+            self.observer.unschedule_all()
+            self.current = {}
+            for (folder, recursive) in wanted:
+                self._schedule(folder, recursive)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         self.current = wanted
         return missing
+
+    def _schedule(self, folder: Path, recursive: bool) -> None:
+        try:
+            self.observer.schedule(self.handler, str(folder), recursive=recursive,
+                                   event_filter=_event_classes())
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EMFILE):
+                raise WatchUnavailableError(_limit_reached(folder, error)) from None
+            raise  # a folder gone as it was watched: said, and tried again
 
     def close(self) -> None:
         """Stop the observer's threads; one whose inotify bookkeeping failed may fail again
