@@ -6,7 +6,7 @@ call and a printer; ``options`` the options they share; ``arguments`` keeps a qu
 ``-word`` exclusions from being read as options; ``environment`` what comes from where the
 command runs (default paths, the config folder, whether output is a terminal and in colour);
 ``printers`` every output format; ``cron`` the ``searcher-cron`` script (the quiet, logged
-index update that cron runs).
+index update that cron runs); ``watching`` the ``watch`` command and what it prints.
 
 May import every other package of searcher but ``server`` (the resident search server,
 which runs this CLI in its workers); none but ``server`` imports it.

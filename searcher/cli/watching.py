@@ -36,7 +36,7 @@ def watch_command(config, paths, index_dir, debounce, quiet, as_json):
     renamed or deleted, once they have been quiet for --debounce seconds, until Ctrl-C or
     SIGTERM. Each update is the one `searcher index` would make (PATHS as for it: default
     the index's roots, else ./corpus). A failed update (a full disk) is said and tried
-    again; a folder deleted keeps its documents until it is back. See docs/watch.md.
+    again; a root deleted keeps its documents until it is back. See docs/watch.md.
 
     \b
     Examples:
