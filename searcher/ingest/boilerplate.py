@@ -6,7 +6,8 @@ trafilatura drops a block rich in links only when the block is short in characte
 holds no image, so the related-article lists of news sites (a headline and a thumbnail per
 item) pass as article text. Here, as jusText and readability judge it, a block is boilerplate
 when at least ``MIN_LINKS`` links make ``LINK_SHARE`` of its text, whatever its length; so is a
-run of ``RUN`` blocks side by side that are each a link and little else. A page control is
+run of ``RUN`` blocks side by side whose links are each at least ``ITEM_LINK_SHARE`` of its
+text (``〔相關新聞〕<a>…</a>`` paragraphs, items of a headline and its date). A page control is
 boilerplate too: an element whose few words are all controls (``字級 A+ A-``, ``分享``,
 ``列印``, ``回到頂部``).
 
@@ -20,11 +21,12 @@ boilerplate too: an element whose few words are all controls (``字級 A+ A-``, 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 MIN_LINKS = 3
 LINK_SHARE = 0.7
 RUN = 3
-ALL_LINK = 0.9  # a block that is a link and little else: its link's share of its text
+ITEM_LINK_SHARE = 0.5  # a block of a run: its links' share of its text
 CONTROL_CHARS = 40  # a page control's text is at most this long…
 CONTROL_ELEMENTS = 30  # …in at most this many elements
 
@@ -68,7 +70,7 @@ def _is_boilerplate(element, size: "_Size") -> bool:
             and size.link_chars >= LINK_SHARE * size.chars:
         return True
     return (size.chars <= CONTROL_CHARS and size.elements <= CONTROL_ELEMENTS
-            and _is_control(element.text_content()))
+            and _is_control(element.itertext()))
 
 
 class _Size:
@@ -105,13 +107,13 @@ def _measure(elements: list) -> dict:
 
 
 def _link_runs(parent, sizes: dict) -> list:
-    """The children of ``parent`` in runs of ``RUN`` or more side by side, each a link and
-    little else."""
+    """The children of ``parent`` in runs of ``RUN`` or more side by side, each mostly
+    links."""
     found, run = [], []
     for child in parent:
         if isinstance(child.tag, str):
             size = sizes[child]
-            if size.links and size.chars and size.link_chars >= ALL_LINK * size.chars:
+            if size.links and size.chars and size.link_chars >= ITEM_LINK_SHARE * size.chars:
                 run.append(child)
             elif size.chars:
                 found += run if len(run) >= RUN else []
@@ -122,9 +124,9 @@ def _link_runs(parent, sizes: dict) -> list:
     return found + (run if len(run) >= RUN else [])
 
 
-def _is_control(text: str) -> bool:
-    """Whether ``text`` is only the words of page controls."""
-    tokens = [t.lower() for t in _TOKENS_RE.split(text) if t]
+def _is_control(texts: Iterable[str]) -> bool:
+    """Whether ``texts`` (an element's pieces of text) are only the words of page controls."""
+    tokens = [t.lower() for text in texts for t in _TOKENS_RE.split(text) if t]
     return (bool(tokens) and all(t in _CONTROLS or t in _MINOR for t in tokens)
             and any(t in _CONTROLS for t in tokens))
 

@@ -8,7 +8,7 @@ name. The shapes:
   with its time of day (``2024年8月26日 08:30``), an update's label or a short line that holds
   a date and little else (``2013/06/29``, ``記者王大明／台北報導　2020年11月19日``);
 - a reporter (``記者XXX／台北報導``, ``〔記者XXX／台北報導〕``, ``【XXX／綜合報導】``, ``（記者XXX）``,
-  a line ``記者 XXX`` with nothing but a date after the name);
+  a line ``記者 XXX`` with nothing but a date before or after it);
 - a label (``文／XXX``, ``作者：XXX``, ``撰文：XXX``, ``By XXX``).
 
 A reporter's name must look like a Chinese name (``strict``): two to four Han characters
@@ -59,7 +59,7 @@ _REPORTER_RES = [re.compile(pattern) for pattern in (
     rf"{_REPORTER}\s*{_NAMES}\s*[／/]\s*\S{{0,12}}?(?:報導|報道|报道|電|电)",
     rf"[【〔\[［]\s*{_REPORTER}?\s*{_NAMES}\s*[／/][^】〕\]］]{{0,12}}[】〕\]］]",
     rf"[（(]\s*{_REPORTER}\s*{_NAMES}\s*[）)]",
-    rf"^\s*{_REPORTER}\s*{_NAMES}\s*(?=$|{_DATE})",
+    rf"^\s*(?:{_DATE}\s*(?:{_TIME}\s*)?)?{_REPORTER}\s*{_NAMES}\s*(?=$|{_DATE})",
 )]
 _LABEL_RE = re.compile(
     rf"(?:^|(?<=[\s|｜]))(?:文|撰文|作者|Author|By)\s*[／/:：]\s*(?:{_NAMES}|{_LATIN_NAMES})"

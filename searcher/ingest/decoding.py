@@ -120,7 +120,7 @@ def _as_declared(data: bytes, name: str, label: str,
     text, used, replaced = _least_replaced(data, family)
     if replaced > MAX_REPLACED * len(text):
         warnings.append(f"{name}: declares charset {label!r}, but {replaced:,} of its bytes "
-                        f"are not {used}; encoding guessed")
+                        f"are not {encoding}; encoding guessed")
         return None
     if encoding != "utf-8" and plausibility(text) < PLAUSIBLE:
         # A declaration copied from another page's template reads as mojibake; the bytes'
@@ -175,24 +175,44 @@ def _family(encoding: str) -> tuple[str, ...]:
 
 def _least_replaced(data: bytes, family: tuple[str, ...]) -> tuple[str, str, int]:
     """``(text, encoding, replaced)``: the first encoding of ``family`` that decodes ``data``
-    strictly, else the one that replaces fewest bytes with U+FFFD, and how many."""
-    best: tuple[str, str, int] | None = None
+    strictly, else the one that replaces fewest bytes with U+FFFD, and how many; a pair of
+    bytes one encoding of the family lacks is read by another (a Big5 page may hold both
+    cp950's euro sign and Hong Kong characters)."""
     for encoding in family:
         try:
             return data.decode(encoding), encoding, 0
         except UnicodeDecodeError:
-            text = data.decode(encoding, "replace")
-            replaced = text.count("\ufffd")
-            if best is None or replaced < best[2]:
-                best = (text, encoding, replaced)
-    assert best is not None
-    return best
+            pass
+    decoded = []
+    for encoding in family:
+        text = data.decode(encoding, _pairwise(tuple(e for e in family if e != encoding)))
+        decoded.append((text, encoding, text.count("\ufffd")))
+    return min(decoded, key=lambda found: found[2])
+
+
+@functools.lru_cache(maxsize=None)
+def _pairwise(others: tuple[str, ...]) -> str:
+    """The name of a codec error handler that reads the pair of bytes at an error by the
+    first of ``others`` that can, else replaces its first byte with U+FFFD."""
+    def handler(error: UnicodeDecodeError) -> tuple[str, int]:
+        pair = error.object[error.start:error.start + 2]
+        for encoding in others:
+            try:
+                return pair.decode(encoding), error.start + 2
+            except UnicodeDecodeError:
+                continue
+        return "\ufffd", error.start + 1
+
+    name = "searcher-" + "-".join(others or ("none",))
+    codecs.register_error(name, handler)
+    return name
 
 
 def _warn_replaced(name: str, encoding: str, replaced: int, warnings: list[str]) -> None:
     if replaced:
-        warnings.append(f"{name}: {replaced:,} bytes that are not {encoding} replaced with "
-                        f"U+FFFD")
+        warnings.append(f"{name}: {replaced:,} "
+                        + ("byte that is" if replaced == 1 else "bytes that are")
+                        + f" not {encoding} replaced with U+FFFD")
 
 
 def _round_trip(data: bytes, family: tuple[str, ...]) -> tuple[str, str] | None:

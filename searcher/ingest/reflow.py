@@ -14,8 +14,8 @@ joined to the head of the next page, which then starts where the paragraph resum
 A line at the top or bottom (``EDGE_LINES``) of most pages, with its numbers counted as one
 (``台海局勢 3``, ``台海局勢 4``), is a running header or footer; a line at the edge that is only a
 page number (``3``, ``- 3 -``, ``第 3 頁``, ``3/12``, ``Page 3 of 12``) is one too. Both are
-dropped, except a running header that is also the first line of the first page: there, it is
-the title.
+dropped, on the first page too: a browser prints the day it printed and the page's address at
+the edges of every page, and neither is the article's.
 
     >>> reflow(["全球疫情史无前\\n例地蔓延，各國\\n封鎖邊境。\\n1", "Aid from inter-\\nnational donors\\n2"])
     ('全球疫情史无前例地蔓延，各國封鎖邊境。\\n\\nAid from international donors', (0, 21))
@@ -45,7 +45,7 @@ _LIST_ITEM_RE = re.compile(r"[•●■◆▪·\-–—*]\s|\(?\d{1,2}[.)]\s|\d{
 def reflow(pages: list[str]) -> tuple[str, tuple[int, ...]]:
     """The body of a document from its pages' extracted text, and the offset at which each
     page starts in it."""
-    lines = [[line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [[line.rstrip() for line in text.replace("\r\n", "\n").strip("\n").split("\n")]
              for text in pages]
     lines = _without_running_lines(lines)
     widths = sorted(_width(line) for page in lines for line in page if line.strip())
@@ -77,10 +77,9 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
     with_text = sum(1 for page in pages if any(line.strip() for line in page))
     running = {key for key, count in counts.items() if count >= 2 and 2 * count >= with_text}
     kept = []
-    for number, (page, indexes) in enumerate(zip(pages, edges)):
-        title = indexes[0] if number == 0 and indexes else None
-        dropped = {i for i in indexes if _PAGE_NUMBER_RE.fullmatch(page[i].strip())
-                   or (_key(page[i]) in running and i != title)}
+    for page, indexes in zip(pages, edges):
+        dropped = {i for i in indexes
+                   if _PAGE_NUMBER_RE.fullmatch(page[i].strip()) or _key(page[i]) in running}
         kept.append([line for i, line in enumerate(page) if i not in dropped])
     return kept
 
@@ -99,6 +98,8 @@ def _key(line: str) -> str:
 def _paragraphs(page: list[str], typical: int) -> tuple[list[str], bool]:
     """A page's paragraphs, each one line, and whether the last runs on past the page;
     ``typical``: the width of a full line."""
+    while page and not page[-1].strip():
+        page = page[:-1]
     paragraphs: list[str] = []
     current = ""
     for line in page:
