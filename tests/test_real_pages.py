@@ -15,7 +15,7 @@ import pytest
 
 from searcher.ingest.formats import parse_file
 from searcher.ingest.metadata import TITLE_LENGTH
-from tests.test_document_formats import ARTICLE, index_run, paths
+from tests.test_document_formats import ARTICLE, index_archive, paths
 
 # A Big5 page as udn.com serves it: cp950's euro sign and a Hong Kong character, which no one
 # codec of the Big5 family decodes, so that only GB18030 decodes it whole, as mojibake.
@@ -181,17 +181,7 @@ ARCHIVE = {
 def archive(tmp_path_factory):
     """The archive indexed by ``searcher index --json``: the run, and a function running
     further commands on its index."""
-    home = tmp_path_factory.mktemp("real")
-    folder = home / "archive"
-    for name, make in ARCHIVE.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(make())
-    index = str(home / "index")
-    run = index_run(["index", str(folder), "--index", index, "--json"], home)
-
-    def searcher(*args: str) -> dict | list:
-        return index_run([*args, "--index", index], home)
-
+    _, run, searcher = index_archive(tmp_path_factory.mktemp("real"), ARCHIVE)
     return run, searcher
 
 

@@ -162,14 +162,9 @@ def _is_name(name: str, strict: bool) -> bool:
     simplified = _simplified(name)
     if not (simplified[0] in _surnames() or simplified[:2] in _COMPOUND_SURNAMES):
         return False
-    words = _dictionary()
-    return not (_common(words.get(simplified), COMMON)
-                or len(name) > 2 and _common(words.get(simplified[:2]), COMMON_START))
-
-
-def _common(entry: tuple[int, str] | None, frequency: int) -> bool:
-    """Whether a dictionary entry is a common word that is not a person's name."""
-    return entry is not None and entry[0] >= frequency and not entry[1].startswith("nr")
+    words = _common_words()
+    return not (words.get(simplified, 0) >= COMMON
+                or len(name) > 2 and words.get(simplified[:2], 0) >= COMMON_START)
 
 
 @functools.lru_cache(maxsize=1)
@@ -194,13 +189,15 @@ def _converter():
 
 
 @functools.lru_cache(maxsize=1)
-def _dictionary() -> dict[str, tuple[int, str]]:
-    """jieba's dictionary: each word's frequency and part-of-speech tag (``nr…``: a name)."""
+def _common_words() -> dict[str, int]:
+    """The words of jieba's dictionary used ``COMMON`` times or more that it does not tag as
+    a person's name (``nr…``), and how often."""
     import jieba
 
     words = {}
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as dictionary:
         for line in dictionary:
             word, frequency, tag = (line.split() + [""])[:3]
-            words[word] = (int(frequency), tag)
+            if int(frequency) >= COMMON and not tag.startswith("nr"):
+                words[word] = int(frequency)
     return words

@@ -37,6 +37,7 @@ MAX_ELEMENTS = 50_000
 MAX_ATTRIBUTES = 100_000
 MAX_ELEMENT_ATTRIBUTES = 1_000
 SNIFF_BYTES = 16_384
+MAX_HEADER = 65_536  # a saved HTTP header is shorter
 NEAR_HEADLINE = 1_000  # characters of text after the headline's start that are near it
 MAX_TIMES = 100
 MAX_COPYRIGHT_LINES = 10
@@ -54,9 +55,13 @@ _CLUTTER_STARTS = ("comment", "sidebar", "related", "recommend", "popular", "wid
                    "reply", "hotnews", "morenews")
 _CLUTTER_WORDS = {"nav", "menu", "aside", "side", "ad", "ads", "hot", "latest", "more"}
 _NAME_WORDS_RE = re.compile(r"[\s_\-]+")
-_COPYRIGHT_RE = re.compile(r"©|&copy;|copyright|版權所有|版权所有", re.IGNORECASE)
+_COPYRIGHT_RE = re.compile(r"©|copyright|版權所有|版权所有", re.IGNORECASE)
 _SAVED_FROM_RE = re.compile(r"saved from url=\(\d+\)(\S+)")
-_HTTP_HEADER_RE = re.compile(rb"\AHTTP/\d(?:\.\d)? \d{3}[^\n]*\n(?:[^\n]*\S[^\n]*\n)*?\r?\n")
+# A response's status line and header lines, to the blank line ending them (in the first
+# ``MAX_HEADER`` characters).
+_HTTP_HEADER = r"\AHTTP/\d(?:\.\d)? \d{3}[^\n]*\n(?:[^\r\n][^\n]*\n)*?\r?\n"
+_HTTP_HEADER_RE = re.compile(_HTTP_HEADER)
+_HTTP_HEADER_BYTES_RE = re.compile(_HTTP_HEADER.encode())
 _XML_ENCODING_RE = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:+-]+)", re.I)
 _META_RE = re.compile(rb"<meta\b[^>]*>", re.I)
 _CHARSET_RE = re.compile(rb"charset\s*=\s*[\"']?\s*([\w.:+-]+)", re.I)
@@ -66,7 +71,7 @@ _COMMENT_RE = re.compile(rb"<!--.*?-->", re.S)
 def declared_charset(data: bytes) -> str | None:
     """The charset label a page's bytes declare, if any: a saved HTTP header's, an XML
     declaration's, or a ``<meta>``'s."""
-    header = _HTTP_HEADER_RE.match(data)
+    header = _HTTP_HEADER_BYTES_RE.match(data[:MAX_HEADER])
     if header:
         content_type = re.search(rb"^content-type:[^\n]*", header.group(), re.I | re.M)
         if content_type and (charset := _CHARSET_RE.search(content_type.group())):
@@ -242,10 +247,8 @@ def parse_html(text: str, path: str, warnings: list[str]) -> Document:
 
 def _without_saved_header(text: str) -> str:
     """A page's text less the HTTP header a download tool saved before it."""
-    if text.startswith("HTTP/") and (header := _HTTP_HEADER_RE.match(text.encode("utf-8",
-                                                                                "replace"))):
-        return text[len(header.group().decode("utf-8", "replace")):]
-    return text
+    header = _HTTP_HEADER_RE.match(text[:MAX_HEADER])
+    return text[header.end():] if header else text
 
 
 def _parse(html: str) -> tuple[_Extractor, str | None]:

@@ -54,6 +54,7 @@ _NEWS_NAME_RE = re.compile(
     r"|times|post|daily|online|media|press|tribune|herald|journal|\.com|\.net|\.org|\.tw|\.hk"
     r"|\.cn)(?:\s+[A-Za-z]{2,6})?$", re.IGNORECASE)
 MAX_SITE_NAME = 16
+MAX_TITLE = 300  # a longer title is not one to look for a site's name in
 _URL_DATE_RES = [re.compile(pattern) for pattern in (
     r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?=/|[-_.]|$)",
     r"/((?:19|20)\d{2})/(\d{2})(\d{2})(?=/|[-_.]|$)",
@@ -122,7 +123,7 @@ def _without_site(title: str, others: set[str], lines: set[str], sites: set[str]
                   host: str) -> str:
     """``title`` less a site-name suffix, when something confirms where the article's title
     ends; else ``title`` whole."""
-    separators = list(_SEPARATOR_RE.finditer(title))
+    separators = list(_SEPARATOR_RE.finditer(title)) if len(title) <= MAX_TITLE else []
     for separator in separators:
         head = title[:separator.start()].strip()
         spaced = separator.group() != separator.group().strip()
