@@ -12,12 +12,13 @@ name. The shapes:
 - a label (``文／XXX``, ``作者：XXX``, ``撰文：XXX``, ``By XXX``).
 
 A reporter's name must look like a Chinese name (``strict``): two to four Han characters
-starting with a common surname, and no common word of the language (jieba's dictionary: a
-word it does not tag as a person's name, used ``COMMON`` times or more, or starting with one
-used ``COMMON_START`` times); or a Latin name. A labelled name may be a pen name (``lax``):
-up to ``MAX_NAME`` characters, no digits, no sentence. A name that is a date, a link, an
-e-mail address or a placeholder account (``Administrator``, ``Windows 使用者``) is no author;
-no author is better than a wrong one.
+starting with a common surname, not ending like an organisation or a place (``路透社``,
+``政治中心``, ``高雄市``), and no common word of the language (jieba's dictionary: a word it
+does not tag as a person's name, used ``COMMON`` times or more), nor two (one used
+``COMMON_START`` times, then another or a function character: ``高度關注``, ``方面的``); or a
+Latin name. A labelled name may be a pen name (``lax``): up to ``MAX_NAME`` characters, no
+digits, no sentence. A name that is a date, a link, an e-mail address or a placeholder account
+(``Administrator``, ``Windows 使用者``) is no author; no author is better than a wrong one.
 
     >>> byline_date("停火協議生效\\n記者王大明／台北報導\\n2020/11/19")
     '2020-11-19'
@@ -67,6 +68,9 @@ _LABEL_RE = re.compile(
 _LATIN_NAME_RE = re.compile(r"[A-Z][A-Za-z'’.\-]*(?:\s+[A-Za-z][A-Za-z'’.\-]*){0,4}")
 _CJK_NAME_RE = re.compile(rf"[{_HAN}][{_HAN}·・]{{1,3}}")
 _NAME_SEPARATORS = re.compile(r"\s*[、,，;；&＆]\s*|\s+(?:and|與|与|和|及)\s+")
+# How an organisation's or a place's name ends (in Simplified: names are compared so).
+_ORGANIZATION_RE = re.compile(r"(?:社|报|台|网|中心|新闻|电视|频道|市|县|省|区|镇|乡)$")
+_FUNCTION_CHARACTERS = set("的了在是和与也就都而及等说向对从被把将")
 _NOT_A_NAME_RE = re.compile(r"\d|https?:|www\.|@|[。！？!?；;：:]")
 PLACEHOLDERS = {"admin", "administrator", "user", "owner", "guest", "unknown", "anonymous",
                 "windows user", "microsoft office user", "microsoft office 使用者",
@@ -82,7 +86,7 @@ _SURNAMES = (
     "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海"
     "阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏"
     "鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭"
-    "干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由洪赖")
+    "干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由洪赖习鐘凃粘招")
 _COMPOUND_SURNAMES = ("欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 端木 "
                       "轩辕 南宫 西门 独孤 呼延 申屠 钟离 闻人 张简 范姜").split()
 
@@ -162,9 +166,16 @@ def _is_name(name: str, strict: bool) -> bool:
     simplified = _simplified(name)
     if not (simplified[0] in _surnames() or simplified[:2] in _COMPOUND_SURNAMES):
         return False
+    if _ORGANIZATION_RE.search(simplified):
+        return False
     words = _common_words()
+    head, rest = simplified[:2], simplified[2:]
+    # A common word, or two of them (高度关注, 方面的); a given name may be a common word's
+    # characters (黄金明), so a name's one-character rest is judged by what it is.
     return not (words.get(simplified, 0) >= COMMON
-                or len(name) > 2 and words.get(simplified[:2], 0) >= COMMON_START)
+                or len(name) > 2 and words.get(head, 0) >= COMMON_START
+                and (rest in _FUNCTION_CHARACTERS or words.get(rest, 0) >= COMMON
+                     and len(rest) > 1))
 
 
 @functools.lru_cache(maxsize=1)

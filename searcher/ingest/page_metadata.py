@@ -96,7 +96,7 @@ def page_fields(facts: PageFacts) -> dict:
     source = (_clean(facts.meta.get("og:site_name", "")) or article.get("publisher")
               or _clean(facts.meta.get("application-name", "")) or None)
     title = _title(facts, article, sites, url)
-    top = _near_headline(facts.text, facts.h1 or title or "")
+    top = _near_headline(facts.text, _clean(facts.h1) or title or "")
     return {"title": title, "date": _date(facts, article, top, url),
             "author": _author(facts, article, top, sites), "source": source, "url": url}
 
