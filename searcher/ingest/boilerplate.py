@@ -7,7 +7,10 @@ holds no image, so the related-article lists of news sites (a headline and a thu
 item) pass as article text. Here, as jusText and readability judge it, a block is boilerplate
 when at least ``MIN_LINKS`` links make ``LINK_SHARE`` of its text, whatever its length; so is a
 run of ``RUN`` blocks side by side whose links are each at least ``ITEM_LINK_SHARE`` of its
-text (``〔相關新聞〕<a>…</a>`` paragraphs, items of a headline and its date). A page control is
+text (``〔相關新聞〕<a>…</a>`` paragraphs, items of a headline and its date). Neither holds the
+headline (``<h1>``) or a piece of text of ``PROSE`` characters outside its links: a block that
+does holds the article (a page's wrapper, or a short article's box, where menus and related
+links can outweigh the article, is never dropped). A page control is
 boilerplate too: an element whose few words are all controls (``字級 A+ A-``, ``分享``,
 ``列印``, ``回到頂部``).
 
@@ -26,6 +29,7 @@ from collections.abc import Iterable
 MIN_LINKS = 3
 LINK_SHARE = 0.7
 RUN = 3
+PROSE = 25  # characters: a block holding a piece of text this long outside links is prose
 ITEM_LINK_SHARE = 0.5  # a block of a run: its links' share of its text
 CONTROL_CHARS = 40  # a page control's text is at most this long…
 CONTROL_ELEMENTS = 30  # …in at most this many elements
@@ -64,9 +68,9 @@ def prune(tree) -> None:
 
 
 def _is_boilerplate(element, size: "_Size") -> bool:
-    if not size.chars or element.tag in ("html", "body"):
+    if not size.chars or size.headline or element.tag in ("html", "body"):
         return False
-    if element.tag in _BLOCKS and size.links >= MIN_LINKS \
+    if element.tag in _BLOCKS and size.links >= MIN_LINKS and size.prose < PROSE \
             and size.link_chars >= LINK_SHARE * size.chars:
         return True
     return (size.chars <= CONTROL_CHARS and size.elements <= CONTROL_ELEMENTS
@@ -74,14 +78,15 @@ def _is_boilerplate(element, size: "_Size") -> bool:
 
 
 class _Size:
-    """An element's visible characters (spaces aside), those inside links, how many links and
-    elements it holds (itself included)."""
+    """An element's visible characters (spaces aside), those inside links, its longest piece
+    of text outside links, how many links and elements it holds (itself included)."""
 
-    __slots__ = ("chars", "link_chars", "links", "elements")
+    __slots__ = ("chars", "link_chars", "prose", "links", "elements", "headline")
 
     def __init__(self) -> None:
-        self.chars = self.link_chars = self.links = 0
+        self.chars = self.link_chars = self.prose = self.links = 0
         self.elements = 1
+        self.headline = False  # whether it holds an <h1>
 
 
 def _measure(elements: list) -> dict:
@@ -91,17 +96,23 @@ def _measure(elements: list) -> dict:
         size = sizes[element] = _Size()
         if element.tag in _INVISIBLE:
             continue
-        size.chars = _visible(element.text)
+        size.chars = size.prose = _visible(element.text)
         for child in element:
             if isinstance(child.tag, str):
                 inner = sizes[child]
                 size.chars += inner.chars
                 size.link_chars += inner.link_chars
+                size.prose = max(size.prose, inner.prose)
                 size.links += inner.links
                 size.elements += inner.elements
-            size.chars += _visible(child.tail)
+                size.headline = size.headline or inner.headline
+            tail = _visible(child.tail)
+            size.chars += tail
+            size.prose = max(size.prose, tail)
+        size.headline = size.headline or element.tag == "h1"
         if element.tag == "a" and element.get("href") is not None:
             size.link_chars = size.chars
+            size.prose = 0
             size.links += 1
     return sizes
 
@@ -113,7 +124,8 @@ def _link_runs(parent, sizes: dict) -> list:
     for child in parent:
         if isinstance(child.tag, str):
             size = sizes[child]
-            if size.links and size.chars and size.link_chars >= ITEM_LINK_SHARE * size.chars:
+            if size.links and size.chars and size.prose < PROSE and not size.headline \
+                    and size.link_chars >= ITEM_LINK_SHARE * size.chars:
                 run.append(child)
             elif size.chars:
                 found += run if len(run) >= RUN else []

@@ -7,18 +7,20 @@ name. The shapes:
 - a date after a label (``發布時間：2020-11-19``, ``更新於…``, ``Published …``), else a date
   with its time of day (``2024年8月26日 08:30``), an update's label or a short line that holds
   a date and little else (``2013/06/29``, ``記者王大明／台北報導　2020年11月19日``);
-- a reporter (``記者XXX／台北報導``, ``〔記者XXX／台北報導〕``, ``【XXX／綜合報導】``, ``（記者XXX）``,
-  a line ``記者 XXX`` with nothing but a date before or after it);
+- a reporter (``記者XXX／台北報導``, ``記者XXX報道``, ``〔記者XXX／台北報導〕``, ``【XXX／綜合報導】``,
+  ``（記者XXX）``, ``（香港文匯報記者 XXX YYY）``, ``記者：XXX``, a line ``澎湃新聞記者 XXX`` with
+  nothing but a date before or after it);
 - a label (``文／XXX``, ``作者：XXX``, ``撰文：XXX``, ``By XXX``).
 
 A reporter's name must look like a Chinese name (``strict``): two to four Han characters
-starting with a common surname, not ending like an organisation or a place (``路透社``,
-``政治中心``, ``高雄市``), and no common word of the language (jieba's dictionary: a word it
-does not tag as a person's name, used ``COMMON`` times or more), nor two (one used
-``COMMON_START`` times, then another or a function character: ``高度關注``, ``方面的``); or a
-Latin name. A labelled name may be a pen name (``lax``): up to ``MAX_NAME`` characters, no
-digits, no sentence. A name that is a date, a link, an e-mail address or a placeholder account
-(``Administrator``, ``Windows 使用者``) is no author; no author is better than a wrong one.
+starting with a common surname, not ending like an organisation, a place or a photo credit
+(``路透社``, ``政治中心``, ``高雄市``, ``麥鈞傑攝``), and no common word of the language
+(jieba's dictionary: a word it does not tag as a person's name, used ``COMMON`` times or
+more), nor two (one used ``COMMON_START`` times, then another or a function character:
+``高度關注``, ``方面的``); or a Latin name. A labelled name may be a pen name (``lax``): up to
+``MAX_NAME`` characters, no digits, no sentence. A name that is a date, a link, an e-mail
+address or a placeholder account (``Administrator``, ``Windows 使用者``) is no author; no
+author is better than a wrong one.
 
     >>> byline_date("停火協議生效\\n記者王大明／台北報導\\n2020/11/19")
     '2020-11-19'
@@ -54,24 +56,30 @@ _ANY_DATE_RE = re.compile(_DATE)
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NAMES = rf"([{_HAN}][{_HAN}·・、]{{0,40}}?)"
+_SPACED_NAMES = rf"([{_HAN}][{_HAN}·・、 　]{{0,40}}?)"  # in brackets, names apart by spaces
 _LATIN_NAMES = r"([A-Z][A-Za-z'’.\-]*(?:\s+[A-Z][A-Za-z'’.\-]*){0,4})"
 _REPORTER = r"(?:記者|记者|特派員|特派员)"
+_OUTLET = rf"[{_HAN}A-Za-z]{{0,8}}?"  # before 記者: 澎湃新聞記者, 香港文匯報記者
+_AFTER_NAME = r"(?=$|[\s|｜，,。(（／/])"
 _REPORTER_RES = [re.compile(pattern) for pattern in (
-    rf"{_REPORTER}\s*{_NAMES}\s*[／/]\s*\S{{0,12}}?(?:報導|報道|报道|電|电)",
+    rf"{_REPORTER}\s*{_NAMES}\s*(?:[／/]\s*\S{{0,12}}?)?(?:報導|報道|报道|電|电)",
     rf"[【〔\[［]\s*{_REPORTER}?\s*{_NAMES}\s*[／/][^】〕\]］]{{0,12}}[】〕\]］]",
-    rf"[（(]\s*{_REPORTER}\s*{_NAMES}\s*[）)]",
-    rf"^\s*(?:{_DATE}\s*(?:{_TIME}\s*)?)?{_REPORTER}\s*{_NAMES}\s*(?=$|{_DATE})",
+    rf"[（(]\s*{_OUTLET}{_REPORTER}\s*{_SPACED_NAMES}\s*[）)]",
+    rf"^\s*(?:{_DATE}\s*(?:{_TIME}\s*)?)?{_OUTLET}{_REPORTER}\s*{_NAMES}\s*(?=$|[\s／/]|{_DATE})",
+    rf"(?:^|(?<=[\s|｜])){_REPORTER}\s*[:：]\s*{_NAMES}{_AFTER_NAME}",
 )]
 _LABEL_RE = re.compile(
     rf"(?:^|(?<=[\s|｜]))(?:文|撰文|作者|Author|By)\s*[／/:：]\s*(?:{_NAMES}|{_LATIN_NAMES})"
-    rf"(?=$|[\s|｜，,。(（／/])|^\s*By\s+{_LATIN_NAMES}\s*$")
+    rf"{_AFTER_NAME}|^\s*By\s+{_LATIN_NAMES}\s*$")
 _LATIN_NAME_RE = re.compile(r"[A-Z][A-Za-z'’.\-]*(?:\s+[A-Za-z][A-Za-z'’.\-]*){0,4}")
 _CJK_NAME_RE = re.compile(rf"[{_HAN}][{_HAN}·・]{{1,3}}")
-_NAME_SEPARATORS = re.compile(r"\s*[、,，;；&＆]\s*|\s+(?:and|與|与|和|及)\s+")
-# How an organisation's or a place's name ends (in Simplified: names are compared so).
-_ORGANIZATION_RE = re.compile(r"(?:社|报|台|网|中心|新闻|电视|频道|市|县|省|区|镇|乡)$")
+_NAME_SEPARATORS = re.compile(rf"\s*[、,，;；&＆]\s*|\s+(?:and|與|与|和|及)\s+"
+                              rf"|(?<=[{_HAN}])\s+(?=[{_HAN}])")
+# How an organisation's or a place's name ends, or a photographer's credit (in Simplified:
+# names are compared so).
+_NOT_PERSON_RE = re.compile(r"(?:社|报|台|网|中心|新闻|电视|频道|市|县|省|区|镇|乡|摄|摄影)$")
 _FUNCTION_CHARACTERS = set("的了在是和与也就都而及等说向对从被把将")
-_NOT_A_NAME_RE = re.compile(r"\d|https?:|www\.|@|[。！？!?；;：:]")
+_NOT_A_NAME_RE = re.compile(r"\d|https?:|www\.|@|[。！？!?；;：:／/]")
 PLACEHOLDERS = {"admin", "administrator", "user", "owner", "guest", "unknown", "anonymous",
                 "windows user", "microsoft office user", "microsoft office 使用者",
                 "windows 使用者", "使用者", "用户", "用戶", "微软用户", "微軟用戶", "匿名",
@@ -166,7 +174,7 @@ def _is_name(name: str, strict: bool) -> bool:
     simplified = _simplified(name)
     if not (simplified[0] in _surnames() or simplified[:2] in _COMPOUND_SURNAMES):
         return False
-    if _ORGANIZATION_RE.search(simplified):
+    if _NOT_PERSON_RE.search(simplified):
         return False
     words = _common_words()
     head, rest = simplified[:2], simplified[2:]

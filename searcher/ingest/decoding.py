@@ -271,8 +271,9 @@ def _detector_rank(data: bytes, encoding: str) -> int:
     """Where charset-normalizer ranks ``encoding``'s family (ties of plausibility only)."""
     from charset_normalizer import from_bytes
 
+    isolation = ["utf-8", *(encoding for family in _FAMILIES for encoding in family)]
     names = [codecs.lookup(match.encoding).name for match in
-             from_bytes(data, cp_isolation=["utf-8", *(e for family in _FAMILIES for e in family)])]
+             from_bytes(data, cp_isolation=isolation)]
     family = _family(encoding)
     return next((i for i, name in enumerate(names)
                  if codecs.lookup(name).name in {codecs.lookup(e).name for e in family}),

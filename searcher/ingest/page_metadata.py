@@ -3,12 +3,12 @@ say (``PageFacts``, gathered by ``html``'s parser).
 
 Title: ``og:title``, else ``twitter:title``, else the JSON-LD article's ``headline``, else
 ``<title>``, else the first ``<h1>``. A site name after a separator (`` | ``, `` - ``, ``｜``,
-``_``, and ``-`` without spaces) is cut when something confirms where the article's title
-ends: the part before it is the other title or a line of the page; or the part after it is the
-site's name (``og:site_name``, ``application-name``, the JSON-LD publisher, the page's host
-name, the copyright line), the same suffix ends both ``<title>`` and ``og:title`` around
-different titles, or it is short and named like a news site (``新华网``, ``蘋果日報``,
-``BBC News``).
+``│``, ``_``, and ``-`` or ``--`` without spaces) is cut, with whatever short parts follow it
+(sections: ``- 晴報 - 港聞``), when something confirms where the article's title ends: the part
+before it is the other title or a line of the page; or the part after it is the site's name
+(``og:site_name``, ``application-name``, the JSON-LD publisher, the page's host name, the
+copyright line), the same suffix ends both ``<title>`` and ``og:title`` around different
+titles, or it is short and named like a news site (``新华网``, ``蘋果日報``, ``BBC News``).
 
 Date: the page's publication ``<meta>`` (or microdata ``datePublished``), else the JSON-LD
 article's ``datePublished``, else a ``<time>`` inside the ``<article>`` or just after the
@@ -17,7 +17,8 @@ headline, else the byline near the headline (``bylines``), else a date in the pa
 comment, a related list or a footer is never the page's.
 
 Author: the page's ``<meta>`` author (``author``, ``article:author``, ``dc.creator``…), else
-the JSON-LD article's author, when it is a name and not the site's; else the byline near the
+the JSON-LD article's author, when it is a byline or a name as a reporter's must be (``bylines``:
+a source, ``新浪科技``, ``环球网``, is none) and not the site's; else the byline near the
 headline. Site: ``og:site_name``, else the JSON-LD publisher, else ``application-name``.
 Address: ``og:url``, else ``<link rel=canonical>``, else the address a browser noted when it
 saved the page (``<!-- saved from url=… -->``).
@@ -47,12 +48,12 @@ MAX_JSON_LD = 200_000  # characters of one JSON-LD script: an article's is a few
 LINES_BEFORE, LINES_AFTER, WINDOW_CHARS = 3, 15, 1200
 TOP_CHARS = 600  # without a headline found in the text, the byline is in the top
 
-_SEPARATOR_RE = re.compile(r"\s+[|\-–—]\s+|\s*[｜|_]\s*|\s*[-–—]\s*")
+_SEPARATOR_RE = re.compile(r"\s+[|\-–—]+\s+|\s*[｜|│¦_]+\s*|\s*[-–—]+\s*")
 # A news site's name ends so, perhaps with its initials after it (``中央社 CNA``).
 _NEWS_NAME_RE = re.compile(
-    r"(?:[網网報报社刊]|電台|电台|電視台|电视台|新聞|新闻|媒體|媒体|頻道|频道|週刊|周刊|雜誌|杂志|news"
-    r"|times|post|daily|online|media|press|tribune|herald|journal|\.com|\.net|\.org|\.tw|\.hk"
-    r"|\.cn)(?:\s+[A-Za-z]{2,6})?$", re.IGNORECASE)
+    r"(?:[網网報报社刊]|網站|网站|電台|电台|電視台|电视台|新聞|新闻|媒體|媒体|頻道|频道|週刊|周刊"
+    r"|雜誌|杂志|news|times|post|daily|online|media|press|tribune|herald|journal|\.com|\.net"
+    r"|\.org|\.tw|\.hk|\.cn)(?:\s+[A-Za-z]{2,6})?$", re.IGNORECASE)
 MAX_SITE_NAME = 16
 MAX_TITLE = 300  # a longer title is not one to look for a site's name in
 _URL_DATE_RES = [re.compile(pattern) for pattern in (
@@ -126,13 +127,20 @@ def _without_site(title: str, others: set[str], lines: set[str], sites: set[str]
     separators = list(_SEPARATOR_RE.finditer(title)) if len(title) <= MAX_TITLE else []
     for separator in separators:
         head = title[:separator.start()].strip()
-        spaced = separator.group() != separator.group().strip()
-        if head and (spaced or separator.group().strip() in "｜|_") and (
-                head in others or head in lines):
+        mark, tail = separator.group(), title[separator.end():].strip()
+        dash = mark == mark.strip() and set(mark) <= set("-–—")  # 2020-11 or COVID-19
+        # A line of the page that is shorter than the rest is a menu's (今日信報 -- 標題).
+        if head and not dash and (head in others or head in lines and len(head) > len(tail)):
             return head
-    for separator in reversed(separators):
-        head, tail = title[:separator.start()].strip(), title[separator.end():].strip()
-        if head and _is_site(tail, sites, host):
+    # The first part after a separator that names the site, with nothing longer than a
+    # site's name after it (``A - 晴報 - 港聞 - 要聞``, ``A - B | 聯合報``).
+    for n, separator in enumerate(separators):
+        head = title[:separator.start()].strip()
+        ends = [s.start() for s in separators[n + 1:]] + [len(title)]
+        parts = [title[start:end].strip() for start, end in
+                 zip([separator.end()] + [s.end() for s in separators[n + 1:]], ends)]
+        if head and _is_site(parts[0], sites, host) \
+                and all(len(part) <= MAX_SITE_NAME for part in parts):
             return _without_site(head, others, lines, sites, host)
     return title
 
@@ -219,7 +227,8 @@ def _author(facts: PageFacts, article: dict, top: str, sites: set[str]) -> str |
     site_keys = {_key(site) for site in sites}
     for value in [facts.meta.get(key, "") for key in AUTHOR_META] + [article.get("author", "")]:
         value = re.sub(r"^\s*(?:by|作者\s*[:：])\s*", "", value, flags=re.IGNORECASE)
-        name = author_name(value, strict=False) if value else None
+        # A page's author field holds a byline (記者XXX／台北) or a source as often as a name.
+        name = (byline_author(value) or author_name(value, strict=True)) if value else None
         if name and not any(_key(name) in key for key in site_keys):
             return name
     return byline_author(top)

@@ -5,11 +5,14 @@ A text layer holds one line of text per line of print, so a word the page wrappe
 (``史无前`` / ``例``, ``inter-`` / ``national``) is two pieces that no search finds. Within a
 paragraph the lines are joined: with nothing between them when either side is CJK (Chinese
 sets no spaces), a hyphenated Latin word rejoined, other Latin text with a space. A line ends
-its paragraph when it is short (less than ``SHORT`` of the page's full line width, measured
-with CJK characters counting two, and ending a sentence: 。！？…; or less than ``HEADING`` of it,
-a heading or a last line), or when the next line is blank, indented or starts a list item. A
-paragraph that runs on at the foot of a page of running text (``FULL_PAGE`` lines or more) is
-joined to the head of the next page, which then starts where the paragraph resumes.
+its paragraph when it is short (less than ``SHORT`` of a full line's width, measured with CJK
+characters counting two) and ends a sentence (。！？…) or with a CJK character (CJK text wraps
+at any character: a line of it that wrapped is full, so a short one is a heading, a byline or a
+paragraph's last line); or when it is shorter still (``HEADING``: a Latin heading), or wider than
+a full line (``LONG``: a headline set apart); or when the next line is blank, indented or
+starts a list item. A paragraph that runs on at the foot of a
+page of running text (``FULL_PAGE`` lines or more) is joined to the head of the next page,
+which then starts where the paragraph resumes.
 
 A line at the top or bottom (``EDGE_LINES``) of most pages, with its numbers counted as one
 (``台海局勢 3``, ``台海局勢 4``), is a running header or footer; a line at the edge that is only a
@@ -17,7 +20,8 @@ page number (``3``, ``- 3 -``, ``第 3 頁``, ``3/12``, ``Page 3 of 12``) is one
 dropped, on the first page too: a browser prints the day it printed and the page's address at
 the edges of every page, and neither is the article's.
 
-    >>> reflow(["全球疫情史无前\\n例地蔓延，各國\\n封鎖邊境。\\n1", "Aid from inter-\\nnational donors\\n2"])
+    >>> reflow(["全球疫情史无前\\n例地蔓延，各國\\n封鎖邊境。\\n1",
+    ...         "Aid from inter-\\nnational donors\\n2"])
     ('全球疫情史无前例地蔓延，各國封鎖邊境。\\n\\nAid from international donors', (0, 21))
 """
 
@@ -29,6 +33,7 @@ import unicodedata
 PAGE_SEPARATOR = "\n\n"
 SHORT = 0.85
 HEADING = 0.5
+LONG = 1.2  # a line this much wider than a full one is set apart (a headline)
 EDGE_LINES = 2
 FULL_PAGE = 5  # lines: a page with fewer is not a page of running text
 _TYPICAL = 0.8  # a full line's width: this far up the document's lines sorted by width
@@ -46,7 +51,7 @@ def reflow(pages: list[str]) -> tuple[str, tuple[int, ...]]:
     """The body of a document from its pages' extracted text, and the offset at which each
     page starts in it."""
     lines = [[line.rstrip() for line in text.replace("\r\n", "\n").strip("\n").split("\n")]
-             for text in pages]
+             for text in pages]  # (a first line's indentation kept)
     lines = _without_running_lines(lines)
     widths = sorted(_width(line) for page in lines for line in page if line.strip())
     typical = widths[round(_TYPICAL * (len(widths) - 1))] if widths else 0
@@ -122,9 +127,11 @@ def _paragraphs(page: list[str], typical: int) -> tuple[list[str], bool]:
 
 
 def _ends_paragraph(line: str, typical: int) -> bool:
-    width = _width(line)
-    return (width < HEADING * typical
-            or (width < SHORT * typical and line.rstrip()[-1] in _SENTENCE_END))
+    width, last = _width(line), line.rstrip()[-1]
+    # CJK text wraps at any character, so a wrapped line of it is full; Latin text wraps
+    # between words, so a wrapped line of it may be well short (ragged right).
+    return (width < HEADING * typical or width > LONG * typical
+            or (width < SHORT * typical and (last in _SENTENCE_END or _is_cjk(last))))
 
 
 def _indented(line: str) -> bool:
