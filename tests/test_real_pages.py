@@ -308,3 +308,82 @@ def test_the_article_around_them_is_kept(archive):
 def test_a_short_first_line_is_the_title_whole(archive):
     assert len(LEAD) <= TITLE_LENGTH
     assert shown(archive, "notes/lead.txt")["title"] == LEAD
+
+
+# The shapes behind the cases above, one by one.
+
+@pytest.mark.parametrize("line,author", [
+    ("記者林小華／台北報導", "林小華"),
+    ("〔記者林小華、王大明／台北報導〕立法院今天三讀", "林小華、王大明"),
+    ("【王大明／綜合報導】", "王大明"),
+    ("新京報訊（記者 陸一夫）", "陸一夫"),
+    ("（香港文匯報記者 顏晉傑 文森）", "顏晉傑、文森"),
+    ("澎湃新聞記者 賀梨萍 2020-06-06 10:08", "賀梨萍"),
+    ("2020/08/09 17:30　記者：陳子謙", "陳子謙"),
+    ("記者鄧厚仁報道", "鄧厚仁"),
+    ("文／周五", "周五"),  # a labelled pen name may be a word
+    ("作者：John Smith", "John Smith"),
+    ("向記者表示", None),
+    ("示威者向記者戴豬嘴面罩抗議", None),
+    ("記者2020年在北京跟蹤報導", None),
+    ("〔記者高度關注／台北報導〕", None),  # two common words
+    ("【路透社／華盛頓報導】", None),  # an agency
+    ("（記者 麥鈞傑攝）", None),  # a photo credit
+    ("記者：請問您如何看待", None),  # an interview's question
+])
+def test_a_byline_names_its_author_by_its_shape(line, author):
+    from searcher.ingest.bylines import byline_author
+
+    assert byline_author(line) == author
+
+
+def page_fields_of(head: str, body: str = PARAGRAPHS) -> dict:
+    document = parse_file(page(head, body), "a.html", []).documents[0]
+    return {"title": document.title, "author": document.author}
+
+
+@pytest.mark.parametrize("title,expected", [
+    ("垃圾徵費欠細節 各界憂執行混亂 - 晴報 - 港聞 - 要聞", "垃圾徵費欠細節 各界憂執行混亂"),
+    ("女儿出嫁，郑板桥画了几笔兰花当嫁妆--文化--人民网", "女儿出嫁，郑板桥画了几笔兰花当嫁妆--文化"),
+    ("和男友口角鎖門吞藥 女墜樓不治│即時新聞│20160521│蘋果日報", "和男友口角鎖門吞藥 女墜樓不治"),
+    ("新冠疫苗COVID-19接種 - 衛福部", "新冠疫苗COVID-19接種 - 衛福部"),  # no site confirmed
+])
+def test_a_site_suffix_is_cut_with_the_sections_after_it(title, expected):
+    assert page_fields_of(f"<title>{title}</title>")["title"] == expected
+
+
+def test_a_menu_line_before_the_title_is_not_taken_for_it():
+    body = f'<div class="menu">今日信報</div><div>{PARAGRAPHS}</div>'
+    title = "今日信報-- 內地客經港轉機恢復 空服員憂播毒"
+    assert page_fields_of(f"<title>{title}</title>", body)["title"] == title
+
+
+@pytest.mark.parametrize("value,author", [("記者陳嘉寧／桃園機場", "陳嘉寧"), ("环球网", None),
+                                          ("新浪财经-自媒体综合", None), ("上官云 宋宇晟", "上官云、宋宇晟")])
+def test_a_pages_author_field_is_read_as_a_byline_or_a_name(value, author):
+    assert page_fields_of(f'<title>t</title><meta name="author" content="{value}">')[
+        "author"] == author
+
+
+def test_a_short_article_outweighed_by_its_related_links_is_kept():
+    menu = "<ul>" + "".join(f'<li><a href="/{n}">選單項目{n}</a></li>' for n in range(30)) + "</ul>"
+    related = "<ul>" + "".join(f'<li><a href="/r{n}">{headline}</a> 時事脈搏 ｜ 今日 11:13</li>'
+                               for n, headline in enumerate(HEADLINES)) + "</ul>"
+    short = ["政府刊憲，行政長官委任林大輝為香港電台顧問委員會主席，任期兩年。",
+             "另外，新委任趙應春及蘇紹聰為委員會成員，任期同樣為兩年。"]
+    body = (f'<div class="nav">{menu}</div><div class="content"><h1>特首委任林大輝為港台顧委會主席</h1>'
+            + "".join(f"<p>{p}</p>" for p in short) + f"{related}</div>")
+    warnings: list[str] = []
+    document = parse_file(page("<title>特首委任</title>", body), "a.html", warnings).documents[0]
+    assert warnings == [] and all(p in document.body for p in short)
+    assert not any(headline in document.body for headline in HEADLINES)
+
+
+def test_a_headline_and_a_byline_stay_lines_of_their_own():
+    from searcher.ingest.reflow import reflow
+
+    headline = "【新冠肺炎】機動部隊23歲男警初步確診 同組訓練40多名警員或要檢疫"  # wider than the text
+    lines = [headline, "2020/08/09 17:30　記者：陳子謙", "本港第三波新冠肺炎疫情仍然嚴峻，衞生防護中心",
+             "公布本港今日新增72宗確診個案，9宗是輸入個案", "，63宗屬本地感染。"]
+    body, _ = reflow(["\n".join(lines)])
+    assert body.splitlines() == [headline, lines[1], "".join(lines[2:])]
