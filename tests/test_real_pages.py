@@ -162,6 +162,11 @@ ARCHIVE = {
     "pages/saved.html": lambda: (
         b"<!-- saved from url=(0052)https://news.example.org/2016/05/20/inauguration/ -->\n"
         + page("<title>新政府就職</title>", f"<h1>新政府就職</h1>{PARAGRAPHS}")),
+    "pages/aspnet.html": lambda: page(  # a page wrapped in one form, as ASP.NET pages are
+        "<title>北市推動社宅</title>",
+        '<form id="form1"><div class="nav"><form><input name="q">搜尋</form></div>'
+        f"<h1>北市推動社宅</h1><div>2018/02/21 10:20 記者王大明／台北報導</div>{PARAGRAPHS}"
+        "</form>"),
     "pages/reporter-in-text.html": lambda: page(
         "<title>港人上街</title>",
         "<h1>港人上街</h1><p>示威者向記者戴豬嘴面罩抗議，記者2020年在北京跟蹤報導。</p>"
@@ -275,6 +280,7 @@ def test_a_document_takes_its_bylines_date_and_author_before_the_files(archive, 
     ("pages/sidebar-time.html", "政院拍板電價凍漲", "2019-03-08", "王大明"),
     ("pages/byline-only.html", "北市推動社宅", "2013-06-29", None),
     ("pages/saved.html", "新政府就職", "2016-05-20", None),
+    ("pages/aspnet.html", "北市推動社宅", "2018-02-21", "王大明"),
     ("pages/reporter-in-text.html", "港人上街", None, None),
 ])
 def test_a_pages_title_date_and_author(archive, path, title, date, author):

@@ -6,7 +6,8 @@ breadcrumbs, share bars, tag lines, reader comments, related-reading lists, news
 whether the page marks its article up (``<main><article>``) or is a soup of ``<div>``s; the
 link lists and page controls it would keep are removed first (``boilerplate``). A page
 where it finds nothing is indexed whole (its visible text: scripts, styles, navigation,
-headers other than an article's own, footers, asides and forms dropped), with a warning. So is
+headers other than an article's own, footers, asides and forms other than one wrapping the
+whole page dropped), with a warning. So is
 a page too large for trafilatura, which spends about 0.1 ms on each element, and time
 quadratic in an element's attributes (40,000 on one element took 39 s): more than
 ``MAX_ELEMENTS`` elements or ``MAX_ATTRIBUTES`` attributes, or more than
@@ -119,7 +120,11 @@ class _Extractor(HTMLParser):
             if tag in _BLOCKS:
                 self._text("\n")
             return
-        skipped = tag in _SKIPPED and not (tag == "header" and self.article)
+        # An article's own header is its text; so is a form that wraps the whole page (as
+        # ASP.NET pages are), unlike a search box's or a newsletter's.
+        outermost = self.open.get("html", 0) + self.open.get("body", 0) == len(self.stack)
+        skipped = tag in _SKIPPED and not (tag == "header" and self.article
+                                           or tag == "form" and outermost)
         clutter = tag in _CLUTTER_TAGS or _is_clutter(attributes)
         article = tag in ("article", "main") or attributes.get("itemprop") == "articleBody"
         self.stack.append((tag, skipped, clutter, article))
