@@ -362,11 +362,11 @@ def test_document_text_is_never_markup():
 
 def test_a_row_names_its_place_its_reposts_and_its_matches():
     from searcher.models import Copy, Hit
-    from searcher.search.browsing import Row
+    from searcher.search.browsing import Browser
 
     hit = Hit(1, "a.txt", "普京[b]", "2025-10-01", 1.0, (), ("普京",), title_highlights=((0, 2),),
-              copies=(Copy("b.txt"), Copy("c.txt")))
-    title, details = row_prompt(Row(hit, "corpus/a.txt", 1), colored=False).split("\n")
+              file="corpus/a.txt", match_count=1, copies=(Copy("b.txt"), Copy("c.txt")))
+    title, details = row_prompt(Browser.row(hit), colored=False).split("\n")
     assert title.plain == "普京[b]" and {str(s.style) for s in title.spans} >= {"bold reverse"}
     assert details.plain == "2025-10-01  corpus/a.txt · also in 2 copies  1 match"
 

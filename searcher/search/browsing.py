@@ -107,7 +107,7 @@ class Browser:
             return False
         self.hints = list(dict.fromkeys(lowercase_operators(self.query)))
         self.listed = self.query
-        self._found([self._row(hit) for hit in result.hits], result.total,
+        self._found([self.row(hit) for hit in result.hits], result.total,
                     result.seconds, result.undated_left_out)
         return True
 
@@ -121,7 +121,7 @@ class Browser:
 
         started = time.monotonic()
         hits = similar(self.index, row.hit.path, self.limit)
-        rows = [self._row(hit) for hit in hits]
+        rows = [self.row(hit) for hit in hits]
         self._found(rows, len(rows), time.monotonic() - started, 0)
         self.similar_to = row.hit.title or row.where
 
@@ -175,6 +175,12 @@ class Browser:
             self.hints = []
 
     @staticmethod
-    def _row(hit: Hit) -> Row:
+    def row(hit: Hit) -> Row:
+        """A hit as the list shows it: where it is from (its source, else its file from here,
+        a record's ``#id``), with how many reposts were collapsed into it."""
         where = hit.source or openable(hit.file) + (f" #{hit.record}" if hit.record else "")
+        if hit.copies:
+            from searcher.search.hits import also_in
+
+            where += f" · {also_in(hit)}"
         return Row(hit, where, hit.match_count)

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from rich.text import Text
 
 from searcher.cli.line_breaking import text_line_breaks
-from searcher.cli.printers import also_in, one_line, safe, timeline_bars
+from searcher.cli.printers import one_line, safe, timeline_bars
 from searcher.search.browsing import Article, Row
 from searcher.search.timeline import Timeline
 
@@ -70,14 +70,13 @@ def _metadata_lines(article: Article, width: int) -> list[Text]:
 
 def row_prompt(row: Row, colored: bool) -> Text:
     """A result as the list shows it: the title (its matches highlighted), then the date,
-    where it is from (and how many reposts were collapsed into it), and how many times it
-    matches."""
+    where it is from (``Row.where``: with how many reposts were collapsed into it), and how
+    many times it matches."""
     match_style, _ = highlight_styles(colored)
     title = Text(one_line(row.hit.title or "(untitled)"), style="bold")
     for start, end in row.hit.title_highlights:
         title.stylize(match_style, start, end)
-    where = row.where + (f" · {also_in(row.hit)}" if row.hit.copies else "")
-    details = Text(f"{row.hit.date or 'undated'}  {one_line(where)}  ", style="dim")
+    details = Text(f"{row.hit.date or 'undated'}  {one_line(row.where)}  ", style="dim")
     details.append(f"{row.matches} match{'es' if row.matches != 1 else ''}")
     return Text("\n").join([title, details])
 
