@@ -29,6 +29,13 @@
    Word file within every bound but slow must be skipped by a 2-second --max-file-seconds.
    Prints each file's outcome, the run's time and peak memory.
 6. properties: the analysis and query-parser property tests with --examples examples each.
+7. full disk: --full-disk runs of ``searcher index`` (incremental runs that add and change
+   articles, and rebuilds; one or two writer processes) on a disk left with a random amount of
+   room. A run that fills it must fail in one line naming the index and leave the live
+   generation exactly as it was (every file, every byte); with the room back, the next run
+   must succeed and hold every article and every change, and ``searcher check`` pass. The
+   disk is a small tmpfs in a mount namespace of its own when run as root (``unshare``), else
+   ENOSPC is injected at a random byte of the writes (main or writer process).
 
 Prints the counts and timings, and exits 1 if anything failed.
 """
@@ -37,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -226,6 +234,113 @@ def soak_flips(corpus: Path, index: Path, flips: int, work: Path,
     return failures, outcomes
 
 
+# Injects ENOSPC after a number of bytes written through Whoosh's files, in the main process
+# or in a writer process: the full disk of a machine where no tmpfs can be mounted.
+ENOSPC_LAUNCHER = """
+import errno, multiprocessing, sys
+import whoosh.filedb.structfile as structfile
+role, room = sys.argv[1], int(sys.argv[2])
+del sys.argv[1:3]
+written = [0]
+original = structfile.StructFile.write
+def write(self, data):
+    if (multiprocessing.parent_process() is not None) == (role == "writer"):
+        written[0] += len(data)
+        if written[0] > room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+    return original(self, data)
+structfile.StructFile.write = write
+sys.argv[0] = "searcher"
+from searcher.cli import main
+main()
+"""
+
+
+def generation_state(index: Path) -> dict[str, bytes | None]:
+    """The index folder's entries and its live generation's, with their bytes."""
+    live = index / (index / "CURRENT").read_text().strip()
+    return {str(path.relative_to(index)): path.read_bytes() if path.is_file() else None
+            for path in [*index.iterdir(), *live.iterdir()] if path.name != ".lock"}
+
+
+def soak_full_disk(docs: int, runs: int, work: Path) -> tuple[list[str], dict]:
+    """Runs of ``searcher index`` that the disk may fill part way through: on a tmpfs of a
+    mount namespace of its own (this script again, under ``unshare``) when root, else with
+    ENOSPC injected."""
+    if os.geteuid() == 0 and shutil.which("unshare"):
+        inside = subprocess.run(["unshare", "--mount", sys.executable, __file__,
+                                 "--full-disk-inside", str(work), "--full-disk", str(runs),
+                                 "--docs", str(docs)], cwd=ROOT, env=ENV, capture_output=True,
+                                text=True)
+        if inside.returncode == 0:
+            report = json.loads(inside.stdout.splitlines()[-1])
+            return report["failures"], report["outcomes"]
+        print(f"(no tmpfs in a mount namespace: {inside.stderr.strip()[-200:]}; injecting)")
+    return full_disk_runs(docs, runs, work, mount=False)
+
+
+def full_disk_runs(docs: int, runs: int, work: Path, mount: bool) -> tuple[list[str], dict]:
+    """The runs of ``soak_full_disk``, on a tmpfs mounted here (``mount``) or injected."""
+    work = work / ("full-disk-tmpfs" if mount else "full-disk-injected")
+    corpus, disk = work / "corpus", work / "disk"
+    disk.mkdir(parents=True)
+    make_corpus(corpus, docs)
+    # The disk: room for the index three times over (a rebuild holds two generations).
+    if searcher("index", str(corpus), "--index", str(work / "measure")).returncode != 0:
+        return ["the first build failed"], {}
+    size = sum(p.stat().st_size for p in (work / "measure").rglob("*") if p.is_file())
+    if mount:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={3 * size + (8 << 20)}", "tmpfs",
+                        str(disk)], check=True)
+    index, filler = disk / "index", disk / "filler"
+    if searcher("index", str(corpus), "--index", str(index)).returncode != 0:
+        return ["the build on the small disk failed"], {}
+    failures: list[str] = []
+    outcomes = {"had room": 0, "disk full, undone": 0, "next run converged": 0}
+    for n in range(runs):
+        rebuild, procs = n % 4 == 3, random.choice(["1", "2"])
+        version = f"滿盤{n:03d}號"
+        changed = random.sample(range(docs), max(1, docs // 20))
+        for i in changed:
+            with open(corpus / f"{i:05d}.txt", "a", encoding="utf-8") as handle:
+                handle.write(f"\n{version}。")
+        room = int(math.exp(random.uniform(math.log(4096), math.log(size))))  # log-uniform
+        what = f"full disk {n} ({'rebuild' if rebuild else 'update'}, {procs} processes, " \
+               f"room {room:,} bytes)"
+        before = generation_state(index)
+        args = ["index", str(corpus), "--index", str(index), "--procs", procs]
+        args += ["--rebuild"] if rebuild else []
+        if mount:
+            free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+            with open(filler, "wb") as handle:
+                os.posix_fallocate(handle.fileno(), 0, max(free - room, 1))
+            run = searcher(*args)
+        else:
+            run = subprocess.run([sys.executable, "-c", ENOSPC_LAUNCHER,
+                                  random.choice(["main", "writer"]), str(room), *args],
+                                 cwd=ROOT, env=ENV, capture_output=True, text=True)
+        filler.unlink(missing_ok=True)
+        if run.returncode == 0:
+            outcomes["had room"] += 1
+        elif (run.returncode == 2 and run.stderr.count("\n") == 1
+              and "no space left on device writing" in run.stderr and str(index) in run.stderr):
+            if generation_state(index) == before:
+                outcomes["disk full, undone"] += 1
+            else:
+                failures.append(f"{what}: the failed run changed the live generation")
+        else:
+            failures.append(f"{what}: exit {run.returncode}: {run.stderr.strip()[-300:]}")
+        again = searcher("index", str(corpus), "--index", str(index))
+        if (again.returncode == 0 and count_of(index, "編號") == docs
+                and count_of(index, f'"{version}"') == len(changed)
+                and searcher("check", "--index", str(index)).returncode == 0):
+            outcomes["next run converged"] += 1
+        else:
+            failures.append(f"{what}: the next run did not converge (exit {again.returncode}: "
+                            f"{again.stderr.strip()[-200:]})")
+    return failures, outcomes
+
+
 def soak_load(index: Path, rounds: int) -> tuple[list[str], list[float]]:
     failures: list[str] = []
     latencies: list[float] = []
@@ -371,7 +486,14 @@ def main() -> None:
                         help="flip bytes of the postings, terms and stored fields only")
     parser.add_argument("--line-mb", type=int, default=2000,
                         help="the length of the hostile JSON line, in MB")
+    parser.add_argument("--full-disk", type=int, default=12)
+    parser.add_argument("--full-disk-inside", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.full_disk_inside:  # this script under ``unshare``: mount, run, report as JSON
+        failures, outcomes = full_disk_runs(args.docs, args.full_disk, args.full_disk_inside,
+                                            mount=True)
+        print(json.dumps({"failures": failures, "outcomes": outcomes}))
+        return
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as work:
         corpus, index = Path(work) / "corpus", Path(work) / "index"
@@ -398,7 +520,12 @@ def main() -> None:
         print(f"byte flips{' (large files)' * args.flip_large}: {args.flips} runs, "
               f"{len(FLIP_QUERIES)} searches each: "
               + ", ".join(f"{count} {name}" for name, count in outcomes.items()))
+        disk_failures, outcomes = soak_full_disk(args.docs, args.full_disk, Path(work))
+        print(f"runs on a disk with random room: {args.full_disk} runs: "
+              + ", ".join(f"{count} {name}" for name, count in outcomes.items())
+              + f", {len(disk_failures)} failures")
         failures += kill_failures + load_failures + crash_failures + flip_failures
+        failures += disk_failures
         shutil.rmtree(index, ignore_errors=True)
         hostile_failures, hostile_lines = soak_hostile(Path(work), args.docs, args.line_mb)
         print("hostile files:", *hostile_lines, sep="\n")

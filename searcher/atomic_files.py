@@ -24,10 +24,16 @@ def replace_file(path: Path, content: str | bytes) -> None:
     except FileNotFoundError:
         pass
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException as error:
+        os.unlink(temporary)  # a full disk: the space it took is free again, and nothing left
+        if isinstance(error, OSError) and not error.filename:
+            error.filename = str(path)  # "No space left on device" names no file
+        raise
     os.replace(temporary, path)
     fsync_dir(path.parent)
 

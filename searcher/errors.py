@@ -49,3 +49,7 @@ class WriterProcessError(SearcherError):
 class IndexRootsError(SearcherError):
     """Roots that would remove most of an index (``--replace`` confirms), or a root to remove
     that the index does not have."""
+
+
+class DiskFullError(SearcherError):
+    """No space left on the device an index is written to; the run was undone."""

@@ -30,13 +30,14 @@ class NotRegularFileError(Exception):
         self.kind = kind
 
 
-def open_regular(path: Path, blocking: bool = True) -> BinaryIO:
+def open_regular(path: Path, blocking: bool = True, follow_links: bool = True) -> BinaryIO:
     """``path`` opened for binary reading if it is a regular file, else
     ``NotRegularFileError``; ``OSError`` (and ``ValueError`` for a NUL in the path) as
-    ``os.open`` raises them. Reads block unless ``blocking`` is False (a regular file on
-    disk never waits either way; a pseudo-file that would wait then raises
-    ``BlockingIOError``)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    ``os.open`` raises them: ``ELOOP`` for a symbolic link unless ``follow_links``. Reads
+    block unless ``blocking`` is False (a regular file on disk never waits either way; a
+    pseudo-file that would wait then raises ``BlockingIOError``)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    fd = os.open(path, flags if follow_links else flags | os.O_NOFOLLOW)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

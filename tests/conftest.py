@@ -33,6 +33,15 @@ def corpus_texts() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
 
 
+def grouped(tokens) -> dict[str, list[int]]:
+    """The chain's tokens ``(term, position, start, end)`` as each term's positions, in order:
+    what its index-time path (``unit_positions``, ``word_positions``) must give."""
+    positions: dict[str, list[int]] = {}
+    for term, position, _, _ in tokens:
+        positions.setdefault(term, []).append(position)
+    return {term: sorted(found) for term, found in positions.items()}
+
+
 @pytest.fixture(scope="session")
 def settings() -> AnalysisSettings:
     return AnalysisSettings.default()

@@ -314,12 +314,20 @@ def test_searcher_cron_is_quiet_logs_each_run_and_passes_failures_on(corpus_copy
     assert cron.run([str(corpus_copy)]) == 0
     assert capsys.readouterr() == ("", "")
     (corpus_copy / "broken.txt").write_bytes(b"\0\1\2" * 1000)
-    assert cron.run([]) == 2
+    assert cron.run([]) == 1  # the rest indexed; the skipped file named
     assert "broken.txt" in capsys.readouterr().err
+    # The same file skipped the same way is not news: quiet, and logged.
+    assert cron.run([]) == 1
+    assert capsys.readouterr() == ("", "")
+    # Another one is.
+    (corpus_copy / "broken-too.txt").write_bytes(b"\0\1\2" * 1000)
+    assert cron.run([]) == 1
+    assert "broken-too.txt" in capsys.readouterr().err
     entries = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [(e["exit"], sorted(e)) for e in entries] == [(0, ["exit", "summary", "time"]),
-                                                         (2, ["exit", "summary", "time"])]
+    assert [(e["exit"], sorted(e)) for e in entries] == [(0, ["exit", "summary", "time"])] + [
+        (1, ["exit", "summary", "time"])] * 3
     assert entries[0]["summary"]["added"] == 5
+    assert [e["summary"]["skipped"] for e in entries] == [0, 1, 1, 2]
 
 
 def test_searcher_cron_help_runs_nothing_and_index_names_where_it_logs(corpus_copy, tmp_path,

@@ -107,10 +107,10 @@ def test_bad_files_are_skipped_with_reasons_and_warnings(mixed):
     assert encodings["utf16.txt"] == "utf-16" and encodings["bom.txt"] == "utf-8-sig"
 
 
-def test_cli_names_skipped_files_and_encodings_and_exits_2(run_cli, mixed, tmp_path):
+def test_cli_names_skipped_files_and_encodings_and_exits_1(run_cli, mixed, tmp_path):
     folder, _, _ = mixed
     result = run_cli("index", str(folder), "--index", str(tmp_path / "idx"), "-v")
-    assert result.code == 2 and "Traceback" not in result.stderr
+    assert result.code == 1 and "Traceback" not in result.stderr
     assert "binary.txt" in result.stderr and "(big5hkscs)" in result.stderr
     assert run_cli("search", "停火", "--index", str(tmp_path / "idx")).code == 0
 

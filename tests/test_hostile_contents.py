@@ -91,7 +91,7 @@ def test_zip_bombs_cost_only_their_own_file(cli_env, folder, tmp_path):
     for name, data in files.items():
         (folder / name).write_bytes(data)
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
-    assert code == 2 and skipped(summary) == {
+    assert code == 1 and skipped(summary) == {
         "inflated.docx": f"cannot read word/document.xml: inflates to more than "
                          f"{MAX_PART_BYTES:,} bytes",
         "tags.docx": f"cannot read word/document.xml: more than {MAX_TAGS:,} XML tags",
@@ -260,12 +260,12 @@ def test_a_file_that_takes_longer_than_the_deadline_is_skipped(cli_env, folder, 
     config.parent.mkdir(parents=True)
     config.write_text("max_file_seconds = 1\n", encoding="utf-8")
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
-    assert code == 2 and skipped(summary) == {
+    assert code == 1 and skipped(summary) == {
         "slow.docx": "took longer than 1 s to read, the most one file may take; not read"}
     assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
     assert paths_found(tmp_path / "idx", "颱風") == {"after.txt"}
     # the option wins over the configuration
     dry_run = searcher("index", str(folder), "--index", str(tmp_path / "idx"), "--dry-run",
                        "--json", "--max-file-seconds", "0.5")
-    assert dry_run.code == 2 and skipped(json.loads(dry_run.stdout)) == {
+    assert dry_run.code == 1 and skipped(json.loads(dry_run.stdout)) == {
         "slow.docx": "took longer than 0.5 s to read, the most one file may take; not read"}

@@ -61,17 +61,17 @@ def folder(tmp_path) -> Path:
 def test_a_fifo_is_skipped_without_waiting_for_a_writer(cli_env, folder, tmp_path):
     os.mkfifo(folder / "pipe.txt")
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
-    assert code == 2 and skipped(summary) == {"pipe.txt": "not a regular file (a FIFO); not read"}
+    assert code == 1 and skipped(summary) == {"pipe.txt": "not a regular file (a FIFO); not read"}
     assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
     # the lock was released: the next run works, and skips the FIFO again
-    assert index_cli(cli_env, folder, tmp_path / "idx")[0] == 2
+    assert index_cli(cli_env, folder, tmp_path / "idx")[0] == 1
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_a_link_to_a_device_is_not_read(cli_env, folder, tmp_path, settings, device):
     (folder / "device.txt").symlink_to(device)
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
-    assert code == 2 and "outside the folders given" in skipped(summary)["device.txt"]
+    assert code == 1 and "outside the folders given" in skipped(summary)["device.txt"]
     assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
     # followed on request, the link still reaches no regular file
     report = update_index(tmp_path / "followed", [folder], settings, follow_outside=True)
@@ -88,7 +88,7 @@ def test_a_link_out_of_the_corpus_is_not_followed_unless_asked(cli_env, folder, 
     (folder / "secret.txt").symlink_to(outside / "secret.txt")
     (folder / "alias.txt").symlink_to(folder / "good.txt")  # a link within the corpus is fine
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
-    assert code == 2 and list(skipped(summary)) == ["secret.txt"]
+    assert code == 1 and list(skipped(summary)) == ["secret.txt"]
     assert str(outside / "secret.txt") in skipped(summary)["secret.txt"]
     assert paths_found(tmp_path / "idx", "機密") == set()
     assert paths_found(tmp_path / "idx", "停火") == {"good.txt", "alias.txt"}
@@ -197,7 +197,7 @@ def test_paths_past_the_path_limit_are_reported_as_skipped(cli_env, folder, tmp_
     finally:
         os.close(fd)
     code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx")
-    assert code == 2
+    assert code == 1
     assert sorted((s["reason"], len(s["file"]) > limit) for s in summary["skipped_files"]) == [
         ("File name too long", True), ("folder not read: File name too long", True)]
     assert paths_found(tmp_path / "idx", "停火") == {"good.txt"}
@@ -212,7 +212,7 @@ def test_a_folder_that_cannot_be_listed_keeps_what_it_held(cli_env, folder, tmp_
         code, summary, _ = index_cli(cli_env, folder, tmp_path / "idx", ("unshare", "--user"))
     finally:
         (folder / "sub").chmod(0o755)
-    assert code == 2 and skipped(summary) == {"sub": "folder not read: Permission denied"}
+    assert code == 1 and skipped(summary) == {"sub": "folder not read: Permission denied"}
     assert (summary["removed"], summary["unchanged"]) == (0, 1)
     assert paths_found(tmp_path / "idx", "颱風") == {"sub/inner.txt"}
     again = index_cli(cli_env, folder, tmp_path / "idx")[1]  # listed again: nothing to redo

@@ -143,9 +143,9 @@ def test_cron_wrapper_is_quiet_on_success_and_loud_on_failure(cli_env, corpus_co
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
     (corpus_copy / "broken.txt").write_bytes(b"\0\1\2" * 1000)
     bad = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
-    assert bad.returncode == 2 and "broken.txt" in bad.stderr
+    assert bad.returncode == 1 and "broken.txt" in bad.stderr
     entries = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [e["exit"] for e in entries] == [0, 2]
+    assert [e["exit"] for e in entries] == [0, 1]
     assert entries[0]["summary"]["added"] == 5 and entries[1]["summary"]["skipped"] == 1
 
 

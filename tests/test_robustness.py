@@ -16,6 +16,7 @@ from searcher.errors import QuerySyntaxError
 from searcher.search.compiler import compile_query
 from searcher.search.ranked import search
 from searcher.search.snippets import find_spans, make_snippets
+from tests.conftest import grouped
 
 # Any Unicode but lone surrogates: CJK of every plane, combining marks, emoji, full-width
 # forms and control characters included, with CJK and full-width drawn often.
@@ -64,16 +65,8 @@ def test_every_token_slices_the_original_text(chain, text):
     for unit, position, start, end in chain.unit_tokens(text):
         assert 0 <= start < end <= len(text)
         assert unit == folded[start:end] or (unit == " " and folded[start:end].isspace())
-    assert _grouped(chain.unit_tokens(text)) == chain.unit_positions(text)
-    assert _grouped(chain.word_tokens(text)) == chain.word_positions(text)
-
-
-def _grouped(tokens) -> dict[str, list[int]]:
-    """Tokens' positions by term, each term's in order."""
-    positions: dict[str, list[int]] = {}
-    for term, position, _, _ in tokens:
-        positions.setdefault(term, []).append(position)
-    return {term: sorted(found) for term, found in positions.items()}
+    assert grouped(chain.unit_tokens(text)) == chain.unit_positions(text)
+    assert grouped(chain.word_tokens(text)) == chain.word_positions(text)
 
 
 @FAST

@@ -77,14 +77,20 @@ def wait_for_writer_processes(process: subprocess.Popen, count: int = 1) -> list
                 f"{count} writer processes")
 
 
+def indexed_and_more(run_cli, tmp_path: Path, indexed: int, more: int) -> tuple[Path, Path]:
+    """A folder of articles and an index of the first ``indexed`` of them; the folder holds
+    ``more`` that the index does not hold yet."""
+    folder, index = tmp_path / "articles", tmp_path / "idx"
+    write_articles(folder, range(indexed))
+    assert run_cli("index", str(folder), "--index", str(index)).code == 0
+    write_articles(folder, range(indexed, indexed + more))
+    return folder, index
+
+
 @pytest.fixture
 def half_indexed(run_cli, tmp_path) -> tuple[Path, Path]:
     """An index of 150 articles, and 150 more in its folder that it does not hold yet."""
-    folder, index = tmp_path / "articles", tmp_path / "idx"
-    write_articles(folder, range(150))
-    assert run_cli("index", str(folder), "--index", str(index)).code == 0
-    write_articles(folder, range(150, 300))
-    return folder, index
+    return indexed_and_more(run_cli, tmp_path, 150, 150)
 
 
 @pytest.mark.parametrize("rebuild", [True, False], ids=["rebuild", "incremental"])
@@ -138,7 +144,7 @@ def test_a_failed_writer_process_cancels_the_run_in_one_line(cli_env, run_cli, h
                             capture_output=True, text=True, timeout=300)
     assert failed.returncode == 2, failed.stdout
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr, failed.stderr
-    assert "writer process" in failed.stderr and "No space left on device" in failed.stderr
+    assert f"no space left on device writing {index}" in failed.stderr
     assert live_state(index) == state
     assert indexed_paths(run_cli, index) == before
 

@@ -25,14 +25,20 @@ Two token streams come out of one text:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
+from searcher.analysis import positions
 from searcher.analysis.fold import fold, fold_each
 from searcher.analysis.query_dictionary import QuerySegmenter, SortedWords
 from searcher.analysis.segmenters import SEGMENTERS, Segmenter
 from searcher.analysis.settings import AnalysisSettings
-from searcher.analysis.units import SPACE_UNIT, UNIT_RE, is_gap, units
+from searcher.analysis.units import SPACE_UNIT, is_gap, units
 from searcher.analysis.variants import VariantTable
+
+# Words whose terms a chain keeps (``positions.WordTerms``): about 25 MB. On 24 MB of the
+# bench, 96% of words are found there (97% with no limit).
+WORD_TERMS_LIMIT = 100_000
 
 
 class AnalysisChain:
@@ -46,6 +52,7 @@ class AnalysisChain:
         self.query_dictionary = query_dictionary
         self._segmenter: Segmenter | None = None
         self._query_segmenter = QuerySegmenter(query_dictionary) if query_dictionary else None
+        self._word_terms = positions.WordTerms(self._terms_at, WORD_TERMS_LIMIT)
 
     @property
     def segmenter(self) -> Segmenter:
@@ -73,22 +80,39 @@ class AnalysisChain:
                 tokens.extend(self._subwords(word, position, start))
         return tokens
 
+    def _terms_at(self, word: str) -> tuple[str, ...]:
+        """The terms ``word_tokens`` gives a word (not white space) at its position: none
+        for a gap, else its canonical term, then its sub-words'."""
+        if is_gap(word):
+            return ()
+        terms = (self.variants.canonical(word),)
+        if len(word) > 2:
+            terms += tuple(term for term, *_ in self._subwords(word, 0, 0))
+        return terms
+
     def _subwords(self, word: str, position: int, start: int) -> list[tuple[str, int, int, int]]:
         """Dictionary words of 2 and 3 characters inside a longer word (jieba's search mode)
         and variant members of any length, as their group's term, at the word's own
         position."""
-        is_word, variants = self.segmenter.is_word, self.variants
+        is_word, members = self.segmenter.is_word, self._variant_members
         found = []
         seen = {word}
-        for size in range(2, min(len(word), max(3, variants.longest) + 1)):
+        for size in range(2, min(len(word), max(3, self.variants.longest) + 1)):
             for i in range(len(word) - size + 1):
                 sub = word[i:i + size]
                 if sub in seen:
                     continue
-                if sub in variants or (size <= 3 and is_word(sub)):
+                if sub in members or (size <= 3 and is_word(sub)):
                     seen.add(sub)
-                    found.append((variants.canonical(sub), position, start + i, start + i + size))
+                    found.append((members.get(sub, sub), position, start + i, start + i + size))
         return found
+
+    @functools.cached_property
+    def _variant_members(self) -> dict[str, str]:
+        """Each variant member's canonical term, as a plain dict: ``_subwords`` looks up
+        every piece of a long word (a method call each took half its time)."""
+        return {member: self.variants.canonical(member)
+                for member in self.variants.folded_members()}
 
     def unit_tokens(self, text: str) -> list[tuple[str, int, int, int]]:
         """Unit terms ``(unit, position, start, end)``: the exact-substring field. Where a
@@ -103,38 +127,14 @@ class AnalysisChain:
 
     def unit_positions(self, text: str) -> dict[str, list[int]]:
         """Each unit term's positions, in order: ``unit_tokens`` grouped by term, without
-        offsets (the indexing hot path)."""
-        folded, each = fold(text), fold_each(text)
-        found = UNIT_RE.findall(folded)
-        positions: dict[str, list[int]] = {}
-        for position, unit in enumerate(found):
-            if unit in positions:
-                positions[unit].append(position)
-            else:
-                positions[unit] = [position]
-        spaces = [unit for unit in positions if unit.isspace()]
-        if spaces and spaces != [SPACE_UNIT]:  # every run of white space is one unit
-            positions[SPACE_UNIT] = sorted(p for unit in spaces for p in positions.pop(unit))
-        if folded != each:  # same boundaries: only CJK characters differ
-            changed = set()
-            for position, (unit, alone) in enumerate(zip(found, UNIT_RE.findall(each))):
-                if unit != alone:
-                    positions.setdefault(alone, []).append(position)
-                    changed.add(alone)
-            for unit in changed:  # a character may fold both ways in one text
-                positions[unit].sort()
-        return positions
+        offsets, computed per text (the indexing hot path: ``positions``)."""
+        return positions.unit_positions(text)
 
     def word_positions(self, text: str) -> dict[str, list[int]]:
-        """Each word term's positions, in order (``word_tokens`` come in position order):
-        ``word_tokens`` grouped by term."""
-        positions: dict[str, list[int]] = {}
-        for term, position, _, _ in self.word_tokens(text):
-            if term in positions:
-                positions[term].append(position)
-            else:
-                positions[term] = [position]
-        return positions
+        """Each word term's positions, in order: ``word_tokens`` grouped by term, without
+        offsets, from one call into the segmenter and a look-up per word (the indexing hot
+        path: ``positions``)."""
+        return positions.word_positions(self.segmenter.cut(fold(text)), self._word_terms)
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""

@@ -38,6 +38,7 @@ _WIDE_RE = re.compile("[\uff01-\uff5e\u3000]")
 ORTHOGRAPHY_FILE = "orthography.txt"  # in searcher/data, written by build_variant_table.py
 
 
+@functools.lru_cache(maxsize=16)  # ``fold``, ``fold_each`` and unit positions share it
 def fold_width(text: str) -> str:
     """Full-width forms to ASCII and Latin to lower case, one character for one character."""
     narrowed = _WIDE_RE.sub(lambda match: _NARROW[match.group()], text)
@@ -165,6 +166,11 @@ class _CharacterFolds(dict):
 
 
 _CHARACTER_FOLDS = _CharacterFolds()
+
+
+def fold_alone(code: int) -> int:
+    """The fold ``fold_each`` gives a width-folded character (as a code point) on its own."""
+    return _CHARACTER_FOLDS[code]
 
 
 @functools.lru_cache(maxsize=16)

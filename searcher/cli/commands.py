@@ -31,7 +31,8 @@ from searcher.cli.printers import json_line, one_line
               help="Leave out files and folders whose path relative to their root matches "
                    "(kept by later runs); repeatable.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-@click.option("--strict", is_flag=True, help="Exit 2 on any warning, not only a skipped file.")
+@click.option("--strict", is_flag=True,
+              help="Exit 2 on a skipped file or any warning (else a skipped file is 1).")
 @click.option("--rebuild", is_flag=True, help="Build afresh beside the live index, then swap.")
 @click.option("--variants", "variant_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -62,8 +63,9 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
                   variant_files, userdict_files, wait, segmenter, procs, follow, max_file_mb,
                   max_file_seconds, verbose, as_json):
     """Build or update the index from corpus files or folders (default: the index's roots,
-    else ./corpus). Exit 0 when every file was read, 2 when one was skipped (or, with
-    --strict, on any warning).
+    else ./corpus). Exit 0 when every file was read, 1 when one was skipped (the rest is
+    indexed; each skipped file is named), 2 when the run failed (or, with --strict, a file
+    was skipped or warned about).
 
     \b
     Examples:
@@ -98,7 +100,9 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
             f"{files['ignored']} ignored; {files['warnings']} warnings in "
             f"{report.seconds:.1f} s", err=True)
     if not report.complete(strict):
-        sys.exit(ExitStatus.ERROR)
+        # A file skipped costs the run no more than itself: the rest is indexed and live, so
+        # not the exit status of a failed run (cron would fail forever over one broken file).
+        sys.exit(ExitStatus.ERROR if strict else ExitStatus.INCOMPLETE)
 
 
 @click.command("search", cls=QueryCommand)

@@ -2,7 +2,10 @@
 installed interpreter (cron's ``python3`` is the system one, which may not have searcher).
 
 Quiet when all is well; when not, the problem on stderr and ``searcher index``'s exit status;
-every run appends one JSON line (``time``, ``exit``, ``summary``) to a log.
+every run appends one JSON line (``time``, ``exit``, ``summary``) to a log. Files skipped as
+the last run skipped them (same files, same reasons) are not news: such a run is quiet (its
+exit status is still 1, and the log names them), so one broken file is reported once, not
+by every run until someone excludes it.
 
     searcher-cron [searcher index options and paths...]
     crontab:  17 * * * *  cd /srv/searcher && /srv/searcher/.venv/bin/searcher-cron ~/articles
@@ -41,14 +44,34 @@ def run(args: list[str]) -> int:
         summary = {}
     time = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     log.parent.mkdir(parents=True, exist_ok=True)
+    known = done.returncode == INCOMPLETE and _skipped(summary) == _skipped(_last_entry(log))
     with open(log, "a", encoding="utf-8") as handle:
         handle.write(json.dumps({"time": time, "exit": done.returncode, "summary": summary},
                                 ensure_ascii=False) + "\n")
-    if done.returncode:
+    if done.returncode and not known:
         sys.stderr.write(done.stderr)
         sys.stderr.write(f"searcher-cron: searcher index exited {done.returncode} "
                          f"(log: {log})\n")
     return done.returncode
+
+
+INCOMPLETE = 1  # searcher index: every file read but some skipped (ExitStatus.INCOMPLETE)
+
+
+def _last_entry(log: Path) -> dict:
+    """The summary of the log's last run (empty when there is none, or it cannot be read)."""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - 1_000_000))
+            last = handle.read().splitlines()[-1]
+        return json.loads(last).get("summary") or {}
+    except (OSError, IndexError, ValueError, AttributeError):
+        return {}
+
+
+def _skipped(summary: dict) -> set[tuple[str, str]]:
+    return {(entry.get("file"), entry.get("reason"))
+            for entry in summary.get("skipped_files", ()) if isinstance(entry, dict)}
 
 
 def _index_given(args: list[str]) -> str | None:

@@ -13,8 +13,11 @@ Imports ``searcher.analysis`` (the chain analyses what it indexes) and the leave
 
 ``safe_pickle`` routes every pickle Whoosh reads through an allow-list (installed here, on
 import, before any index is opened); ``storage`` is the folder Whoosh writes in (no file
-others can write, none through a symbolic link) and refuses folders others could write;
-``integrity`` records each generation's checksums and verifies them.
+others can write, none through a symbolic link) and reads in (only regular files of its own,
+by plain name) and refuses folders others could write; ``integrity`` records each
+generation's checksums and verifies them; ``claims`` checks what a table of contents claims
+before anything is read on its word, and reads everything for ``searcher check``;
+``rollback`` undoes a write that failed.
 
 ``codec`` is the format of the large files (terms, postings, stored fields: searcher's own,
 behind Whoosh's codec API; ``docs/index-format.md``). ``reader`` and ``writers`` reach into

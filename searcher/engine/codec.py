@@ -16,7 +16,9 @@ describes them byte by byte):
 
 Nothing in either file is a pickle, and every byte a search reads is checked: a damaged record
 or block raises ``FormatError`` (``store.reading`` reports it as a damaged index), never a
-wrong result. Encoding and decoding are array operations (``array``, ``zlib``, extended
+wrong result. Nothing a file says is used before it is bounded: a record is read only inside
+its file, inflated only to what its claims allow (``inflate``), and its document numbers lie
+inside its segment. Encoding and decoding are array operations (``array``, ``zlib``, extended
 slices): no Python call per posting when reading.
 
     >>> PositionList().decode_positions(PositionList().encode([3, 7, 8]))
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
+import os
 import struct
 import sys
 import zlib
@@ -36,6 +40,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate, groupby
 from operator import attrgetter
+
+import numpy as np
 
 from whoosh.codec import base
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter
@@ -52,6 +58,7 @@ POSTINGS_MAGIC = b"SPST"
 TERMS_PER_BLOCK = 64
 DEFLATE_LEVEL = 1  # level 6 saves 4% more at three times the writing cost
 SMALL_PAYLOAD = 48  # not worth deflating (most terms have a posting or two)
+SHORT_LIST = 48  # checked in Python, quicker than a call into numpy (most terms' postings)
 # Record and block header: deflated?, stored length, CRC32 of both and the stored bytes.
 _RECORD = struct.Struct("<BII")
 _FILE_HEADER = struct.Struct("<4sH")  # magic, format version
@@ -59,6 +66,13 @@ _TERMS_FOOTER = struct.Struct("<QI4s")  # block index's offset, its length, magi
 _FIELD_NUMBER = struct.Struct(">H")  # a term key's first bytes: keys sort by field, then term
 _WIDTHS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 _LITTLE_ENDIAN = sys.byteorder == "little"
+# Deflate never inflates more than 1032 times (zlib's documented bound): what stored bytes can
+# honestly become.
+DEFLATE_MAX_RATIO = 1032
+# The most a terms block, a terms index or a document's stored fields may inflate to. A
+# document's text is cut at 2,000,000 characters when read (``ingest.formats``), a block holds
+# 64 terms: far below, so only a damaged or planted file comes near it.
+MAX_RECORD_BYTES = 256 << 20
 
 # How a record stores its weights and its values.
 WEIGHTS_SAME, WEIGHTS_INTEGERS, WEIGHTS_FLOATS = 0, 1, 2
@@ -66,8 +80,8 @@ VALUES_NONE, VALUES_POSITIONS, VALUES_BYTES = 0, 1, 2
 
 
 class FormatError(ValueError):
-    """A terms or postings file that is not what it should be (damaged, truncated, or of
-    another format version)."""
+    """A file of an index that is not what it should be: damaged, truncated, of another
+    format version, or claiming more than its files can hold."""
 
 
 class PositionList(Positions):
@@ -187,21 +201,43 @@ def _record_crc(flag: int, stored: bytes) -> int:
     return zlib.crc32(stored, zlib.crc32(struct.pack("<BI", flag, len(stored))))
 
 
-def _unseal(read, offset: int, what: str) -> tuple[bytes, int]:
-    """The payload of the record at ``offset`` (``read(offset, length)`` reads the file),
-    checked against its CRC32, and the offset after it."""
+def _unseal(read, offset: int, what: str, file_size: int, limit: int) -> tuple[bytes, int]:
+    """The payload of the record at ``offset`` in a file of ``file_size`` bytes
+    (``read(offset, length)`` reads it), checked against its CRC32, at most ``limit`` bytes
+    once inflated, and the offset after it. Nothing past the file is asked for: a length read
+    from a damaged file would otherwise have ``read`` allocate it."""
+    if not _FILE_HEADER.size <= offset <= file_size - _RECORD.size:
+        raise FormatError(f"a {what} is not inside its file")
     try:
         flag, length, crc = _RECORD.unpack(read(offset, _RECORD.size))
-        stored = read(offset + _RECORD.size, length)
     except (struct.error, OSError, ValueError, OverflowError):
         raise FormatError(f"a {what} is truncated") from None
+    end = offset + _RECORD.size + length
+    if end > file_size:
+        raise FormatError(f"a {what} runs past the end of its file")
+    stored = read(offset + _RECORD.size, length)
     if len(stored) != length or _record_crc(flag, stored) != crc:
         raise FormatError(f"a {what} fails its checksum")
+    if not flag and length > limit:
+        raise FormatError(f"a {what} holds more than the {limit:,} bytes it can")
+    return inflate(stored, limit, what) if flag else bytes(stored), end
+
+
+def inflate(stored: bytes, limit: int, what: str) -> bytes:
+    """``stored`` (zlib) inflated, but never past ``limit`` bytes nor past what deflate can
+    make of ``stored``'s size (``DEFLATE_MAX_RATIO``): a few bytes of a damaged or planted
+    file never cost gigabytes. ``FormatError`` when it does not inflate, or would go past."""
+    limit = min(limit, DEFLATE_MAX_RATIO * len(stored) + 64)
+    inflater = zlib.decompressobj()
     try:
-        payload = zlib.decompress(stored) if flag else bytes(stored)
+        payload = inflater.decompress(stored, limit + 1)
     except zlib.error:
         raise FormatError(f"a {what} does not inflate") from None
-    return payload, offset + _RECORD.size + length
+    if len(payload) > limit:
+        raise FormatError(f"a {what} inflates past the {limit:,} bytes it can hold")
+    if not inflater.eof or inflater.unused_data:
+        raise FormatError(f"a {what} does not inflate")
+    return payload
 
 
 # --- postings ------------------------------------------------------------------------
@@ -500,29 +536,41 @@ class SearcherFieldWriter(base.FieldWriter):
 # --- reading -----------------------------------------------------------------------------
 
 class SearcherTermsReader(base.TermsReader):
-    """A segment's terms (``.terms``) and their postings (``.postings``)."""
+    """A segment's terms (``.terms``) and their postings (``.postings``). ``segment`` bounds
+    what a term may claim: no more documents than the segment holds, no more weight (a
+    positional field's weight is its count of positions) than the field's length in it."""
 
-    def __init__(self, terms_file, terms_length: int, postings_file) -> None:
+    def __init__(self, terms_file, postings_file, segment) -> None:
         self._terms = terms_file
         self._postings = postings_file
+        self._terms_size = _size_of(terms_file)
+        self._postings_size = _size_of(postings_file)
+        self._doc_count = segment.doc_count_all()
+        self._field_lengths = segment._fieldlengths  # checked on reading the TOC (``claims``)
         _check_header(terms_file.get(0, _FILE_HEADER.size), TERMS_MAGIC, "terms")
         _check_header(postings_file.get(0, _FILE_HEADER.size), POSTINGS_MAGIC, "postings")
         try:
-            offset, length, magic = _TERMS_FOOTER.unpack(
-                terms_file.get(terms_length - _TERMS_FOOTER.size, _TERMS_FOOTER.size))
+            offset, length, magic = _TERMS_FOOTER.unpack(terms_file.get(
+                self._terms_size - _TERMS_FOOTER.size, _TERMS_FOOTER.size))
         except (struct.error, ValueError, OverflowError):
             raise FormatError("a terms file is truncated") from None
-        if magic != TERMS_MAGIC or offset + length + _TERMS_FOOTER.size != terms_length:
+        if magic != TERMS_MAGIC or offset + length + _TERMS_FOOTER.size != self._terms_size:
             raise FormatError("a terms file is truncated or damaged")
-        payload, _ = _unseal(terms_file.get, offset, "terms index")
+        payload, _ = self._unseal_terms(offset, "terms index")
         self._first_keys, position = unpack_byte_strings(payload, 0)
         self._block_offsets, position = unpack_ints(payload, position)
         try:
             self._fieldmap: dict[str, int] = json.loads(payload[position:].decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise FormatError("a terms index is damaged") from None
+        if (len(self._first_keys) != len(self._block_offsets)
+                or not _is_field_map(self._fieldmap)):
+            raise FormatError("a terms index is damaged")
         self._fieldnames = {number: name for name, number in self._fieldmap.items()}
         self._blocks: dict[int, _TermsBlock] = {}
+
+    def _unseal_terms(self, offset: int, what: str) -> tuple[bytes, int]:
+        return _unseal(self._terms.get, offset, what, self._terms_size, MAX_RECORD_BYTES)
 
     # keys and blocks
 
@@ -532,7 +580,7 @@ class SearcherTermsReader(base.TermsReader):
 
     def _block(self, number: int) -> _TermsBlock:
         if number not in self._blocks:
-            payload, _ = _unseal(self._terms.get, self._block_offsets[number], "terms block")
+            payload, _ = self._unseal_terms(self._block_offsets[number], "terms block")
             self._blocks[number] = _TermsBlock(payload)
         return self._blocks[number]
 
@@ -554,7 +602,10 @@ class SearcherTermsReader(base.TermsReader):
                 bisect.bisect_left(block.keys, key) if block_number == number else 0)
 
     def _decode_key(self, key: bytes) -> tuple[str, bytes]:
-        return self._fieldnames[_FIELD_NUMBER.unpack_from(key)[0]], key[2:]
+        try:
+            return self._fieldnames[_FIELD_NUMBER.unpack_from(key)[0]], key[2:]
+        except (KeyError, struct.error):
+            raise FormatError("a terms block holds a term of no field") from None
 
     # Whoosh's TermsReader
 
@@ -606,20 +657,55 @@ class SearcherTermsReader(base.TermsReader):
         info = self._find(self._key(fieldname, tbytes))
         if info is None:
             return None
-        return self.read_postings(info)
+        return self.read_postings(fieldname, info)
 
-    def read_postings(self, info: SearcherTermInfo) -> TermPostings:
-        payload, end = _unseal(self._postings.get, info.offset, "postings record")
+    def read_postings(self, fieldname: str, info: SearcherTermInfo) -> TermPostings:
+        """The postings of a term of ``fieldname`` (``info``: where its record is, and what it
+        claims), read only if its claims fit the segment, inflated only as far as they
+        allow, and holding exactly the documents it claims, each inside the segment."""
+        count, weight = info.doc_frequency(), info.weight()
+        if not (0 < count <= self._doc_count
+                and 0 <= weight <= max(count, self._field_lengths.get(fieldname, 0))):
+            raise FormatError("a term claims more postings than its segment holds")
+        # What a record of ``count`` postings and ``weight`` positions takes at most: each
+        # list at 4 bytes a value (8 a weight, 4 a Whoosh value), and their headers.
+        limit = 64 + 32 * count + 4 * int(weight)
+        payload, end = _unseal(self._postings.get, info.offset, "postings record",
+                               self._postings_size, limit)
         if end != info.offset + info.length:
             raise FormatError("a postings record is not where its term says")
         postings = decode_postings(payload)
-        if len(postings.docnum_deltas) != info.doc_frequency():
+        if len(postings.docnum_deltas) != count:
             raise FormatError("a postings record does not match its term")
+        _check_document_numbers(postings.docnum_deltas, self._doc_count)
         return postings
+
+    def verify(self, formats: dict) -> None:
+        """Read every term and every record (``searcher check``), as ``read_postings`` does
+        and more: terms in strictly rising order, each of a field of ``formats`` (the schema's
+        fields and their formats), its record holding positions if and only if the field
+        keeps them, and its statistics (total weight, first and last document) those of its
+        postings. ``FormatError`` at the first problem."""
+        unknown = self._fieldmap.keys() - formats.keys()
+        if unknown:
+            raise FormatError(f"a terms index names fields the schema lacks: {sorted(unknown)}")
+        previous = b""
+        for key, info in self._items_from(b""):
+            if key <= previous:
+                raise FormatError("a terms file holds its terms out of order")
+            previous = key
+            fieldname, _ = self._decode_key(key)
+            postings = self.read_postings(fieldname, info)
+            deltas = postings.docnum_deltas
+            if (not math.isclose(sum(postings.weights), info.weight(), rel_tol=1e-9)
+                    or (info.min_id(), info.max_id()) != (deltas[0], sum(deltas))):
+                raise FormatError("a term's statistics are not those of its postings")
+            if (postings.deltas is not None) != isinstance(formats[fieldname], PositionList):
+                raise FormatError("a postings record does not hold what its field keeps")
 
     def matcher(self, fieldname: str, tbytes: bytes, format_, scorer=None) -> ListMatcher:
         info = self.term_info(fieldname, tbytes)
-        postings = self.read_postings(info)
+        postings = self.read_postings(fieldname, info)
         return ListMatcher(list(postings.docnums), list(map(float, postings.weights)),
                            postings.value_bytes(format_), format_, scorer=scorer,
                            term=(fieldname, tbytes), terminfo=info)
@@ -627,6 +713,31 @@ class SearcherTermsReader(base.TermsReader):
     def close(self) -> None:
         self._terms.close()
         self._postings.close()
+
+
+def _check_document_numbers(deltas: array, doc_count: int) -> None:
+    """Document numbers that rise from the first, all below the segment's ``doc_count``
+    (a search indexes its arrays with them)."""
+    if len(deltas) <= SHORT_LIST:
+        outside = sum(deltas) >= doc_count or 0 in deltas[1:]
+    else:  # the last number is the sum (as floats: exact this far, never wrapping round)
+        values = np.asarray(deltas)
+        outside = (values.sum(dtype=np.float64) >= doc_count
+                   or len(values) - np.count_nonzero(values) > (values[0] == 0))
+    if outside:
+        raise FormatError("a postings record holds document numbers outside its segment")
+
+
+def _is_field_map(fieldmap) -> bool:
+    """A terms index's map of field names to the numbers that begin their terms' keys."""
+    return (isinstance(fieldmap, dict) and len(set(fieldmap.values())) == len(fieldmap)
+            and all(isinstance(name, str) and type(number) is int and 0 <= number < 1 << 16
+                    for name, number in fieldmap.items()))
+
+
+def _size_of(file) -> int:
+    """The size of an open file (a ``StructFile``), as it is now."""
+    return file.seek(0, os.SEEK_END)
 
 
 def _check_header(header: bytes, magic: bytes, what: str) -> None:
@@ -659,14 +770,15 @@ class StoredFieldsColumn(WrappedColumn):
             if not value:
                 self._child.add(docnum, b"")
                 return
-            data = zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"),
-                                 STORED_DEFLATE_LEVEL)
+            # surrogatepass: a file name's undecodable bytes (surrogate escapes), kept exactly
+            text = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            data = zlib.compress(text, STORED_DEFLATE_LEVEL)
             header = _STORED_HEADER.pack(docnum, zlib.crc32(data, docnum))
             self._child.add(docnum, header + data)
 
     class Reader(WrappedColumnReader):
         def __getitem__(self, docnum: int) -> dict | None:
-            value = self._child[docnum]
+            value = var_bytes_at(self._child, docnum)
             if not value:
                 return None
             try:
@@ -676,16 +788,34 @@ class StoredFieldsColumn(WrappedColumn):
             data = value[_STORED_HEADER.size:]
             if found != docnum or zlib.crc32(data, docnum) != crc:
                 raise FormatError("a document's stored fields fail their checksum")
+            text = inflate(data, MAX_RECORD_BYTES, "document's stored fields")
             try:
-                return json.loads(zlib.decompress(data).decode("utf-8", "surrogatepass"))
-            except (zlib.error, UnicodeDecodeError, ValueError):
-                raise FormatError("a document's stored fields are damaged") from None
+                fields = json.loads(text.decode("utf-8", "surrogatepass"))
+            except (UnicodeDecodeError, ValueError):
+                fields = None
+            if not isinstance(fields, dict):
+                raise FormatError("a document's stored fields are damaged")
+            return fields
 
         def __iter__(self):
             return (self[docnum] for docnum in range(len(self)))
 
 
 _STORED_HEADER = struct.Struct("<II")  # document number, CRC32
+
+
+def var_bytes_at(column, docnum: int) -> bytes:
+    """Document ``docnum``'s value in a Whoosh variable-bytes column (its reader), read only
+    if it lies inside the column: the column's lengths and offsets come from its file."""
+    if not 0 <= docnum < len(column._lengths):
+        raise FormatError(f"document {docnum} is not in its segment")
+    length = column._lengths[docnum]
+    if not length:
+        return b""
+    offset = column._offsets[docnum]
+    if min(offset, length) < 0 or offset + length > column._length:
+        raise FormatError("a column's value lies outside its file")
+    return column._dbfile.get(column._basepos + offset, length)
 STORED_FIELDS_COLUMN = StoredFieldsColumn()
 
 
@@ -729,6 +859,5 @@ class SearcherCodec(W3Codec):
         raise NotImplementedError("searcher's terms reader makes its own matchers")
 
     def terms_reader(self, storage, segment) -> SearcherTermsReader:
-        name = segment.make_filename(self.TERMS_EXT)
-        return SearcherTermsReader(storage.open_file(name), storage.file_length(name),
-                                   segment.open_file(storage, self.POSTS_EXT))
+        return SearcherTermsReader(segment.open_file(storage, self.TERMS_EXT),
+                                   segment.open_file(storage, self.POSTS_EXT), segment)

@@ -27,7 +27,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from searcher.engine.codec import TermPostings
+from searcher.engine.codec import FormatError, TermPostings, var_bytes_at
 
 # A document's field length is stored in one byte (Whoosh's encoding); the length a code
 # stands for.
@@ -117,7 +117,7 @@ class GenerationReader:
                 count = reader.doc_count_all()
                 col = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
                 raw = b"" if col is None else col._dbfile.get(col._basepos, col._count)
-                parts.append(raw + bytes(count - len(raw)))
+                parts.append(_padded(raw, count, 1))
             self._lengths[field] = b"".join(parts)
         return self._lengths[field]
 
@@ -140,6 +140,9 @@ class GenerationReader:
                     sortable += [field.default_column()._default] * count
                     continue
                 col = reader._perdoc.column_reader("day", field.column_type)
+                if col._count > count:
+                    raise FormatError(f"a day column holds {col._count:,} days for {count:,} "
+                                      f"documents")
                 raw = array(col._typecode, col._dbfile.get(col._basepos,
                                                            col._count * col._fixedlen))
                 if sys.byteorder == "little":  # Whoosh writes columns in network order
@@ -165,7 +168,7 @@ class GenerationReader:
                     col = reader._perdoc.column_reader(
                         "fingerprint", self._reader.schema["fingerprint"].column_type)
                     raw = col._dbfile.get(col._basepos, col._count * width)
-                parts.append(raw + bytes(count * width - len(raw)))
+                parts.append(_padded(raw, count, width))
             self._fingerprints = np.frombuffer(b"".join(parts), "<i8").reshape(-1, width // 8)
         return self._fingerprints
 
@@ -173,10 +176,12 @@ class GenerationReader:
         """Document ``docnum``'s path, from the path column (cheaper than its stored fields:
         a ranking's ties are broken by path)."""
         leaf = bisect.bisect_right(self._offsets, docnum) - 1
+        field = self._reader.schema["path"]
         column = self._path_columns.get(leaf)
         if column is None:
-            column = self._path_columns[leaf] = self._leaves[leaf][0].column_reader("path")
-        return column[docnum - self._offsets[leaf]]  # the column decodes it (``translate``)
+            column = self._path_columns[leaf] = self._leaves[leaf][0]._perdoc.column_reader(
+                "path", field.column_type)
+        return field.from_column_value(var_bytes_at(column, docnum - self._offsets[leaf]))
 
     # --- postings ------------------------------------------------------------------------
 
@@ -212,6 +217,14 @@ class GenerationReader:
 
     def all_stored_fields(self) -> Iterator[dict]:
         return self._reader.all_stored_fields()
+
+
+def _padded(raw: bytes, count: int, width: int) -> bytes:
+    """A segment's column of ``count`` values of ``width`` bytes, from the values its file
+    holds (Whoosh leaves out the defaults, zeros, that end it)."""
+    if len(raw) > count * width or len(raw) % width:
+        raise FormatError(f"a column holds {len(raw):,} bytes for {count:,} documents")
+    return raw + bytes(count * width - len(raw))
 
 
 def bm25f_searcher(whoosh_index):

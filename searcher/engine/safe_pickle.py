@@ -9,6 +9,13 @@ file of an index folder could run code in every process that searched it. ``load
 program holds (``ALLOWED``: recorded by building indexes of the sample corpus, one and two
 writer processes, and reading them) and refuses any other with ``IndexDamagedError``.
 
+A pickle can also ask for memory: a length the unpickler allocates before it reads, a memo
+index it sizes its memo by (five bytes asking for gigabytes), ``bytes(n)``. So what an index
+file holds (``loads``, and ``load_from_file``, which Whoosh's ``StructFile.read_pickle`` —
+the table of contents — reads through) is read whole and its opcodes walked first
+(``pickletools.genops``, which runs nothing): every length must lie inside it and every memo
+index below its count of opcodes; and ``bytes`` is called with no argument only.
+
 ``install`` puts them where Whoosh looks: the ``loads``/``load`` names its modules imported
 from ``whoosh.compat``, ``StructFile.read_pickle``, and the ``pickle`` module ``whoosh.index``
 and ``whoosh.multiproc`` call through. That is a module-level patch because Whoosh reads these
@@ -24,6 +31,7 @@ from __future__ import annotations
 import codecs
 import io
 import pickle
+import pickletools
 import re
 import types
 
@@ -61,12 +69,21 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     }.items() for name in names)
 
 
+def _empty_bytes(*arguments) -> bytes:
+    """``bytes`` as protocol 2 calls it: for an empty value (``bytes(n)`` would allocate n)."""
+    if arguments:
+        raise IndexDamagedError("a pickle in the index calls bytes with arguments")
+    return b""
+
+
 class IndexUnpickler(pickle.Unpickler):
     """An unpickler that builds only the classes an index of this program holds."""
 
     def find_class(self, module: str, name: str):
         if (module, name) == ("_codecs", "encode"):
             return _latin1_encode
+        if name == "bytes" and (module, name) in ALLOWED:
+            return _empty_bytes
         if (module, name) not in ALLOWED:
             raise IndexDamagedError(
                 f"a pickle in the index names {module}.{name}, which no searcher index holds; "
@@ -82,15 +99,49 @@ class IndexUnpickler(pickle.Unpickler):
 _MAY_IMPORT = re.compile(rb"[ci\x93o\x82-\x84]")
 
 
+_MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+
+
+def _pickle_end(data: bytes) -> int:
+    """Where the pickle ``data`` starts with ends, once its opcodes are walked without running
+    any: ``IndexDamagedError`` if a length runs past ``data`` or a memo index is past the
+    opcodes before it."""
+    try:
+        for count, (opcode, argument, position) in enumerate(pickletools.genops(data)):
+            if opcode.name in _MEMO_PUTS and not 0 <= argument <= count:
+                break
+            if opcode.name == "STOP":
+                return position + 1
+    except Exception:  # genops only parses: whatever it raises is a malformed pickle
+        pass
+    raise IndexDamagedError("a pickle in the index is damaged")
+
+
 def loads(data: bytes):
-    """``pickle.loads`` through the allow-list."""
+    """``pickle.loads`` through the allow-list, of a pickle checked first (``_pickle_end``)."""
+    _pickle_end(data)
+    return _unpickle(data)
+
+
+def _unpickle(data: bytes):
     if _MAY_IMPORT.search(data) is None:
         return pickle.loads(data)
     return IndexUnpickler(io.BytesIO(data)).load()
 
 
+def load_from_file(file):
+    """``pickle.load`` of a file of the index (the rest of it is read, then checked as
+    ``loads`` does): the file is left just after the pickle."""
+    start = file.tell()
+    data = file.read()
+    end = _pickle_end(data)
+    file.seek(start + end)
+    return _unpickle(data[:end])
+
+
 def load(file):
-    """``pickle.load`` through the allow-list."""
+    """``pickle.load`` through the allow-list, for what a writer wrote in this run (the sorted
+    runs and job files it spills; ``load_from_file`` reads an index's files)."""
     return IndexUnpickler(file).load()
 
 
@@ -119,7 +170,8 @@ def _guarded_pickle_module() -> types.ModuleType:
     return guarded
 
 
-_GUARDED = {"loads": loads, "load": load, "load_pickle": load, "pickle": _guarded_pickle_module()}
+_GUARDED = {"loads": loads, "load": load, "load_pickle": load_from_file,
+            "pickle": _guarded_pickle_module()}
 
 
 def install() -> None:
@@ -129,6 +181,7 @@ def install() -> None:
     import sys
 
     import whoosh.compat
+    import whoosh.filedb.structfile  # imported later, it would read files with ``load``
     import whoosh.legacy
 
     for module_name, names in _WHOOSH_NAMES.items():

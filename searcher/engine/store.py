@@ -15,6 +15,11 @@ A rebuild writes a new generation beside the live one and publishes it by replac
 ``CURRENT``, so a reader sees the old index or the new one, never half of one, and a crash
 mid-build leaves the old one live. The lock is an ``flock``: the kernel drops it when its
 holder dies, so a killed writer never leaves a stale lock behind.
+
+A write that fails leaves nothing of itself: a build discards its generation, an incremental
+run restores the live one (``rollback``), a writer removes what a killed one left; under the
+lock, SIGTERM interrupts a write as Ctrl-C does, so that this happens, and a full disk is one
+line naming the index (``DiskFullError``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import logging
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,7 +49,8 @@ from searcher.analysis.settings import (
     ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
-from searcher.engine import held, integrity, safe_pickle
+from searcher.engine import held, integrity
+from searcher.engine.claims import is_damage, verify_structure
 from searcher.engine.codec import FormatError
 from searcher.engine.integrity import Damage, record_checksums
 from searcher.engine.reader import GenerationReader
@@ -50,7 +58,8 @@ from searcher.engine.schema import SCHEMA_VERSION, build_schema
 from searcher.engine.storage import (
     FOLDER_MODE, IndexStorage, generation_entries, make_folder, refuse_unsafe)
 from searcher.errors import (
-    IndexDamagedError, IndexIncompatibleError, IndexLockedError, IndexMissingError)
+    DiskFullError, IndexDamagedError, IndexIncompatibleError, IndexLockedError,
+    IndexMissingError)
 
 if TYPE_CHECKING:
     from searcher.engine.writers import DocumentWriter
@@ -84,19 +93,32 @@ class OpenIndex:
         return self._reader
 
     def writer(self, procs: int = 1) -> "DocumentWriter":
-        """A writer adding to this generation, using ``procs`` processes. A live generation's
-        checksums are marked as being rewritten until ``record_checksums``, and a query
-        dictionary that is missing or damaged is written again."""
-        published = (self.generation / integrity.CHECKSUMS).is_file()  # not one being built
-        repair = (published and self.chain.query_dictionary is None
-                  and self.chain.settings.segmenter == "rjieba")
-        integrity.begin_writing(self.generation, rewriting=(QUERY_WORDS,) if repair else ())
-        if repair:
-            write_query_words(self.generation / QUERY_WORDS,
-                              self.chain.segmenter.user_frequencies)
+        """A writer adding to this generation, using ``procs`` processes (call with the lock
+        held). In a live generation, what a killed writer left is removed first, what this one
+        writes is undone if it fails before its commit, and its checksums are marked as being
+        rewritten until ``record_checksums``; a query dictionary that is missing or damaged is
+        written again."""
+        from searcher.engine.rollback import Snapshot, remove_leftovers
         from searcher.engine.writers import DocumentWriter  # searches never load the writers
 
-        return DocumentWriter(self.whoosh, procs)
+        published = (self.generation / integrity.CHECKSUMS).is_file()  # not one being built
+        snapshot = None
+        if published:
+            remove_leftovers(self.whoosh)
+            snapshot = Snapshot(self.generation)
+        repair = (published and self.chain.query_dictionary is None
+                  and self.chain.settings.segmenter == "rjieba")
+        try:
+            integrity.begin_writing(self.generation,
+                                    rewriting=(QUERY_WORDS,) if repair else ())
+            if repair:
+                write_query_words(self.generation / QUERY_WORDS,
+                                  self.chain.segmenter.user_frequencies)
+            return DocumentWriter(self.whoosh, procs, snapshot)
+        except BaseException:
+            if snapshot is not None:
+                snapshot.restore()
+            raise
 
 
 @contextlib.contextmanager
@@ -107,20 +129,11 @@ def reading(index: OpenIndex) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        if not (isinstance(error, FormatError) or _raised_in_whoosh(error)):
+        if not is_damage(error):
             raise
         raise IndexDamagedError(
             f"index at {index.index_dir} is damaged ({type(error).__name__}: {error}); "
             f"rebuild it with `{rebuild_command(index.index_dir)}`") from error
-
-
-def _raised_in_whoosh(error: BaseException) -> bool:
-    """Raised by Whoosh's code, or by the unpickler it reads its files with."""
-    traceback = error.__traceback__
-    while traceback.tb_next is not None:
-        traceback = traceback.tb_next
-    filename = traceback.tb_frame.f_code.co_filename
-    return f"{os.sep}whoosh{os.sep}" in filename or filename == safe_pickle.__file__
 
 
 def rebuild_command(index_dir: Path) -> str:
@@ -238,7 +251,7 @@ def _open_generation(index_dir: Path, generation: Path | None,
         # Our own schema, not the pickled one: readers and writers get the live chain, and
         # Whoosh never unpickles analyzer classes from disk.
         ix = IndexStorage(str(generation)).open_index(schema=build_schema(chain))
-    except IndexDamagedError as error:  # a pickle the allow-list refused
+    except (IndexDamagedError, FormatError) as error:  # a pickle refused, a claim past bounds
         raise _damaged(index_dir, str(error)) from error
     except Exception as error:  # Whoosh raises many types for a damaged folder
         raise IndexIncompatibleError(
@@ -260,6 +273,16 @@ def create_generation(index_dir: Path, settings: AnalysisSettings, meta: dict) -
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     generation = index_dir / f"gen-{stamp}-{os.getpid()}"
     generation.mkdir(mode=FOLDER_MODE)
+    try:
+        return _start_generation(index_dir, generation, settings, meta)
+    except BaseException:
+        discard(generation)
+        raise
+
+
+def _start_generation(index_dir: Path, generation: Path, settings: AnalysisSettings,
+                      meta: dict) -> OpenIndex:
+    """A new generation's metadata, query dictionary and empty Whoosh index."""
     full_meta = {
         "schema_version": SCHEMA_VERSION,
         "analysis_version": ANALYSIS_VERSION,
@@ -321,8 +344,10 @@ def remove_stale_generations(index_dir: Path) -> None:
 
 
 def discard(generation: Path) -> None:
-    """Remove an unpublished generation (a build that failed)."""
-    shutil.rmtree(generation, ignore_errors=True)
+    """Remove an unpublished generation (a build that failed); the live one is kept (a
+    publish that failed after making it live)."""
+    if _named_generation(generation.parent) != generation:
+        shutil.rmtree(generation, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -347,12 +372,56 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
                         f"({holder or 'unknown holder'}); try again later or pass --wait SECONDS"
                     ) from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {datetime.now().isoformat(timespec='seconds')}"
-                  .encode(), 0)
-        yield
+        try:  # who holds it, for the refusal of the next writer: a full disk may say no
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} since "
+                          f"{datetime.now().isoformat(timespec='seconds')}".encode(), 0)
+        except OSError:
+            pass
+        with _undone_if_failed(index_dir):
+            yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived during a write: raised where the write was, so that it is undone on
+    the way out (as Ctrl-C's ``KeyboardInterrupt`` is); then the process ends by SIGTERM."""
+
+
+@contextlib.contextmanager
+def _undone_if_failed(index_dir: Path) -> Iterator[None]:
+    """A write under the lock: SIGTERM (in the main thread, unless ignored) becomes
+    ``Terminated``, and a full disk a ``DiskFullError`` naming the index, and the file when
+    known ("No space left on device" alone names neither)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous in (signal.SIG_IGN, None):
+            previous = None  # ignored on purpose, or not Python's to handle: left as it is
+        else:
+            signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    except Terminated:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+            os.kill(os.getpid(), signal.SIGTERM)  # undone: now end as SIGTERM asks
+        raise  # its handler, if Python's, returned
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        where = error.filename or f"the index at {index_dir}"
+        raise DiskFullError(f"no space left on device writing {where}: free space and run "
+                            f"again; nothing indexed before is lost") from error
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the undoing
+    raise Terminated()
 
 
 def variants_changed(index: OpenIndex, user_variant_files: tuple[Path, ...]) -> bool:
@@ -397,7 +466,8 @@ class CheckReport:
 
 def check_index(index_dir: Path, wait: float = 30.0) -> CheckReport:
     """Verify every file of the live generation against its checksums, then open it (which
-    reads its table of contents through the allow-list), like Lucene's CheckIndex. Holds the
+    reads its table of contents through the allow-list) and read everything it claims
+    (``claims.verify_structure``), like Lucene's CheckIndex. Holds the
     writer lock meanwhile, so no writer is half way through a change; a folder this process
     cannot write (read-only) has no writer either."""
     started = time.monotonic()
@@ -421,8 +491,8 @@ def check_index(index_dir: Path, wait: float = 30.0) -> CheckReport:
             damage = [Damage(CURRENT, f"names {generation.name}, which is not there")]
         else:
             damage = integrity.verify(generation, full=True)
-        if not damage:
-            open_index(index_dir)  # a pickle the allow-list refuses is a one-line error too
+        if not damage:  # the files are as written: is what they claim sound?
+            damage = verify_structure(open_index(index_dir).whoosh)
         files, size = integrity.verified_bytes(generation) if generation.is_dir() else (0, 0)
         return CheckReport(index_dir, generation, files, size, damage,
                            time.monotonic() - started)

@@ -7,8 +7,11 @@ instead of letting Whoosh spill the pool to sorted runs on disk and merging them
 large corpus then indexes as fast per megabyte as a small one). Also:
 
 * a subprocess that ends abnormally (killed, as by the out-of-memory killer; failed; its result
-  lost) cancels the write with ``WriterProcessError``: Whoosh's commit takes the results that
-  came and commits without the rest, losing documents silently;
+  lost) cancels the write with ``WriterProcessError`` (a full disk as the ``OSError`` it is):
+  Whoosh's commit takes the results that came and commits without the rest, losing documents
+  silently;
+* a write that fails or is cancelled before its commit's TOC is in place leaves the live
+  generation as it was (``rollback.Snapshot``), and never raises again on its way out;
 * a subprocess dies with its parent (a ``kill -9`` of ``searcher index`` must leave no worker
   running and holding the writer lock, which it inherited);
 * a commit is durable before it returns: new segment files, then the TOC, then the folder are
@@ -28,6 +31,7 @@ Segments are written with ``codec.SearcherCodec``: searcher's own terms and post
 from __future__ import annotations
 
 import ctypes
+import errno
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -51,6 +55,7 @@ from searcher.atomic_files import fsync_dir, fsync_file
 from searcher.engine.codec import (
     Frequencies, PositionList, SearcherCodec, TermPostings, TermPostingsToWrite,
     position_starts)
+from searcher.engine.rollback import Snapshot, index_files
 from searcher.engine.schema import document_fields
 from searcher.errors import WriterProcessError
 from searcher.models import Document
@@ -283,7 +288,7 @@ class _DurableCommit:
         folder = Path(self.storage.folder)
         previous = {s.segment_id() for s in self.segments}  # the TOC this writer started from
         current = {s.segment_id() for s in segments}
-        segment_files, _ = _index_files(self.storage, self.indexname)
+        segment_files, _ = index_files(self.storage, self.indexname)
         # Segment files are written once and never changed: only the new ones need flushing.
         for name, segment in segment_files.items():
             if segment in current - previous:
@@ -291,6 +296,7 @@ class _DurableCommit:
         fsync_dir(folder)
         TOC(self.schema, segments, self.generation).write(_SyncedRenames(self.storage),
                                                           self.indexname)
+        self.toc_written = True  # the commit is live: nothing of it may be undone now
         fsync_dir(folder)
         _remove_unused(self.storage, self.indexname, self.generation, previous | current)
 
@@ -311,28 +317,13 @@ class _SyncedRenames:
         self._storage.rename_file(old, new, safe=safe)
 
 
-def _index_files(storage, indexname: str) -> tuple[dict[str, str], dict[str, int]]:
-    """The files of a Whoosh index: its segments' files (name → segment id) and its TOCs
-    (name → generation)."""
-    segment_pattern = TOC._segment_pattern(indexname)
-    toc_pattern = TOC._pattern(indexname)
-    segments: dict[str, str] = {}
-    tocs: dict[str, int] = {}
-    for name in storage.list():
-        if (match := toc_pattern.match(name)) is not None:
-            tocs[name] = int(match.group(1))
-        elif (match := segment_pattern.match(name)) is not None:
-            segments[name] = match.group(1)
-    return segments, tocs
-
-
 def _remove_unused(storage, indexname: str, generation: int, keep: set[str]) -> None:
     """Whoosh's ``clean_files``, but keeping the files of the segments in ``keep``: the new
     TOC's and the previous one's. A reader that read the previous TOC (an ``OpenIndex`` opened
     just before this commit) opens some of its segments' files only when first needed; they
     are deleted by the next commit, which no longer keeps them. Also deleted: older TOCs, and
     the files of segments no TOC names (those of a write that was cancelled or killed)."""
-    segment_files, tocs = _index_files(storage, indexname)
+    segment_files, tocs = index_files(storage, indexname)
     unused = [name for name, segment in segment_files.items() if segment not in keep]
     unused += [name for name, toc_generation in tocs.items() if toc_generation != generation]
     for name in unused:
@@ -377,7 +368,7 @@ class _TermAtATime:
         for (fieldname, tbytes), info in terms.items():
             if fieldname not in self.schema:
                 continue
-            postings = terms.read_postings(info)
+            postings = terms.read_postings(fieldname, info)
             if docmap is None:
                 kept = range(len(postings.docnums))
                 docnums = [startdoc + docnum for docnum in postings.docnums]
@@ -465,6 +456,11 @@ class _SegmentsTask(SubWriterTask):
     segment_fill = SEGMENT_FILL
 
     def run(self) -> None:
+        # The parent's SIGTERM handler (``store.writer_lock``) was inherited, SIGTERM held
+        # back until it is reset (``_new_task``): the parent's cancel ends this process with
+        # SIGTERM, which must simply end it.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         _die_with_parent()
         # Ctrl-C reaches the whole process group: the parent handles it (it cancels the
         # writer, which ends this process); a traceback from each worker would only add noise.
@@ -472,7 +468,9 @@ class _SegmentsTask(SubWriterTask):
         try:
             self._write_segments()
         except Exception as error:  # a full disk, say: the parent says so, in one line
-            self.resultqueue.put(_Failure(os.getpid(), _describe(error)))
+            self.resultqueue.put(_Failure(os.getpid(), _describe(error),
+                                          getattr(error, "errno", None),
+                                          getattr(error, "filename", None)))
             sys.exit(1)
 
     def _write_segments(self) -> None:
@@ -497,6 +495,8 @@ class _Failure:
 
     pid: int
     message: str
+    errno: int | None = None  # an OSError's
+    filename: str | None = None
 
 
 def _describe(error: Exception) -> str:
@@ -516,9 +516,17 @@ class _SegmentsPerProcessWriter(_DurableCommit, _TermAtATime, MpWriter):
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
 
+    _drain_error: BaseException | None = None
+
     def _drain(self) -> None:
-        for segment in iter(self.segmentqueue.get, _DONE):
-            self._filled.append(segment)
+        """Take filled segments off their queue until ``_DONE``. It never raises (a thread's
+        exception is a traceback on stderr): a message torn by a process killed while it
+        wrote ends the draining, and the write fails (``_segments_written``)."""
+        try:
+            for segment in iter(self.segmentqueue.get, _DONE):
+                self._filled.append(segment)
+        except BaseException as error:
+            self._drain_error = error
 
     def _new_task(self) -> _SegmentsTask:
         task = _SegmentsTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
@@ -526,7 +534,12 @@ class _SegmentsPerProcessWriter(_DurableCommit, _TermAtATime, MpWriter):
         task.segmentqueue = self.segmentqueue
         task.segment_fill = SEGMENT_FILL  # read here: a spawned process sees the module afresh
         self.tasks.append(task)
-        task.start()
+        # Held back in the new process until it has its own SIGTERM handler (``run``).
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            task.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return task
 
     def _check_tasks(self) -> None:
@@ -535,9 +548,11 @@ class _SegmentsPerProcessWriter(_DurableCommit, _TermAtATime, MpWriter):
         for task in self.tasks:
             if task.exitcode:
                 self._take_results()
-                failure = next((r.message for r in self._results
+                failure = next((r for r in self._results
                                 if isinstance(r, _Failure) and r.pid == task.pid), None)
-                raise WriterProcessError(_how_it_ended(task, failure))
+                if failure and failure.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise OSError(failure.errno, os.strerror(failure.errno), failure.filename)
+                raise WriterProcessError(_how_it_ended(task, failure and failure.message))
 
     def _take_results(self) -> None:
         """Take what ended processes put on the result queue (a process ends only once its
@@ -593,10 +608,17 @@ class _SegmentsPerProcessWriter(_DurableCommit, _TermAtATime, MpWriter):
                 "written and the index is as it was")
         self.segmentqueue.put(_DONE)  # after every segment the ended processes queued
         self._drainer.join()
+        if self._drain_error is not None:
+            raise WriterProcessError(
+                f"a writer process's segment could not be read back "
+                f"({type(self._drain_error).__name__}); nothing was written and the index is "
+                f"as it was")
         return [segment for _, _, segment in self._results] + self._filled
 
     def cancel(self) -> None:
         self.segmentqueue.put(_DONE)
+        # Never wait, on exit, for _DONE to reach a queue a killed process may hold locked.
+        self.segmentqueue.cancel_join_thread()
         for task in self.tasks:
             task.terminate()
             task.join()
@@ -637,9 +659,13 @@ def merge_small_segments(writer, segments: list) -> list:
 
 class DocumentWriter:
     """Adds, replaces and deletes documents in one generation; nothing is visible until
-    ``commit``, and ``cancel`` leaves the generation as it was."""
+    ``commit``. ``cancel``, or a commit that fails before its TOC is written, leaves the
+    generation as ``snapshot`` recorded it (a live one's; a new one is discarded whole by
+    its builder), and never raises but to report an interruption."""
 
-    def __init__(self, whoosh_index, procs: int = 1) -> None:
+    def __init__(self, whoosh_index, procs: int = 1, snapshot: Snapshot | None = None) -> None:
+        self._snapshot = snapshot
+        self._finished = False
         # Files are not packed into one compound file: readers then map them instead of
         # copying them whole.
         codec = SearcherCodec()
@@ -665,7 +691,28 @@ class DocumentWriter:
     def commit(self) -> None:
         """Make every change visible at once; merge the small segments incremental runs
         leave behind (``merge_small_segments``)."""
-        self._writer.commit(mergetype=merge_small_segments)
+        try:
+            self._writer.commit(mergetype=merge_small_segments)
+        except BaseException:
+            self.cancel()
+            raise
+        self._finished = True
+        if self._snapshot is not None:
+            self._snapshot.discard()
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            self._writer.cancel()  # closing its files writes them: it may fail again
+        except Exception:
+            writelock = getattr(self._writer, "writelock", None)
+            if writelock is not None and writelock.fd is not None:
+                writelock.release()
+        if self._snapshot is None:
+            return
+        if getattr(self._writer, "toc_written", False):
+            self._snapshot.discard()  # the commit is live: only its own undoing goes
+        else:
+            self._snapshot.restore()

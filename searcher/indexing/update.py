@@ -169,13 +169,13 @@ def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, 
         new_manifest = _write_files(target.writer(procs), files, manifest, report, progress,
                                     live is not None, reading)
         write_manifest(target.generation, new_manifest)
+        if live is None:
+            publish(index_dir, target.generation)
     except BaseException:
-        if live is None:  # a half-built generation is of no use to anyone
+        if live is None:  # a half-built generation is of no use to anyone (if not live yet)
             discard(target.generation)
         raise
-    if live is None:
-        publish(index_dir, target.generation)
-    else:
+    if live is not None:
         write_meta(target.generation, {**target.meta, **meta})
         record_checksums(target.generation)  # the commit's files, for verification
 def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
@@ -341,11 +341,11 @@ def index_documents(index_dir: Path, documents: Iterable[Document], settings: An
                 writer.add(doc, doc.path)
                 report.added += 1
             writer.commit()
+            publish(index_dir, target.generation)
         except BaseException:
             writer.cancel()
             discard(target.generation)
             raise
-        publish(index_dir, target.generation)
     report.seconds = time.monotonic() - started
     return report
 

@@ -1,0 +1,203 @@
+"""A text's terms with their positions, computed per text rather than per character or word:
+the index-time hot path (``AnalysisChain.unit_positions`` and ``word_positions``).
+
+The writers need each term of a field and its positions, nothing else. The token streams
+(``AnalysisChain.unit_tokens``, ``word_tokens``), which queries, snippets and ``similar`` use
+for their offsets, make a Python call per character and per word; grouped by term, they are
+what this module returns (``tests/test_positions.py`` compares the two):
+
+* units: the folded text's code points as an array (numpy); each character's kind (one unit
+  per CJK character or mark, runs of word characters and of white space) and its fold on its
+  own (``fold_each``) from tables indexed by code point, filled on first sight; a unit
+  starts where the kind changes; terms and positions are grouped by one sort;
+* words: the segmenter's words (one call into it per text) looked up in a table of word →
+  the terms indexed at its position, filled on first sight: words repeat (nine lookups in ten
+  find it on a megabyte of news, more as a build goes on), so a word's canonical term and
+  sub-words are worked out once per process, not once per occurrence.
+
+    >>> unit_positions("乾隆說 OK，乾隆")  # 乾 alone folds as 干
+    {'乾': [0, 6], '隆': [1, 7], '说': [2], ' ': [3], 'ok': [4], ',': [5], '干': [0, 6]}
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Callable, Iterable
+from itertools import filterfalse
+
+import numpy as np
+
+from searcher.analysis.fold import fold, fold_alone, fold_each, fold_width
+from searcher.analysis.units import RUN_CHAR_RE, SPACE_UNIT, UNIT_RE
+
+_CODES = 0x110000  # code points; a run's term is numbered from here
+# A character's kind: one unit alone, or part of a run of word characters or of white space.
+_NEW, _ALONE, _RUN, _SPACE = 0, 1, 2, 3
+_SPACE_RE = re.compile(r"\s")  # as ``UNIT_RE`` has it
+_POSITION_BITS = 32  # a sort key is term << 32 | position
+# Texts shorter than this (in characters) take the unit at a time path, which is faster there.
+SHORT_TEXT = 500
+
+
+@functools.cache
+def _kinds() -> np.ndarray:
+    return np.zeros(_CODES, np.uint8)  # _NEW until seen
+
+
+@functools.cache
+def _alone_folds() -> np.ndarray:
+    return np.full(_CODES, -1, np.int32)  # -1 until seen
+
+
+def _code_points(text: str) -> np.ndarray:
+    # surrogatepass: a file name's undecodable bytes come as lone surrogates.
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
+def _kinds_of(codes: np.ndarray) -> np.ndarray:
+    """Each character's kind, as ``UNIT_RE`` cuts units."""
+    table = _kinds()
+    kinds = table[codes]
+    if not kinds.all():
+        for code in np.unique(codes[kinds == _NEW]).tolist():
+            char = chr(code)
+            table[code] = (_RUN if RUN_CHAR_RE.match(char)
+                           else _SPACE if _SPACE_RE.match(char) else _ALONE)
+        kinds = table[codes]
+    return kinds
+
+
+def _alone_folds_of(codes: np.ndarray) -> np.ndarray:
+    """Each width-folded character's fold on its own (``fold_each``)."""
+    table = _alone_folds()
+    folds = table[codes]
+    if folds.min() < 0:
+        for code in np.unique(codes[folds < 0]).tolist():
+            table[code] = fold_alone(code)
+        folds = table[codes]
+    return folds
+
+
+def unit_positions(text: str) -> dict[str, list[int]]:
+    """Each unit term of ``text`` and its positions, in order: a unit of its folded text
+    (every run of white space is ``SPACE_UNIT``) and, where a one-character unit folds
+    otherwise on its own (``fold_each``), that fold too, at the same position."""
+    if len(text) < SHORT_TEXT:
+        return _unit_positions_each(text)
+    folded = fold(text)
+    codes = _code_points(folded)
+    kinds = _kinds_of(codes)
+    starts_here = np.empty(codes.size, bool)
+    starts_here[0] = True
+    np.not_equal(kinds[1:], kinds[:-1], out=starts_here[1:])
+    starts_here |= kinds == _ALONE
+    starts = np.flatnonzero(starts_here)
+    terms = codes[starts].astype(np.int64)
+    unit_kinds = kinds[starts]
+    terms[unit_kinds == _SPACE] = ord(SPACE_UNIT)
+    runs: dict[str, int] = {}  # a run of two or more characters → its term, from _CODES up
+    whole = starts.size == codes.size  # every unit one character
+    if not whole:
+        ends = np.append(starts[1:], codes.size)
+        long_runs = np.flatnonzero((unit_kinds == _RUN) & (ends - starts > 1))
+        if long_runs.size:
+            terms[long_runs] = _run_terms(folded, starts[long_runs], ends[long_runs], runs)
+    keys = (terms << _POSITION_BITS) | np.arange(starts.size)
+    alone = _alone_folds_of(_code_points(fold_width(text)))
+    differ = np.flatnonzero(alone != codes)
+    if differ.size:  # only CJK characters do, each a unit (``tests/test_positions.py``)
+        units = differ if whole else np.searchsorted(starts, differ, "right") - 1
+        keys = np.concatenate((keys, (alone[differ].astype(np.int64) << _POSITION_BITS) | units))
+    return _grouped(keys, list(runs))
+
+
+def _unit_positions_each(text: str) -> dict[str, list[int]]:
+    """``unit_positions`` a unit at a time: faster on a short text (a title), where the
+    arrays' fixed cost (tens of microseconds) is most of the work."""
+    folded, each = fold(text), fold_each(text)
+    found = UNIT_RE.findall(folded)
+    positions: dict[str, list[int]] = {}
+    setdefault = positions.setdefault
+    for position, unit in enumerate(found):
+        setdefault(unit, []).append(position)
+    spaces = [unit for unit in positions if unit.isspace()]
+    if spaces and spaces != [SPACE_UNIT]:  # every run of white space is one unit
+        positions[SPACE_UNIT] = sorted(p for unit in spaces for p in positions.pop(unit))
+    if folded != each:  # same units: only characters that are units by themselves differ
+        changed = set()
+        for position, (unit, alone) in enumerate(zip(found, UNIT_RE.findall(each))):
+            if unit != alone:
+                positions.setdefault(alone, []).append(position)
+                changed.add(alone)
+        for unit in changed:  # a character may fold both ways in one text
+            positions[unit].sort()
+    return positions
+
+
+def _run_terms(text: str, starts: np.ndarray, ends: np.ndarray, runs: dict[str, int]
+               ) -> list[int]:
+    """The terms of the runs ``text[start:end]``, numbered from ``_CODES`` in ``runs``."""
+    terms = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        run = text[start:end]
+        term = runs.get(run)
+        if term is None:
+            term = runs[run] = _CODES + len(runs)
+        terms.append(term)
+    return terms
+
+
+def _grouped(keys: np.ndarray, runs: list[str]) -> dict[str, list[int]]:
+    """``term << 32 | position`` keys as each term's positions, in order; a term below
+    ``_CODES`` is that code point, one above is ``runs[term - _CODES]``."""
+    keys.sort()
+    terms = keys >> _POSITION_BITS
+    firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+    codes = terms[firsts].tolist()
+    first_run = bisect.bisect_left(codes, _CODES)
+    names = [*map(_CHARS.__getitem__, codes[:first_run]),
+             *(runs[code - _CODES] for code in codes[first_run:])]
+    bounds = firsts.tolist()
+    bounds.append(keys.size)
+    positions = (keys & ((1 << _POSITION_BITS) - 1)).tolist()
+    return dict(zip(names, map(positions.__getitem__, map(slice, bounds, bounds[1:]))))
+
+
+class _Chars(dict):
+    """Code point → its character, made once (``chr`` makes a new string every call)."""
+
+    def __missing__(self, code: int) -> str:
+        char = self[code] = chr(code)
+        return char
+
+
+_CHARS = _Chars()
+
+
+class WordTerms(dict):
+    """Word → the terms indexed at its position (``terms_of(word)``), filled on first sight;
+    emptied when it holds ``limit`` words, which bounds its memory."""
+
+    def __init__(self, terms_of: Callable[[str], tuple[str, ...]], limit: int) -> None:
+        super().__init__()
+        self.terms_of = terms_of
+        self.limit = limit
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) >= self.limit:
+            self.clear()
+        terms = self[word] = self.terms_of(word)
+        return terms
+
+
+def word_positions(words: Iterable[str], terms: WordTerms) -> dict[str, list[int]]:
+    """Each term of a text's words and its positions, in order: a word (white space aside)
+    has the next position, and its terms are ``terms[word]``."""
+    positions: dict[str, list[int]] = {}
+    setdefault = positions.setdefault
+    for position, word in enumerate(filterfalse(str.isspace, words)):
+        for term in terms[word]:
+            setdefault(term, []).append(position)
+    return positions
