@@ -124,11 +124,6 @@ class _Printer:
         """Only the terminal view has one."""
 
 
-def also_in(hit: Hit) -> str:
-    """How many copies of the article were collapsed into ``hit``: "also in 2 copies"."""
-    return f"also in {len(hit.copies)} cop{'y' if len(hit.copies) == 1 else 'ies'}"
-
-
 def hit_record(hit: Hit) -> dict:
     """A hit as the JSON Lines contract above has it (``--csv`` and ``--format`` take their
     fields from it too)."""
@@ -326,6 +321,8 @@ class TextPrinter(_Printer):
             where.append(f"  p. {hit.page}", style="dim")
         self.console.print(where, soft_wrap=True)
         if hit.copies:
+            from searcher.search.hits import also_in
+
             self.console.print(Text(f"    {also_in(hit)}:", style="dim"), soft_wrap=True)
             for copy in hit.copies:
                 line = Text("      ")
