@@ -254,7 +254,7 @@ def test_a_message_has_its_subject_date_and_sender(sources):
 
 
 @pytest.mark.parametrize("query", ["交換人質", "芮氏", "疫苗接種率", "軍售", "交通大亂"])
-def test_show_opens_what_search_printed(sources, searcher, query):
+def test_show_opens_what_search_printed(sources, query):
     folder, _, run = sources
     (where,) = printed(run("search", query))
     assert "#" in where or where.endswith(".gz")
