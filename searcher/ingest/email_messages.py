@@ -3,8 +3,8 @@ standard library's ``email`` and ``mailbox``. Each message is a document: its Su
 title, its Date the date (the day as the sender wrote it), its From the author (the name, else
 the address), its ``Archived-At`` the url; its text is the HTML part's visible text
 (``html.visible_text``: a newsletter is laid out in tables, whose cells the article finder
-would run together), else the plain-text part. An attachment whose name is of a format searcher reads
-(a PDF, a page, a zip…) is a document of its own, through that format's reader.
+would run together), else the plain-text part. An attachment whose name is of a format
+searcher reads (a PDF, a page, a zip…) is a document of its own, through that format's reader.
 
 Headers are decoded as mail clients write them: RFC 2047 encoded words in any charset
 (``=?GB2312?B?…?=``, read as ``decoding`` reads the label: GB2312 and GBK as GB18030, Big5 as
@@ -16,7 +16,8 @@ file that does not start with one is not a mailbox). Its message ``N`` (from 1) 
 document ``FILE#N``, and an attachment ``FILE#N#NAME``; an ``.eml``'s message is the file
 itself, and an attachment ``FILE#NAME`` (``members``).
 
-    >>> message = b"Subject: =?utf-8?B?5YGc54Gr?=\\nDate: Tue, 30 Sep 2025 08:00:00 +0800\\n\\nceasefire"
+    >>> message = (b"Subject: =?utf-8?B?5YGc54Gr?=\\nDate: Tue, 30 Sep 2025 08:00:00 +0800"
+    ...            b"\\n\\nceasefire")
     >>> [(d.title, d.date, d.body) for d in eml_items(message, "a.eml", "a.eml", bool,
     ...                                                Budget("a.eml"), [])]
     [('停火', '2025-09-30', 'ceasefire')]
