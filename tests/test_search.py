@@ -12,6 +12,7 @@ from searcher.dates import DateRange, parse_bound
 from searcher.errors import QuerySyntaxError
 from searcher.indexing.update import update_index
 from searcher.search.ranked import search
+from searcher.search.snippets import make_snippets, match_spans
 from searcher.engine.store import open_index
 from tests.conftest import corpus_texts
 
@@ -213,3 +214,17 @@ def test_a_character_is_found_whatever_its_phrase_folds_it_to(corpus_index):
     assert paths(corpus_index, '"借口"') == {n for n, t in TEXTS.items() if "藉口" in t} != set()
     hit = search(corpus_index, '"藉"').hits[0]
     assert all(s.text[a:b] == "藉" for s in hit.snippets for a, b in s.highlights)
+
+
+def test_a_snippet_is_one_line_and_its_highlights_stay_on_the_match():
+    # Paragraph breaks, tabs and runs of spaces become one space each, before, inside and
+    # after the matches; each highlight still covers its match.
+    text = "開頭\n\n  停火\t\t協議 \u3000 簽署。" * 12 + "\n" + "俄羅斯\n停火" * 3
+    spans = match_spans(text, ["停火", "协议 签署"])
+    assert spans
+    for context in (None, 3):
+        for snippet in make_snippets(text, spans, most=None, context=context):
+            assert "\n" not in snippet.text and "  " not in snippet.text
+            assert snippet.highlights
+            for start, end in snippet.highlights:
+                assert fold(snippet.text[start:end]) in ("停火", "协议 签署")
