@@ -28,8 +28,9 @@ from searcher.engine.codec import Frequencies, PositionList
 from searcher.fields import FIELDS
 from searcher.models import Document
 
-# Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 6
+# Bump when fields or the codec's format change: an index built with another version is
+# refused (its user is told to rebuild it).
+SCHEMA_VERSION = 7  # 7: codec format 2 (positions not deflated)
 
 FINGERPRINT_BYTES = 8 * BANDS  # a fingerprint column's value: its band keys
 

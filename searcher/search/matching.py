@@ -38,6 +38,7 @@ K1 = 1.2
 B = 0.75
 
 NO_DOCS = np.zeros(0, np.int64)
+_LENGTHS = np.array(LENGTH_OF_CODE)  # the field length each one-byte code stands for
 POSITION_BITS = 32  # a phrase key: the document number above, a position below
 
 
@@ -177,6 +178,7 @@ class _Evaluation:
         self._scores: dict[tuple[str, str], Matches] = {}
         self._done: dict[Node, Matches] = {}
         self._maybe: dict[Node, np.ndarray | None] = {}
+        self._length_norms: dict[str, np.ndarray] = {}
 
     def run(self, node: Node, within: np.ndarray | None = None) -> Matches:
         """Matches of ``node``; given ``within`` (ascending documents), only those among them
@@ -272,11 +274,16 @@ class _Evaluation:
             return NO_MATCHES
         weights = postings.weights
         idf = math.log(self.reader.doc_count / (postings.doc_frequency + 1)) + 1
-        avgfl = self.reader.avg_field_length(field) or 1
         lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[postings.docs]
-        norm = np.array([K1 * ((1 - B) + B * length / avgfl) for length in LENGTH_OF_CODE])
         scale = idf * (K1 + 1)
-        return Matches(postings.docs, scale * weights / (weights + norm[lengths]))
+        return Matches(postings.docs, scale * weights / (weights + self._norms(field)[lengths]))
+
+    def _norms(self, field: str) -> np.ndarray:
+        """BM25's length normalisation for each length code of ``field``."""
+        if field not in self._length_norms:
+            avgfl = self.reader.avg_field_length(field) or 1
+            self._length_norms[field] = K1 * ((1 - B) + B * _LENGTHS / avgfl)
+        return self._length_norms[field]
 
     def term(self, node: Term) -> Matches:
         scores = self.term_scores(node.field, node.text)
