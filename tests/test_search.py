@@ -228,3 +228,28 @@ def test_a_snippet_is_one_line_and_its_highlights_stay_on_the_match():
             assert snippet.highlights
             for start, end in snippet.highlights:
                 assert fold(snippet.text[start:end]) in ("停火", "协议 签署")
+
+
+def test_a_hit_found_by_its_stored_fold_exceptions_is_the_hit_found_by_folding_it(
+        corpus_index):
+    # Each article keeps where its fold differs from its characters' folds (phrase rules:
+    # 藉口 folds as 借口, 乾隆 keeps 乾), so a hit's matches are found without OpenCC; the
+    # same as folding it anew, and so are those of an article whose stored exceptions are
+    # missing (an older index) or are not a text's (a damaged one).
+    from searcher.analysis.fold import fold_exceptions
+    from searcher.search.compiler import compile_query
+    from searcher.search.hits import make_hit
+
+    reader = corpus_index.reader()
+    with_exceptions = 0
+    for query in ("藉口", "藉", "停火", "俄羅斯 烏克蘭", '"普丁"', "川普"):
+        needles = compile_query(query, corpus_index.chain).needles
+        for hit in search(corpus_index, query, limit=None).hits:
+            stored = reader.stored_fields(reader.find("path", hit.path))
+            assert stored["body_fold"] == fold_exceptions(stored["body"])
+            with_exceptions += bool(stored["body_fold"])
+            found = make_hit(hit.rank, stored, hit.score, needles)
+            for kept in (None, [[10 ** 9, "x"]], "damaged"):
+                assert make_hit(hit.rank, {**stored, "body_fold": kept}, hit.score,
+                                needles) == found
+    assert with_exceptions

@@ -226,3 +226,32 @@ def fold_each(text: str) -> str:
     if len(width) < ARRAY_TEXT:
         return width.translate(_CHARACTER_FOLDS)
     return from_code_points(alone_folds(code_points(width)))
+
+
+def fold_exceptions(text: str) -> list[list]:
+    """Where ``fold`` gives ``text`` other characters than ``fold_each`` (by the phrase
+    rules: 乾隆's 乾 stays, 藉口's 藉 folds as 借): ``[offset, character]`` pairs, ``fold``'s
+    character at each. Few or none in an article: kept with it at index time, they let a
+    search find where a query matched (``fold_again``) without OpenCC."""
+    folded, each = fold(text), fold_each(text)
+    if folded == each:
+        return []
+    differ = np.flatnonzero(code_points(folded) != code_points(each)).tolist()
+    return [[offset, folded[offset]] for offset in differ]
+
+
+def fold_again(text: str, exceptions: list[list]) -> str | None:
+    """``fold(text)`` from ``fold_each(text)`` and the text's ``fold_exceptions``; None when
+    they are not a text's exceptions (an index's stored fields are read as they come)."""
+    each = fold_each(text)
+    if not exceptions:
+        return each
+    try:
+        if not all(0 <= offset < len(text) and len(char) == 1 for offset, char in exceptions):
+            return None
+    except (TypeError, ValueError):
+        return None
+    chars = list(each)
+    for offset, char in exceptions:
+        chars[offset] = char
+    return "".join(chars)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from searcher.analysis.fold import fold, fold_each
+from searcher.analysis.fold import fold, fold_again, fold_each
 from searcher.models import Snippet
 
 SNIPPET_WIDTH = 90
@@ -44,10 +44,15 @@ def _is_latin(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
+def match_spans(text: str, needles: list[str], exceptions: list[list] | None = None
+                ) -> list[tuple[int, int]]:
     """Where folded ``needles`` occur in ``text``, under both foldings the index uses (phrase
-    by phrase, and character by character: searched again only where the two differ)."""
-    folded, each = fold(text), fold_each(text)
+    by phrase, and character by character: searched again only where the two differ); given
+    the text's ``fold_exceptions`` (kept in the index), without folding it anew."""
+    folded = fold_again(text, exceptions) if exceptions is not None else None
+    if folded is None:
+        folded = fold(text)
+    each = fold_each(text)
     spans = find_spans(folded, needles)
     return merge_spans(spans + find_spans(each, needles)) if each != folded else spans
 
