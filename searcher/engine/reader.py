@@ -39,7 +39,8 @@ class Postings:
     (``docs``, ascending) and its frequency in each (``weights``); positions are read only
     when asked for, and decoded only for the documents asked about."""
 
-    def __init__(self, parts: list[tuple[int, TermPostings]], live: np.ndarray) -> None:
+    def __init__(self, parts: list[tuple[int, TermPostings]], live: np.ndarray | None) -> None:
+        """``live``: whether each document is live; None when all of them are."""
         self._parts = parts  # (docnum offset of the segment, its postings), in docnum order
         every = [offset + np.cumsum(np.asarray(postings.docnum_deltas), dtype=np.int64)
                  for offset, postings in parts]
@@ -49,9 +50,11 @@ class Postings:
         """Deleted documents included, as Whoosh counts for idf."""
         weights = np.concatenate([np.asarray(postings.weights, np.float64)
                                   for _, postings in parts]) if parts else np.zeros(0)
-        alive = live[self._every]
-        self.docs: np.ndarray = self._every[alive]
-        self.weights: np.ndarray = weights[alive]
+        self.docs: np.ndarray = self._every
+        self.weights: np.ndarray = weights
+        if live is not None:  # deleted documents to leave out
+            alive = live[self._every]
+            self.docs, self.weights = self._every[alive], weights[alive]
         self._byte_starts: np.ndarray | None = None
         self._area: np.ndarray | None = None
 
@@ -198,7 +201,7 @@ class GenerationReader:
             found = reader._terms.postings(field, btext)  # a ``codec.SearcherTermsReader``
             if found is not None:
                 parts.append((offset, found))
-        return Postings(parts, self.live)
+        return Postings(parts, self.live if self.deleted else None)
 
     def frequency(self, field: str, text: str) -> float:
         """How often the term occurs in the field over all documents (0 when never)."""

@@ -268,15 +268,21 @@ class _Evaluation:
             self._scores[key] = self._bm25f(field, text)
         return self._scores[key]
 
-    def _bm25f(self, field: str, text: str) -> Matches:
+    def _bm25f(self, field: str, text: str, docs: np.ndarray | None = None) -> Matches:
+        """The term's scores in every live document that holds it, or only in ``docs``
+        (ascending, each holding it): a phrase's terms are scored where the phrase is."""
         postings = self.postings(field, text)
         if not len(postings.docs):
             return NO_MATCHES
         weights = postings.weights
+        if docs is None:
+            docs = postings.docs
+        else:
+            weights = weights[np.searchsorted(postings.docs, docs)]
         idf = math.log(self.reader.doc_count / (postings.doc_frequency + 1)) + 1
-        lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[postings.docs]
+        lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[docs]
         scale = idf * (K1 + 1)
-        return Matches(postings.docs, scale * weights / (weights + self._norms(field)[lengths]))
+        return Matches(docs, scale * weights / (weights + self._norms(field)[lengths]))
 
     def _norms(self, field: str) -> np.ndarray:
         """BM25's length normalisation for each length code of ``field``."""
@@ -300,7 +306,7 @@ class _Evaluation:
         docs = np.union1d(sure, self._adjacent(node, rest))
         scores = np.zeros(len(docs))
         for text in node.terms:
-            scores += self.term_scores(node.field, text).among(docs).scores * node.boost
+            scores += self._bm25f(node.field, text, docs).scores * node.boost
         return Matches(docs, scores)
 
     def _adjacent(self, node: Phrase, docs: np.ndarray) -> np.ndarray:
@@ -359,18 +365,20 @@ class _Evaluation:
 def _phrase_starts(postings: list[Postings], docs: np.ndarray) -> np.ndarray:
     """Where the terms of ``postings`` stand at consecutive positions in ``docs`` (ascending,
     each holding every term): ``document << POSITION_BITS | position`` of each place the
-    phrase starts, ascending."""
-    keys = NO_DOCS
+    phrase starts, ascending. The rarest term first: each next one's positions are decoded
+    only in the documents where the phrase may still start."""
     if not len(docs):
-        return keys
-    for offset, term in enumerate(postings):
-        counts, positions = term.positions_in(docs)
+        return NO_DOCS
+    keys = None
+    for offset in sorted(range(len(postings)), key=lambda at: postings[at].doc_frequency):
+        counts, positions = postings[offset].positions_in(docs)
         # Where the phrase would start, keyed by document: one sorted array per term.
         starts = (np.repeat(docs, counts) << POSITION_BITS) + (positions - offset)
-        keys = starts if not offset else keys[_members(starts, keys)]
+        keys = starts if keys is None else keys[_members(starts, keys)]
         if not len(keys):
             break
-    return keys
+        docs = _first_of_each_document(keys) >> POSITION_BITS
+    return NO_DOCS if keys is None else keys
 
 
 def _first_of_each_document(keys: np.ndarray) -> np.ndarray:
