@@ -40,6 +40,9 @@ B = 0.75
 NO_DOCS = np.zeros(0, np.int64)
 _LENGTHS = np.array(LENGTH_OF_CODE)  # the field length each one-byte code stands for
 POSITION_BITS = 32  # a phrase key: the document number above, a position below
+# Sets of document numbers are compared through a mask of every number up to the largest
+# when it spans at most this many times their sizes: one pass each, not a search each.
+MASK_SPAN = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,9 +134,16 @@ def top(matches: Matches, limit: int | None,
 
 
 def _members(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """Whether each of ``needles`` is in ``haystack`` (ascending), by binary search."""
-    if not len(haystack):
+    """Whether each of ``needles`` (non-negative) is in ``haystack`` (ascending): by a mask
+    as long as the largest value when that is not much longer than the two (document
+    numbers: cheaper than a binary search each), else by binary search (phrase keys)."""
+    if not len(haystack) or not len(needles):
         return np.zeros(len(needles), bool)
+    largest = max(int(haystack[-1]), int(needles.max()))
+    if largest < MASK_SPAN * (len(haystack) + len(needles)):
+        mask = np.zeros(largest + 1, bool)
+        mask[haystack] = True
+        return mask[needles]
     at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
     return haystack[at] == needles
 
