@@ -143,6 +143,7 @@ def hex_escapes(text: str, encoding: str) -> str:
 
 ASTRAL = "𠮷"  # beyond the BMP: two \u escapes
 GAZETTE = "行政院會議通過前瞻基礎建設預算。"
+BULLETIN = "立法院三讀通過國土計畫法修正案。"
 RTF = {  # name: (RTF source, its text)
     "unicode.rtf": ("{\\rtf1\\ansi\\ansicpg1252\\uc1\\deff0{\\fonttbl{\\f0 Calibri;}}"
                     "{\\info{\\title " + u_escapes("兩岸評論") + "}{\\author " + u_escapes("何七")
@@ -152,7 +153,7 @@ RTF = {  # name: (RTF source, its text)
     "big5.rtf": ("{\\rtf1\\ansi\\ansicpg950\\deff0{\\fonttbl{\\f0\\fcharset136 "
                  + hex_escapes("新細明體", "cp950") + ";}}{\\info{\\title "
                  + hex_escapes("行政院公報", "cp950") + "}}\\f0 "
-                 + hex_escapes(TW_LINES[1], "cp950") + "\\par}", TW_LINES[1]),
+                 + hex_escapes(BULLETIN, "cp950") + "\\par}", BULLETIN),
     "gbk.rtf": ("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fcharset134 "
                 + hex_escapes("宋体", "gbk") + ";}}\\f0 " + hex_escapes(CN_LINES[1], "gbk")
                 + "{\\pict\\pngblip " + "89504e47" * 1000 + "}\\par}", CN_LINES[1]),
@@ -192,6 +193,7 @@ FILES = {
     "exports/export.tar.gz": make_export,
     "docs/unicode.rtf": lambda: RTF["unicode.rtf"][0].encode(),
     "docs/gbk.rtf": lambda: RTF["gbk.rtf"][0].encode(),
+    "docs/big5.rtf": lambda: RTF["big5.rtf"][0].encode(),
     "other/dump.sql.gz": lambda: gzip.compress(b"select 1;"),
 }
 
@@ -213,7 +215,7 @@ def test_every_source_is_indexed_without_a_warning(sources):
     assert run.code == 0, run.stderr
     summary = json.loads(run.stdout)
     assert summary["warnings"] == [] and summary["skipped"] == 0
-    assert summary["added"] == 13
+    assert summary["added"] == 14
     assert [Path(i["file"]).name for i in summary["ignored_files"]] == ["dump.sql.gz"]
 
 
@@ -229,7 +231,7 @@ def test_every_source_is_indexed_without_a_warning(sources):
     ("疫苗", "exports/export.tar.gz#export/feed.jsonl#v1"),
     ("工會", "exports/export.tar.gz#export/feed.jsonl#v2"),
     ("前瞻基礎建設", "docs/unicode.rtf"), ("伊朗", "docs/unicode.rtf"),
-    ("人道主義走廊", "docs/gbk.rtf"),
+    ("人道主義走廊", "docs/gbk.rtf"), ("國土計畫", "docs/big5.rtf"),
 ])
 def test_each_member_and_message_is_found_by_its_words(sources, query, path):
     _, _, searcher = sources
