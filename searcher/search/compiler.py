@@ -40,6 +40,7 @@ from searcher.errors import QuerySyntaxError
 from searcher.fields import DEFAULT_FIELDS, FIELDS
 from searcher.search import plan as p
 from searcher.search import query_syntax as qs
+from searcher.search.snippets import PREFIX
 
 WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside another word
 # A variant group's members are all words the segmenter always cuts out whole, so where only
@@ -207,7 +208,7 @@ class _Compiler:
                                    f"econom*); {node.text!r} is not one")
         self.count_term()
         if positive:
-            self.needles[folded] = None
+            self.needles[folded + PREFIX] = None
         per_field = [p.Prefix(FIELDS[f].units, folded, FIELDS[f].boost * WORD_BOOST)
                      if FIELDS[f].kind == "words"
                      else self.units(folded, f, node.text)  # a path: matched anywhere in it
@@ -218,8 +219,9 @@ class _Compiler:
         self.count_term()
         canonical = self.chain.term(word)
         if positive:
-            # a stem (economi) highlights the forms it stands for where they share it
-            self.needles.update(dict.fromkeys(self.chain.variants.members(word) + (canonical,)))
+            self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
+            if canonical != self.chain.variants.canonical(word):  # a stem: words that start so
+                self.needles[canonical + PREFIX] = None
             self.lead(field, self.chain.variants.members(word), canonical)
         whole_words = tuple(p.Term(f, canonical, boost=FIELDS[f].boost * WORD_BOOST)
                             for f in self.fields(field) if FIELDS[f].kind == "words")
