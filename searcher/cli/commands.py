@@ -161,7 +161,8 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
     title:, author:, path:, tags:, source:, url:, and date:2025-09, date:2025-09..2026-01,
     date:>=2025-10-01, date:none. OR binds tighter than AND: 普丁 停火 OR 川普 is
-    普丁 (停火 OR 川普).
+    普丁 (停火 OR 川普). Trum* finds every Latin word that starts with trum (a * after
+    Chinese characters changes nothing: they are found inside longer words anyway).
     A word matches every spelling in its variant group (川普 finds 特朗普); a quoted phrase
     matches only what it says. After the first word, -word is an excluded word unless it is
     plainly this command's options (-l, -l0, -n 5, --json): 特朗普 -nato excludes nato; after
