@@ -24,7 +24,8 @@ import io
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from searcher.errors import DocumentError
 from searcher.ingest.decoding import decode
@@ -38,6 +39,7 @@ TAR_GZ_SUFFIXES = {".tgz", ".tar.gz"}
 GZIP_SUFFIX = ".gz"
 _UTF8_NAMES = 0x800  # a zip entry's flag: its name is UTF-8 (else the DOS code page, cp437)
 _BLOCK = 1 << 20
+T = TypeVar("T")  # an archive's handle on one of its entries
 _TAR_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error, DocumentError)
 
 
@@ -48,15 +50,9 @@ def zip_members(data: bytes, name: str, path: str, wanted: Callable[[str], bool]
     a name given twice is read once, as ``unzip`` would leave it (its last entry)."""
     with Archive(data, "ZIP") as archive:
         entries = {info.filename: info for info in archive.infos() if not info.is_dir()}
-        for info in entries.values():
-            name = _zip_name(info)
-            if not wanted(name):
-                continue
-            where = member_path(path, name)
-            if too_large(where, info.file_size, info.compress_size, warnings):
-                continue
-            if not budget.admit(info.file_size, warnings):
-                return
+        for name, where, info in _admitted(
+                ((_zip_name(info), info.file_size, info.compress_size, info)
+                 for info in entries.values()), path, wanted, budget, warnings):
             try:
                 content = archive.read(info.filename)
             except DocumentError as error:
@@ -85,33 +81,52 @@ def _tar_members(stream: io.RawIOBase, path: str, wanted: Callable[[str], bool],
     except _TAR_ERRORS as error:
         raise DocumentError(f"cannot read TAR: {_reason(error)}") from error
     with tar:
-        for entries in range(MAX_PARTS + 1):
-            try:
-                info = tar.next()
-            except _TAR_ERRORS as error:
-                warnings.append(f"{path}: {_reason(error)} after {entries:,} entries; the "
-                                f"rest is not read")
-                return
-            if info is None:
-                return
-            if entries == MAX_PARTS:
-                warnings.append(f"{path}: more than {MAX_PARTS:,} entries; only the first "
-                                f"{MAX_PARTS:,} are read")
-                return
-            name = info.name.lstrip("/").removeprefix("./")
-            if not info.isfile() or not wanted(name):
-                continue
-            where = member_path(path, name)
-            if too_large(where, info.size, info.size, warnings):
-                continue
-            if not budget.admit(info.size, warnings):
-                return
+        for name, where, info in _admitted(_tar_files(tar, path, warnings), path, wanted,
+                                           budget, warnings):
             try:
                 content = tar.extractfile(info).read()
             except _TAR_ERRORS as error:
                 warnings.append(f"{where}: {_reason(error)}; the rest is not read")
                 return
             yield Member(name, content, where)
+
+
+def _tar_files(tar: tarfile.TarFile, path: str, warnings: list[str]
+               ) -> Iterator[tuple[str, int, int, tarfile.TarInfo]]:
+    """``(name, size, size, entry)`` of each regular file of the tar stream, in order: no
+    more than ``MAX_PARTS`` entries, none after a damaged one (a warning says which)."""
+    for entries in range(MAX_PARTS + 1):
+        try:
+            info = tar.next()
+        except _TAR_ERRORS as error:
+            warnings.append(f"{path}: {_reason(error)} after {entries:,} entries; the rest "
+                            f"is not read")
+            return
+        if info is None:
+            return
+        if entries == MAX_PARTS:
+            warnings.append(f"{path}: more than {MAX_PARTS:,} entries; only the first "
+                            f"{MAX_PARTS:,} are read")
+            return
+        if info.isfile():
+            yield info.name.lstrip("/").removeprefix("./"), info.size, info.size, info
+
+
+def _admitted(entries: Iterable[tuple[str, int, int, T]], path: str,
+              wanted: Callable[[str], bool], budget: Budget, warnings: list[str]
+              ) -> Iterator[tuple[str, str, T]]:
+    """Of an archive's ``entries`` (``(name, size inflated, size stored, handle)``), those
+    ``wanted`` and within a member's bounds, as ``(name, path, handle)``; until the archive's
+    budget is spent. Each left out for its size is named in a warning."""
+    for name, size, stored, handle in entries:
+        if not wanted(name):
+            continue
+        where = member_path(path, name)
+        if too_large(where, size, stored, warnings):
+            continue
+        if not budget.admit(size, warnings):
+            return
+        yield name, where, handle
 
 
 def gzip_member(data: bytes, name: str, path: str, wanted: Callable[[str], bool],
