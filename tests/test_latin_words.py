@@ -89,7 +89,7 @@ def test_a_prefix_highlights_the_words_it_found(indexes):
 
 
 @pytest.mark.parametrize("stemming", ["none", "english"])
-def test_a_star_after_chinese_changes_nothing(indexes, stemming):
+def test_a_star_after_chinese_or_in_a_path_changes_nothing(indexes, stemming):
     """Chinese characters are found wherever they stand, inside longer words too: 經濟*
     finds what 經濟 does (經濟學家, 經濟學界 included), in either script."""
     expected = {"economies.txt", "economy.txt", "chinese.txt"}
@@ -98,6 +98,9 @@ def test_a_star_after_chinese_changes_nothing(indexes, stemming):
     assert found(indexes[stemming], "经济＊") == expected
     assert found(indexes[stemming], "川普*") == {"trumpism.txt", "chinese.txt"} \
         == found(indexes[stemming], "特朗普")
+    # a path's characters are matched wherever they stand too
+    assert found(indexes[stemming], "path:trump*") == {"trump.txt", "trumpism.txt"} \
+        == found(indexes[stemming], "path:trump")
 
 
 @pytest.mark.parametrize("query", ["u.s*", "川普Trum*", "covid-19*"])

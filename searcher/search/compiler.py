@@ -9,8 +9,9 @@ collect the folded strings to highlight for it.
 * a quoted phrase is a phrase over units only: an exact substring of the folded text;
 * a Latin word or number with a star (``Trum*``, ``econom*``) matches every unit of the unit
   fields that starts with it (``plan.Prefix``, expanded against the index by ``matching``),
-  scored as the words themselves would be; a star after Chinese characters changes nothing
-  (they are found inside longer words already), and after anything else is an error;
+  each scored as a whole word; a star after Chinese characters or in ``path:``
+  changes nothing (they are found inside longer words already), and after anything else is
+  an error;
 * in an index that stems (``analysis.stemming``), a Latin word's term is its stem, so
   ``economy`` finds economies: the analysis chain's ``term``, as at index time;
 * ``tags:``, ``source:`` and ``url:`` match a whole value (a tag, the source, the URL);
@@ -201,7 +202,8 @@ class _Compiler:
         folded = fold(node.text.strip())
         if node.field and FIELDS[node.field].kind == "keyword":
             return p.Prefix(node.field, folded)  # a tag, a source, a URL that starts so
-        if is_cjk(folded):
+        if is_cjk(folded) or (node.field and FIELDS[node.field].kind != "words"):
+            # Chinese characters, or a path: found wherever they stand already
             return self.compile(qs.Words(node.text, node.field), positive)
         if [unit for unit, _, _ in units(folded)] != [folded] or not RUN_CHAR_RE.match(folded):
             raise QuerySyntaxError(f"{node.text}*: a * ends a Latin word or a number (Trum*, "
@@ -210,8 +212,6 @@ class _Compiler:
         if positive:
             self.needles[folded + PREFIX] = None
         per_field = [p.Prefix(FIELDS[f].units, folded, FIELDS[f].boost * WORD_BOOST)
-                     if FIELDS[f].kind == "words"
-                     else self.units(folded, f, node.text)  # a path: matched anywhere in it
                      for f in self.fields(node.field)]
         return p.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
 
