@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from searcher.dates import normalize_date
-from searcher.ingest.bylines import author_name
+from searcher.ingest.bylines import author_name, byline_start
 from searcher.models import Document
 
 TITLE_LENGTH = 60
@@ -48,6 +48,8 @@ def derive_title(body: str, length: int = TITLE_LENGTH) -> str:
     """A title from the text: its first line, else the line's first sentence, else the line
     cut at a pause with an ellipsis; at most ``length`` characters."""
     line = body.strip().split("\n", 1)[0].strip()
+    cut = byline_start(line)  # a headline the byline was run into (a PDF's lines joined)
+    line = line[:cut].rstrip() if cut is not None else line
     if len(line) <= length:
         return line
     end = _SENTENCE_END_RE.search(line)
