@@ -390,6 +390,45 @@ def test_a_short_section_before_the_sites_name_is_cut_with_it(title, expected):
     assert page_fields_of(f"<title>{title}</title>")["title"] == expected
 
 
+@pytest.mark.parametrize("head,body,expected", [
+    # the site's name the page gives, before the headline or around it in brackets
+    ('<meta property="og:title" content="成報新聞(輕鐵屯門泳池站月台沉降 驚見石屎躉離地 )">'
+     '<meta property="og:site_name" content="成報">', PARAGRAPHS, "輕鐵屯門泳池站月台沉降 驚見石屎躉離地"),
+    ('<title>今日信報-- 內地客經港轉機恢復 空服員憂播毒</title><meta property="og:site_name" '
+     'content="今日信報">', PARAGRAPHS, "內地客經港轉機恢復 空服員憂播毒"),
+    # after a space, the name its copyright line gives; not a phrase that holds a site's name
+    ("<title>土豆不“土” 土豆无“土” 松花江网</title>", f"{PARAGRAPHS}<p>松花江网 shjnet.cn 版权所有</p>",
+     "土豆不“土” 土豆无“土”"),
+    ('<title>林鄭月娥接受專訪 回應蘋果日報</title><meta property="og:site_name" content="蘋果日報">',
+     PARAGRAPHS, "林鄭月娥接受專訪 回應蘋果日報"),
+    # after a hyphen, when the part before it is a line of the page and the longer part
+    ("<title>民间资本成投资活动的主体 民间资本路在何方-搜狐财经</title>",
+     f"<div>民间资本成投资活动的主体 民间资本路在何方</div>{PARAGRAPHS}", "民间资本成投资活动的主体 民间资本路在何方"),
+    ("<title>台積電-美國廠進度</title>", f"<div>台積電</div>{PARAGRAPHS}", "台積電-美國廠進度"),
+])
+def test_a_sites_name_the_page_confirms_is_cut_before_or_after_the_title(head, body, expected):
+    assert page_fields_of(head, body)["title"] == expected
+
+
+def test_the_byline_is_looked_for_by_the_h1_not_an_earlier_copy_of_its_text():
+    headline = "全民免費檢測 最快兩周後展開"
+    # the page's list of headlines before the article, longer than the lines looked at
+    related = "<ul>" + "".join(f"<li>\ufeff{h}</li>" for h in [headline, *HEADLINES * 3]) + "</ul>"
+    body = (f'{related}<div class="topic"><h1>\ufeff{headline}</h1></div><div>2020-08-08</div>'
+            f"{PARAGRAPHS}")
+    fields = page_fields_of(f'<meta property="og:title" content="{headline}">', body)
+    assert (fields["title"], fields["date"]) == (headline, "2020-08-08")
+
+
+def test_an_h1_that_is_the_sites_name_is_not_where_the_byline_is_looked_for():
+    menu = "".join(f"<div>{item}</div>" for item in ["首頁", "日報", "社論", "港聞", "財經", "地產",
+                                                    "教育", "娛樂", "體育", "馬經", "日報回顧"] * 2)
+    body = (f"<h1>星島日報</h1>{menu}<div>教大生傳被永不錄用 楊潤雄：未有聽聞</div><div>2017-09-10港聞</div>"
+            f"{PARAGRAPHS}")
+    head = '<meta property="og:title" content="教大生傳被永不錄用 楊潤雄：未有聽聞">'
+    assert page_fields_of(head, body)["date"] == "2017-09-10"
+
+
 def test_a_meta_title_cut_at_an_unescaped_quote_gives_way_to_the_whole_title():
     head = ('<meta property="og:title" content="男孩因不想上补习班 写"救命啊"纸团求救">'
             '<title>男孩因不想上补习班 写"救命啊"纸团求救_网易新闻</title>')

@@ -12,6 +12,10 @@ name. The shapes:
   nothing but a date before or after it);
 - a label (``文／XXX``, ``作者：XXX``, ``撰文：XXX``, ``By XXX``).
 
+A byline may be run into the end of the headline's line (a PDF's lines joined:
+``標題2020/08/09 17:30　記者：陳子謙``): ``byline_start`` finds where it starts, when the
+tail is a dated or labelled byline in one of these shapes.
+
 A reporter's name must look like a Chinese name (``strict``): two to four Han characters
 starting with a common surname, not ending like an organisation, a place or a photo credit
 (``路透社``, ``政治中心``, ``高雄市``, ``麥鈞傑攝``), and no common word of the language

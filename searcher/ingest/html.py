@@ -94,8 +94,9 @@ def declared_charset(data: bytes) -> str | None:
 
 class _Extractor(HTMLParser):
     """The visible text of a page (less its scripts, navigation and so on) and the facts of
-    its metadata: ``<meta>`` tags, ``<title>``, first ``<h1>``, ``<time>``s and where each
-    stands, JSON-LD, canonical link, saved-from address, copyright lines."""
+    its metadata: ``<meta>`` tags, ``<title>``, first ``<h1>`` and its line, ``<time>``s and
+    elements marked as the author's and where each stands, JSON-LD, canonical link,
+    saved-from address, copyright lines."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -289,8 +290,12 @@ def _parse(html: str) -> tuple[_Extractor, str | None]:
     parser = _Extractor()
     parser.feed(html)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    text = "".join(parser.parts)
+    lines = (" ".join(line.split()) for line in text.splitlines())
     parser.facts.text = "\n".join(line for line in lines if line)
+    if parser.h1_at is not None:  # the lines with text before the <h1>'s (it is a block)
+        parser.facts.h1_line = sum(1 for line in text[:parser.h1_at].splitlines()
+                                   if line.split())
     return parser, _outsized(parser)
 
 

@@ -2,26 +2,41 @@
 say (``PageFacts``, gathered by ``html``'s parser).
 
 Title: ``og:title``, else ``twitter:title``, else the JSON-LD article's ``headline``, else
-``<title>``, else the first ``<h1>``. A site name after a separator (`` | ``, `` - ``, ``｜``,
-``│``, ``_``, and ``-`` or ``--`` without spaces) is cut, with whatever short parts follow it
-(sections: ``- 晴報 - 港聞``), when something confirms where the article's title ends: the part
-before it is the other title or a line of the page; or the part after it is the site's name
-(``og:site_name``, ``application-name``, the JSON-LD publisher, the page's host name, the
-copyright line), the same suffix ends both ``<title>`` and ``og:title`` around different
-titles, or it is short and named like a news site (``新华网``, ``蘋果日報``, ``BBC News``).
+``<title>``, else the first ``<h1>``; a meta tag's title that is another title cut at a quote
+(its content held one unescaped, as the browser reads it) is passed over. When the page's own
+headline (its ``<h1>`` or JSON-LD ``headline``) stands in that title with only short parts
+set apart by separators around it (``今日信報-- 標題``, ``標題--文化--人民网``,
+``標題 河南日报网-河南日报官方网站``), it is the title. Else a site name after a separator
+(`` | ``, `` - ``, ``｜``, ``│``, ``_``, and ``-`` or ``--`` without spaces) is cut, with
+whatever short parts follow it (``- 晴報 - 港聞``) and sections as short as a section's name
+before it (`` | 社會 | 三立新聞網``), when something confirms where the article's title ends:
+the part before it is the other title or a line of the page; or the part after it is the
+site's name (``og:site_name``, ``application-name``, the JSON-LD publisher, the page's host
+name, the copyright line), the same suffix ends both ``<title>`` and ``og:title`` around
+different titles, or it is short and named like a news site (``新华网``, ``蘋果日報``,
+``BBC News``). A name the page gives its site is cut before the title too (``成報新聞(標題)``,
+``今日信報-- 標題``), and after a space (``標題 松花江网``).
 
-Date: the page's publication ``<meta>`` (or microdata ``datePublished``), else the JSON-LD
-article's ``datePublished``, else a ``<time>`` inside the ``<article>`` or just after the
-headline, else the byline near the headline (``bylines``), else a date in the page's address
-(``/2013/06/29/``, ``/20130629/``), else any other ``<time>``. A ``<time>`` in a sidebar, a
-comment, a related list or a footer is never the page's.
+Date: the page's publication ``<meta>`` (or microdata ``datePublished``; any ``<meta>`` named
+for one: ``apub:time``, ``publishtime``), else the JSON-LD article's ``datePublished``, else
+a ``<time>`` inside the ``<article>`` or just after the headline, else the byline near the
+headline (``bylines``: after the ``<h1>``, or the title's line when the ``<h1>`` is the
+site's name, then just above it; the page's top when the headline is set on several lines
+or not found), else a date in the page's address (``/2013/06/29/``, ``/20130629/``), else any
+other ``<time>``. A ``<time>`` in a sidebar, a comment, a related list or a footer is never
+the page's.
 
 Author: the page's ``<meta>`` author (``author``, ``article:author``, ``dc.creator``…), else
 the JSON-LD article's author, when it is a byline or a name as a reporter's must be (``bylines``:
-a source, ``新浪科技``, ``环球网``, is none) and not the site's; else the byline near the
-headline. Site: ``og:site_name``, else the JSON-LD publisher, else ``application-name``.
-Address: ``og:url``, else ``<link rel=canonical>``, else the address a browser noted when it
-saved the page (``<!-- saved from url=… -->``).
+a source, ``新浪科技``, ``环球网``, is none) and not the site's, and, when the page shows a
+byline, a name its text shows (a metadata name found nowhere on the page, the account that
+filed it, gives way to the byline the page shows); else the byline near the headline; else
+the name in an element marked as the author's (``class="author"``, ``rel="author"``) by the
+headline or in the article, not in a sidebar or a comment.
+
+Site: ``og:site_name``, else the JSON-LD publisher, else ``application-name``. Address:
+``og:url``, else ``<link rel=canonical>``, else the address a browser noted when it saved the
+page (``<!-- saved from url=… -->``).
 """
 
 from __future__ import annotations
@@ -52,8 +67,14 @@ MAX_JSON_LD = 200_000  # characters of one JSON-LD script: an article's is a few
 LINES_BEFORE, LINES_AFTER, WINDOW_CHARS = 3, 15, 1200
 TOP_CHARS = 600  # without a headline found in the text, the byline is in the top
 MIN_SPLIT_HEADLINE = 8  # characters of a headline looked for across lines
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width, BOM
 
 _SEPARATOR_RE = re.compile(r"\s+[|\-–—]+\s+|\s*[｜|│¦_]+\s*|\s*[-–—]+\s*")
+# A site's name before a title: set apart by a separator (no hyphen: 新华社-X may be a
+# name), or before the title in brackets.
+_SITE_PREFIX_RE = re.compile(
+    r"(?P<site>[^()（）]{2,16}?)\s*(?:[(（](?P<enclosed>.+)[)）]"
+    r"|(?:[|｜│¦_]+|[-–—]{2,}|\s[-–—]\s)\s*(?P<rest>.+))$")
 # What sets an affix apart from a headline, and its parts apart: a separator or brackets.
 _AFFIX_MARKS = "｜|│¦_-–—()（）【】[]"
 _AFFIX_SEPARATOR_RE = re.compile(r"[｜|│¦_\-–—()（）【】\[\]]+")
@@ -89,6 +110,7 @@ class PageFacts:
     text: str = ""
     title: str = ""
     h1: str = ""
+    h1_line: int | None = None  # the line of ``text`` the first <h1> starts
     meta: dict[str, str] = field(default_factory=dict)
     times: list[Placed] = field(default_factory=list)
     bylines: list[Placed] = field(default_factory=list)  # elements marked as the author's
@@ -107,7 +129,11 @@ def page_fields(facts: PageFacts) -> dict:
     source = (_clean(facts.meta.get("og:site_name", "")) or article.get("publisher")
               or _clean(facts.meta.get("application-name", "")) or None)
     title = _title(facts, article, sites, url)
-    tops = _near_headline(facts.text, _clean(facts.h1) or title or "")
+    # The byline is near the <h1>, unless that is the site's name (a logo's).
+    h1 = _clean(facts.h1)
+    logo = h1 != title and _is_site(h1, sites, urlsplit(url or "").hostname or "")
+    tops = (_near_headline(facts.text, h1, facts.h1_line) if h1 and not logo
+            else _near_headline(facts.text, title or "", None))
     return {"title": title, "date": _date(facts, article, tops, url),
             "author": _author(facts, article, tops, sites), "source": source, "url": url}
 
@@ -176,13 +202,22 @@ def _without_site(title: str, others: set[str], lines: set[str], sites: set[str]
                   host: str) -> str:
     """``title`` less a site-name suffix, when something confirms where the article's title
     ends; else ``title`` whole."""
-    separators = list(_SEPARATOR_RE.finditer(title)) if len(title) <= MAX_TITLE else []
+    if len(title) > MAX_TITLE:
+        return title
+    # The site's name before the headline, set apart or around it in brackets
+    # (``今日信報-- 標題``, ``成報新聞(標題)``): only a name the page gives its site.
+    prefix = _SITE_PREFIX_RE.match(title)
+    if prefix and _named_site(prefix.group("site"), sites, host):
+        rest = (prefix.group("enclosed") or prefix.group("rest")).strip()
+        if len(rest) > len(prefix.group("site")):
+            return _without_site(rest, others, lines, sites, host)
+    separators = list(_SEPARATOR_RE.finditer(title))
     for separator in separators:
         head = title[:separator.start()].strip()
         mark, tail = separator.group(), title[separator.end():].strip()
         dash = mark == mark.strip() and set(mark) <= set("-–—")  # 2020-11 or COVID-19
         # A line of the page that is shorter than the rest is a menu's (今日信報 -- 標題).
-        if head and not dash and (head in others or head in lines and len(head) > len(tail)):
+        if head and (not dash and head in others or head in lines and len(head) > len(tail)):
             return head
     # The first part after a separator that names the site, or sections as short as a
     # section's name before it (``A | 社會 | 三立新聞網``, ``A--文化--人民网``), with nothing
@@ -198,18 +233,37 @@ def _without_site(title: str, others: set[str], lines: set[str], sites: set[str]
                 len(part) <= MAX_SECTION for part in parts[:site])) \
                 and all(len(part) <= MAX_SITE_NAME for part in parts):
             return _without_site(head, others, lines, sites, host)
+    # The site's name after a space (``土豆不“土” 松花江网``): only a name the page gives its
+    # site, not one named like one (``林鄭回應蘋果日報``).
+    head, _, last = title.rpartition(" ")
+    if head.strip() and len(head) > len(last) and _named_site(last, sites, host, within=True):
+        return _without_site(head.strip(), others, lines, sites, host)
     return title
 
 
 def _is_site(tail: str, sites: set[str], host: str) -> bool:
-    """Whether ``tail`` (a title's last part) names the page's site."""
-    key = _key(tail)
-    if len(key) < 2 or key.isdigit() or len(tail) > MAX_SITE_NAME:
+    """Whether ``tail`` (a part of a title) names the page's site or is named like a news
+    site."""
+    return _named_site(tail, sites, host) or bool(_could_name_site(tail)
+                                                  and _NEWS_NAME_RE.search(tail))
+
+
+def _named_site(part: str, sites: set[str], host: str, within: bool = False) -> bool:
+    """Whether ``part`` of a title holds or is part of a name the page gives its site or
+    its host's name (``within``: is part of a name the page gives its site)."""
+    if not _could_name_site(part):
         return False
-    if any(key in _key(site) or _key(site) in key for site in sites if len(_key(site)) >= 2):
+    key = _key(part)
+    if any(key in _key(site) or not within and _key(site) in key
+           for site in sites if len(_key(site)) >= 2):
         return True
     label = _host_label(host)
-    return bool(len(label) >= 3 and label in key or _NEWS_NAME_RE.search(tail))
+    return not within and len(label) >= 3 and label in key
+
+
+def _could_name_site(part: str) -> bool:
+    key = _key(part)
+    return len(key) >= 2 and not key.isdigit() and len(part) <= MAX_SITE_NAME
 
 
 def _shared_suffix(first: str, second: str) -> str | None:
@@ -311,14 +365,18 @@ def _is_site_name(name: str, site_keys: set[str]) -> bool:
     return any(_key(name) in key for key in site_keys)
 
 
-def _near_headline(text: str, headline: str) -> list[str]:
+def _near_headline(text: str, headline: str, line: int | None) -> list[str]:
     """Where the article's byline is, in the order to look: the lines around its headline
     (the headline's line and those after it, then those before it: a byline follows the
     headline more often than it precedes it, and above it are the page's header and its
     clock); the page's top when the headline is not a line of its text (not found, or set on
-    several lines: then after the lines around it)."""
+    several lines: then after the lines around it). ``line``: the headline's line, if
+    known."""
     lines = text.splitlines()
-    at, whole = _headline_line(lines, headline)
+    if line is not None and line < len(lines):
+        at, whole = line, _clean(lines[line]) == headline
+    else:
+        at, whole = _headline_line(lines, headline)
     top = text[:TOP_CHARS]
     if at is None:
         return [top]
@@ -406,7 +464,7 @@ def _text(value: object) -> str:
 
 
 def _clean(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def _key(text: str) -> str:
