@@ -401,6 +401,8 @@ def test_a_short_section_before_the_sites_name_is_cut_with_it(title, expected):
      "土豆不“土” 土豆无“土”"),
     ('<title>林鄭月娥接受專訪 回應蘋果日報</title><meta property="og:site_name" content="蘋果日報">',
      PARAGRAPHS, "林鄭月娥接受專訪 回應蘋果日報"),
+    ("<title>Senate Passes the Voting Rights</title>", f"{PARAGRAPHS}<p>© 2020 All rights reserved</p>",
+     "Senate Passes the Voting Rights"),
     # after a hyphen, when the part before it is a line of the page and the longer part
     ("<title>民间资本成投资活动的主体 民间资本路在何方-搜狐财经</title>",
      f"<div>民间资本成投资活动的主体 民间资本路在何方</div>{PARAGRAPHS}", "民间资本成投资活动的主体 民间资本路在何方"),

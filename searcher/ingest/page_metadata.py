@@ -233,10 +233,12 @@ def _without_site(title: str, others: set[str], lines: set[str], sites: set[str]
                 len(part) <= MAX_SECTION for part in parts[:site])) \
                 and all(len(part) <= MAX_SITE_NAME for part in parts):
             return _without_site(head, others, lines, sites, host)
-    # The site's name after a space (``土豆不“土” 松花江网``): only a name the page gives its
-    # site, not one named like one (``林鄭回應蘋果日報``).
+    # The site's name after a space (``土豆不“土” 松花江网``): only a Chinese name the page
+    # gives its site, not one named like one (``林鄭回應蘋果日報``) nor a word of a Latin title
+    # that its copyright line holds (``… Voting Rights``).
     head, _, last = title.rpartition(" ")
-    if head.strip() and len(head) > len(last) and _named_site(last, sites, host, within=True):
+    if head.strip() and len(head) > len(last) and not last.isascii() \
+            and _named_site(last, sites, host, within=True):
         return _without_site(head.strip(), others, lines, sites, host)
     return title
 
