@@ -7,7 +7,7 @@ call and a printer; ``options`` the options they share; ``arguments`` keeps a qu
 command runs (default paths, the config folder, whether output is a terminal and in colour);
 ``printers`` every output format; ``browse`` the full-screen ``searcher browse`` (a Textual
 app over ``searcher.search.browsing``); ``cron`` the ``searcher-cron`` script (the quiet,
-logged index update that cron runs).
+logged index update that cron runs); ``watching`` the ``watch`` command and what it prints.
 
 May import every other package of searcher but ``server`` (the resident search server,
 which runs this CLI in its workers); none but ``server`` imports it.

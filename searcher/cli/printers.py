@@ -47,6 +47,18 @@ def one_line(text: str) -> str:
     return safe(text).replace("\t", " ").replace("\n", " ")
 
 
+def error_message(error: Exception) -> str:
+    """What the command says of an error: a problem of the user's or the machine's (a full
+    disk, a read-only folder) in its own words; anything else is a bug of ours, to report."""
+    if isinstance(error, SearcherError):
+        return str(error)
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror or error}{where}"
+    return (f"internal error ({type(error).__name__}: {error}); please report it, with the "
+            f"traceback that SEARCHER_DEBUG=1 prints")
+
+
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
