@@ -33,8 +33,8 @@ punctuation into quoted pieces that must all match. Reported per site, per regio
   ``author_also``; or none where the page names none), ``miss`` (the page names an author, none
   stored) and ``WRONG`` (a stored name the page does not give as an author: the worst, for a
   user who searches ``author:`` and trusts what is shown). A stored author is split at
-  ``、,，/;`` and spaces and role words (記者, 作者, 文/…) are dropped; a part is right when it
-  holds a labelled name;
+  ``、,，/;`` and spaces and role words (記者, 作者, 文/…; 文 only on its own or before a
+  colon) are dropped; a part is right when it holds a labelled name;
 * **body**: body phrases whose search finds the page; **chrome**: chrome phrases whose search
   finds the page (leaked: lower is better).
 
@@ -72,8 +72,11 @@ DEFAULT_PAGES = Path(__file__).resolve().parent.parent.parent / "pages"
 REGIONS = ("HK", "TW", "CN")
 # Where a stored author string is split into names, and the role words around a name.
 AUTHOR_SEPARATORS = re.compile(r"[、,，;；/／|｜&＆+＋\s]+")
-ROLE_WORDS = re.compile(r"^(?:本報|本报|特約|特约|實習|实习|首席)?(?:記者|记者|作者|撰文|文|編輯|"
+# A bare 文 is a role only on its own or before a colon (文：張三), never a name's first character
+# (文森).
+ROLE_WORDS = re.compile(r"^(?:本報|本报|特約|特约|實習|实习|首席)?(?:記者|记者|作者|撰文|編輯|"
                         r"编辑|責任編輯|责任编辑|主筆|主笔|執筆|执笔)[：:︰]?"
+                        r"|^文(?:[：:︰]|$)"
                         r"|(?:報導|报道|報道|整理|編譯|编译|攝|摄)$")
 
 
