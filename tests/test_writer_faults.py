@@ -6,17 +6,15 @@ that merges segments."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from searcher.indexing.reader_pool import NAME as READER_NAME
 from tests.conftest import CORPUS, ROOT
+from tests.named_points import WAIT, Stopped
 
 SIGKILL_BIT = 1 << (signal.SIGKILL - 1)  # in /proc/PID/status's masks of pending signals
 
@@ -46,37 +44,6 @@ def live_state(index: Path) -> tuple[str, set[str], str]:
             (index / current.strip() / "files.json").read_text())
 
 
-def writer_processes(pid: int) -> list[int]:
-    """The children of ``pid`` that are forks of it (same command line) and not its reader
-    processes (named so): its writer processes."""
-    command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            children += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    forks = []
-    for child in children:
-        try:
-            if Path(f"/proc/{child}/cmdline").read_bytes() == command \
-                    and Path(f"/proc/{child}/comm").read_text().strip() != READER_NAME:
-                forks.append(child)
-        except OSError:
-            pass
-    return forks
-
-
-def wait_for_writer_processes(process: subprocess.Popen, count: int = 1) -> list[int]:
-    while process.poll() is None:
-        found = writer_processes(process.pid)
-        if len(found) >= count:
-            return found
-        time.sleep(0.005)
-    pytest.fail(f"searcher index ended ({process.returncode}) before it started "
-                f"{count} writer processes")
-
-
 def indexed_and_more(run_cli, tmp_path: Path, indexed: int, more: int) -> tuple[Path, Path]:
     """A folder of articles and an index of the first ``indexed`` of them; the folder holds
     ``more`` that the index does not hold yet."""
@@ -98,14 +65,13 @@ def test_a_killed_writer_process_cancels_the_run(run_cli, cli_env, half_indexed,
     folder, index = half_indexed
     before, state = indexed_paths(run_cli, index), live_state(index)
     assert len(before) == 150
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "searcher", "index", "--index", str(index), "--procs", "2",
-         *(["--rebuild"] if rebuild else [])],
-        cwd=ROOT, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    victim = wait_for_writer_processes(writer)[0]
-    os.kill(victim, signal.SIGKILL)
-    stdout, stderr = writer.communicate(timeout=300)
-    assert writer.returncode == 2, (stdout, stderr)
+    # the first writer process to write its segment is killed there
+    with Stopped(["index", "--index", str(index), "--procs", "2",
+                  *(["--rebuild"] if rebuild else [])], "segment", cli_env, action="kill",
+                 role="fork") as writer:
+        victim = writer.reached()
+        code, stdout, stderr = writer.finish()
+    assert code == 2, (stdout, stderr)
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert f"writer process {victim} was killed by SIGKILL" in stderr
     assert live_state(index) == state
@@ -151,25 +117,24 @@ def test_a_failed_writer_process_cancels_the_run_in_one_line(cli_env, run_cli, h
 
 def test_writer_processes_die_with_searcher_index(run_cli, cli_env, half_indexed):
     folder, index = half_indexed
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "searcher", "index", "--index", str(index), "--procs", "2",
-         "--rebuild"], cwd=ROOT, env=cli_env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    children = wait_for_writer_processes(writer, 2)
-    time.sleep(0.2)  # past their first steps (a process asks to die with its parent there)
-    assert writer.poll() is None, "the rebuild finished before it was killed"
-    writer.send_signal(signal.SIGKILL)
-    assert writer.wait() == -signal.SIGKILL
-    for child in children:  # already dead, or sent SIGKILL as their parent died
-        try:
-            status = dict(line.split(":\t", 1) for line in
-                          Path(f"/proc/{child}/status").read_text().splitlines())
-        except FileNotFoundError:
-            continue
-        pending = int(status["SigPnd"], 16) | int(status["ShdPnd"], 16)
-        assert status["State"][0] in "ZX" or pending & SIGKILL_BIT, (child, status["State"])
-    # so the next writer gets the lock (an orphan would hold it, inherited)
-    assert run_cli("index", "--index", str(index)).code == 0
+    # both writer processes held as they write their segment (well past their first steps,
+    # where a process asks to die with its parent), and the main process killed
+    with Stopped(["index", "--index", str(index), "--procs", "2", "--rebuild"], "segment",
+                 cli_env, role="fork", times=2) as writer:
+        children = [writer.reached(), writer.reached()]
+        assert writer.process.poll() is None, "the rebuild ended before it was killed"
+        writer.process.send_signal(signal.SIGKILL)
+        assert writer.process.wait(timeout=WAIT) == -signal.SIGKILL
+        for child in children:  # already dead, or sent SIGKILL as their parent died
+            try:
+                status = dict(line.split(":\t", 1) for line in
+                              Path(f"/proc/{child}/status").read_text().splitlines())
+            except FileNotFoundError:
+                continue
+            pending = int(status["SigPnd"], 16) | int(status["ShdPnd"], 16)
+            assert status["State"][0] in "ZX" or pending & SIGKILL_BIT, (child, status)
+        # so the next writer gets the lock (an orphan, still held, would hold it, inherited)
+        assert run_cli("index", "--index", str(index)).code == 0
     assert indexed_paths(run_cli, index) == {f"{i:03d}.txt" for i in range(300)}
 
 
