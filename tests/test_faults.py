@@ -35,9 +35,9 @@ main()
 
 
 @pytest.fixture
-def built(run_cli, corpus_copy, tmp_path) -> Path:
+def built(searcher, corpus_copy, tmp_path) -> Path:
     index = tmp_path / "idx"
-    assert run_cli("index", str(corpus_copy), "--index", str(index)).code == 0
+    assert searcher("index", str(corpus_copy), "--index", str(index)).code == 0
     return index
 
 
@@ -45,30 +45,30 @@ def generation(index: Path) -> Path:
     return index / (index / "CURRENT").read_text().strip()
 
 
-def test_truncated_segment_is_reported_with_the_fix(run_cli, built):
+def test_truncated_segment_is_reported_with_the_fix(searcher, built):
     largest = max((f for f in generation(built).iterdir()
                    if f.is_file() and f.name.startswith("MAIN")),  # Whoosh's segment files
                   key=lambda f: f.stat().st_size)
     with open(largest, "r+b") as handle:
         handle.truncate(largest.stat().st_size // 3)
-    result = run_cli("search", "停火", "--index", str(built))
+    result = searcher("search", "停火", "--index", str(built))
     assert result.code == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert f"searcher index --rebuild --index {built}" in result.stderr
-    assert run_cli("index", "--rebuild", "--index", str(built)).code == 0
-    assert run_cli("search", "停火", "--index", str(built)).code == 0
+    assert searcher("index", "--rebuild", "--index", str(built)).code == 0
+    assert searcher("search", "停火", "--index", str(built)).code == 0
 
 
-def test_full_disk_fails_the_run_and_keeps_the_live_index(cli_env, run_cli, built):
-    before = run_cli("search", "停火", "--json", "--index", str(built)).stdout
+def test_full_disk_fails_the_run_and_keeps_the_live_index(cli_env, searcher, built):
+    before = searcher("search", "停火", "--json", "--index", str(built)).stdout
     live = generation(built)
     failed = subprocess.run([sys.executable, "-c", WITH_FULL_DISK, "index", "--rebuild",
                              "--index", str(built)], cwd=ROOT, env=cli_env,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=300)
     assert failed.returncode == 2 and "no space left on device writing" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert generation(built) == live and [p for p in built.glob("gen-*")] == [live]
-    assert run_cli("search", "停火", "--json", "--index", str(built)).stdout == before
+    assert searcher("search", "停火", "--json", "--index", str(built)).stdout == before
 
 
 def test_read_only_index_still_serves_searches(cli_env, built):

@@ -17,29 +17,30 @@ from tests.conftest import CORPUS, ROOT
 from tests.named_points import WAIT, Stopped
 
 
-def search_paths(run_cli, index: Path, *query: str) -> list[str]:
-    result = run_cli("search", *query, "--index", str(index), "-n", "1000", "--json")
+def search_paths(cli, index: Path, *query: str) -> list[str]:
+    result = cli("search", *query, "--index", str(index), "-n", "1000", "--json")
     assert result.code in (0, 1), result.stderr
     return [hit["path"] for hit in result.json_lines()]  # document paths, whatever the cwd
 
 
-def test_incremental_add_change_delete(run_cli, corpus_copy, tmp_path):
+def test_incremental_add_change_delete(searcher, corpus_copy, tmp_path):
     index = tmp_path / "idx"
-    assert run_cli("index", str(corpus_copy), "--index", str(index)).code == 0
+    assert searcher("index", str(corpus_copy), "--index", str(index)).code == 0
     changed = corpus_copy / "001_3c553393d0fd30c8.txt"
     changed.write_text(" date 2026-01-12 全新內容：關於格陵蘭的評論。", encoding="utf-8")
     (corpus_copy / "002_692d897dc8ed0687.txt").unlink()
     (corpus_copy / "sub").mkdir()
     (corpus_copy / "sub" / "new.txt").write_text("新增的格陵蘭文章。", encoding="utf-8")
-    summary = json.loads(run_cli("index", "--index", str(index), "--json").stdout)
+    summary = json.loads(searcher("index", "--index", str(index), "--json").stdout)
     assert {k: summary[k] for k in ("added", "updated", "removed", "unchanged", "skipped")} == \
         {"added": 1, "updated": 1, "removed": 1, "unchanged": 3, "skipped": 0}
-    assert sorted(search_paths(run_cli, index, "格陵蘭")) == ["001_3c553393d0fd30c8.txt", "sub/new.txt"]
-    assert "002_692d897dc8ed0687.txt" not in search_paths(run_cli, index, "停火")
-    again = json.loads(run_cli("index", "--index", str(index), "--json").stdout)
+    assert sorted(search_paths(searcher, index, "格陵蘭")) == ["001_3c553393d0fd30c8.txt",
+                                                            "sub/new.txt"]
+    assert "002_692d897dc8ed0687.txt" not in search_paths(searcher, index, "停火")
+    again = json.loads(searcher("index", "--index", str(index), "--json").stdout)
     assert (again["added"], again["updated"], again["removed"], again["unchanged"]) == (0, 0, 0, 5)
     os.utime(changed)  # touched, same content: re-hashed, not re-indexed
-    touched = json.loads(run_cli("index", "--index", str(index), "--json").stdout)
+    touched = json.loads(searcher("index", "--index", str(index), "--json").stdout)
     assert (touched["updated"], touched["unchanged"]) == (0, 5)
 
 
@@ -150,30 +151,34 @@ def test_cron_wrapper_is_quiet_on_success_and_loud_on_failure(cli_env, corpus_co
     env = {**cli_env, "SEARCHER_INDEX": str(tmp_path / "idx"), "SEARCHER_LOG": str(log),
            "SEARCHER_CRON": f"{sys.executable} -m searcher.cli.cron"}
     ok = subprocess.run(["bash", str(script), str(corpus_copy)], env=env, capture_output=True,
-                        text=True)
+                        text=True, timeout=300)
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
     (corpus_copy / "broken.txt").write_bytes(b"\0\1\2" * 1000)
-    bad = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    bad = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
+                         timeout=300)
     assert bad.returncode == 1 and "broken.txt" in bad.stderr
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["exit"] for e in entries] == [0, 1]
     assert entries[0]["summary"]["added"] == 5 and entries[1]["summary"]["skipped"] == 1
 
 
-def test_files_of_the_same_name_in_two_folders_stay_apart(run_cli, tmp_path):
+def test_files_of_the_same_name_in_two_folders_stay_apart(searcher, tmp_path):
     for folder, text in (("a", "甲文的停火。"), ("b", "乙文的停火。")):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
     index = str(tmp_path / "idx")
-    assert run_cli("index", str(tmp_path / "a"), str(tmp_path / "b"), "--index", index).code == 0
+    assert searcher("index", str(tmp_path / "a"), str(tmp_path / "b"), "--index", index).code == 0
     (tmp_path / "a" / "x.txt").write_text("甲文改寫的停火。", encoding="utf-8")
-    summary = json.loads(run_cli("index", "--index", index, "--json").stdout)
+    summary = json.loads(searcher("index", "--index", index, "--json").stdout)
     assert (summary["updated"], summary["unchanged"], summary["removed"]) == (1, 1, 0)
-    assert sorted(search_paths(run_cli, Path(index), "停火")) == ["a/x.txt", "b/x.txt"]
+    assert sorted(search_paths(searcher, Path(index), "停火")) == ["a/x.txt", "b/x.txt"]
 
 
-def test_paths_typed_differently_name_the_same_files(run_cli, corpus_copy, tmp_path):
+def test_paths_typed_differently_name_the_same_files(searcher, corpus_copy, tmp_path,
+                                                    monkeypatch):
     index = str(tmp_path / "idx")
-    assert run_cli("index", "corpus", "--index", index, cwd=corpus_copy.parent).code == 0
-    again = json.loads(run_cli("index", "--index", index, "--json").stdout)
+    monkeypatch.chdir(corpus_copy.parent)
+    assert searcher("index", "corpus", "--index", index).code == 0
+    monkeypatch.chdir(ROOT)  # elsewhere: the folder is known by its whole path
+    again = json.loads(searcher("index", "--index", index, "--json").stdout)
     assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 5)
