@@ -17,6 +17,7 @@ from tests.conftest import CORPUS, ROOT
 from tests.named_points import WAIT, Stopped
 
 SIGKILL_BIT = 1 << (signal.SIGKILL - 1)  # in /proc/PID/status's masks of pending signals
+HALF = 80  # articles in the index of ``half_indexed``, and new in its folder
 
 
 def write_articles(folder: Path, numbers: range) -> None:
@@ -56,15 +57,16 @@ def indexed_and_more(searcher, tmp_path: Path, indexed: int, more: int) -> tuple
 
 @pytest.fixture
 def half_indexed(searcher, tmp_path) -> tuple[Path, Path]:
-    """An index of 150 articles, and 150 more in its folder that it does not hold yet."""
-    return indexed_and_more(searcher, tmp_path, 150, 150)
+    """An index of 80 articles, and 80 more in its folder that it does not hold yet (work for
+    both writer processes: a batch is 32 articles)."""
+    return indexed_and_more(searcher, tmp_path, HALF, HALF)
 
 
 @pytest.mark.parametrize("rebuild", [True, False], ids=["rebuild", "incremental"])
 def test_a_killed_writer_process_cancels_the_run(searcher, cli_env, half_indexed, rebuild):
     folder, index = half_indexed
     before, state = indexed_paths(searcher, index), live_state(index)
-    assert len(before) == 150
+    assert len(before) == HALF
     # the first writer process to write its segment is killed there
     with Stopped(["index", "--index", str(index), "--procs", "2",
                   *(["--rebuild"] if rebuild else [])], "segment", cli_env, action="kill",
@@ -76,10 +78,10 @@ def test_a_killed_writer_process_cancels_the_run(searcher, cli_env, half_indexed
     assert f"writer process {victim} was killed by SIGKILL" in stderr
     assert live_state(index) == state
     assert indexed_paths(searcher, index) == before
-    # The next run finds the 150 new articles still to do, and does them.
+    # The next run finds the new articles still to do, and does them.
     summary = json.loads(searcher("index", "--index", str(index), "--json").stdout)
-    assert (summary["added"], summary["unchanged"]) == (150, 150)
-    assert indexed_paths(searcher, index) == {f"{i:03d}.txt" for i in range(300)}
+    assert (summary["added"], summary["unchanged"]) == (HALF, HALF)
+    assert indexed_paths(searcher, index) == {f"{i:03d}.txt" for i in range(2 * HALF)}
 
 
 FULL_DISK = """
@@ -135,7 +137,7 @@ def test_writer_processes_die_with_searcher_index(searcher, cli_env, half_indexe
             assert status["State"][0] in "ZX" or pending & SIGKILL_BIT, (child, status)
         # so the next writer gets the lock (an orphan, still held, would hold it, inherited)
         assert searcher("index", "--index", str(index)).code == 0
-    assert indexed_paths(searcher, index) == {f"{i:03d}.txt" for i in range(300)}
+    assert indexed_paths(searcher, index) == {f"{i:03d}.txt" for i in range(2 * HALF)}
 
 
 RECORD_FSYNCS = """
