@@ -15,6 +15,7 @@ import termios
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from searcher.analysis.settings import AnalysisSettings
@@ -27,6 +28,15 @@ CORPUS = ROOT / "corpus"
 # Every command the suite runs answers in its own process, and none starts a search server in
 # the user's runtime folder; tests/test_server.py turns the server on, in folders of its own.
 os.environ["SEARCHER_NO_SERVER"] = "1"
+
+# Property tests try the same examples on every run (drawn from a seed each test's name
+# gives), so a run fails only where every run fails; and no health check times how long the
+# examples take to make, which a busy machine would fail. The soak (scripts/soak.py, which
+# sets SEARCHER_HYPOTHESIS_EXAMPLES) draws new ones each time.
+hypothesis.settings.register_profile(
+    "searcher", derandomize="SEARCHER_HYPOTHESIS_EXAMPLES" not in os.environ, database=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("searcher")
 
 
 def corpus_texts() -> dict[str, str]:

@@ -84,7 +84,8 @@ def test_read_only_index_still_serves_searches(cli_env, built):
             os.chmod(path, 0o555 if path.is_dir() else 0o444)
         command = search
     try:
-        result = subprocess.run(command, cwd=ROOT, env=cli_env, capture_output=True, text=True)
+        result = subprocess.run(command, cwd=ROOT, env=cli_env, capture_output=True, text=True,
+                                timeout=300)
     finally:
         for path in [built, *built.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)

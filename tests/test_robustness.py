@@ -36,7 +36,8 @@ QUERY = st.lists(st.one_of(
                      ">=", "*"])), max_size=20).map("".join)
 FAST = hypothesis_settings(max_examples=int(os.environ.get("SEARCHER_HYPOTHESIS_EXAMPLES", 300)),
                            deadline=None,
-                           suppress_health_check=[HealthCheck.function_scoped_fixture])
+                           suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                  HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
