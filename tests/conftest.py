@@ -81,8 +81,10 @@ class Run:
 
 @pytest.fixture
 def cli_env(tmp_path) -> dict[str, str]:
-    """The environment of a cron job: no terminal, C locale, a config dir of its own."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SEARCHER_INDEX")}
+    """The environment of a cron job: no terminal (nor its size), C locale, a config dir of
+    its own."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "SEARCHER_INDEX", "COLUMNS", "LINES")}
     env.update(LANG="C", LC_ALL="C", XDG_CONFIG_HOME=str(tmp_path / "config"))
     return env
 
@@ -100,7 +102,9 @@ def searcher(cli_env, tmp_path, monkeypatch):
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None) -> Run:
-        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env, input=input)
+        # cli_env whole: what it leaves out (COLUMNS, NO_COLOR, ...) is unset for the run
+        env = {**{name: None for name in os.environ if name not in cli_env}, **cli_env}
+        result = runner.invoke(cli, list(args), prog_name="searcher", env=env, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr)
