@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -200,8 +201,8 @@ def test_bad_variant_file_and_usage_errors_are_one_line(searcher, corpus_copy, t
 
 def test_files_nul_separated_open_from_another_directory_through_xargs(cli_env, corpus_index_dir,
                                                                       tmp_path):
-    script = (f"{sys.executable} -m searcher search 普丁 -l0 --index {corpus_index_dir} "
-              f"| xargs -0 ls --")
+    script = (f"{shlex.quote(sys.executable)} -m searcher search 普丁 -l0 --index "
+              f"{shlex.quote(str(corpus_index_dir))} | xargs -0 ls --")
     result = subprocess.run(["sh", "-c", script], cwd=tmp_path, env=cli_env,
                             capture_output=True, text=True, timeout=300)
     listed = result.stdout.splitlines()
