@@ -15,17 +15,21 @@ import pytest
 
 pytest.importorskip("textual")
 
-from searcher.cli.browse import (  # noqa: E402
-    KEY_NAMES, KEYS, TEXTUAL_MISSING, Browser, app_class, browse_command, render_article)
+from searcher.cli.browse import TEXTUAL_MISSING, browse_command  # noqa: E402
+from searcher.cli.browse.app import BrowseApp  # noqa: E402
+from searcher.cli.browse.keys import KEY_NAMES, KEYS  # noqa: E402
+from searcher.cli.browse.rendering import render_article, row_prompt  # noqa: E402
+from searcher.cli.environment import wants_color  # noqa: E402
 from searcher.cli.line_breaking import text_line_breaks  # noqa: E402
 from searcher.errors import SearcherError  # noqa: E402
+from searcher.search.browsing import Article, Browser  # noqa: E402
 
 TITLE_003 = "3月18日,美國總統川普與俄羅斯"  # the one article that writes 普丁
 
 
-def run_app(index, script, size=(80, 24), **session):
+def run_app(index, script, size=(80, 24), colored=None, **session):
     """Run the app on ``index`` with ``script(pilot, app)``; the app, once it has ended."""
-    app = app_class()(Browser(index, **session))
+    app = BrowseApp(Browser(index, **session), colored)
 
     async def main():
         async with app.run_test(size=size) as pilot:
@@ -267,6 +271,36 @@ def test_no_color_highlights_in_bold_reverse(corpus_index, monkeypatch):
     run_app(corpus_index, script, query="普京")
 
 
+def screen_colours(app) -> set[tuple[int, int, int]]:
+    """The colours the screen is drawn in, backgrounds and text (the screenshot's window
+    frame left out)."""
+    svg = app.export_screenshot()
+    fills = (re.findall(r'fill="#([0-9a-f]{6})"[^>]*shape-rendering="crispEdges"', svg)
+             + re.findall(r'\.terminal-\d+-r\d+ \{ fill: #([0-9a-f]{6})', svg))
+    return {tuple(bytes.fromhex(fill)) for fill in fills}
+
+
+def test_color_always_and_never_win_over_no_color(corpus_index, monkeypatch):
+    seen = {}
+    for color, no_color in (("always", True), ("never", False), ("auto", True)):
+        if no_color:
+            monkeypatch.setenv("NO_COLOR", "1")
+        else:
+            monkeypatch.delenv("NO_COLOR", raising=False)
+
+        async def script(pilot, app, color=color):
+            view = app.query_one("#preview")
+            line, a, _ = view.places[1][0]
+            styles = {str(span.style) for span in view.lines[line].spans if span.start == a}
+            greys = {max(rgb) - min(rgb) <= 8 for rgb in screen_colours(app)}
+            seen[color] = styles, greys
+
+        run_app(corpus_index, script, colored=wants_color(color), query="普京")
+    assert seen["always"] == ({"bold red"}, {True, False})  # colours, NO_COLOR or not
+    assert seen["never"] == ({"bold reverse"}, {True})  # greys only, without NO_COLOR
+    assert seen["auto"] == ({"bold reverse"}, {True})
+
+
 def test_the_layout_at_80x24_and_160x48(corpus_index, tmp_path):
     shots = {}
 
@@ -318,14 +352,23 @@ def test_the_preview_wraps_chinese_anywhere_and_latin_words_whole():
 
 
 def test_document_text_is_never_markup():
-    from searcher.cli.browse import Article
-
     article = Article({"path": "a.txt", "title": "[bold]t[/bold]", "body": "[red]普京[/]\x1b[2J"},
                       [(5, 7)], "a.txt")
     lines, places = render_article(article, 40, colored=True)
     assert lines[0].plain == "[bold]t[/bold]"
     assert lines[-1].plain == "[red]普京[/]\ufffd[2J"
     assert places == [[(len(lines) - 1, 5, 7)]]
+
+
+def test_a_row_names_its_place_its_reposts_and_its_matches():
+    from searcher.models import Copy, Hit
+    from searcher.search.browsing import Browser
+
+    hit = Hit(1, "a.txt", "普京[b]", "2025-10-01", 1.0, (), ("普京",), title_highlights=((0, 2),),
+              file="corpus/a.txt", match_count=1, copies=(Copy("b.txt"), Copy("c.txt")))
+    title, details = row_prompt(Browser.row(hit), colored=False).split("\n")
+    assert title.plain == "普京[b]" and {str(s.style) for s in title.spans} >= {"bold reverse"}
+    assert details.plain == "2025-10-01  corpus/a.txt · also in 2 copies  1 match"
 
 
 def test_without_textual_browse_says_how_to_install_it(monkeypatch, corpus_index_dir):

@@ -303,6 +303,7 @@ def test_a_cold_search_loads_neither_the_indexer_nor_browse(corpus_index_dir, cl
     unwanted = [name for name in loaded
                 if name.startswith(("searcher.ingest", "searcher.indexing.update",
                                     "searcher.engine.writers", "searcher.cli.browse",
+                                    "searcher.search.browsing",
                                     "textual", "trafilatura", "yaml", "markdown_it",
                                     "urllib.request", "http.client", "ssl",
                                     "importlib.metadata", "whoosh.searching"))]

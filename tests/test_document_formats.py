@@ -8,6 +8,7 @@ import datetime
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -214,13 +215,12 @@ def index_run(args: list[str], home: Path) -> Run:
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory):
-    """The archive, indexed by ``searcher index --json``: its folder, the run, and a function
-    running further commands on its index."""
-    home = tmp_path_factory.mktemp("archive")
+def index_archive(home: Path, files: dict) -> tuple[Path, Run, Callable[..., Run]]:
+    """``files`` (name → a function making its bytes) written in ``home``/archive and indexed
+    by ``searcher index --json``: the folder, the run, and a function running further
+    commands on its index."""
     folder = home / "archive"
-    for name, make in ARCHIVE.items():
+    for name, make in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(make())
     index = str(home / "index")
@@ -230,6 +230,12 @@ def archive(tmp_path_factory):
         return index_run([*args, "--index", index], home)
 
     return folder, run, searcher
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    """The archive, indexed (``index_archive``)."""
+    return index_archive(tmp_path_factory.mktemp("archive"), ARCHIVE)
 
 
 def paths(run: Run) -> set[str]:

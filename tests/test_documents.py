@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from searcher.ingest.formats import parse_file
-from searcher.ingest.metadata import derive_title
+from searcher.ingest.metadata import TITLE_LENGTH, derive_title
 from searcher.ingest.plain_text import parse_text
 from tests.conftest import corpus_texts
 
@@ -29,13 +29,17 @@ def test_every_sample_article_reads_as_documented():
         doc = parse_file(text.encode("utf-8"), name, []).documents[0]
         assert (doc.date is None) == name.startswith("003")
         assert not doc.body.startswith("date") and doc.body in text
-        assert 0 < len(doc.title) <= 30 and doc.title.rstrip("…") in doc.body
+        assert 0 < len(doc.title) <= TITLE_LENGTH and doc.title.rstrip("…") in doc.body
 
 
-def test_derived_title_is_the_first_sentence_cut_with_an_ellipsis():
-    assert derive_title("短句。後文") == "短句。"
-    long = "這是一個非常非常長的句子" * 5 + "。"
-    assert derive_title(long).endswith("…") and len(derive_title(long)) == 30
+def test_a_derived_title_is_the_first_line_else_its_first_sentence_else_cut_at_a_pause():
+    assert derive_title("短句。後文\n第二段。") == "短句。後文"
+    lead = "停火協議今天生效。" + "以色列與哈瑪斯分批交換人質，" * 6
+    assert derive_title(lead) == "停火協議今天生效。"
+    sentence = "以色列與哈瑪斯分批交換人質，" * 6 + "。"
+    title = derive_title(sentence)
+    assert len(title) <= TITLE_LENGTH and title.endswith("質…")
+    assert sentence.startswith(title[:-1] + "，")  # cut before a pause, not inside a word
 
 
 def test_json_lines_one_document_a_line_with_stable_paths():

@@ -5,8 +5,9 @@ stderr and an ``exit_status``); ``commands`` the commands, each wiring options t
 call and a printer; ``options`` the options they share; ``arguments`` keeps a query's
 ``-word`` exclusions from being read as options; ``environment`` what comes from where the
 command runs (default paths, the config folder, whether output is a terminal and in colour);
-``printers`` every output format; ``cron`` the ``searcher-cron`` script (the quiet, logged
-index update that cron runs).
+``printers`` every output format; ``browse`` the full-screen ``searcher browse`` (a Textual
+app over ``searcher.search.browsing``); ``cron`` the ``searcher-cron`` script (the quiet,
+logged index update that cron runs); ``watching`` the ``watch`` command and what it prints.
 
 May import every other package of searcher but ``server`` (the resident search server,
 which runs this CLI in its workers); none but ``server`` imports it.

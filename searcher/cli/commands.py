@@ -391,15 +391,23 @@ def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tupl
           procs: int | None = None, segmenter: str = "rjieba", **options):
     """Run the indexer with the user's tables (roots: ``paths``, else the index's own, else
     ``fallback``); ``options`` are more of ``update_index``'s (limits, roots, ``dry_run``)."""
-    from searcher.analysis.settings import AnalysisSettings
-    from searcher.config import user_files
     from searcher.indexing.update import update_index
 
-    settings = AnalysisSettings.from_files(user_files("variants", variant_files),
-                                           user_files("userdict", userdict_files), segmenter)
+    settings = analysis_settings(variant_files, userdict_files, segmenter)
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
                             progress=progress, procs=procs, **options)
+
+
+def analysis_settings(variant_files: tuple[Path, ...] = (), userdict_files: tuple[Path, ...] = (),
+                      segmenter: str = "rjieba"):
+    """What a build analyses with: the shipped tables, the user's own (in the configuration
+    folder), then those given."""
+    from searcher.analysis.settings import AnalysisSettings
+    from searcher.config import user_files
+
+    return AnalysisSettings.from_files(user_files("variants", variant_files),
+                                       user_files("userdict", userdict_files), segmenter)
 
 
 def _progress_bar(show: bool):

@@ -49,5 +49,11 @@ def console_for(color: str, stream: IO[str] | None = None):
     if not (tty or color == "always"):
         return None
     styled = color == "always" or (color == "auto" and tty)
-    colored = color == "always" or (styled and "NO_COLOR" not in os.environ)
-    return make_console(stream, styled, colored)
+    return make_console(stream, styled, styled and wants_color(color))
+
+
+def wants_color(color: str) -> bool:
+    """Whether styled output has colours (else bold and reverse only): ``always`` does,
+    ``never`` does not, ``auto`` does unless NO_COLOR is set. A full-screen view (``browse``)
+    is always styled, so this alone decides its colours."""
+    return color == "always" or (color == "auto" and "NO_COLOR" not in os.environ)

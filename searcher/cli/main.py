@@ -15,13 +15,14 @@ import click
 
 from searcher.cli.commands import COMMANDS
 from searcher.cli.exit_status import ExitStatus
-from searcher.cli.printers import one_line
+from searcher.cli.printers import error_message, one_line
 from searcher.errors import SearcherError
 
 
-# Commands loaded only when run or listed: ``browse`` and its interface code cost every other
-# command's cold start otherwise.
-LAZY_COMMANDS = {"browse": ("searcher.cli.browse", "browse_command")}
+# Commands loaded only when run or listed: ``browse`` and its interface code (and ``watch``'s
+# module) would cost every other command's cold start otherwise.
+LAZY_COMMANDS = {"browse": ("searcher.cli.browse", "browse_command"),
+                 "watch": ("searcher.cli.watching", "watch_command")}
 
 
 class _Group(click.Group):
@@ -77,16 +78,12 @@ class _Group(click.Group):
             _fail(f"{error.format_message()}{hint}")
         except (click.exceptions.Abort, KeyboardInterrupt):
             sys.exit(ExitStatus.INTERRUPTED)
-        except SearcherError as error:
-            _fail(str(error))
-        except OSError as error:  # the machine said no: a full disk, a read-only folder
-            where = f": {error.filename}" if error.filename else ""
-            _fail(f"{error.strerror or error}{where}")
+        except (SearcherError, OSError) as error:  # OSError: a full disk, a read-only folder
+            _fail(error_message(error))
         except Exception as error:  # a bug of ours: still one line and exit 2, never exit 1
             if _debug:
                 traceback.print_exc()
-            _fail(f"internal error ({type(error).__name__}: {error}); please report it, with "
-                  f"the traceback that SEARCHER_DEBUG=1 prints")
+            _fail(error_message(error))
         sys.exit(ExitStatus.FOUND)
 
 

@@ -47,6 +47,18 @@ def one_line(text: str) -> str:
     return safe(text).replace("\t", " ").replace("\n", " ")
 
 
+def error_message(error: Exception) -> str:
+    """What the command says of an error: a problem of the user's or the machine's (a full
+    disk, a read-only folder) in its own words; anything else is a bug of ours, to report."""
+    if isinstance(error, SearcherError):
+        return str(error)
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror or error}{where}"
+    return (f"internal error ({type(error).__name__}: {error}); please report it, with the "
+            f"traceback that SEARCHER_DEBUG=1 prints")
+
+
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
@@ -110,11 +122,6 @@ class _Printer:
 
     def footer(self, shown: int, total: int, seconds: float, filters: list[str]) -> None:
         """Only the terminal view has one."""
-
-
-def also_in(hit: Hit) -> str:
-    """How many copies of the article were collapsed into ``hit``: "also in 2 copies"."""
-    return f"also in {len(hit.copies)} cop{'y' if len(hit.copies) == 1 else 'ies'}"
 
 
 def hit_record(hit: Hit) -> dict:
@@ -314,6 +321,8 @@ class TextPrinter(_Printer):
             where.append(f"  p. {hit.page}", style="dim")
         self.console.print(where, soft_wrap=True)
         if hit.copies:
+            from searcher.search.hits import also_in
+
             self.console.print(Text(f"    {also_in(hit)}:", style="dim"), soft_wrap=True)
             for copy in hit.copies:
                 line = Text("      ")

@@ -272,6 +272,14 @@ class _DryRun:
     cancel = commit
 
 
+def index_roots(index_dir: Path, paths: Sequence[Path] = (),
+                fallback: Sequence[Path] = ()) -> list[Path]:
+    """The roots a run of ``update_index`` with these ``paths`` and ``fallback`` would index
+    (resolved), without reading or writing anything."""
+    return _plan(index_dir, read_meta(index_dir) or {}, paths, (), (), False, (),
+                 fallback).roots
+
+
 def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[Path],
           remove: Sequence[Path], replace: bool, exclude: Sequence[str],
           fallback: Sequence[Path]) -> _Plan:

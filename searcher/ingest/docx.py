@@ -1,5 +1,7 @@
-"""Word files (``.docx``): paragraphs and table cells in document order, with python-docx, and
-the title, author and creation date from the file's core properties.
+"""Word files (``.docx``): paragraphs and table cells in document order, with python-docx; the
+date and author of the byline at the top of the text, else the creation date and author of the
+file's core properties (often the day and the account of whoever saved it); the title from
+those properties.
 
 Every part is held to the bounds of ``zip_parts`` before python-docx opens the file (it reads
 them all). An entity reference (``&xxe;``, declared in a DOCTYPE that Word never writes) is
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from searcher.ingest.bylines import document_fields
 from searcher.ingest.metadata import make_document
 from searcher.ingest.zip_parts import Archive
 from searcher.models import Document
@@ -38,7 +41,7 @@ def parse_docx(data: bytes, path: str, warnings: list[str]) -> Document:
     fields = {"title": core.title, "author": core.author,
               "date": core.created.date().isoformat() if core.created else None}
     body = "\n".join(line for line in lines if line)
-    return make_document(path, body, fields, warnings)
+    return make_document(path, body, document_fields(body, fields), warnings)
 
 
 def _drop_entities(document) -> None:

@@ -3,11 +3,13 @@ of ``zip_parts``.
 
 EPUB: ``META-INF/container.xml`` names the package document (OPF), whose spine gives the
 chapters' reading order and whose ``dc:title``, ``dc:creator`` and ``dc:date`` the metadata;
-each chapter's XHTML becomes its visible text (``html.visible_text``: a book's chapter is all
+each chapter's XHTML, decoded as it declares (``decoding``; a chapter that cannot be is left
+out with a warning), becomes its visible text (``html.visible_text``: a book's chapter is all
 text, with none of a web page's clutter to drop). A chapter the spine lists again is read
 once, and chapters stop being read once the book's text is as long as a document can be
 (``MAX_DOCUMENT_CHARS``). ODT: ``content.xml``'s headings and paragraphs in order,
-``meta.xml``'s title, creator and creation date.
+``meta.xml``'s title, and the date and author of the byline at the top of the text, else
+``meta.xml``'s creation date and creator (as for a Word file).
 
     >>> sorted(SUFFIXES)
     ['.epub', '.odt']
@@ -20,7 +22,9 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from searcher.errors import DocumentError
-from searcher.ingest.html import visible_text
+from searcher.ingest.bylines import document_fields
+from searcher.ingest.decoding import decode
+from searcher.ingest.html import declared_charset, visible_text
 from searcher.ingest.metadata import MAX_DOCUMENT_CHARS, make_document
 from searcher.ingest.zip_parts import Archive
 from searcher.models import Document
@@ -49,7 +53,13 @@ def parse_epub(data: bytes, path: str, warnings: list[str]) -> Document:
         for member in _spine(opf, opf_path, path, warnings):
             if length > MAX_DOCUMENT_CHARS:
                 break  # the rest would be cut (``formats`` says so)
-            chapters.append(visible_text(book.read(member).decode("utf-8", "replace")))
+            data = book.read(member)
+            try:
+                chapter, _ = decode(data, f"{path}: {member}", warnings, declared_charset(data))
+            except DocumentError as error:
+                warnings.append(f"{error}; chapter left out")
+                continue
+            chapters.append(visible_text(chapter))
             length += len(chapters[-1])
         fields = {key: _first_text(opf, f"{_DC}{tag}")
                   for key, tag in (("title", "title"), ("author", "creator"), ("date", "date"))}
@@ -85,7 +95,8 @@ def parse_odt(data: bytes, path: str, warnings: list[str]) -> Document:
                       "author": _first_text(meta, f"{_DC}creator")
                       or _first_text(meta, f"{_META}initial-creator"),
                       "date": (_first_text(meta, f"{_META}creation-date") or "")[:10] or None}
-    return make_document(path, "\n".join(line for line in lines if line), fields, warnings)
+    body = "\n".join(line for line in lines if line)
+    return make_document(path, body, document_fields(body, fields), warnings)
 
 
 def _first_text(root: ElementTree.Element, tag: str) -> str | None:

@@ -2,7 +2,8 @@
 
 A file's bytes become ``Document``s by its suffix: binary formats (PDF, DOCX, EPUB, ODT) go as
 bytes to their readers; plain text, Markdown and HTML are decoded first (``decoding``: any
-encoding an archive of Chinese commentary uses); JSON Lines are UTF-8 by definition and read
+encoding an archive of Chinese commentary uses, and a page's in the charset it declares);
+JSON Lines are UTF-8 by definition and read
 line by line. Empty documents are dropped and huge ones cut, each with
 a warning. ``document_path`` names a file's documents.
 
@@ -59,7 +60,8 @@ def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
             raise DocumentError(f"cannot read {kind.upper()}: {error or type(error).__name__}"
                                 ) from error
         return ParsedFile(_kept([document], warnings), kind)
-    text, encoding = decode(data, path, warnings)
+    declared = html.declared_charset(data) if suffix in html.SUFFIXES else None
+    text, encoding = decode(data, path, warnings, declared)
     if suffix in markdown.SUFFIXES:
         document = markdown.parse_markdown(text, path, warnings)
     elif suffix in html.SUFFIXES:

@@ -6,9 +6,13 @@ A lone surrogate (half of a UTF-16 pair: ``"\\ud83d"`` in JSON or YAML, an emoji
 cannot be stored or printed; in the body or a field it is replaced with U+FFFD, with a warning
 naming the document.
 
-Without a date the article is undated: a date is never invented, and one that cannot be read
-is a warning. Without a title, the lead's first sentence stands in. Without an author field,
-an author line in the text (作者為…, 作者：…, 文／…) fills it; the body stays whole.
+Without a date the article is undated: a date is never invented (nor taken from the file's
+modification time), and one that cannot be read is a warning. Without a title, the text's
+first line stands in when it is at most ``TITLE_LENGTH`` characters long, else its first
+sentence when that is, else the line cut with an ellipsis at the last pause (，、；： or a space)
+before ``TITLE_LENGTH``. Without an author field, an author line in the text (作者為…, 作者：…,
+文／…) fills it, up to the end of the names it lists, when they are names (``bylines``); the body
+stays whole.
 
     >>> make_document("a.txt", "正文。\\n作者為政治評論員", {"date": "2025年9月30日"}, []).author
     '政治評論員'
@@ -19,9 +23,10 @@ from __future__ import annotations
 import re
 
 from searcher.dates import normalize_date
+from searcher.ingest.bylines import author_name
 from searcher.models import Document
 
-TITLE_LENGTH = 30
+TITLE_LENGTH = 60
 # The metadata a format supplies (a JSON Lines record, YAML front matter) is a flat mapping; a
 # deeper nesting is refused before a parser recurses into it, where Python's own limit would
 # end the run with a RecursionError.
@@ -33,16 +38,26 @@ FIELDS = ("title", "date", "author", "source", "url", "tags")  # what a format m
 
 _AUTHOR_LINE_RE = re.compile(r"^[ \t]*(?:作者[為为是][ \t]*|作者[:：][ \t]*|文[／/][ \t]*)([^\n]{1,60})$",
                              re.MULTILINE)
-_SENTENCE_END_RE = re.compile(r"[。！？!?\n]")
+_SENTENCE_END_RE = re.compile(r"[。！？!?]")
+_PAUSE_RE = re.compile(r"[，、；：,;:\s（(]")
+_AUTHOR_END_RE = re.compile(r"[，；：,;:（(。]")  # after the names an author line lists
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def derive_title(body: str, length: int = TITLE_LENGTH) -> str:
-    """The lead's first sentence, cut with an ellipsis when longer than ``length``."""
-    lead = body.strip()
-    end = _SENTENCE_END_RE.search(lead)
-    sentence = lead[: end.end()].strip() if end else lead
-    return sentence if len(sentence) <= length else sentence[: length - 1].rstrip() + "…"
+    """A title from the text: its first line, else the line's first sentence, else the line
+    cut at a pause with an ellipsis; at most ``length`` characters."""
+    line = body.strip().split("\n", 1)[0].strip()
+    if len(line) <= length:
+        return line
+    end = _SENTENCE_END_RE.search(line)
+    if end and end.end() <= length:
+        return line[:end.end()]
+    head = line[:length - 1]
+    pauses = [match.start() for match in _PAUSE_RE.finditer(head)]
+    if pauses and pauses[-1] >= length // 3:  # a pause too early would leave a stub
+        head = head[:pauses[-1]]
+    return head.rstrip() + "…"
 
 
 def make_document(path: str, body: str, fields: dict, warnings: list[str],
@@ -58,8 +73,9 @@ def make_document(path: str, body: str, fields: dict, warnings: list[str],
             warnings.append(f"{path}: unreadable date {written_date!r}; indexed as undated")
     author = _field(fields, "author")
     if author is None:
-        line = _AUTHOR_LINE_RE.search(body)
-        author = line.group(1).strip() if line else None
+        author = next((name for line in _AUTHOR_LINE_RE.finditer(body)
+                       if (name := author_name(_AUTHOR_END_RE.split(line.group(1).strip())[0],
+                                               strict=False))), None)
     tags = fields.get("tags") or ()
     if isinstance(tags, str):
         tags = [t for t in re.split(r"[,，、\s]+", tags) if t]

@@ -1,12 +1,15 @@
-"""PDF files (``.pdf``): the text layer in reading order, page by page, with pypdf, and the
-title, author and creation date from the document's information dictionary.
+"""PDF files (``.pdf``): the text layer in reading order, page by page, with pypdf, its lines
+joined into paragraphs and its running headers, footers and page numbers dropped
+(``reflow``); the date and author of the byline at the top of the text, else the creation
+date and author of the document's information dictionary (often the day and the account of
+whoever saved the file); the title from that dictionary.
 
 A PDF whose pages hold no text (a scan) is refused with that reason rather than indexed as
 nothing; an encrypted one that does not open with the empty password is refused too. The body
-joins the pages with a blank line; ``Document.pages`` holds the offset at which each starts,
-so a passage's page can be named. At most ``MAX_PAGES`` pages are read (with a warning), and
-none once the text is as long as a document can be (``MAX_DOCUMENT_CHARS``); pypdf bounds
-what each stream inflates to (75 MB).
+separates the pages with a blank line, unless a paragraph runs on from one to the next;
+``Document.pages`` holds the offset at which each starts, so a passage's page can be named. At
+most ``MAX_PAGES`` pages are read (with a warning), and none once the text is as long as a
+document can be (``MAX_DOCUMENT_CHARS``); pypdf bounds what each stream inflates to (75 MB).
 
     >>> pdf_date("D:20240826083000+08'00'")
     '2024-08-26'
@@ -17,11 +20,12 @@ from __future__ import annotations
 import re
 
 from searcher.errors import DocumentError
+from searcher.ingest.bylines import document_fields
 from searcher.ingest.metadata import MAX_DOCUMENT_CHARS, make_document
+from searcher.ingest.reflow import reflow
 from searcher.models import Document
 
 SUFFIXES = {".pdf"}
-PAGE_SEPARATOR = "\n\n"
 MAX_PAGES = 10_000
 
 _PDF_DATE_RE = re.compile(r"(?:D:)?(\d{4})(\d{2})(\d{2})")
@@ -57,24 +61,13 @@ def parse_pdf(data: bytes, path: str, warnings: list[str]) -> Document:
             break
         if length > MAX_DOCUMENT_CHARS:
             break  # the rest would be cut (``formats`` says so)
-        texts.append(_clean(page.extract_text() or ""))
+        texts.append(page.extract_text() or "")
         length += len(texts[-1])
     info = reader.metadata or {}
     fields = {"title": info.get("/Title"), "author": info.get("/Author"),
               "date": pdf_date(str(info.get("/CreationDate") or ""))}
-    if not any(texts):
+    body, pages = reflow(texts)
+    if not body.strip():
         raise DocumentError("no text layer (a scanned PDF?); not indexed")
-    body, pages = "", []
-    for text in texts:
-        if body:
-            body += PAGE_SEPARATOR
-        pages.append(len(body))
-        body += text
-    fields = {k: str(v) for k, v in fields.items() if v}
-    return make_document(path, body, fields, warnings, pages=tuple(pages))
-
-
-def _clean(text: str) -> str:
-    """A page's text without the trailing spaces and empty lines extraction leaves."""
-    lines = (line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
-    return "\n".join(line for line in lines if line).strip()
+    fields = document_fields(body, {k: str(v) for k, v in fields.items() if v})
+    return make_document(path, body, fields, warnings, pages=pages)

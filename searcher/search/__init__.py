@@ -6,7 +6,8 @@ analysis chain) → ``matching`` (plan → scored documents over the engine's po
 query's words first stand) and makes ``hits`` with ``snippets``, or ``timeline`` counts them
 per period. ``documents`` finds one document and its matches, ``similar`` the articles most like
 it, ``stats`` summarises an index, ``paths`` writes an article's file as a path that opens
-from the working directory.
+from the working directory, ``browsing`` holds a browsing session (``searcher browse``'s
+state, without its screen).
 
 Imports ``searcher.engine`` (an open generation and its reader), ``searcher.analysis`` and the
 leaves; never ``searcher.indexing`` or ``searcher.cli``.

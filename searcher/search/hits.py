@@ -46,6 +46,11 @@ def make_hit(rank: int, stored: dict, score: float, needles: list[str],
                match_count=len(spans), copies=copies)
 
 
+def also_in(hit: Hit) -> str:
+    """How many copies of the article were collapsed into ``hit``: "also in 2 copies"."""
+    return f"also in {len(hit.copies)} cop{'y' if len(hit.copies) == 1 else 'ies'}"
+
+
 def copy_of(stored: dict) -> Copy:
     """Where an article is (path, file, record), from its stored fields: a hit's own
     place, or a copy's."""
