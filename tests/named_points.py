@@ -1,5 +1,6 @@
 """A real ``searcher`` process stopped at a named point: killed there (SIGKILL, as the
-out-of-memory killer or a power cut ends it), or held there until the test lets it go.
+out-of-memory killer or a power cut ends it), held there until the test lets it go, or held
+until something kills it (a reader that never finishes, for a deadline to end).
 
 No production hook: the process is started by a launcher that adds an audit hook, which sees
 what Whoosh and searcher do alike (as ``scripts/soak.py``'s crash points do), and watches for
