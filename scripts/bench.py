@@ -20,7 +20,7 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
    process per run over a fixed list of queries (1–4 words, Simplified and Traditional, some
    phrases, some date filters), end to end; plus ``searcher --version`` as the start-up floor;
 3. warm latency: ``searcher.search.ranked.search`` in this process, snippets included, over the same
-   queries for several rounds after one warm-up round;
+   queries for several rounds after one warm-up round (wall and CPU time);
 4. incremental indexing: the slice written as JSON Lines files of 20 documents, indexed once by
    ``searcher index --json`` (its own default ``--procs``), then re-indexed with nothing changed
    and after rewriting 1% of the files; wall seconds and the command's counts;
@@ -332,22 +332,24 @@ def warm_queries(index_dir: Path, rounds: int) -> dict:
     dates = [DateRange(parse_bound(q.since) if q.since else None,
                        parse_bound(q.until, upper=True) if q.until else None) for q in QUERIES]
     times: dict[BenchQuery, list[float]] = {q: [] for q in QUERIES}
+    cpu: list[float] = []  # this thread's CPU time: what a busy machine's load inflates least
     hits: dict[BenchQuery, int] = {}
     first_round = []
     for round_number in range(rounds + 1):
         for query, date_range in zip(QUERIES, dates):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             result = search(index, query.text, limit=10, dates=date_range)
             elapsed = time.perf_counter() - started
             if round_number:
                 times[query].append(elapsed)
+                cpu.append(time.thread_time() - started_cpu)
             else:
                 first_round.append(elapsed)
                 hits[query] = len(result.hits)
     every = [s for samples in times.values() for s in samples]
     reads = {q: postings_read_seconds(index, q, rounds) for q in QUERIES}
     return {"rounds": rounds, "open_index_s": open_seconds, "warmup_round_s": sum(first_round),
-            **latency_summary(every),
+            **latency_summary(every), "cpu": latency_summary(cpu),
             "postings_read": latency_summary([s for r in reads.values() for s in r]),
             "queries": [{"query": q.label, "hits": hits[q], "p50_ms": percentile(s, 50) * 1000,
                          "max_ms": max(s) * 1000,
@@ -357,7 +359,8 @@ def warm_queries(index_dir: Path, rounds: int) -> dict:
 
 def postings_read_seconds(index, query: BenchQuery, rounds: int) -> list[float]:
     """How long merely reading the postings a query's plan needs takes, ``rounds`` times:
-    the floor under its latency that no evaluation strategy over these postings avoids."""
+    the floor under its latency that no evaluation strategy over these postings avoids.
+    Their documents and frequencies: positions are read apart, where a search checks them."""
     from searcher.search.compiler import compile_query
     from searcher.search.plan import plan_terms
 
@@ -606,6 +609,8 @@ def table(results: dict) -> str:
     if "warm" in results:
         latency_rows.append((f"warm search() ({results['warm']['rounds']} rounds)",
                              results["warm"]))
+        if "cpu" in results["warm"]:
+            latency_rows.append(("  its CPU time", results["warm"]["cpu"]))
         latency_rows.append(("  floor: reading its postings", results["warm"]["postings_read"]))
     if latency_rows:
         lines.append(f"{f'queries ({len(QUERIES)})':<34}{'p50 ms':>9}{'p90 ms':>9}"

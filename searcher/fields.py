@@ -25,6 +25,7 @@ class Field:
     * ``keyword``: each of several values as one folded term (``tags:``, ``source:``, ``url:``);
     * ``day``: the date as ``YYYYMMDD``, a sortable column (date filters);
     * ``fingerprint``: the body's near-duplicate fingerprint, a column (reposts collapsed);
+    * ``fold``: where the body folds otherwise than a character at a time, stored (hits);
     * ``stored``: kept for display only.
     """
 
@@ -58,6 +59,9 @@ _TABLE = (
     Field("url", "keyword", stored=True, queryable=True),
     Field("file", "stored", stored=True),  # the corpus file the article came from
     Field("pages", "stored", stored=True),  # a paged document's page starts: "0,1830,…"
+    # Where the body folds otherwise than character by character (``fold_exceptions``):
+    # a hit's matches are found without folding the body anew.
+    Field("body_fold", "fold", stored=True),
     Field("fingerprint", "fingerprint"),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from searcher.analysis.chain import AnalysisChain
-from searcher.analysis.fold import fold, fold_script, fold_width
+from searcher.analysis.fold import ARRAY_TEXT, fold, fold_each, fold_script, fold_width
 from searcher.analysis.units import units
 from tests.conftest import corpus_texts
 
@@ -18,6 +18,18 @@ def chain(settings) -> AnalysisChain:
 def test_width_folding_maps_full_width_to_ascii_and_lowercases():
     assert fold_width("ＵＳＳ　Ａｂｒａｈａｍ，５９５架") == "uss abraham,595架"
     assert fold_width("İstanbul") .startswith("İ")  # lowercases to two characters: kept
+
+
+def test_a_long_text_folds_as_its_pieces_fold():
+    # A long text is folded as an array of code points, a short one a character at a time:
+    # both fold every character on its own, so the whole folds as its pieces do.
+    piece = "ＵＳＳ　Ａｂｒａｈａｍ，５９５架 İstanbul 乾隆說：著作\u3000衞生\ud800\n\t"
+    pieces = [piece[i:] + piece[:i] for i in range(len(piece))]
+    text = "".join(pieces)
+    assert len(text) >= ARRAY_TEXT > max(map(len, pieces))
+    for fold_by in (fold_width, fold_each):
+        assert fold_by(text) == "".join(map(fold_by, pieces))
+    assert "ｓ" not in fold_width(text) and "uss abraham,595" in fold_width(text)
 
 
 def test_script_folding_keeps_length_on_every_cjk_character():

@@ -12,6 +12,7 @@ from searcher.dates import DateRange, parse_bound
 from searcher.errors import QuerySyntaxError
 from searcher.indexing.update import update_index
 from searcher.search.ranked import search
+from searcher.search.snippets import make_snippets, match_spans
 from searcher.engine.store import open_index
 from tests.conftest import corpus_texts
 
@@ -213,3 +214,42 @@ def test_a_character_is_found_whatever_its_phrase_folds_it_to(corpus_index):
     assert paths(corpus_index, '"借口"') == {n for n, t in TEXTS.items() if "藉口" in t} != set()
     hit = search(corpus_index, '"藉"').hits[0]
     assert all(s.text[a:b] == "藉" for s in hit.snippets for a, b in s.highlights)
+
+
+def test_a_snippet_is_one_line_and_its_highlights_stay_on_the_match():
+    # Paragraph breaks, tabs and runs of spaces become one space each, before, inside and
+    # after the matches; each highlight still covers its match.
+    text = "開頭\n\n  停火\t\t協議 \u3000 簽署。" * 12 + "\n" + "俄羅斯\n停火" * 3
+    spans = match_spans(text, ["停火", "协议 签署"])
+    assert spans
+    for context in (None, 3):
+        for snippet in make_snippets(text, spans, most=None, context=context):
+            assert "\n" not in snippet.text and "  " not in snippet.text
+            assert snippet.highlights
+            for start, end in snippet.highlights:
+                assert fold(snippet.text[start:end]) in ("停火", "协议 签署")
+
+
+def test_a_hit_found_by_its_stored_fold_exceptions_is_the_hit_found_by_folding_it(
+        corpus_index):
+    # Each article keeps where its fold differs from its characters' folds (phrase rules:
+    # 藉口 folds as 借口, 乾隆 keeps 乾), so a hit's matches are found without OpenCC; the
+    # same as folding it anew, and so are those of an article whose stored exceptions are
+    # missing (an older index) or are not a text's (a damaged one).
+    from searcher.analysis.fold import fold_exceptions
+    from searcher.search.compiler import compile_query
+    from searcher.search.hits import make_hit
+
+    reader = corpus_index.reader()
+    with_exceptions = 0
+    for query in ("藉口", "藉", "停火", "俄羅斯 烏克蘭", '"普丁"', "川普"):
+        needles = compile_query(query, corpus_index.chain).needles
+        for hit in search(corpus_index, query, limit=None).hits:
+            stored = reader.stored_fields(reader.find("path", hit.path))
+            assert stored["body_fold"] == fold_exceptions(stored["body"])
+            with_exceptions += bool(stored["body_fold"])
+            found = make_hit(hit.rank, stored, hit.score, needles)
+            for kept in (None, [[10 ** 9, "x"]], "damaged"):
+                assert make_hit(hit.rank, {**stored, "body_fold": kept}, hit.score,
+                                needles) == found
+    assert with_exceptions

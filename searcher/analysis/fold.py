@@ -28,6 +28,8 @@ import hashlib
 import re
 from importlib import resources
 
+import numpy as np
+
 # Full-width forms and the ideographic space. Replaced by a regular expression, not
 # str.translate: translate looks every character up, and Chinese text is mostly characters
 # that need nothing (twice as fast).
@@ -38,15 +40,39 @@ _WIDE_RE = re.compile("[\uff01-\uff5e\u3000]")
 ORTHOGRAPHY_FILE = "orthography.txt"  # in searcher/data, written by build_variant_table.py
 
 
+# Texts at least this long (in characters) are folded as arrays of code points (numpy):
+# faster than a Python call per full-width character (every Chinese comma is one), or a
+# table look-up per character in ``str.translate``, from a few hundred characters up.
+ARRAY_TEXT = 256
+_CODES = 0x110000  # code points
+
+
 @functools.lru_cache(maxsize=16)  # ``fold``, ``fold_each`` and unit positions share it
 def fold_width(text: str) -> str:
     """Full-width forms to ASCII and Latin to lower case, one character for one character."""
-    narrowed = _WIDE_RE.sub(lambda match: _NARROW[match.group()], text)
+    if len(text) < ARRAY_TEXT:
+        narrowed = _WIDE_RE.sub(lambda match: _NARROW[match.group()], text)
+    else:
+        codes = code_points(text)
+        wide = (codes >= 0xFF01) & (codes <= 0xFF5E)
+        narrowed = text if not wide.any() and "\u3000" not in text else from_code_points(
+            np.where(wide, codes - 0xFEE0, np.where(codes == 0x3000, 0x20, codes)))
     lowered = narrowed.lower()
     if len(lowered) == len(narrowed):
         return lowered
     # A few letters lower to two characters (İ → i̇); those keep their case.
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in narrowed)
+
+
+def code_points(text: str) -> np.ndarray:
+    """``text``'s code points (uint32); a file name's undecodable bytes come as lone
+    surrogates, kept (surrogatepass)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
+def from_code_points(codes: np.ndarray) -> str:
+    """The text of these code points (``code_points`` reversed)."""
+    return codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
 
 
 @functools.cache
@@ -173,10 +199,59 @@ def fold_alone(code: int) -> int:
     return _CHARACTER_FOLDS[code]
 
 
+@functools.cache
+def _alone_table() -> np.ndarray:
+    return np.full(_CODES, -1, np.int32)  # -1 until seen
+
+
+def alone_folds(codes: np.ndarray) -> np.ndarray:
+    """Each width-folded character's fold on its own (``fold_alone``), of an array of code
+    points: from a table indexed by code point, filled on first sight."""
+    table = _alone_table()
+    folds = table[codes]
+    if folds.min(initial=0) < 0:
+        for code in np.unique(codes[folds < 0]).tolist():
+            table[code] = fold_alone(code)
+        folds = table[codes]
+    return folds
+
+
 @functools.lru_cache(maxsize=16)
 def fold_each(text: str) -> str:
     """Like ``fold`` but character by character, ignoring the phrase rules, which fold a
     character by its neighbours (藉口 → 借口, yet 藉 alone stays 藉; 著作 keeps its 著, yet 著
     alone is 着). Units are indexed in both foldings, so a character is found whichever
     context the query gives it."""
-    return fold_width(text).translate(_CHARACTER_FOLDS)
+    width = fold_width(text)
+    if len(width) < ARRAY_TEXT:
+        return width.translate(_CHARACTER_FOLDS)
+    return from_code_points(alone_folds(code_points(width)))
+
+
+def fold_exceptions(text: str) -> list[list]:
+    """Where ``fold`` gives ``text`` other characters than ``fold_each`` (by the phrase
+    rules: 乾隆's 乾 stays, 藉口's 藉 folds as 借): ``[offset, character]`` pairs, ``fold``'s
+    character at each. Few or none in an article: kept with it at index time, they let a
+    search find where a query matched (``fold_again``) without OpenCC."""
+    folded, each = fold(text), fold_each(text)
+    if folded == each:
+        return []
+    differ = np.flatnonzero(code_points(folded) != code_points(each)).tolist()
+    return [[offset, folded[offset]] for offset in differ]
+
+
+def fold_again(text: str, exceptions: list[list]) -> str | None:
+    """``fold(text)`` from ``fold_each(text)`` and the text's ``fold_exceptions``; None when
+    they are not a text's exceptions (an index's stored fields are read as they come)."""
+    each = fold_each(text)
+    if not exceptions:
+        return each
+    try:
+        if not all(0 <= offset < len(text) and len(char) == 1 for offset, char in exceptions):
+            return None
+    except (TypeError, ValueError):
+        return None
+    chars = list(each)
+    for offset, char in exceptions:
+        chars[offset] = char
+    return "".join(chars)

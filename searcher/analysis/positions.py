@@ -29,7 +29,7 @@ from itertools import filterfalse
 
 import numpy as np
 
-from searcher.analysis.fold import fold, fold_alone, fold_each, fold_width
+from searcher.analysis.fold import alone_folds, code_points, fold, fold_each, fold_width
 from searcher.analysis.units import RUN_CHAR_RE, SPACE_UNIT, UNIT_RE
 
 _CODES = 0x110000  # code points; a run's term is numbered from here
@@ -46,16 +46,6 @@ def _kinds() -> np.ndarray:
     return np.zeros(_CODES, np.uint8)  # _NEW until seen
 
 
-@functools.cache
-def _alone_folds() -> np.ndarray:
-    return np.full(_CODES, -1, np.int32)  # -1 until seen
-
-
-def _code_points(text: str) -> np.ndarray:
-    # surrogatepass: a file name's undecodable bytes come as lone surrogates.
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-
-
 def _kinds_of(codes: np.ndarray) -> np.ndarray:
     """Each character's kind, as ``UNIT_RE`` cuts units."""
     table = _kinds()
@@ -69,17 +59,6 @@ def _kinds_of(codes: np.ndarray) -> np.ndarray:
     return kinds
 
 
-def _alone_folds_of(codes: np.ndarray) -> np.ndarray:
-    """Each width-folded character's fold on its own (``fold_each``)."""
-    table = _alone_folds()
-    folds = table[codes]
-    if folds.min() < 0:
-        for code in np.unique(codes[folds < 0]).tolist():
-            table[code] = fold_alone(code)
-        folds = table[codes]
-    return folds
-
-
 def unit_positions(text: str) -> dict[str, list[int]]:
     """Each unit term of ``text`` and its positions, in order: a unit of its folded text
     (every run of white space is ``SPACE_UNIT``) and, where a one-character unit folds
@@ -87,7 +66,7 @@ def unit_positions(text: str) -> dict[str, list[int]]:
     if len(text) < SHORT_TEXT:
         return _unit_positions_each(text)
     folded = fold(text)
-    codes = _code_points(folded)
+    codes = code_points(folded)
     kinds = _kinds_of(codes)
     starts_here = np.empty(codes.size, bool)
     starts_here[0] = True
@@ -105,7 +84,7 @@ def unit_positions(text: str) -> dict[str, list[int]]:
         if long_runs.size:
             terms[long_runs] = _run_terms(folded, starts[long_runs], ends[long_runs], runs)
     keys = (terms << _POSITION_BITS) | np.arange(starts.size)
-    alone = _alone_folds_of(_code_points(fold_width(text)))
+    alone = alone_folds(code_points(fold_width(text)))
     differ = np.flatnonzero(alone != codes)
     if differ.size:  # only CJK characters do, each a unit (``tests/test_positions.py``)
         units = differ if whole else np.searchsorted(starts, differ, "right") - 1

@@ -6,10 +6,13 @@ code); its writer handles one posting at a time. ``SearcherCodec`` keeps Whoosh'
 columns and stored fields and replaces the two large files with ours (``docs/index-format.md``
 describes them byte by byte):
 
-* ``.postings``: one record per term, all its postings at once: document numbers as deltas,
-  frequencies, positions as deltas within each document, each list packed at the smallest
-  byte width that holds it, split into byte planes and deflated (the high planes are nearly
-  all zeros); a header with the record's length and a CRC32 over the record.
+* ``.postings``: one record per term, all its postings at once: document numbers as deltas
+  and frequencies, each list packed at the smallest byte width that holds it, split into byte
+  planes and deflated (the high planes are nearly all zeros); a header with the record's
+  length and a CRC32 over the record. A positional field's record is followed by its
+  positions, as deltas within each document, variable-length integers not deflated, under a
+  CRC32 of their own: read only when a search asks for positions, and decoded only for the
+  documents it asks about.
 * ``.terms``: the sorted terms in blocks of ``TERMS_PER_BLOCK``, each deflated with a CRC32,
   and a block index at the end (the first key of each block) with a CRC32 of its own. A lookup
   reads the index once and then one block.
@@ -35,7 +38,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate, groupby
@@ -52,7 +55,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo, TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: positions as variable-length integers, not deflated
 TERMS_MAGIC = b"STRM"
 POSTINGS_MAGIC = b"SPST"
 TERMS_PER_BLOCK = 64
@@ -242,24 +245,52 @@ def inflate(stored: bytes, limit: int, what: str) -> bytes:
 
 # --- postings ------------------------------------------------------------------------
 
-@dataclass
 class TermPostings:
-    """One term's postings in one segment, decoded: document numbers, weights, and (for
-    positional fields) each posting's frequency and the position deltas of all of them."""
+    """One term's postings in one segment, decoded: document numbers, weights, and either
+    each posting's value as written (``values``) or, in a positional field, the number of
+    bytes each posting's positions take (``position_lengths``) in its record's positions
+    area, read and checked only when asked for (``positions_area``, once)."""
 
-    docnum_deltas: array  # the first document's number, then each one's from the one before
-    weights: array | list[float]
-    counts: array | None = None
-    deltas: array | None = None
-    values: list[bytes] | None = None  # VALUES_BYTES: each posting's value as written
+    def __init__(self, docnum_deltas: array, weights: array | list[float],
+                 values: list[bytes] | None = None,
+                 position_lengths: array | None = None,
+                 positions_area: Callable[[], np.ndarray] | None = None) -> None:
+        self.docnum_deltas = docnum_deltas  # the first document's number, then the gaps
+        self.weights = weights
+        self.values = values  # VALUES_BYTES: each posting's value as written
+        self.position_lengths = position_lengths
+        self.area_crc = 0  # the CRC32 of the positions area, as the record gives it
+        self._positions_area = positions_area
+
+    @cached_property
+    def positions_area(self) -> np.ndarray | None:
+        """The positions of every posting, one after another (``encode_positions``), checked
+        against the record's checksum: read on first use."""
+        return None if self._positions_area is None else self._positions_area()
 
     @cached_property
     def docnums(self) -> array:
         return array("I", accumulate(self.docnum_deltas))
 
+    @cached_property
+    def counts(self) -> np.ndarray | None:
+        """How many positions each posting has (a positional field's; else None)."""
+        return None if self.position_lengths is None else self._decoded[0]
+
+    @cached_property
+    def deltas(self) -> np.ndarray | None:
+        """Every posting's positions as deltas, each posting's first as itself, one posting
+        after another (a positional field's; else None)."""
+        return None if self.position_lengths is None else self._decoded[1]
+
+    @cached_property
+    def _decoded(self) -> tuple[np.ndarray, np.ndarray]:
+        return decode_positions(self.positions_area,
+                                np.asarray(self.position_lengths, np.int64))
+
     def starts(self) -> list[int]:
         """Where each posting's position deltas begin in ``deltas``."""
-        return position_starts(self.counts)
+        return position_starts(self.counts.tolist())
 
     def value_bytes(self, format_) -> list[bytes | None]:
         """Each posting's value as the field's format encodes it (for Whoosh's matchers;
@@ -268,9 +299,9 @@ class TermPostings:
             return self.values
         if self.deltas is None:
             return [None if format_.fixed_value_size() == 0 else b""] * len(self.docnums)
-        deltas = array("I", self.deltas)
+        deltas = array("I", self.deltas.tolist())
         return [deltas[start:start + count].tobytes()
-                for start, count in zip(self.starts(), self.counts)]
+                for start, count in zip(self.starts(), self.counts.tolist())]
 
 
 @dataclass
@@ -290,8 +321,10 @@ class TermPostingsToWrite:
     deltas: Sequence[int] | None = None
 
 
-def encode_postings(term: TermPostingsToWrite) -> bytes:
-    """One term's record payload (``TermPostings`` decodes it)."""
+def encode_postings(term: TermPostingsToWrite) -> tuple[bytes, bytes]:
+    """One term's record payload (``TermPostings`` decodes it) and, in a positional field,
+    its positions area (``encode_positions``; else empty), which follows the sealed payload
+    in the file."""
     docnums, weights = term.docnums, term.weights
     docnum_deltas = array("I", docnums)
     if len(docnums) > 1:
@@ -307,16 +340,76 @@ def encode_postings(term: TermPostingsToWrite) -> bytes:
     else:
         parts[1] = bytes([WEIGHTS_FLOATS])
         parts.append(_little_endian(array("d", weights)))
+    area = b""
     if term.deltas is not None:
+        area, lengths = encode_positions(term.counts, term.deltas)
         parts[2] = bytes([VALUES_POSITIONS])
-        parts.append(pack_ints(term.counts))
-        parts.append(pack_ints(term.deltas))
+        parts.append(pack_ints(lengths))
+        parts.append(struct.pack("<I", zlib.crc32(area)))
     elif term.values and any(term.values):
         parts[2] = bytes([VALUES_BYTES])
         parts.append(pack_byte_strings(term.values))
     else:
         parts[2] = bytes([VALUES_NONE])
-    return b"".join(parts)
+    return b"".join(parts), area
+
+
+# --- positions ---------------------------------------------------------------------------
+# A positional field's positions are not deflated with the rest of its record: inflating a
+# common character's (hundreds of thousands) was most of a search's time, and a search needs
+# them only in its candidates. Each position delta is a variable-length integer (seven bits a
+# byte, high bits first, the last byte below 128: as compact as the deflated byte planes on
+# the bench), so a posting's positions are found by their byte lengths, and decoded, for the
+# postings asked for only, without a Python call per position.
+
+_VBYTE_MAX = 5  # bytes of a 32-bit value
+
+
+def encode_positions(counts: Sequence[int], deltas: Sequence[int]) -> tuple[bytes, list[int]]:
+    """Every posting's position deltas (``counts[i]`` of them each) as variable-length
+    integers, one after another, and the number of bytes each posting's take."""
+    values = np.asarray(deltas, np.int64)
+    if values.size and (values.min() < 0 or values.max() >= 1 << 32):
+        raise ValueError("a position delta is not a 32-bit unsigned integer")
+    sizes = np.ones(values.size, np.int64)
+    for bits in range(7, 7 * _VBYTE_MAX, 7):
+        sizes += values >= 1 << bits
+    ends = np.cumsum(sizes) - 1  # each value's last byte
+    data = np.empty(int(ends[-1]) + 1 if values.size else 0, np.uint8)
+    data[ends] = values & 0x7F
+    for k in range(1, int(sizes.max(initial=1))):
+        longer = sizes > k
+        data[ends[longer] - k] = (values[longer] >> (7 * k)) & 0x7F | 0x80
+    starts = np.asarray(position_starts(counts), np.int64)
+    lengths = np.add.reduceat(sizes, starts) if values.size else np.zeros(0, np.int64)
+    return data.tobytes(), lengths.tolist()
+
+
+def decode_positions(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Postings' positions from their bytes (``data``: ``lengths[i]`` bytes each, one after
+    another, as ``encode_positions`` wrote them): how many each has, and every delta (int64).
+    ``FormatError`` where a posting's bytes do not end a value, or a value is longer than
+    32 bits."""
+    last = data < 128  # a value's last byte
+    if not len(lengths):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ends = np.cumsum(lengths)
+    if lengths.min() < 1 or ends[-1] != len(data) or not last[ends - 1].all():
+        raise FormatError("a postings record's positions are damaged")
+    counts = np.add.reduceat(last.astype(np.int64), ends - lengths)
+    if last.all():  # every value a byte: most of a common character's
+        return counts, data.astype(np.int64)
+    value_ends = np.flatnonzero(last)
+    sizes = np.diff(value_ends, prepend=-1)
+    if sizes.max() > _VBYTE_MAX:
+        raise FormatError("a postings record's positions are damaged")
+    values = data[value_ends].astype(np.int64)
+    for k in range(1, int(sizes.max())):
+        longer = sizes > k
+        values[longer] |= (data[value_ends[longer] - k].astype(np.int64) & 0x7F) << (7 * k)
+    if values.max() >= 1 << 32:
+        raise FormatError("a postings record's positions are damaged")
+    return counts, values
 
 
 def _whole_numbers(weights: list[float]) -> bool:
@@ -330,6 +423,8 @@ def _whole_numbers(weights: list[float]) -> bool:
 
 
 def decode_postings(payload: bytes) -> TermPostings:
+    """A record's payload decoded; a positional field's positions area is read apart
+    (``SearcherTermsReader.read_postings``)."""
     try:
         (count,) = struct.unpack_from("<I", payload, 0)
         weight_kind, value_kind = payload[4], payload[5]
@@ -351,9 +446,13 @@ def decode_postings(payload: bytes) -> TermPostings:
         raise FormatError("a postings record is damaged")
     postings = TermPostings(deltas, weights)
     if value_kind == VALUES_POSITIONS:
-        postings.counts, offset = unpack_ints(payload, offset)
-        postings.deltas, offset = unpack_ints(payload, offset)
-        if len(postings.counts) != count or sum(postings.counts) != len(postings.deltas):
+        postings.position_lengths, offset = unpack_ints(payload, offset)
+        try:
+            (postings.area_crc,) = struct.unpack_from("<I", payload, offset)
+        except struct.error:
+            raise FormatError("a postings record is truncated") from None
+        offset += 4
+        if len(postings.position_lengths) != count:
             raise FormatError("a postings record is damaged")
     elif value_kind == VALUES_BYTES:
         postings.values, offset = unpack_byte_strings(payload, offset)
@@ -498,7 +597,8 @@ class SearcherFieldWriter(base.FieldWriter):
     def _write_term(self, term: TermPostingsToWrite, minlength: int | None,
                     maxlength: int) -> None:
         docnums, weights = term.docnums, term.weights
-        record = _seal(encode_postings(term))
+        payload, area = encode_postings(term)
+        record = _seal(payload) + area
         info = SearcherTermInfo(weight=float(sum(weights)), df=len(docnums),
                                 minlength=minlength, maxlength=maxlength,
                                 maxweight=float(max(weights)),
@@ -662,7 +762,8 @@ class SearcherTermsReader(base.TermsReader):
     def read_postings(self, fieldname: str, info: SearcherTermInfo) -> TermPostings:
         """The postings of a term of ``fieldname`` (``info``: where its record is, and what it
         claims), read only if its claims fit the segment, inflated only as far as they
-        allow, and holding exactly the documents it claims, each inside the segment."""
+        allow, and holding exactly the documents it claims, each inside the segment. A
+        positional field's positions are read when first asked for (``positions_area``)."""
         count, weight = info.doc_frequency(), info.weight()
         if not (0 < count <= self._doc_count
                 and 0 <= weight <= max(count, self._field_lengths.get(fieldname, 0))):
@@ -672,13 +773,25 @@ class SearcherTermsReader(base.TermsReader):
         limit = 64 + 32 * count + 4 * int(weight)
         payload, end = _unseal(self._postings.get, info.offset, "postings record",
                                self._postings_size, limit)
-        if end != info.offset + info.length:
-            raise FormatError("a postings record is not where its term says")
         postings = decode_postings(payload)
         if len(postings.docnum_deltas) != count:
             raise FormatError("a postings record does not match its term")
         _check_document_numbers(postings.docnum_deltas, self._doc_count)
+        lengths = postings.position_lengths
+        area = 0 if lengths is None else int(np.asarray(lengths).sum(dtype=np.int64))
+        if end + area != info.offset + info.length or end + area > self._postings_size:
+            raise FormatError("a postings record is not where its term says")
+        if postings.position_lengths is not None:
+            crc = postings.area_crc
+            postings._positions_area = lambda: self._read_area(end, area, crc)
         return postings
+
+    def _read_area(self, offset: int, length: int, crc: int) -> np.ndarray:
+        """A record's positions area (bytes), checked against its CRC32."""
+        data = self._postings.get(offset, length)
+        if len(data) != length or zlib.crc32(data) != crc:
+            raise FormatError("a postings record's positions fail their checksum")
+        return np.frombuffer(data, np.uint8)
 
     def verify(self, formats: dict) -> None:
         """Read every term and every record (``searcher check``), as ``read_postings`` does

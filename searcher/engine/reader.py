@@ -27,7 +27,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from searcher.engine.codec import FormatError, TermPostings, var_bytes_at
+from searcher.engine.codec import FormatError, TermPostings, decode_positions, var_bytes_at
 
 # A document's field length is stored in one byte (Whoosh's encoding); the length a code
 # stands for.
@@ -36,10 +36,11 @@ LENGTH_OF_CODE: tuple[float, ...] = tuple(byte_to_length(code) for code in range
 
 class Postings:
     """One term's postings across the index, as arrays: the live documents holding it
-    (``docs``, ascending) and its frequency in each (``weights``); positions are decoded
-    only when asked for, for the documents asked about."""
+    (``docs``, ascending) and its frequency in each (``weights``); positions are read only
+    when asked for, and decoded only for the documents asked about."""
 
-    def __init__(self, parts: list[tuple[int, TermPostings]], live: np.ndarray) -> None:
+    def __init__(self, parts: list[tuple[int, TermPostings]], live: np.ndarray | None) -> None:
+        """``live``: whether each document is live; None when all of them are."""
         self._parts = parts  # (docnum offset of the segment, its postings), in docnum order
         every = [offset + np.cumsum(np.asarray(postings.docnum_deltas), dtype=np.int64)
                  for offset, postings in parts]
@@ -49,37 +50,45 @@ class Postings:
         """Deleted documents included, as Whoosh counts for idf."""
         weights = np.concatenate([np.asarray(postings.weights, np.float64)
                                   for _, postings in parts]) if parts else np.zeros(0)
-        alive = live[self._every]
-        self.docs: np.ndarray = self._every[alive]
-        self.weights: np.ndarray = weights[alive]
-        self._starts: np.ndarray | None = None
-        self._deltas: np.ndarray | None = None
+        self.docs: np.ndarray = self._every
+        self.weights: np.ndarray = weights
+        if live is not None:  # deleted documents to leave out
+            alive = live[self._every]
+            self.docs, self.weights = self._every[alive], weights[alive]
+        self._byte_starts: np.ndarray | None = None
+        self._area: np.ndarray | None = None
 
     def positions_in(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of the term in each of ``docs`` (ascending documents that hold it):
         how many each has, and all of them, one document after another. Only these
         documents' positions are decoded."""
-        if self._deltas is None:
-            counts = np.concatenate([np.asarray(postings.counts) for _, postings in self._parts])
-            self._starts = np.zeros(len(counts) + 1, np.int64)
-            np.cumsum(counts, out=self._starts[1:])
-            self._deltas = np.concatenate([np.asarray(postings.deltas)
-                                           for _, postings in self._parts])
+        if self._area is None:
+            lengths = np.concatenate([np.asarray(postings.position_lengths, np.int64)
+                                      for _, postings in self._parts])
+            self._byte_starts = np.zeros(len(lengths) + 1, np.int64)
+            np.cumsum(lengths, out=self._byte_starts[1:])
+            self._area = np.concatenate([postings.positions_area for _, postings in self._parts])
         rows = np.searchsorted(self._every, docs)
-        starts = self._starts[rows]
-        counts = self._starts[rows + 1] - starts
-        # Gather the rows' runs: each run's start, repeated, plus a count within the run.
-        firsts = np.cumsum(counts) - counts
-        flat = np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
-        # A document's deltas start from its first position: a running sum over the
-        # gathered deltas, less the sum before each document's first.
-        running = np.cumsum(self._deltas[flat], dtype=np.int64)
-        before = np.concatenate(([0], running))[firsts]
+        counts, deltas = decode_positions(*_runs(self._area, self._byte_starts[rows],
+                                                 self._byte_starts[rows + 1]))
+        # A document's deltas start from its first position: a running sum over them all,
+        # less the sum before each document's first.
+        running = np.cumsum(deltas)
+        before = np.concatenate(([0], running))[np.cumsum(counts) - counts]
         return counts, running - np.repeat(before, counts)
 
     def positions(self, docnum: int) -> list[int]:
         """The term's positions in document ``docnum`` (one that holds it), in order."""
         return self.positions_in(np.array([docnum], np.int64))[1].tolist()
+
+
+def _runs(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """``values[start:end]`` for each run, one after another, and each run's length."""
+    lengths = ends - starts
+    firsts = np.cumsum(lengths) - lengths  # where each run goes among the gathered
+    flat = np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()))
+    return values[flat], lengths
 
 
 class GenerationReader:
@@ -192,7 +201,7 @@ class GenerationReader:
             found = reader._terms.postings(field, btext)  # a ``codec.SearcherTermsReader``
             if found is not None:
                 parts.append((offset, found))
-        return Postings(parts, self.live)
+        return Postings(parts, self.live if self.deleted else None)
 
     def frequency(self, field: str, text: str) -> float:
         """How often the term occurs in the field over all documents (0 when never)."""

@@ -64,8 +64,8 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         "whoosh.fields": ["Schema", "ID", "KEYWORD", "NUMERIC", "STORED"],
         "whoosh.formats": ["Existence", "Frequency", "Positions"],
         "searcher.engine.codec": ["Frequencies", "PositionList", "SearcherCodec"],
-        "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "FingerprintColumn", "PathID",
-                                   "TagAnalyzer"],
+        "searcher.engine.schema": ["ChainAnalyzer", "ChainText", "FingerprintColumn",
+                                   "FoldExceptions", "PathID", "TagAnalyzer"],
     }.items() for name in names)
 
 

@@ -21,15 +21,16 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fingerprint import BANDS, fingerprint
-from searcher.analysis.fold import fold
+from searcher.analysis.fold import fold, fold_exceptions
 from searcher.analysis.settings import AnalysisSettings
 from searcher.dates import day_number
 from searcher.engine.codec import Frequencies, PositionList
 from searcher.fields import FIELDS
 from searcher.models import Document
 
-# Bump when fields change: an index built with another version is refused.
-SCHEMA_VERSION = 6
+# Bump when fields or the codec's format change: an index built with another version is
+# refused (its user is told to rebuild it).
+SCHEMA_VERSION = 8  # 7: codec format 2 (positions apart); 8: body_fold stored
 
 FINGERPRINT_BYTES = 8 * BANDS  # a fingerprint column's value: its band keys
 
@@ -157,6 +158,25 @@ class FingerprintColumn(FieldType):
         return struct.pack(f"<{BANDS}q", *keys) if keys else bytes(FINGERPRINT_BYTES)
 
 
+class FoldExceptions(FieldType):
+    """Where an article's body folds otherwise than character by character
+    (``fold.fold_exceptions``), stored only: a search finds a hit's matches without folding
+    its body anew. Given the body, the field stores its exceptions (``stored_form``), worked
+    out by the writer process that analyses the body, which has folded it already."""
+
+    indexed = False
+    stored = True
+    scorable = False
+
+    def __init__(self) -> None:
+        self.format = None
+        self.analyzer = None
+        self.column_type = None
+
+    def stored_form(self, body: str) -> list[list]:
+        return fold_exceptions(body)
+
+
 class TagAnalyzer(Analyzer):
     """Comma-separated tags, each one term, folded like text (``tags:`` matches a whole tag
     in either script, any width or case)."""
@@ -198,6 +218,8 @@ def build_schema(chain: AnalysisChain) -> Schema:
             fields[field.name].analyzer = TagAnalyzer()
         elif field.kind == "fingerprint":
             fields[field.name] = FingerprintColumn()
+        elif field.kind == "fold":
+            fields[field.name] = FoldExceptions()
         elif field.kind == "day":
             # Signed: Whoosh 2.7 answers range queries on unsigned numeric fields wrongly.
             fields[field.name] = NUMERIC(int, bits=32, stored=True, sortable=True)
@@ -217,6 +239,7 @@ def document_fields(doc: Document, file: str) -> dict:
         "path": doc.path, "path_units": doc.path, "doc_id": document_id(doc.path),
         "title": doc.title, "title_units": doc.title,
         "body": doc.body, "body_units": doc.body, "fingerprint": doc.body,
+        "body_fold": doc.body,  # stored as its fold exceptions (``FoldExceptions``)
         "date": doc.date, "file": file,
     }
     if doc.author:

@@ -415,6 +415,8 @@ class _SegmentWriter(_DurableCommit, _TermAtATime, SegmentWriter):
                 if field.scorable:
                     length = sum(map(itemgetter(1), postings))
                 self.pool.add_values(fieldname, docnum, postings)
+            if field.stored and hasattr(field, "stored_form"):  # ``schema.FoldExceptions``
+                value = field.stored_form(value)
             perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
             if field.column_type:
                 perdocwriter.add_column_value(fieldname, field.column_type,

@@ -57,7 +57,7 @@ def highlight_document(index: OpenIndex, stored: dict, text: str
     with reading(index):
         if reader.find("path", stored["path"]) not in matching.evaluate(reader, compiled.plan):
             return None
-    return match_spans(stored.get("body", ""), compiled.needles)
+    return match_spans(stored.get("body", ""), compiled.needles, stored.get("body_fold"))
 
 
 def _names(stored: dict, file: str, records: set[tuple[str, str]]) -> bool:

@@ -29,7 +29,7 @@ def make_hit(rank: int, stored: dict, score: float, needles: list[str],
     title = stored.get("title", "")
     if not find_matches:
         needles, snippets = [], 0
-    spans = match_spans(body, needles) if needles else []
+    spans = match_spans(body, needles, stored.get("body_fold")) if needles else []
     matches = tuple(dict.fromkeys(body[s:e] for s, e in spans))
     pages = page_starts(stored)
     where = copy_of(stored)

@@ -38,7 +38,11 @@ K1 = 1.2
 B = 0.75
 
 NO_DOCS = np.zeros(0, np.int64)
+_LENGTHS = np.array(LENGTH_OF_CODE)  # the field length each one-byte code stands for
 POSITION_BITS = 32  # a phrase key: the document number above, a position below
+# Sets of document numbers are compared through a mask of every number up to the largest
+# when it spans at most this many times their sizes: one pass each, not a search each.
+MASK_SPAN = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,9 +134,16 @@ def top(matches: Matches, limit: int | None,
 
 
 def _members(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """Whether each of ``needles`` is in ``haystack`` (ascending), by binary search."""
-    if not len(haystack):
+    """Whether each of ``needles`` (non-negative) is in ``haystack`` (ascending): by a mask
+    as long as the largest value when that is not much longer than the two (document
+    numbers: cheaper than a binary search each), else by binary search (phrase keys)."""
+    if not len(haystack) or not len(needles):
         return np.zeros(len(needles), bool)
+    largest = max(int(haystack[-1]), int(needles.max()))
+    if largest < MASK_SPAN * (len(haystack) + len(needles)):
+        mask = np.zeros(largest + 1, bool)
+        mask[haystack] = True
+        return mask[needles]
     at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
     return haystack[at] == needles
 
@@ -177,6 +188,7 @@ class _Evaluation:
         self._scores: dict[tuple[str, str], Matches] = {}
         self._done: dict[Node, Matches] = {}
         self._maybe: dict[Node, np.ndarray | None] = {}
+        self._length_norms: dict[str, np.ndarray] = {}
 
     def run(self, node: Node, within: np.ndarray | None = None) -> Matches:
         """Matches of ``node``; given ``within`` (ascending documents), only those among them
@@ -266,17 +278,28 @@ class _Evaluation:
             self._scores[key] = self._bm25f(field, text)
         return self._scores[key]
 
-    def _bm25f(self, field: str, text: str) -> Matches:
+    def _bm25f(self, field: str, text: str, docs: np.ndarray | None = None) -> Matches:
+        """The term's scores in every live document that holds it, or only in ``docs``
+        (ascending, each holding it): a phrase's terms are scored where the phrase is."""
         postings = self.postings(field, text)
         if not len(postings.docs):
             return NO_MATCHES
         weights = postings.weights
+        if docs is None:
+            docs = postings.docs
+        else:
+            weights = weights[np.searchsorted(postings.docs, docs)]
         idf = math.log(self.reader.doc_count / (postings.doc_frequency + 1)) + 1
-        avgfl = self.reader.avg_field_length(field) or 1
-        lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[postings.docs]
-        norm = np.array([K1 * ((1 - B) + B * length / avgfl) for length in LENGTH_OF_CODE])
+        lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[docs]
         scale = idf * (K1 + 1)
-        return Matches(postings.docs, scale * weights / (weights + norm[lengths]))
+        return Matches(docs, scale * weights / (weights + self._norms(field)[lengths]))
+
+    def _norms(self, field: str) -> np.ndarray:
+        """BM25's length normalisation for each length code of ``field``."""
+        if field not in self._length_norms:
+            avgfl = self.reader.avg_field_length(field) or 1
+            self._length_norms[field] = K1 * ((1 - B) + B * _LENGTHS / avgfl)
+        return self._length_norms[field]
 
     def term(self, node: Term) -> Matches:
         scores = self.term_scores(node.field, node.text)
@@ -293,7 +316,7 @@ class _Evaluation:
         docs = np.union1d(sure, self._adjacent(node, rest))
         scores = np.zeros(len(docs))
         for text in node.terms:
-            scores += self.term_scores(node.field, text).among(docs).scores * node.boost
+            scores += self._bm25f(node.field, text, docs).scores * node.boost
         return Matches(docs, scores)
 
     def _adjacent(self, node: Phrase, docs: np.ndarray) -> np.ndarray:
@@ -352,18 +375,20 @@ class _Evaluation:
 def _phrase_starts(postings: list[Postings], docs: np.ndarray) -> np.ndarray:
     """Where the terms of ``postings`` stand at consecutive positions in ``docs`` (ascending,
     each holding every term): ``document << POSITION_BITS | position`` of each place the
-    phrase starts, ascending."""
-    keys = NO_DOCS
+    phrase starts, ascending. The rarest term first: each next one's positions are decoded
+    only in the documents where the phrase may still start."""
     if not len(docs):
-        return keys
-    for offset, term in enumerate(postings):
-        counts, positions = term.positions_in(docs)
+        return NO_DOCS
+    keys = None
+    for offset in sorted(range(len(postings)), key=lambda at: postings[at].doc_frequency):
+        counts, positions = postings[offset].positions_in(docs)
         # Where the phrase would start, keyed by document: one sorted array per term.
         starts = (np.repeat(docs, counts) << POSITION_BITS) + (positions - offset)
-        keys = starts if not offset else keys[_members(starts, keys)]
+        keys = starts if keys is None else keys[_members(starts, keys)]
         if not len(keys):
             break
-    return keys
+        docs = _first_of_each_document(keys) >> POSITION_BITS
+    return NO_DOCS if keys is None else keys
 
 
 def _first_of_each_document(keys: np.ndarray) -> np.ndarray:

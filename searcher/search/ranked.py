@@ -141,6 +141,12 @@ def collapsed_order(index: OpenIndex, found: matching.Matches,
     by_key = np.argsort(keys, kind="stable")
     keys, owners = keys[by_key], owners[by_key]
     rest = found.without(np.array(sorted(grouped), np.int64))
+    # Most matches share no key with a shown group: a table of the keys' low bits rules them
+    # out (one look-up per key of theirs, no binary search), and only the rest are looked up.
+    low_bits = np.zeros(1 << 16, bool)
+    low_bits[keys & 0xFFFF] = True
+    maybe = low_bits[fingerprints.view("<u2")[rest.docs, ::4]].any(axis=1)
+    rest = matching.Matches(rest.docs[maybe], rest.scores[maybe])
     rows = fingerprints[rest.docs]
     at = np.minimum(np.searchsorted(keys, rows), len(keys) - 1)
     owner = np.where(keys[at] == rows, owners[at], len(groups)).min(axis=1)

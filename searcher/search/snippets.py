@@ -10,9 +10,10 @@ wrote. Needles are folded strings (query words, their variant spellings, quoted 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from searcher.analysis.fold import fold, fold_each
+from searcher.analysis.fold import fold, fold_again, fold_each
 from searcher.models import Snippet
 
 SNIPPET_WIDTH = 90
@@ -43,10 +44,17 @@ def _is_latin(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
+def match_spans(text: str, needles: list[str], exceptions: list[list] | None = None
+                ) -> list[tuple[int, int]]:
     """Where folded ``needles`` occur in ``text``, under both foldings the index uses (phrase
-    by phrase, and character by character)."""
-    return merge_spans(find_spans(fold(text), needles) + find_spans(fold_each(text), needles))
+    by phrase, and character by character: searched again only where the two differ); given
+    the text's ``fold_exceptions`` (kept in the index), without folding it anew."""
+    folded = fold_again(text, exceptions) if exceptions is not None else None
+    if folded is None:
+        folded = fold(text)
+    each = fold_each(text)
+    spans = find_spans(folded, needles)
+    return merge_spans(spans + find_spans(each, needles)) if each != folded else spans
 
 
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -99,19 +107,19 @@ def _window(text: str, start: int, end: int, spans: list[tuple[int, int]],
     """``text[start:end]`` on one line: each run of white space (paragraph breaks included)
     becomes one space, with the highlight offsets moved to match."""
     prefix = "…" if start > 0 and ellipses else ""
-    pieces = [prefix]
-    moved = [0] * (end - start + 1)  # offset in the window → offset in the snippet
-    length = len(prefix)
-    previous_space = False
-    for i, char in enumerate(text[start:end]):
-        moved[i] = length
-        space = char.isspace()
-        if not (space and previous_space):
-            pieces.append(" " if space else char)
-            length += 1
-        previous_space = space
-    moved[end - start] = length
-    highlights = tuple((moved[max(s, start) - start], moved[min(e, end) - start])
+    window = text[start:end]
+    runs = [(run.start(), run.end()) for run in _SPACE_RUN_RE.finditer(window)]
+
+    def moved(offset: int) -> int:  # an offset in the window → its offset in the snippet
+        # Each run keeps its first character: the rest of it, up to ``offset``, is gone.
+        return len(prefix) + offset - sum(min(max(offset - a - 1, 0), b - a - 1)
+                                          for a, b in runs if a < offset)
+
+    highlights = tuple((moved(max(s, start) - start), moved(min(e, end) - start))
                        for s, e in spans if s < end and e > start)
-    pieces.append("…" if end < len(text) and ellipses else "")
-    return Snippet("".join(pieces), tuple(h for h in highlights if h[0] < h[1]))
+    body = _SPACE_RUN_RE.sub(" ", window) if runs else window
+    suffix = "…" if end < len(text) and ellipses else ""
+    return Snippet(prefix + body + suffix, tuple(h for h in highlights if h[0] < h[1]))
+
+
+_SPACE_RUN_RE = re.compile(r"\s+")  # as ``str.isspace`` has it
