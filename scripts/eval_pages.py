@@ -4,6 +4,7 @@ their page chrome kept out?
     python3 scripts/eval_pages.py                          # ../pages from the checkout's root
     python3 scripts/eval_pages.py --pages /work/pages --show 30
     python3 scripts/eval_pages.py --pages /work/pages --json results.json
+    python3 scripts/eval_pages.py --pages /work/pages --sites hk-hkej,cn-qq   # some sites only
 
 ``--pages`` is a folder of real saved pages of Chinese-language news sites of Hong Kong, Taiwan
 and the mainland, one folder a site, with ``labels.jsonl`` files (any depth) that label them by
@@ -32,10 +33,14 @@ punctuation into quoted pieces that must all match. Reported per site, per regio
   ``author_also``; or none where the page names none), ``miss`` (the page names an author, none
   stored) and ``WRONG`` (a stored name the page does not give as an author: the worst, for a
   user who searches ``author:`` and trusts what is shown). A stored author is split at
-  ``、,，/;`` and spaces and role words (記者, 作者, 文/…) are dropped; a part is right when it
-  holds a labelled name;
+  ``、,，/;`` and spaces and role words (記者, 作者, 文/…; 文 only on its own or before a
+  colon) are dropped; a part is right when it holds a labelled name;
 * **body**: body phrases whose search finds the page; **chrome**: chrome phrases whose search
   finds the page (leaked: lower is better).
+
+``--sites`` keeps the pages of the sites listed (comma-separated), and the documents made from
+their pages (a document's ``source`` is the page it was made from): to tune on one half of the
+sites and check on the other.
 
 Then up to ``--show`` misses of each kind. ``--json`` writes every page's result, to compare two
 branches: run the same command with ``PYTHONPATH=OTHER_CHECKOUT``.
@@ -67,8 +72,11 @@ DEFAULT_PAGES = Path(__file__).resolve().parent.parent.parent / "pages"
 REGIONS = ("HK", "TW", "CN")
 # Where a stored author string is split into names, and the role words around a name.
 AUTHOR_SEPARATORS = re.compile(r"[、,，;；/／|｜&＆+＋\s]+")
-ROLE_WORDS = re.compile(r"^(?:本報|本报|特約|特约|實習|实习|首席)?(?:記者|记者|作者|撰文|文|編輯|"
+# A bare 文 is a role only on its own or before a colon (文：張三), never a name's first character
+# (文森).
+ROLE_WORDS = re.compile(r"^(?:本報|本报|特約|特约|實習|实习|首席)?(?:記者|记者|作者|撰文|編輯|"
                         r"编辑|責任編輯|责任编辑|主筆|主笔|執筆|执笔)[：:︰]?"
+                        r"|^文(?:[：:︰]|$)"
                         r"|(?:報導|报道|報道|整理|編譯|编译|攝|摄)$")
 
 
@@ -113,6 +121,12 @@ def load_labels(pages: Path) -> list[dict]:
             except (ValueError, KeyError, TypeError) as error:
                 raise ValueError(f"{file}:{number}: not a label ({error})") from None
     return list(labels.values())
+
+
+def site_of(label: dict) -> str:
+    """The site a label's page is of; a document's is that of the page it was made from."""
+    source = label.get("source")
+    return source.split("/", 1)[0] if label["site"] == "documents" and source else label["site"]
 
 
 def copy_corpus(pages: Path, labels: list[dict], corpus: Path) -> None:
@@ -269,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"folder of saved pages and labels.jsonl (default {DEFAULT_PAGES})")
     ap.add_argument("--show", type=int, default=10, help="misses of each kind to list (default 10)")
     ap.add_argument("--json", type=Path, help="write every page's result to this file")
+    ap.add_argument("--sites", help="only these sites' pages and documents (comma-separated)")
     args = ap.parse_args(argv)
 
     try:
@@ -276,6 +291,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"eval_pages: {error}", file=sys.stderr)
         return 2
+    if args.sites:
+        sites = {site.strip() for site in args.sites.split(",") if site.strip()}
+        unknown = sites - {site_of(label) for label in labels}
+        if unknown:
+            print(f"eval_pages: --sites: no pages of {', '.join(sorted(unknown))}",
+                  file=sys.stderr)
+            return 2
+        labels = [label for label in labels if site_of(label) in sites]
     missing = [label["file"] for label in labels if not (args.pages / label["file"]).is_file()]
     if not labels or missing:
         problem = (f"{len(missing)} labelled files missing (first {missing[0]}): rebuild it"

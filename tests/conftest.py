@@ -15,6 +15,7 @@ import termios
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from searcher.analysis.settings import AnalysisSettings
@@ -27,6 +28,15 @@ CORPUS = ROOT / "corpus"
 # Every command the suite runs answers in its own process, and none starts a search server in
 # the user's runtime folder; tests/test_server.py turns the server on, in folders of its own.
 os.environ["SEARCHER_NO_SERVER"] = "1"
+
+# Property tests try the same examples on every run (drawn from a seed each test's name
+# gives), so a run fails only where every run fails; and no health check times how long the
+# examples take to make, which a busy machine would fail. The soak (scripts/soak.py, which
+# sets SEARCHER_HYPOTHESIS_EXAMPLES) draws new ones each time.
+hypothesis.settings.register_profile(
+    "searcher", derandomize="SEARCHER_HYPOTHESIS_EXAMPLES" not in os.environ, database=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("searcher")
 
 
 def corpus_texts() -> dict[str, str]:
@@ -71,8 +81,10 @@ class Run:
 
 @pytest.fixture
 def cli_env(tmp_path) -> dict[str, str]:
-    """The environment of a cron job: no terminal, C locale, a config dir of its own."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SEARCHER_INDEX")}
+    """The environment of a cron job: no terminal (nor its size), C locale, a config dir of
+    its own."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "SEARCHER_INDEX", "COLUMNS", "LINES")}
     env.update(LANG="C", LC_ALL="C", XDG_CONFIG_HOME=str(tmp_path / "config"))
     return env
 
@@ -90,7 +102,9 @@ def searcher(cli_env, tmp_path, monkeypatch):
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None) -> Run:
-        result = runner.invoke(cli, list(args), prog_name="searcher", env=cli_env, input=input)
+        # cli_env whole: what it leaves out (COLUMNS, NO_COLOR, ...) is unset for the run
+        env = {**{name: None for name in os.environ if name not in cli_env}, **cli_env}
+        result = runner.invoke(cli, list(args), prog_name="searcher", env=env, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr)

@@ -20,6 +20,7 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [LINT_IMPORTS, str(root / "setup.cfg"), "--no-cache"],
         cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(root), "PATH": ""},
+        timeout=300,
     )
 
 

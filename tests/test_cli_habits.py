@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -212,7 +213,7 @@ def recording_pager(tmp_path, cli_env):
     program.parent.mkdir()
     program.write_text(RECORDING_PAGER.format(python=sys.executable, out=str(out)))
     program.chmod(0o755)
-    cli_env["PAGER"] = str(program)
+    cli_env["PAGER"] = shlex.quote(str(program))  # a command line, as the user's is
     return lambda: [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 

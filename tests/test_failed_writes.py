@@ -65,11 +65,11 @@ def run_with_fault(cli_env, fault: str, role: str, pattern: str, *args: str):
                           cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=300)
 
 
-def searchable(run_cli, index: Path) -> tuple[list[str], list[str]]:
+def searchable(searcher, index: Path) -> tuple[list[str], list[str]]:
     """What the index answers: every article's path and title, and a phrase's matches."""
-    articles = run_cli("search", "編號", "--index", str(index), "-n", "0", "--json",
+    articles = searcher("search", "編號", "--index", str(index), "-n", "0", "--json",
                        "--no-collapse")
-    phrase = run_cli("search", '"停火"', "--json", "-n", "0", "--index", str(index))
+    phrase = searcher("search", '"停火"', "--json", "-n", "0", "--index", str(index))
     return (sorted(f"{hit['path']} {hit['title']}" for hit in articles.json_lines()),
             sorted(hit["path"] for hit in phrase.json_lines()))
 
@@ -78,9 +78,9 @@ CHANGED = "改寫的停火文章。編號003。"  # what the folder of ``growing
 
 
 @pytest.fixture
-def growing(run_cli, tmp_path) -> tuple[Path, Path]:
+def growing(searcher, tmp_path) -> tuple[Path, Path]:
     """An index of 40 articles, and 40 more (and one changed) in its folder."""
-    folder, index = indexed_and_more(run_cli, tmp_path, 40, 40)
+    folder, index = indexed_and_more(searcher, tmp_path, 40, 40)
     (folder / "003.txt").write_text(CHANGED, encoding="utf-8")
     return folder, index
 
@@ -109,27 +109,27 @@ FULL_DISK_POINTS = [
 
 
 @pytest.mark.parametrize("pattern, role, procs, rebuild", FULL_DISK_POINTS)
-def test_a_run_that_fills_the_disk_leaves_the_index_as_it_was(run_cli, cli_env, growing,
+def test_a_run_that_fills_the_disk_leaves_the_index_as_it_was(searcher, cli_env, growing,
                                                               clean_build, pattern, role,
                                                               procs, rebuild):
     folder, index = growing
     before = folder_state(index)
-    answers = searchable(run_cli, index)
+    answers = searchable(searcher, index)
     failed = run_with_fault(cli_env, "ENOSPC", role, pattern, "index", "--index", str(index),
                             "--procs", procs, *(["--rebuild"] if rebuild else []))
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1, failed.stderr
     assert "no space left on device writing" in failed.stderr and str(index) in failed.stderr
     assert "nothing indexed before is lost" in failed.stderr
     assert folder_state(index) == before  # no partial segment, no MAIN.tmp, no generation
-    assert searchable(run_cli, index) == answers
+    assert searchable(searcher, index) == answers
     # Space back: the next run does the work, and the index is what a clean build makes.
-    assert run_cli("index", "--index", str(index)).code == 0
-    assert searchable(run_cli, index) == searchable(run_cli, clean_build)
-    assert run_cli("check", "--index", str(index)).code == 0
+    assert searcher("index", "--index", str(index)).code == 0
+    assert searchable(searcher, index) == searchable(searcher, clean_build)
+    assert searcher("check", "--index", str(index)).code == 0
 
 
 @pytest.mark.parametrize("procs", ["1", "2"])
-def test_a_terminated_run_is_undone_before_it_ends(run_cli, cli_env, growing, procs):
+def test_a_terminated_run_is_undone_before_it_ends(searcher, cli_env, growing, procs):
     folder, index = growing
     before = folder_state(index)
     # as the segment is written: by the main process, or by the first writer process
@@ -139,11 +139,11 @@ def test_a_terminated_run_is_undone_before_it_ends(run_cli, cli_env, growing, pr
     assert ended.returncode == -signal.SIGTERM, (ended.returncode, ended.stderr)
     assert ended.stderr == ""
     assert folder_state(index) == before
-    assert run_cli("index", "--index", str(index)).code == 0
-    assert len(searchable(run_cli, index)[0]) == 80
+    assert searcher("index", "--index", str(index)).code == 0
+    assert len(searchable(searcher, index)[0]) == 80
 
 
-def test_what_a_killed_writer_left_is_removed_by_the_next(run_cli, cli_env, growing):
+def test_what_a_killed_writer_left_is_removed_by_the_next(searcher, cli_env, growing):
     folder, index = growing
     before = set(folder_state(index))
     killed = run_with_fault(cli_env, "SIGKILL", "main", "postings", "index", "--index",
@@ -154,7 +154,7 @@ def test_what_a_killed_writer_left_is_removed_by_the_next(run_cli, cli_env, grow
     for number in range(40, 80):  # nothing new: the next run writes nothing of its own
         (folder / f"{number:03d}.txt").unlink()
     write_articles(folder, range(3, 4))
-    assert run_cli("index", "--index", str(index)).code == 0
+    assert searcher("index", "--index", str(index)).code == 0
     assert set(folder_state(index)) == before
 
 
@@ -172,7 +172,7 @@ main(sys.argv[1:])
 """
 
 
-def test_a_torn_segment_message_is_one_line_not_a_traceback(run_cli, cli_env, growing):
+def test_a_torn_segment_message_is_one_line_not_a_traceback(searcher, cli_env, growing):
     folder, index = growing
     before = folder_state(index)
     failed = subprocess.run([sys.executable, "-c", TORN_SEGMENT, "index", "--index",

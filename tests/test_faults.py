@@ -1,5 +1,5 @@
 """Faults through the real CLI: a corrupted index, a full disk, a read-only index, hostile
-corpus files, and searches under load while a rebuild runs."""
+corpus files and an unreadable one. (Searches during a rebuild: tests/test_index_safety.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -36,9 +35,9 @@ main()
 
 
 @pytest.fixture
-def built(run_cli, corpus_copy, tmp_path) -> Path:
+def built(searcher, corpus_copy, tmp_path) -> Path:
     index = tmp_path / "idx"
-    assert run_cli("index", str(corpus_copy), "--index", str(index)).code == 0
+    assert searcher("index", str(corpus_copy), "--index", str(index)).code == 0
     return index
 
 
@@ -46,30 +45,30 @@ def generation(index: Path) -> Path:
     return index / (index / "CURRENT").read_text().strip()
 
 
-def test_truncated_segment_is_reported_with_the_fix(run_cli, built):
+def test_truncated_segment_is_reported_with_the_fix(searcher, built):
     largest = max((f for f in generation(built).iterdir()
                    if f.is_file() and f.name.startswith("MAIN")),  # Whoosh's segment files
                   key=lambda f: f.stat().st_size)
     with open(largest, "r+b") as handle:
         handle.truncate(largest.stat().st_size // 3)
-    result = run_cli("search", "停火", "--index", str(built))
+    result = searcher("search", "停火", "--index", str(built))
     assert result.code == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert f"searcher index --rebuild --index {built}" in result.stderr
-    assert run_cli("index", "--rebuild", "--index", str(built)).code == 0
-    assert run_cli("search", "停火", "--index", str(built)).code == 0
+    assert searcher("index", "--rebuild", "--index", str(built)).code == 0
+    assert searcher("search", "停火", "--index", str(built)).code == 0
 
 
-def test_full_disk_fails_the_run_and_keeps_the_live_index(cli_env, run_cli, built):
-    before = run_cli("search", "停火", "--json", "--index", str(built)).stdout
+def test_full_disk_fails_the_run_and_keeps_the_live_index(cli_env, searcher, built):
+    before = searcher("search", "停火", "--json", "--index", str(built)).stdout
     live = generation(built)
     failed = subprocess.run([sys.executable, "-c", WITH_FULL_DISK, "index", "--rebuild",
                              "--index", str(built)], cwd=ROOT, env=cli_env,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=300)
     assert failed.returncode == 2 and "no space left on device writing" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert generation(built) == live and [p for p in built.glob("gen-*")] == [live]
-    assert run_cli("search", "停火", "--json", "--index", str(built)).stdout == before
+    assert searcher("search", "停火", "--json", "--index", str(built)).stdout == before
 
 
 def test_read_only_index_still_serves_searches(cli_env, built):
@@ -85,7 +84,8 @@ def test_read_only_index_still_serves_searches(cli_env, built):
             os.chmod(path, 0o555 if path.is_dir() else 0o444)
         command = search
     try:
-        result = subprocess.run(command, cwd=ROOT, env=cli_env, capture_output=True, text=True)
+        result = subprocess.run(command, cwd=ROOT, env=cli_env, capture_output=True, text=True,
+                                timeout=300)
     finally:
         for path in [built, *built.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
@@ -115,32 +115,6 @@ def test_hostile_corpus_files_are_indexed_or_skipped(run_cli, tmp_path):
              run_cli("search", "停火", "-l", "--index", str(tmp_path / "idx")).stdout.splitlines()]
     assert {"good.txt", "huge.txt", "line break.txt"} <= set(found)
     assert not any(name.startswith("dir-loop") for name in found)
-
-
-def test_concurrent_searches_during_a_rebuild(cli_env, run_cli, tmp_path):
-    folder = tmp_path / "load"
-    folder.mkdir()
-    for i in range(60):
-        shutil.copy(sorted(CORPUS.glob("*.txt"))[i % 5], folder / f"{i:02d}.txt")
-    index = tmp_path / "idx"
-    assert run_cli("index", str(folder), "--index", str(index)).code == 0
-    expected = run_cli("search", "俄羅斯", "-l", "--index", str(index)).stdout
-    writer = subprocess.Popen([sys.executable, "-m", "searcher", "index", "--rebuild",
-                               "--index", str(index)], cwd=ROOT, env=cli_env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    outcomes: list[tuple[int, str]] = []
-
-    def one_search() -> None:
-        done = run_cli("search", "俄羅斯", "-l", "--index", str(index))
-        outcomes.append((done.code, done.stdout))
-
-    threads = [threading.Thread(target=one_search) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert writer.wait() == 0
-    assert outcomes == [(0, expected)] * 8
 
 
 def test_unreadable_file_is_skipped_and_the_rest_indexed(tmp_path, settings, monkeypatch):

@@ -2,8 +2,9 @@
 its checksums recomputed (anyone who can write a file can), never makes searcher read outside
 the folder, wait on a FIFO, allocate without bound or fail with an internal error. Each attack
 is built on a real index of the sample corpus with the engine's own writing functions; the
-victims (``search``, ``show``, ``check``) run as subprocesses with their address space and
-time bounded, and must say in one line that the index is damaged."""
+victims (``search``, ``show``, ``check``) run each in a process of its own (forks of one that
+loaded searcher once) with their address space and time bounded, and must say in one line that
+the index is damaged."""
 
 from __future__ import annotations
 
@@ -270,22 +271,62 @@ ATTACKS = {
 }
 
 
-def run_victim(index: Path, cli_env: dict, args: list[str]) -> subprocess.CompletedProcess:
+# The victims of one attack, each in a process of its own: forks of one process that has
+# loaded searcher once (as ``python -m searcher`` would, each), its address space bounded.
+# Each victim's exit status and stderr is a JSON line on stdout as it ends.
+RUN_VICTIMS = """
+import json, os, sys, tempfile
+from searcher.cli import main  # first: the package's ``main`` names a module once loaded
+import searcher.cli.commands, searcher.engine.store, searcher.search.ranked
+
+for args in json.loads(sys.stdin.read()):
+    with tempfile.TemporaryFile() as stderr:
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+                os.dup2(stderr.fileno(), 2)
+                sys.argv = ["searcher", *args]
+                main()
+                code = 0
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else 1 if done.code else 0
+            finally:
+                sys.stderr.flush()
+                os._exit(code)
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        stderr.seek(0)
+        print(json.dumps([status, stderr.read().decode("utf-8", "replace")]), flush=True)
+"""
+
+
+def run_victims(index: Path, cli_env: dict, victims: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Each victim's exit status and stderr, its time and address space bounded."""
     def bounded() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
-    return subprocess.run([sys.executable, "-m", "searcher", *args, "--index", str(index)],
-                          cwd=ROOT, env=cli_env, capture_output=True, text=True,
-                          timeout=VICTIM_SECONDS, preexec_fn=bounded)
+    commands = [[*VICTIMS[victim], "--index", str(index)] for victim in victims]
+    try:
+        done = subprocess.run([sys.executable, "-c", RUN_VICTIMS], input=json.dumps(commands),
+                              cwd=ROOT, env=cli_env, capture_output=True, text=True,
+                              timeout=VICTIM_SECONDS * len(victims), preexec_fn=bounded)
+    except subprocess.TimeoutExpired as hung:
+        ended = len((hung.stdout or "").splitlines())
+        pytest.fail(f"{victims[ended]} did not end in {VICTIM_SECONDS * len(victims)} s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return [tuple(json.loads(line)) for line in done.stdout.splitlines()]
 
 
 @pytest.mark.parametrize("name", ATTACKS)
 def test_what_an_index_claims_is_bounded(index, cli_env, name):
     attack(index, name)
-    for victim in ATTACKS[name]:
-        done = run_victim(index, cli_env, VICTIMS[victim])
-        lines = done.stderr.strip().splitlines()
-        assert done.returncode == 2 and len(lines) == 1, (victim, done.stderr[-2000:])
+    victims = ATTACKS[name]
+    outcomes = run_victims(index, cli_env, victims)
+    assert len(outcomes) == len(victims)
+    for victim, (code, stderr) in zip(victims, outcomes):
+        lines = stderr.strip().splitlines()
+        assert code == 2 and len(lines) == 1, (victim, stderr[-2000:])
         assert "is damaged" in lines[0] and "internal error" not in lines[0], (victim, lines)
         assert f"searcher index --rebuild --index {index}" in lines[0], (victim, lines)
 

@@ -186,7 +186,7 @@ def test_cli_finds_counts_and_shows_the_group(stories, cli_env):
         result = runner.invoke(cli, ["search", query, "-c", "--index", index_dir], env=cli_env)
         assert (result.exit_code, result.stdout) == (0, "3\n"), query
     result = runner.invoke(cli, ["search", "世卫", "-l", "--index", index_dir], env=cli_env)
-    assert {Path(line).name for line in result.stdout.split()} == ALL
+    assert {Path(line).name for line in result.stdout.splitlines()} == ALL
     result = runner.invoke(cli, ["variants", "計程車", "--index", index_dir], env=cli_env)
     assert result.exit_code == 0
     assert {fold(w) for w in result.stdout.split()} >= {fold("計程車"), fold("的士"), fold("出租车")}

@@ -123,26 +123,34 @@ def test_a_cancelled_parallel_writer_lets_its_process_exit(tmp_path):
     import sys
 
     script = f"""
-import time
+import os
 from dataclasses import replace
 from pathlib import Path
 from searcher.analysis.settings import AnalysisSettings
+from searcher.engine import writers
 from searcher.ingest.formats import parse_file
 from searcher.engine.store import create_generation
+
+done, job_done = os.pipe()
+process_file = writers._SegmentsTask._process_file
+
+def process_and_say(self, *job):  # in the worker: its batch done, it waits for the next
+    process_file(self, *job)
+    os.write(job_done, b"x")
+
+writers._SegmentsTask._process_file = process_and_say
 target = create_generation(Path({str(tmp_path / "idx")!r}), AnalysisSettings.default(), {{}})
 writer = target.writer(procs=2)
 docs = [d for p in sorted(Path({str(CORPUS)!r}).glob("*.txt"))
         for d in parse_file(p.read_bytes(), p.name, []).documents]
-for i in range(80):
+for i in range(2 * writers.BATCH):  # two batches: both workers started, then no more work
     writer.add(replace(docs[i % len(docs)], path=f"p{{i}}"), "f")
-while not writer._writer.jobqueue.empty():  # the workers take the batches, then wait for more
-    time.sleep(0.1)
-time.sleep(1)
+assert os.read(done, 1) + os.read(done, 1) == b"xx"
 writer.cancel()
 print("cancelled")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "cancelled"
 

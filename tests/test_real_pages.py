@@ -345,17 +345,156 @@ def test_a_byline_names_its_author_by_its_shape(line, author):
 
 def page_fields_of(head: str, body: str = PARAGRAPHS) -> dict:
     document = parse_file(page(head, body), "a.html", []).documents[0]
-    return {"title": document.title, "author": document.author}
+    return {"title": document.title, "date": document.date, "author": document.author}
 
 
 @pytest.mark.parametrize("title,expected", [
     ("垃圾徵費欠細節 各界憂執行混亂 - 晴報 - 港聞 - 要聞", "垃圾徵費欠細節 各界憂執行混亂"),
-    ("女儿出嫁，郑板桥画了几笔兰花当嫁妆--文化--人民网", "女儿出嫁，郑板桥画了几笔兰花当嫁妆--文化"),
+    ("女儿出嫁，郑板桥画了几笔兰花当嫁妆--文化--人民网", "女儿出嫁，郑板桥画了几笔兰花当嫁妆"),
     ("和男友口角鎖門吞藥 女墜樓不治│即時新聞│20160521│蘋果日報", "和男友口角鎖門吞藥 女墜樓不治"),
     ("新冠疫苗COVID-19接種 - 衛福部", "新冠疫苗COVID-19接種 - 衛福部"),  # no site confirmed
 ])
 def test_a_site_suffix_is_cut_with_the_sections_after_it(title, expected):
     assert page_fields_of(f"<title>{title}</title>")["title"] == expected
+
+
+@pytest.mark.parametrize("head,h1,expected", [
+    # the page's own headline with a site's prefix, a site's and sections' suffix around it
+    ('<meta property="og:title" content="今日信報-- 內地客經港轉機恢復 空服員憂播毒">'
+     '<meta property="og:site_name" content="今日信報">',
+     "內地客經港轉機恢復 空服員憂播毒", "內地客經港轉機恢復 空服員憂播毒"),
+    ("<title>信報即時新聞 -- 官媒:央企重組不設時間表</title>", "官媒:央企重組不設時間表",
+     "官媒:央企重組不設時間表"),
+    ("<title>图说洛阳| 剪“廉洁窗花” 过廉洁之年 河南日报网-河南日报官方网站</title>",
+     "图说洛阳| 剪“廉洁窗花” 过廉洁之年", "图说洛阳| 剪“廉洁窗花” 过廉洁之年"),
+    ("<title>交通部打造京津冀综合交通网络-股票频道-和讯网</title>", "交通部打造京津冀综合交通网络",
+     "交通部打造京津冀综合交通网络"),
+    # a headline's first line as the <h1>: the rest is no affix
+    ("<title>垃圾徵費欠細節 各界憂執行混亂 擬明年底推 - 晴報 - 港聞</title>", "垃圾徵費欠細節 各界憂執行混亂",
+     "垃圾徵費欠細節 各界憂執行混亂 擬明年底推"),
+    # an <h1> that is the site's channel, not the headline
+    ("<title>国务院部署稳就业工作_新闻中心_新浪网</title>", "新闻中心", "国务院部署稳就业工作"),
+    # a space before a name that is no site's: part of the headline
+    ("<title>港府公布施政報告 房屋政策</title>", "港府公布施政報告", "港府公布施政報告 房屋政策"),
+])
+def test_the_pages_own_headline_is_found_in_its_title_between_affixes(head, h1, expected):
+    assert page_fields_of(head, f"<h1>{h1}</h1>{PARAGRAPHS}")["title"] == expected
+
+
+@pytest.mark.parametrize("title,expected", [
+    ("與母爭吵疑失足墜樓 男子送醫搶救不治 | 社會 | 三立新聞網 SETN.COM", "與母爭吵疑失足墜樓 男子送醫搶救不治"),
+    ("新冠疫苗COVID-19接種 - 新华网", "新冠疫苗COVID-19接種"),  # a hyphen sets no section apart
+    ("颱風來襲 | 全台停班停課名單一覽 | 聯合新聞網", "颱風來襲 | 全台停班停課名單一覽"),  # too long
+])
+def test_a_short_section_before_the_sites_name_is_cut_with_it(title, expected):
+    assert page_fields_of(f"<title>{title}</title>")["title"] == expected
+
+
+@pytest.mark.parametrize("head,body,expected", [
+    # the site's name the page gives, before the headline or around it in brackets
+    ('<meta property="og:title" content="成報新聞(輕鐵屯門泳池站月台沉降 驚見石屎躉離地 )">'
+     '<meta property="og:site_name" content="成報">', PARAGRAPHS, "輕鐵屯門泳池站月台沉降 驚見石屎躉離地"),
+    ('<title>今日信報-- 內地客經港轉機恢復 空服員憂播毒</title><meta property="og:site_name" '
+     'content="今日信報">', PARAGRAPHS, "內地客經港轉機恢復 空服員憂播毒"),
+    # after a space, the name its copyright line gives; not a phrase that holds a site's name
+    ("<title>土豆不“土” 土豆无“土” 松花江网</title>", f"{PARAGRAPHS}<p>松花江网 shjnet.cn 版权所有</p>",
+     "土豆不“土” 土豆无“土”"),
+    ('<title>林鄭月娥接受專訪 回應蘋果日報</title><meta property="og:site_name" content="蘋果日報">',
+     PARAGRAPHS, "林鄭月娥接受專訪 回應蘋果日報"),
+    ("<title>Senate Passes the Voting Rights</title>", f"{PARAGRAPHS}<p>© 2020 All rights reserved</p>",
+     "Senate Passes the Voting Rights"),
+    # after a hyphen, when the part before it is a line of the page and the longer part
+    ("<title>民间资本成投资活动的主体 民间资本路在何方-搜狐财经</title>",
+     f"<div>民间资本成投资活动的主体 民间资本路在何方</div>{PARAGRAPHS}", "民间资本成投资活动的主体 民间资本路在何方"),
+    ("<title>台積電-美國廠進度</title>", f"<div>台積電</div>{PARAGRAPHS}", "台積電-美國廠進度"),
+])
+def test_a_sites_name_the_page_confirms_is_cut_before_or_after_the_title(head, body, expected):
+    assert page_fields_of(head, body)["title"] == expected
+
+
+def test_the_byline_is_looked_for_by_the_h1_not_an_earlier_copy_of_its_text():
+    headline = "全民免費檢測 最快兩周後展開"
+    # the page's list of headlines before the article, longer than the lines looked at
+    related = "<ul>" + "".join(f"<li>\ufeff{h}</li>" for h in [headline, *HEADLINES * 3]) + "</ul>"
+    body = (f'{related}<div class="topic"><h1>\ufeff{headline}</h1></div><div>2020-08-08</div>'
+            f"{PARAGRAPHS}")
+    fields = page_fields_of(f'<meta property="og:title" content="{headline}">', body)
+    assert (fields["title"], fields["date"]) == (headline, "2020-08-08")
+
+
+def test_an_h1_that_is_the_sites_name_is_not_where_the_byline_is_looked_for():
+    menu = "".join(f"<div>{item}</div>" for item in ["首頁", "日報", "社論", "港聞", "財經", "地產",
+                                                    "教育", "娛樂", "體育", "馬經", "日報回顧"] * 2)
+    body = (f"<h1>星島日報</h1>{menu}<div>教大生傳被永不錄用 楊潤雄：未有聽聞</div><div>2017-09-10港聞</div>"
+            f"{PARAGRAPHS}")
+    head = '<meta property="og:title" content="教大生傳被永不錄用 楊潤雄：未有聽聞">'
+    assert page_fields_of(head, body)["date"] == "2017-09-10"
+
+
+def test_a_meta_title_cut_at_an_unescaped_quote_gives_way_to_the_whole_title():
+    head = ('<meta property="og:title" content="男孩因不想上补习班 写"救命啊"纸团求救">'
+            '<title>男孩因不想上补习班 写"救命啊"纸团求救_网易新闻</title>')
+    assert page_fields_of(head)["title"] == '男孩因不想上补习班 写"救命啊"纸团求救'
+    # a title that is the other's start before a separator is the right one
+    head = ('<meta property="og:title" content="停火協議生效">'
+            '<title>停火協議生效 | 聯合新聞網</title>')
+    assert page_fields_of(head)["title"] == "停火協議生效"
+
+
+@pytest.mark.parametrize("key", ["apub:time", "publishtime", "og:pubdate", "PubDate"])
+def test_a_publication_date_meta_is_read_by_its_name(key):
+    head = f'<title>儿歌一分钱被改成一元钱</title><meta name="{key}" content="2019-9-7 21:30:50">'
+    assert page_fields_of(head)["date"] == "2019-09-07"
+    head = '<title>儿歌一分钱</title><meta name="pubdate_modified" content="2020-01-01">'
+    assert page_fields_of(head)["date"] is None
+
+
+def test_the_byline_after_a_headline_set_on_two_lines_wins_over_the_pages_clock():
+    body = ('<div class="top">香港時間：2017年09月10日 星期日</div><div>揭頁版</div><div>昔日晴報</div>'
+            "<div>專頁</div><div>港人首置上車盤 或市價一半</div><div>轉售擬設限 只可賣予政府</div>"
+            f"<div>2017/09/08</div>{PARAGRAPHS}")
+    head = "<title>港人首置上車盤 或市價一半 轉售擬設限 只可賣予政府 - 晴報 - 港聞</title>"
+    assert page_fields_of(head, body)["date"] == "2017-09-08"
+
+
+def test_a_headline_set_on_two_lines_without_a_date_near_it_takes_the_pages_top():
+    body = ("<div>拿起跨界指挥棒 她跟学生较劲</div><div>2022年02月12日</div>"
+            + "".join(f"<div>{menu}</div>" for menu in ("版面导航", "本版导航", "放大", "缩小"))
+            + "<h1>拿起跨界指挥棒 她跟学生较劲<br>年过五十的她带领民乐团一路前行</h1>" + PARAGRAPHS)
+    assert page_fields_of("<title>拿起跨界指挥棒</title>", body)["date"] == "2022-02-12"
+
+
+def test_the_author_the_page_shows_wins_over_a_name_only_its_metadata_holds():
+    script = ('<script type="application/ld+json">{"@type": "NewsArticle", "author": '
+              '{"@type": "Person", "name": "陳昱光"}}</script>')
+    sidebar = '<div class="sidebar"><span class="author">林小華</span></div>'
+    body = (f'{sidebar}<article><h1>北市士林母子身亡</h1><div class="author"><a href="/r/1">謝明俊</a>'
+            f"</div>{PARAGRAPHS}</article>")
+    assert page_fields_of(f"<title>北市士林母子身亡</title>{script}", body)["author"] == "謝明俊"
+    # without a byline shown, the metadata's name stands; a sidebar's author is none
+    body = f"{sidebar}<article><h1>北市士林母子身亡</h1>{PARAGRAPHS}</article>"
+    assert page_fields_of(f"<title>北市士林母子身亡</title>{script}", body)["author"] == "陳昱光"
+    assert page_fields_of("<title>北市士林母子身亡</title>", body)["author"] is None
+
+
+@pytest.mark.parametrize("line,title", [
+    ("停火協議生效，雙方同意撤軍2020/08/09 17:30　記者：陳子謙", "停火協議生效，雙方同意撤軍"),
+    ("兩岸關係的新變局發布時間：2013/06/29 10:20", "兩岸關係的新變局"),
+    ("會議於2020/08/09 17:30舉行", "會議於2020/08/09 17:30舉行"),  # a date in a sentence
+    ("李四說：今天 記者：請問", "李四說：今天 記者：請問"),  # an interview's question
+])
+def test_a_title_from_the_first_line_stops_before_a_byline_run_into_it(line, title):
+    from searcher.ingest.metadata import derive_title
+
+    assert derive_title(f"{line}\n{ARTICLE[0]}") == title
+
+
+def test_a_pdf_headline_run_into_its_byline_is_the_title_without_it():
+    headline = "機動部隊23歲男警初步確診 同組訓練40多名警員或要檢疫"
+    lines = ["本港第三波新冠肺炎疫情仍然嚴峻，衞生防護中心公布本港今日新增72宗確", "診個案，其中9宗是輸入個案，63宗屬本地感染，累計4,080宗病例。"]
+    data = wrapped_pdf([[headline, "2020/08/09 17:30　記者：陳子謙", *lines]], None)
+    document = parse_file(data, "a.pdf", []).documents[0]
+    assert (document.title, document.date, document.author) == (headline, "2020-08-09", "陳子謙")
 
 
 def test_a_menu_line_before_the_title_is_not_taken_for_it():

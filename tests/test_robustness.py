@@ -3,8 +3,11 @@ over arbitrary text, and fault injection through the real CLI."""
 
 from __future__ import annotations
 
+import json
 import os
-import time
+import resource
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
@@ -14,7 +17,6 @@ from searcher.analysis.fold import fold
 from searcher.analysis.units import units
 from searcher.errors import QuerySyntaxError
 from searcher.search.compiler import compile_query
-from searcher.search.ranked import search
 from searcher.search.snippets import find_spans, make_snippets
 from tests.conftest import grouped
 
@@ -34,7 +36,8 @@ QUERY = st.lists(st.one_of(
                      ">=", "*"])), max_size=20).map("".join)
 FAST = hypothesis_settings(max_examples=int(os.environ.get("SEARCHER_HYPOTHESIS_EXAMPLES", 300)),
                            deadline=None,
-                           suppress_health_check=[HealthCheck.function_scoped_fixture])
+                           suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                  HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -99,16 +102,46 @@ def test_any_query_compiles_or_fails_with_one_clear_message(chain, query):
         assert message and "\n" not in message and len(message) < 300
 
 
-@pytest.mark.parametrize("query", [
-    "停火 " * 600,  # thousands of characters
-    " ".join(f"詞{i}" for i in range(500)),  # hundreds of terms
-    "(" * 200 + "停火" + ")" * 200,  # deep nesting
-    "停*", "*", "?", "a" * 1999,
-])
-def test_pathological_queries_are_bounded(corpus_index, query):
-    started = time.monotonic()
+# Queries that would cost the most without the parser's bounds, and what each gets: refused
+# by a bound (length, words, nesting; nothing to search for) or searched.
+PATHOLOGICAL = {
+    "停火 " * 600: "refused",  # thousands of characters
+    " ".join(f"詞{i}" for i in range(500)): "refused",  # hundreds of terms
+    "(" * 200 + "停火" + ")" * 200: "refused",  # deep nesting
+    "停*": "searched", "*": "refused", "?": "refused", "a" * 1999: "searched",
+}
+SEARCH_EACH = """
+import json, sys
+from pathlib import Path
+from searcher.engine.store import open_index
+from searcher.errors import QuerySyntaxError
+from searcher.search.ranked import search
+index = open_index(Path(sys.argv[1]))
+for query in json.loads(sys.stdin.read()):
     try:
-        search(corpus_index, query)
-    except QuerySyntaxError:
-        pass
-    assert time.monotonic() - started < 10
+        search(index, query)
+        print(json.dumps(["searched", ""]), flush=True)
+    except QuerySyntaxError as error:
+        print(json.dumps(["refused", str(error)]), flush=True)
+"""
+SECONDS = 120  # the most the queries may take, all together: a hang fails, not the suite
+MEMORY_LIMIT = 2 << 30  # address space: a runaway allocation fails, not the machine
+
+
+def test_pathological_queries_are_bounded(corpus_index_dir, cli_env):
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    queries = list(PATHOLOGICAL)
+    try:
+        done = subprocess.run([sys.executable, "-c", SEARCH_EACH, str(corpus_index_dir)],
+                              input=json.dumps(queries), env=cli_env, capture_output=True,
+                              text=True, timeout=SECONDS, preexec_fn=bounded)
+    except subprocess.TimeoutExpired as hung:
+        answered = len((hung.stdout or "").splitlines())
+        pytest.fail(f"no answer in {SECONDS} s to {queries[answered][:40]!r}…")
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcomes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [kind for kind, _ in outcomes] == list(PATHOLOGICAL.values())
+    for _, message in outcomes:  # one clear line
+        assert "\n" not in message and len(message) < 300

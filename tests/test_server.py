@@ -116,23 +116,34 @@ class Server:
                 pass
 
 
+def runtime_folder() -> Path:
+    """A new folder to hold a server's runtime folder: in /tmp, so that the socket's path fits
+    a socket's name (108 bytes) however long the path of pytest's temporary folders is."""
+    return Path(tempfile.mkdtemp(prefix="searcher-run-", dir="/tmp"))
+
+
 @pytest.fixture
-def server(cli_env, tmp_path):
-    started = Server(server_env(cli_env, tmp_path / "run"))
+def server(cli_env):
+    top = runtime_folder()
+    started = Server(server_env(cli_env, top / "run"))
     yield started
     started.stop()
+    shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory):
     """One server for the output-mode comparisons, started once."""
     folder = tmp_path_factory.mktemp("server")
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SEARCHER_INDEX")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "SEARCHER_INDEX", "COLUMNS", "LINES")}
     env.update(LANG="C", LC_ALL="C", XDG_CONFIG_HOME=str(folder / "config"))
-    started = Server(server_env(env, folder / "run"))
+    top = runtime_folder()
+    started = Server(server_env(env, top / "run"))
     started.start()
     yield started
     started.stop()
+    shutil.rmtree(top, ignore_errors=True)
 
 
 class GatedClient:
@@ -409,7 +420,7 @@ def test_an_unsafe_runtime_folder_is_not_used(server, corpus_index_dir):
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to run a client as nobody")
 def test_another_user_is_refused(cli_env):
     nobody = 65534
-    top = Path(tempfile.mkdtemp(prefix="searcher-peer-"))  # a folder nobody can pass through
+    top = runtime_folder()  # a folder nobody can pass through
     try:
         server = Server(server_env(cli_env, top / "run"))
         server.start()

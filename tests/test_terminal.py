@@ -39,15 +39,15 @@ def test_no_color_keeps_the_layout_without_colour(cli_env, corpus_index_dir):
     assert "since 2025" in screen  # the footer names the filters in force
 
 
-def test_pipe_formats_parse_and_agree(run_cli, corpus_index_dir):
+def test_pipe_formats_parse_and_agree(searcher, corpus_index_dir):
     index = ["--index", str(corpus_index_dir)]
-    records = run_cli("search", "俄羅斯", "--json", "-n", "100", *index).json_lines()
+    records = searcher("search", "俄羅斯", "--json", "-n", "100", *index).json_lines()
     paths = [r["file"] for r in records]
-    assert run_cli("search", "俄羅斯", "-l", *index).stdout.splitlines() == paths
-    null = run_cli("search", "俄羅斯", "-0", *index).stdout
+    assert searcher("search", "俄羅斯", "-l", *index).stdout.splitlines() == paths
+    null = searcher("search", "俄羅斯", "-0", *index).stdout
     assert null.endswith("\0") and null.split("\0")[:-1] == paths
-    assert int(run_cli("search", "俄羅斯", "-c", *index).stdout) == len(paths)
-    plain = [line.split("\t") for line in run_cli("search", "俄羅斯", "-n", "100", *index)
+    assert int(searcher("search", "俄羅斯", "-c", *index).stdout) == len(paths)
+    plain = [line.split("\t") for line in searcher("search", "俄羅斯", "-n", "100", *index)
              .stdout.splitlines()]
     assert [p[0] for p in plain] == paths
     assert [p[1] or None for p in plain] == [r["date"] for r in records]
@@ -55,21 +55,21 @@ def test_pipe_formats_parse_and_agree(run_cli, corpus_index_dir):
     assert [p[3] for p in plain] == [r["title"] for r in records]
 
 
-def test_exclusive_output_options(run_cli, corpus_index_dir):
-    result = run_cli("search", "停火", "--json", "-l", "--index", str(corpus_index_dir))
+def test_exclusive_output_options(searcher, corpus_index_dir):
+    result = searcher("search", "停火", "--json", "-l", "--index", str(corpus_index_dir))
     assert result.code == 2 and "exclusive" in result.stderr
 
 
-def test_timeline_buckets_add_up(run_cli, corpus_index_dir):
+def test_timeline_buckets_add_up(searcher, corpus_index_dir):
     index = ["--index", str(corpus_index_dir)]
-    chart = json.loads(run_cli("search", "停火", "--timeline", "--json", *index).stdout)
-    total = int(run_cli("search", "停火", "-c", *index).stdout)
+    chart = json.loads(searcher("search", "停火", "--timeline", "--json", *index).stdout)
+    total = int(searcher("search", "停火", "-c", *index).stdout)
     assert chart["total"] == total == sum(b["count"] for b in chart["buckets"]) + chart["undated"]
     months = [b["period"] for b in chart["buckets"]]
     assert months == sorted(months) and all(re.fullmatch(r"\d{4}-\d\d", m) for m in months)
     dated = [re.match(r"\s*date (\d{4}-\d\d)", t) for t in corpus_texts().values() if "停火" in t]
     assert {m.group(1) for m in dated if m} == {b["period"] for b in chart["buckets"] if b["count"]}
-    years = json.loads(run_cli("search", "停火", "--timeline", "--by", "year", "--json", *index)
+    years = json.loads(searcher("search", "停火", "--timeline", "--by", "year", "--json", *index)
                        .stdout)
     assert [b["period"] for b in years["buckets"]] == ["2025", "2026"]
 
@@ -82,8 +82,8 @@ def test_timeline_on_a_terminal_draws_bars(cli_env, corpus_index_dir):
     assert any(line.startswith("undated") for line in lines)
 
 
-def test_show_highlights_a_query_in_the_whole_article(run_cli, corpus_index_dir):
-    result = run_cli("show", "004_6341f3f655f86c6f.txt", "普丁", "--json", "--index",
+def test_show_highlights_a_query_in_the_whole_article(searcher, corpus_index_dir):
+    result = searcher("show", "004_6341f3f655f86c6f.txt", "普丁", "--json", "--index",
                      str(corpus_index_dir))
     record = json.loads(result.stdout)
     assert record["matches"] == ["普京"] and record["highlights"]
@@ -91,28 +91,28 @@ def test_show_highlights_a_query_in_the_whole_article(run_cli, corpus_index_dir)
     assert len(record["highlights"]) == record["body"].count("普京")
 
 
-def test_similar_finds_other_articles_on_the_same_topic(run_cli, corpus_index_dir):
-    result = run_cli("similar", "003_fbfd2bed5f7712db.txt", "--json", "--index",
+def test_similar_finds_other_articles_on_the_same_topic(searcher, corpus_index_dir):
+    result = searcher("similar", "003_fbfd2bed5f7712db.txt", "--json", "--index",
                      str(corpus_index_dir))
     paths = [r["path"] for r in result.json_lines()]
     assert result.code == 0 and paths and "003_fbfd2bed5f7712db.txt" not in paths
 
 
-def test_stats(run_cli, corpus_index_dir):
-    stats = json.loads(run_cli("stats", "--json", "--index", str(corpus_index_dir)).stdout)
+def test_stats(searcher, corpus_index_dir):
+    stats = json.loads(searcher("stats", "--json", "--index", str(corpus_index_dir)).stdout)
     assert (stats["documents"], stats["dated"], stats["undated"]) == (5, 4, 1)
     assert (stats["first_date"], stats["last_date"]) == ("2025-09-30", "2026-01-20")
     assert stats["size_bytes"] > 0 and stats["analysis"]["segmenter"].startswith("rjieba")
     terms = [t["term"] for t in stats["top_terms"]]
     assert "俄罗斯" in terms or "停火" in terms
-    text = run_cli("stats", "--index", str(corpus_index_dir)).stdout
+    text = searcher("stats", "--index", str(corpus_index_dir)).stdout
     assert "documents: 5" in text and "undated: 1" in text
 
 
-def test_every_command_has_help_with_a_chinese_example(run_cli):
+def test_every_command_has_help_with_a_chinese_example(searcher):
     commands = ["index", "search", "show", "similar", "stats", "variants"]
     for command in [None] + commands:
-        result = run_cli(*([command] if command else []), "--help")
+        result = searcher(*([command] if command else []), "--help")
         assert result.code == 0
         examples = result.stdout.split("Example")[-1]
         assert "searcher" in examples, command
@@ -120,38 +120,38 @@ def test_every_command_has_help_with_a_chinese_example(run_cli):
 
 
 @pytest.fixture
-def hostile_index(tmp_path, run_cli):
+def hostile_index(tmp_path, searcher):
     folder = tmp_path / "hostile"
     folder.mkdir()
     (folder / "markup.txt").write_text(
         "[bold red]停火[/bold red] 協議 \x1b[2J\x1b]0;pwned\x07 全文 \u202e反轉", encoding="utf-8")
     (folder / "name\x1b]0;x\x07.txt").write_text("停火的另一篇。", encoding="utf-8")
     index = tmp_path / "idx"
-    assert run_cli("index", str(folder), "--index", str(index)).code == 0
+    assert searcher("index", str(folder), "--index", str(index)).code == 0
     return index
 
 
-def test_document_text_and_names_never_reach_the_terminal_as_controls(cli_env, run_cli,
+def test_document_text_and_names_never_reach_the_terminal_as_controls(cli_env, searcher,
                                                                       hostile_index):
     index = ["--index", str(hostile_index)]
     screens = [run_in_pty(["search", "停火", *index], cli_env, 100),
                run_in_pty(["show", "markup.txt", "停火", *index], cli_env, 100),
-               run_cli("search", "停火", *index).stdout,
-               run_cli("search", "停火", "-l", *index).stdout,
-               run_cli("show", "markup.txt", *index).stdout]
+               searcher("search", "停火", *index).stdout,
+               searcher("search", "停火", "-l", *index).stdout,
+               searcher("show", "markup.txt", *index).stdout]
     for screen in screens:
         assert "\x1b[2J" not in screen and "\x1b]0;" not in screen
         assert "\x07" not in screen and "\u202e" not in screen
     assert "[bold red]停火[/bold red]" in "".join(visible_lines(screens[0]))
     assert "[bold red]停火[/bold red]" in screens[4]
     # JSON is data: control characters travel escaped, and decode back exactly
-    raw = run_cli("search", "停火", "--json", *index).stdout
+    raw = searcher("search", "停火", "--json", *index).stdout
     assert "\x1b" not in raw and "\x07" not in raw
     snippets = {r["path"]: r["snippet"] for r in (json.loads(line) for line in raw.splitlines())}
     assert "\x1b[2J\x1b]0;pwned\x07" in snippets["markup.txt"]
     assert any("\x1b]0;x\x07" in path for path in snippets)
 
 
-def test_query_with_markup_is_searched_literally(run_cli, hostile_index):
-    result = run_cli("search", '"[bold red]停火"', "--json", "--index", str(hostile_index))
+def test_query_with_markup_is_searched_literally(searcher, hostile_index):
+    result = searcher("search", '"[bold red]停火"', "--json", "--index", str(hostile_index))
     assert [r["path"] for r in result.json_lines()] == ["markup.txt"]

@@ -6,19 +6,18 @@ that merges segments."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from searcher.indexing.reader_pool import NAME as READER_NAME
 from tests.conftest import CORPUS, ROOT
+from tests.named_points import WAIT, Stopped
 
 SIGKILL_BIT = 1 << (signal.SIGKILL - 1)  # in /proc/PID/status's masks of pending signals
+HALF = 80  # articles in the index of ``half_indexed``, and new in its folder
 
 
 def write_articles(folder: Path, numbers: range) -> None:
@@ -32,8 +31,8 @@ def write_articles(folder: Path, numbers: range) -> None:
                                              encoding="utf-8")
 
 
-def indexed_paths(run_cli, index: Path) -> set[str]:
-    result = run_cli("search", "編號", "--index", str(index), "-n", "0", "--json",
+def indexed_paths(searcher, index: Path) -> set[str]:
+    result = searcher("search", "編號", "--index", str(index), "-n", "0", "--json",
                      "--no-collapse")  # the articles overlap: each is wanted
     assert result.code in (0, 1), result.stderr
     return {hit["path"] for hit in result.json_lines()}  # document paths, whatever the cwd
@@ -46,74 +45,43 @@ def live_state(index: Path) -> tuple[str, set[str], str]:
             (index / current.strip() / "files.json").read_text())
 
 
-def writer_processes(pid: int) -> list[int]:
-    """The children of ``pid`` that are forks of it (same command line) and not its reader
-    processes (named so): its writer processes."""
-    command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            children += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    forks = []
-    for child in children:
-        try:
-            if Path(f"/proc/{child}/cmdline").read_bytes() == command \
-                    and Path(f"/proc/{child}/comm").read_text().strip() != READER_NAME:
-                forks.append(child)
-        except OSError:
-            pass
-    return forks
-
-
-def wait_for_writer_processes(process: subprocess.Popen, count: int = 1) -> list[int]:
-    while process.poll() is None:
-        found = writer_processes(process.pid)
-        if len(found) >= count:
-            return found
-        time.sleep(0.005)
-    pytest.fail(f"searcher index ended ({process.returncode}) before it started "
-                f"{count} writer processes")
-
-
-def indexed_and_more(run_cli, tmp_path: Path, indexed: int, more: int) -> tuple[Path, Path]:
+def indexed_and_more(searcher, tmp_path: Path, indexed: int, more: int) -> tuple[Path, Path]:
     """A folder of articles and an index of the first ``indexed`` of them; the folder holds
     ``more`` that the index does not hold yet."""
     folder, index = tmp_path / "articles", tmp_path / "idx"
     write_articles(folder, range(indexed))
-    assert run_cli("index", str(folder), "--index", str(index)).code == 0
+    assert searcher("index", str(folder), "--index", str(index)).code == 0
     write_articles(folder, range(indexed, indexed + more))
     return folder, index
 
 
 @pytest.fixture
-def half_indexed(run_cli, tmp_path) -> tuple[Path, Path]:
-    """An index of 150 articles, and 150 more in its folder that it does not hold yet."""
-    return indexed_and_more(run_cli, tmp_path, 150, 150)
+def half_indexed(searcher, tmp_path) -> tuple[Path, Path]:
+    """An index of 80 articles, and 80 more in its folder that it does not hold yet (work for
+    both writer processes: a batch is 32 articles)."""
+    return indexed_and_more(searcher, tmp_path, HALF, HALF)
 
 
 @pytest.mark.parametrize("rebuild", [True, False], ids=["rebuild", "incremental"])
-def test_a_killed_writer_process_cancels_the_run(run_cli, cli_env, half_indexed, rebuild):
+def test_a_killed_writer_process_cancels_the_run(searcher, cli_env, half_indexed, rebuild):
     folder, index = half_indexed
-    before, state = indexed_paths(run_cli, index), live_state(index)
-    assert len(before) == 150
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "searcher", "index", "--index", str(index), "--procs", "2",
-         *(["--rebuild"] if rebuild else [])],
-        cwd=ROOT, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    victim = wait_for_writer_processes(writer)[0]
-    os.kill(victim, signal.SIGKILL)
-    stdout, stderr = writer.communicate(timeout=300)
-    assert writer.returncode == 2, (stdout, stderr)
+    before, state = indexed_paths(searcher, index), live_state(index)
+    assert len(before) == HALF
+    # the first writer process to write its segment is killed there
+    with Stopped(["index", "--index", str(index), "--procs", "2",
+                  *(["--rebuild"] if rebuild else [])], "segment", cli_env, action="kill",
+                 role="fork") as writer:
+        victim = writer.reached()
+        code, stdout, stderr = writer.finish()
+    assert code == 2, (stdout, stderr)
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert f"writer process {victim} was killed by SIGKILL" in stderr
     assert live_state(index) == state
-    assert indexed_paths(run_cli, index) == before
-    # The next run finds the 150 new articles still to do, and does them.
-    summary = json.loads(run_cli("index", "--index", str(index), "--json").stdout)
-    assert (summary["added"], summary["unchanged"]) == (150, 150)
-    assert indexed_paths(run_cli, index) == {f"{i:03d}.txt" for i in range(300)}
+    assert indexed_paths(searcher, index) == before
+    # The next run finds the new articles still to do, and does them.
+    summary = json.loads(searcher("index", "--index", str(index), "--json").stdout)
+    assert (summary["added"], summary["unchanged"]) == (HALF, HALF)
+    assert indexed_paths(searcher, index) == {f"{i:03d}.txt" for i in range(2 * HALF)}
 
 
 FULL_DISK = """
@@ -136,9 +104,9 @@ main(sys.argv[1:])
 """
 
 
-def test_a_failed_writer_process_cancels_the_run_in_one_line(cli_env, run_cli, half_indexed):
+def test_a_failed_writer_process_cancels_the_run_in_one_line(cli_env, searcher, half_indexed):
     folder, index = half_indexed
-    before, state = indexed_paths(run_cli, index), live_state(index)
+    before, state = indexed_paths(searcher, index), live_state(index)
     failed = subprocess.run([sys.executable, "-c", FULL_DISK, "index", "--index", str(index),
                              "--procs", "2", "--rebuild"], cwd=ROOT, env=cli_env,
                             capture_output=True, text=True, timeout=300)
@@ -146,31 +114,30 @@ def test_a_failed_writer_process_cancels_the_run_in_one_line(cli_env, run_cli, h
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr, failed.stderr
     assert f"no space left on device writing {index}" in failed.stderr
     assert live_state(index) == state
-    assert indexed_paths(run_cli, index) == before
+    assert indexed_paths(searcher, index) == before
 
 
-def test_writer_processes_die_with_searcher_index(run_cli, cli_env, half_indexed):
+def test_writer_processes_die_with_searcher_index(searcher, cli_env, half_indexed):
     folder, index = half_indexed
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "searcher", "index", "--index", str(index), "--procs", "2",
-         "--rebuild"], cwd=ROOT, env=cli_env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    children = wait_for_writer_processes(writer, 2)
-    time.sleep(0.2)  # past their first steps (a process asks to die with its parent there)
-    assert writer.poll() is None, "the rebuild finished before it was killed"
-    writer.send_signal(signal.SIGKILL)
-    assert writer.wait() == -signal.SIGKILL
-    for child in children:  # already dead, or sent SIGKILL as their parent died
-        try:
-            status = dict(line.split(":\t", 1) for line in
-                          Path(f"/proc/{child}/status").read_text().splitlines())
-        except FileNotFoundError:
-            continue
-        pending = int(status["SigPnd"], 16) | int(status["ShdPnd"], 16)
-        assert status["State"][0] in "ZX" or pending & SIGKILL_BIT, (child, status["State"])
-    # so the next writer gets the lock (an orphan would hold it, inherited)
-    assert run_cli("index", "--index", str(index)).code == 0
-    assert indexed_paths(run_cli, index) == {f"{i:03d}.txt" for i in range(300)}
+    # both writer processes held as they write their segment (well past their first steps,
+    # where a process asks to die with its parent), and the main process killed
+    with Stopped(["index", "--index", str(index), "--procs", "2", "--rebuild"], "segment",
+                 cli_env, role="fork", times=2) as writer:
+        children = [writer.reached(), writer.reached()]
+        assert writer.process.poll() is None, "the rebuild ended before it was killed"
+        writer.process.send_signal(signal.SIGKILL)
+        assert writer.process.wait(timeout=WAIT) == -signal.SIGKILL
+        for child in children:  # already dead, or sent SIGKILL as their parent died
+            try:
+                status = dict(line.split(":\t", 1) for line in
+                              Path(f"/proc/{child}/status").read_text().splitlines())
+            except FileNotFoundError:
+                continue
+            pending = int(status["SigPnd"], 16) | int(status["ShdPnd"], 16)
+            assert status["State"][0] in "ZX" or pending & SIGKILL_BIT, (child, status)
+        # so the next writer gets the lock (an orphan, still held, would hold it, inherited)
+        assert searcher("index", "--index", str(index)).code == 0
+    assert indexed_paths(searcher, index) == {f"{i:03d}.txt" for i in range(2 * HALF)}
 
 
 RECORD_FSYNCS = """
@@ -190,14 +157,14 @@ main(sys.argv[2:])
 
 
 @pytest.mark.parametrize("procs", ["1", "2"])
-def test_an_incremental_commit_is_on_disk_before_its_manifest(run_cli, cli_env, tmp_path,
+def test_an_incremental_commit_is_on_disk_before_its_manifest(searcher, cli_env, tmp_path,
                                                               procs):
     """A power cut keeps only what was flushed: every file the new manifest relies on (the new
     segment files, the TOC naming them, the folder's entries) must be flushed before the
     manifest is written, or the next run believes documents indexed that are not."""
     folder, index = tmp_path / "articles", tmp_path / "idx"
     write_articles(folder, range(40))
-    assert run_cli("index", str(folder), "--index", str(index)).code == 0
+    assert searcher("index", str(folder), "--index", str(index)).code == 0
     generation = index / (index / "CURRENT").read_text().strip()
     before = {p.name: p.stat().st_ino for p in generation.iterdir()}
     write_articles(folder, range(40, 80))
@@ -220,7 +187,7 @@ def test_an_incremental_commit_is_on_disk_before_its_manifest(run_cli, cli_env, 
                      if inode == generation.stat().st_ino]
     last_file = max(synced_before.index(inode) for inode in new.values())
     assert folder_synced and folder_synced[-1] > last_file
-    assert len(indexed_paths(run_cli, index)) == 80
+    assert len(indexed_paths(searcher, index)) == 80
 
 
 def test_a_reader_opened_before_an_incremental_merge_keeps_reading(tmp_path, settings):

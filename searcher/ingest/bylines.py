@@ -12,6 +12,10 @@ name. The shapes:
   nothing but a date before or after it);
 - a label (``文／XXX``, ``作者：XXX``, ``撰文：XXX``, ``By XXX``).
 
+A byline may be run into the end of the headline's line (a PDF's lines joined:
+``標題2020/08/09 17:30　記者：陳子謙``): ``byline_start`` finds where it starts, when the
+tail is a dated or labelled byline in one of these shapes.
+
 A reporter's name must look like a Chinese name (``strict``): two to four Han characters
 starting with a common surname, not ending like an organisation, a place or a photo credit
 (``路透社``, ``政治中心``, ``高雄市``, ``麥鈞傑攝``), and no common word of the language
@@ -71,6 +75,17 @@ _REPORTER_RES = [re.compile(pattern) for pattern in (
 _LABEL_RE = re.compile(
     rf"(?:^|(?<=[\s|｜]))(?:文|撰文|作者|Author|By)\s*[／/:：]\s*(?:{_NAMES}|{_LATIN_NAMES})"
     rf"{_AFTER_NAME}|^\s*By\s+{_LATIN_NAMES}\s*$")
+# A byline that ends a line after the headline it was run into (a PDF's wrapped lines
+# joined): a date with its time or after its label, perhaps then a reporter or a source;
+# or a reporter or an author after a label.
+_BYLINE_PART = (rf"{_OUTLET}{_REPORTER}\s*[:：]?\s*[{_HAN}·・、 　]{{2,12}}"
+                rf"|(?:文|撰文|作者|來源|来源|出處|出处)\s*[:：／/]\s*\S.{{0,20}}")
+_BYLINE_END_RE = re.compile(
+    rf"(?:(?:{_PUBLISHED_RE.pattern})(?:\s*{_TIME})?|{_DATE}\s*(?:[(（][^)）]{{1,4}}[)）])?\s*{_TIME})"
+    rf"(?:[\s|｜/／]+(?:{_BYLINE_PART}))?\s*$"
+    rf"|(?:{_OUTLET}{_REPORTER}\s*[:：]\s*[{_HAN}·・、 　]{{2,12}}"
+    rf"|(?:文|撰文|作者)\s*[:：／/]\s*\S.{{0,20}})\s*$", re.IGNORECASE)
+MAX_BYLINE = 50  # characters of a byline run into a headline
 _LATIN_NAME_RE = re.compile(r"[A-Z][A-Za-z'’.\-]*(?:\s+[A-Za-z][A-Za-z'’.\-]*){0,4}")
 _CJK_NAME_RE = re.compile(rf"[{_HAN}][{_HAN}·・]{{1,3}}")
 _NAME_SEPARATORS = re.compile(rf"\s*[、,，;；&＆]\s*|\s+(?:and|與|与|和|及)\s+"
@@ -126,6 +141,16 @@ def byline_date(top: str) -> str | None:
                 and not line.rstrip().endswith(("。", "！", "？")):
             if date := normalize_date(dates[0]):
                 return date
+    return None
+
+
+def byline_start(line: str) -> int | None:
+    """Where a byline run into the end of ``line`` (a headline) starts, if one is:
+    ``…或要檢疫2020/08/09 17:30　記者：陳子謙`` → the offset of ``2020``."""
+    for start in range(max(0, len(line) - MAX_BYLINE), len(line)):
+        if line[:start].strip() and _BYLINE_END_RE.match(line, start) \
+                and (byline_date(line[start:]) or byline_author(line[start:])):
+            return start
     return None
 
 

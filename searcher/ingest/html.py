@@ -30,7 +30,7 @@ import re
 from html.parser import HTMLParser
 
 from searcher.ingest.metadata import make_document
-from searcher.ingest.page_metadata import PageFacts, Time, page_fields
+from searcher.ingest.page_metadata import PageFacts, Placed, page_fields
 from searcher.models import Document
 
 SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -41,6 +41,7 @@ SNIFF_BYTES = 16_384
 MAX_HEADER = 65_536  # a saved HTTP header is shorter
 NEAR_HEADLINE = 1_000  # characters of text after the headline's start that are near it
 MAX_TIMES = 100
+MAX_BYLINES = 100
 MAX_COPYRIGHT_LINES = 10
 
 _SKIPPED = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template",
@@ -55,6 +56,7 @@ _CLUTTER_STARTS = ("comment", "sidebar", "related", "recommend", "popular", "wid
                    "breadcrumb", "share", "social", "advert", "promo", "trending", "rank",
                    "reply", "hotnews", "morenews")
 _CLUTTER_WORDS = {"nav", "menu", "aside", "side", "ad", "ads", "hot", "latest", "more"}
+_BYLINE_WORDS = {"author", "byline", "reporter", "writer"}
 _NAME_WORDS_RE = re.compile(r"[\s_\-]+")
 _COPYRIGHT_RE = re.compile(r"©|copyright|版權所有|版权所有", re.IGNORECASE)
 _SAVED_FROM_RE = re.compile(r"saved from url=\(\d+\)(\S+)")
@@ -92,8 +94,9 @@ def declared_charset(data: bytes) -> str | None:
 
 class _Extractor(HTMLParser):
     """The visible text of a page (less its scripts, navigation and so on) and the facts of
-    its metadata: ``<meta>`` tags, ``<title>``, first ``<h1>``, ``<time>``s and where each
-    stands, JSON-LD, canonical link, saved-from address, copyright lines."""
+    its metadata: ``<meta>`` tags, ``<title>``, first ``<h1>`` and its line, ``<time>``s and
+    elements marked as the author's and where each stands, JSON-LD, canonical link,
+    saved-from address, copyright lines."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -109,6 +112,9 @@ class _Extractor(HTMLParser):
         self.in_h1 = self.in_title = False
         self.time: list[str] | None = None  # the text of an open <time> without datetime
         self.json_ld: list[str] | None = None
+        # Open elements marked as the author's: their depth in the stack, their index in
+        # ``facts.bylines`` and their text.
+        self.bylines: list[tuple[int, int, list[str]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements += 1
@@ -132,6 +138,9 @@ class _Extractor(HTMLParser):
         self.skipping += skipped
         self.clutter += clutter
         self.article += article
+        if _is_byline(attributes) and len(self.facts.bylines) < MAX_BYLINES:
+            self.bylines.append((len(self.stack), len(self.facts.bylines), []))
+            self.facts.bylines.append(self._placed(""))
         if tag == "title" and not self.skipping and not self.facts.title:
             self.in_title = True
         elif tag == "h1" and not self.skipping and not self.facts.h1:
@@ -152,6 +161,8 @@ class _Extractor(HTMLParser):
             self.skipping -= skipped
             self.clutter -= clutter
             self.article -= article
+            while self.bylines and self.bylines[-1][0] > len(self.stack):
+                self._byline_closed()
             self._closed(name)
             if name == tag:
                 break
@@ -194,7 +205,14 @@ class _Extractor(HTMLParser):
                 self.facts.h1 += data
             if self.time is not None:
                 self.time.append(data)
+            for _, _, text in self.bylines:
+                text.append(data)
             self._text(data)
+
+    def _byline_closed(self) -> None:
+        """The innermost open byline element's text stored: it has closed."""
+        _, index, text = self.bylines.pop()
+        self.facts.bylines[index].value = " ".join("".join(text).split())
 
     def _text(self, data: str) -> None:
         self.parts.append(data)
@@ -217,10 +235,21 @@ class _Extractor(HTMLParser):
     def _time(self, value: str) -> None:
         if len(self.facts.times) >= MAX_TIMES:
             return
-        near = self.h1_at is not None and self.length - self.h1_at <= NEAR_HEADLINE
-        self.facts.times.append(Time(value, bool(self.article),
-                                     bool(self.clutter or self.skipping), near))
+        self.facts.times.append(self._placed(value))
         self.time = None if value else []
+
+    def _placed(self, value: str) -> Placed:
+        """``value`` placed where the parser stands."""
+        near = self.h1_at is not None and self.length - self.h1_at <= NEAR_HEADLINE
+        return Placed(value, bool(self.article), bool(self.clutter or self.skipping), near)
+
+
+def _is_byline(attributes: dict[str, str]) -> bool:
+    """Whether an element is marked as its article's author (``class="author"``,
+    ``rel="author"``, ``itemprop="author"``)."""
+    words = f"{attributes.get('class', '')} {attributes.get('rel', '')}".lower().split()
+    return attributes.get("itemprop", "").lower() == "author" or any(
+        word in _BYLINE_WORDS for word in words)
 
 
 def _is_clutter(attributes: dict[str, str]) -> bool:
@@ -261,8 +290,12 @@ def _parse(html: str) -> tuple[_Extractor, str | None]:
     parser = _Extractor()
     parser.feed(html)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    text = "".join(parser.parts)
+    lines = (" ".join(line.split()) for line in text.splitlines())
     parser.facts.text = "\n".join(line for line in lines if line)
+    if parser.h1_at is not None:  # the lines with text before the <h1>'s (it is a block)
+        parser.facts.h1_line = sum(1 for line in text[:parser.h1_at].splitlines()
+                                   if line.split())
     return parser, _outsized(parser)
 
 

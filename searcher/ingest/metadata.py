@@ -8,9 +8,10 @@ naming the document.
 
 Without a date the article is undated: a date is never invented (nor taken from the file's
 modification time), and one that cannot be read is a warning. Without a title, the text's
-first line stands in when it is at most ``TITLE_LENGTH`` characters long, else its first
-sentence when that is, else the line cut with an ellipsis at the last pause (，、；： or a space)
-before ``TITLE_LENGTH``. Without an author field, an author line in the text (作者為…, 作者：…,
+first line stands in (up to a byline run into its end: ``標題2020/08/09 17:30　記者：陳子謙``,
+as a PDF's lines joined give it) when it is at most ``TITLE_LENGTH`` characters long, else its
+first sentence when that is, else the line cut with an ellipsis at the last pause (，、；： or a
+space) before ``TITLE_LENGTH``. Without an author field, an author line in the text (作者為…, 作者：…,
 文／…) fills it, up to the end of the names it lists, when they are names (``bylines``); the body
 stays whole.
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 
 from searcher.dates import normalize_date
-from searcher.ingest.bylines import author_name
+from searcher.ingest.bylines import author_name, byline_start
 from searcher.models import Document
 
 TITLE_LENGTH = 60
@@ -45,9 +46,12 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def derive_title(body: str, length: int = TITLE_LENGTH) -> str:
-    """A title from the text: its first line, else the line's first sentence, else the line
-    cut at a pause with an ellipsis; at most ``length`` characters."""
+    """A title from the text: its first line (less a byline run into it), else the line's
+    first sentence, else the line cut at a pause with an ellipsis; at most ``length``
+    characters."""
     line = body.strip().split("\n", 1)[0].strip()
+    cut = byline_start(line)  # a headline the byline was run into (a PDF's lines joined)
+    line = line[:cut].rstrip() if cut is not None else line
     if len(line) <= length:
         return line
     end = _SENTENCE_END_RE.search(line)
