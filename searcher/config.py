@@ -6,7 +6,8 @@
 ``searcher index`` indexes, and a missing default index is built from, when the index has no
 roots yet), ``limit``, ``sort``, ``color``, ``snippets``, ``path_style``; ``server`` (false: no
 search server, ``searcher.server``) and ``server_idle_minutes`` (how long it waits for the next
-command; 10); ``max_file_seconds`` (``searcher index``'s deadline for reading one file). Paths
+command; 10); ``max_file_seconds`` (``searcher index``'s deadline for reading one file);
+``stemming`` (``"english"`` or ``"none"``: how ``searcher index`` and ``watch`` build). Paths
 may start with ``~``; a relative path is relative to the file's folder. Flags and
 ``SEARCHER_INDEX`` win over the file.
 
@@ -56,6 +57,7 @@ class Config:
     server: bool | None = None
     server_idle_minutes: int | None = None
     max_file_seconds: float | None = None
+    stemming: str | None = None
     source: Path | None = field(default=None, compare=False)  # the file it was read from
 
     def option_defaults(self) -> dict[str, object]:
@@ -63,7 +65,7 @@ class Config:
         named = {"index_dir": self.index, "limit": self.limit, "sort": self.sort,
                  "color": self.color, "snippet_count": self.snippets,
                  "path_style": self.path_style,
-                 "max_file_seconds": self.max_file_seconds}
+                 "max_file_seconds": self.max_file_seconds, "stemming": self.stemming}
         return {name: value for name, value in named.items() if value is not None}
 
 
@@ -73,7 +75,8 @@ _KEYS: dict[str, tuple[type, tuple | None]] = {
     "sort": (str, ("relevance", "newest", "oldest")), "color": (str, ("auto", "always", "never")),
     "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute")),
     "server": (bool, None), "server_idle_minutes": (int, None),
-    "max_file_seconds": (float, None)}
+    "max_file_seconds": (float, None),
+    "stemming": (str, ("english", "none"))}  # ``analysis.stemming.STEMMING``: a layer above
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a configuration of a few lines; anything past this is not one
@@ -137,4 +140,5 @@ def read_config_text(text: str, path: Path) -> Config:
                   color=values.get("color"), snippets=values.get("snippets"),
                   path_style=values.get("path_style"), server=values.get("server"),
                   server_idle_minutes=values.get("server_idle_minutes"),
-                  max_file_seconds=values.get("max_file_seconds"), source=path)
+                  max_file_seconds=values.get("max_file_seconds"),
+                  stemming=values.get("stemming"), source=path)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 class Document:
     """One article as read from the corpus."""
 
-    path: str  # relative to the corpus root; JSON Lines records are ``FILE#ID``
+    path: str  # relative to the corpus root; a JSON Lines record's is ``FILE#ID``, a member's
+    # (an archive's, a mailbox's message, an attachment) ``FILE#MEMBER`` (``ingest.members``)
     body: str
     title: str
     date: str | None = None  # YYYY-MM-DD, or None when the article is undated
@@ -54,7 +55,7 @@ class Hit:
     author: str | None = None
     title_highlights: tuple[tuple[int, int], ...] = field(default=())
     file: str = ""  # the corpus file it came from (absolute; a JSON Lines record's file)
-    record: str | None = None  # a JSON Lines record's id within ``file``
+    record: str | None = None  # a JSON Lines record's id or a member's name within ``file``
     url: str | None = None
     source: str | None = None
     tags: tuple[str, ...] = ()

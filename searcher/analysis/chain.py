@@ -6,7 +6,9 @@ Steps, each keeping every character at its offset so tokens point into the ORIGI
 2. Segmentation (precise mode) of the folded text, with the settings' user words (the corpus
    names and every variant-table member, so each is one word): ``segmenters``; at query time,
    without loading the dictionary, through the index's ``query_dictionary``.
-3. Variants: each word is replaced by its group's canonical term (川普 → 特朗普).
+3. Variants: each word is replaced by its group's canonical term (川普 → 特朗普); in an index
+   that stems (``stemming``), a word of Latin letters outside any group by its stem
+   (economies → economi).
 
 Two token streams come out of one text:
 
@@ -33,6 +35,7 @@ from searcher.analysis.fold import fold, fold_each
 from searcher.analysis.query_dictionary import QuerySegmenter, SortedWords
 from searcher.analysis.segmenters import SEGMENTERS, Segmenter
 from searcher.analysis.settings import AnalysisSettings
+from searcher.analysis.stemming import stemmer
 from searcher.analysis.units import SPACE_UNIT, is_gap, units
 from searcher.analysis.variants import VariantTable
 
@@ -49,6 +52,7 @@ class AnalysisChain:
                  query_dictionary: SortedWords | None = None) -> None:
         self.settings = settings
         self.variants = VariantTable.parse(settings.variants, fold)
+        self._stem = stemmer(settings.stemming)
         self.query_dictionary = query_dictionary
         self._segmenter: Segmenter | None = None
         self._query_segmenter = QuerySegmenter(query_dictionary) if query_dictionary else None
@@ -64,10 +68,17 @@ class AnalysisChain:
         """Precise-mode words ``(word, start, end)`` of folded text, gaps and spaces included."""
         return self.segmenter.tokenize(folded)
 
+    def term(self, word: str) -> str:
+        """The term a folded word is indexed as: its variant group's canonical term, else its
+        stem when the index stems, else itself."""
+        if self._stem is None or word in self.variants:
+            return self.variants.canonical(word)
+        return self._stem(word)
+
     def word_tokens(self, text: str, subwords: bool = True) -> list[tuple[str, int, int, int]]:
         """Index terms ``(term, position, start, end)``; offsets index the original ``text``."""
         tokens = []
-        canonical = self.variants.canonical
+        term_of = self.term
         position = -1
         for word, start, end in self.words(fold(text)):
             if word.isspace():
@@ -75,7 +86,7 @@ class AnalysisChain:
             position += 1
             if is_gap(word):
                 continue
-            tokens.append((canonical(word), position, start, end))
+            tokens.append((term_of(word), position, start, end))
             if subwords and len(word) > 2:
                 tokens.extend(self._subwords(word, position, start))
         return tokens
@@ -85,7 +96,7 @@ class AnalysisChain:
         for a gap, else its canonical term, then its sub-words'."""
         if is_gap(word):
             return ()
-        terms = (self.variants.canonical(word),)
+        terms = (self.term(word),)
         if len(word) > 2:
             terms += tuple(term for term, *_ in self._subwords(word, 0, 0))
         return terms

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from searcher.analysis.fold import ORTHOGRAPHY_FILE, fold, orthography
 from searcher.analysis.segmenters import SEGMENTERS
+from searcher.analysis.stemming import NO_STEMMING
+from searcher.analysis.stemming import version as stemmer_version
 from searcher.analysis.variants import VariantTable, parse_groups
 from searcher.errors import SearcherError
 from searcher.regular_files import FileTooLargeError, NotRegularFileError, read_regular
@@ -62,13 +64,15 @@ class AnalysisSettings:
     words, folded, in the order they are added (the frequency each gets depends on the ones
     before); ``variant_files``: the user's variant files it came from (provenance only);
     ``orthography``: the SHA-256 of the orthography rules (``searcher/data/orthography.txt``,
-    from OpenCC's variant tables) that folding applied."""
+    from OpenCC's variant tables) that folding applied; ``stemming``: whether words of Latin
+    letters are indexed as their stems (``stemming.STEMMING``)."""
 
     variants: str
     userwords: tuple[str, ...]
     segmenter: str = "rjieba"
     variant_files: tuple[str, ...] = ()
     orthography: str = ""
+    stemming: str = NO_STEMMING
 
     @classmethod
     def default(cls) -> "AnalysisSettings":
@@ -77,7 +81,8 @@ class AnalysisSettings:
     @classmethod
     def from_files(cls, variant_files: tuple[Path, ...] = (),
                    userdict_files: tuple[Path, ...] = (),
-                   segmenter: str = "rjieba") -> "AnalysisSettings":
+                   segmenter: str = "rjieba",
+                   stemming: str = NO_STEMMING) -> "AnalysisSettings":
         """The shipped tables extended by the user's files (read as UTF-8)."""
         variant_texts = [_data_text(n) for n in SHIPPED_VARIANT_FILES]
         variant_texts += [_user_text(p) for p in variant_files]
@@ -89,7 +94,7 @@ class AnalysisSettings:
         words = list(dict.fromkeys([fold(w) for w in words] + table.folded_members()))
         return cls(variants=table.dumps(), userwords=tuple(words), segmenter=segmenter,
                    variant_files=tuple(str(Path(p).resolve()) for p in variant_files),
-                   orthography=orthography().sha256)
+                   orthography=orthography().sha256, stemming=stemming)
 
     @functools.cached_property
     def variants_sha256(self) -> str:
@@ -102,19 +107,23 @@ class AnalysisSettings:
 
         payload = json.dumps(
             [ANALYSIS_VERSION, SEGMENTERS[self.segmenter].version(), opencc.__version__,
-             self.orthography, self.variants, self.userwords], ensure_ascii=False)
+             self.orthography, self.variants, self.userwords]
+            # only an index that stems says so: the others keep the fingerprint they had
+            + ([stemmer_version(self.stemming)] if self.stemming != NO_STEMMING else []),
+            ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> dict:
         return {"variants": self.variants, "userwords": list(self.userwords),
                 "segmenter": self.segmenter, "variant_files": list(self.variant_files),
-                "orthography": self.orthography}
+                "orthography": self.orthography, "stemming": self.stemming}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnalysisSettings":
         return cls(variants=data["variants"], userwords=tuple(data["userwords"]),
                    segmenter=data["segmenter"], variant_files=tuple(data["variant_files"]),
-                   orthography=data["orthography"])
+                   orthography=data["orthography"],
+                   stemming=data.get("stemming", NO_STEMMING))  # older indexes: none
 
 
 def variant_sources_sha256(variant_files: tuple[Path, ...]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from searcher.analysis.stemming import NO_STEMMING, STEMMING
 from searcher.cli.arguments import QueryCommand
 from searcher.cli.environment import (
     console_for, corpus_roots, user_variants_file)
@@ -44,6 +45,9 @@ from searcher.cli.printers import json_line, one_line
               help="Seconds to wait for another writer to finish.")
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default="rjieba",
               show_default=True, help="Word segmenter (jieba is the slower reference).")
+@click.option("--stemming", type=click.Choice(STEMMING), default=None,
+              help="Index English words by their stems, so economy finds economies [default: "
+                   "the config's stemming, else as the index has it, else none].")
 @click.option("--procs", type=click.IntRange(min=1), default=None,
               help="Processes that analyse and write the index [default: one per core for "
                    "corpora over 2 MB, else 1].")
@@ -60,8 +64,8 @@ from searcher.cli.printers import json_line, one_line
 @json_option
 @click.pass_obj
 def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
-                  variant_files, userdict_files, wait, segmenter, procs, follow, max_file_mb,
-                  max_file_seconds, verbose, as_json):
+                  variant_files, userdict_files, wait, segmenter, stemming, procs, follow,
+                  max_file_mb, max_file_seconds, verbose, as_json):
     """Build or update the index from corpus files or folders (default: the index's roots,
     else ./corpus). Exit 0 when every file was read, 1 when one was skipped (the rest is
     indexed; each skipped file is named), 2 when the run failed (or, with --strict, a file
@@ -76,7 +80,7 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
     """
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
-                   segmenter=segmenter, follow_outside=follow,
+                   segmenter=segmenter, stemming=stemming, follow_outside=follow,
                    max_file_bytes=int(max_file_mb * 1_000_000), file_seconds=max_file_seconds,
                    add=add, remove=remove,
                    replace=replace, exclude=exclude, dry_run=dry_run,
@@ -157,7 +161,8 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
     title:, author:, path:, tags:, source:, url:, and date:2025-09, date:2025-09..2026-01,
     date:>=2025-10-01, date:none. OR binds tighter than AND: 普丁 停火 OR 川普 is
-    普丁 (停火 OR 川普).
+    普丁 (停火 OR 川普). Trum* finds every Latin word that starts with trum (a * after
+    Chinese characters changes nothing: they are found inside longer words anyway).
     A word matches every spelling in its variant group (川普 finds 特朗普); a quoted phrase
     matches only what it says. After the first word, -word is an excluded word unless it is
     plainly this command's options (-l, -l0, -n 5, --json): 特朗普 -nato excludes nato; after
@@ -388,26 +393,30 @@ def variants_command(terms, add, index_dir):
 
 def build(index_dir: Path, paths: list[Path], rebuild: bool, variant_files: tuple[Path, ...],
           userdict_files: tuple[Path, ...], wait: float, show_progress: bool,
-          procs: int | None = None, segmenter: str = "rjieba", **options):
+          procs: int | None = None, segmenter: str = "rjieba", stemming: str | None = None,
+          **options):
     """Run the indexer with the user's tables (roots: ``paths``, else the index's own, else
-    ``fallback``); ``options`` are more of ``update_index``'s (limits, roots, ``dry_run``)."""
-    from searcher.indexing.update import update_index
+    ``fallback``) and ``stemming`` (None: as the index has it); ``options`` are more of
+    ``update_index``'s (limits, roots, ``dry_run``)."""
+    from searcher.indexing.update import recorded_stemming, update_index
 
-    settings = analysis_settings(variant_files, userdict_files, segmenter)
+    settings = analysis_settings(variant_files, userdict_files, segmenter,
+                                 stemming or recorded_stemming(index_dir))
     with _progress_bar(show_progress) as progress:
         return update_index(index_dir, paths, settings, rebuild=rebuild, wait=wait,
                             progress=progress, procs=procs, **options)
 
 
 def analysis_settings(variant_files: tuple[Path, ...] = (), userdict_files: tuple[Path, ...] = (),
-                      segmenter: str = "rjieba"):
+                      segmenter: str = "rjieba", stemming: str = NO_STEMMING):
     """What a build analyses with: the shipped tables, the user's own (in the configuration
     folder), then those given."""
     from searcher.analysis.settings import AnalysisSettings
     from searcher.config import user_files
 
     return AnalysisSettings.from_files(user_files("variants", variant_files),
-                                       user_files("userdict", userdict_files), segmenter)
+                                       user_files("userdict", userdict_files), segmenter,
+                                       stemming)
 
 
 def _progress_bar(show: bool):

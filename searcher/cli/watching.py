@@ -44,11 +44,14 @@ def watch_command(config, paths, index_dir, debounce, quiet, as_json):
       searcher watch ~/評論 --index ~/評論索引 -q
       searcher watch --json | jq -c 'select(.type == "update") | .added'
     """
+    from searcher.indexing.update import recorded_stemming
     from searcher.indexing.watch import watch
 
     limits = {"file_seconds": config.max_file_seconds} if config and config.max_file_seconds \
         else {}
-    watch(index_dir, list(paths), analysis_settings(), WatchPrinter(index_dir, quiet, as_json),
+    stemming = (config and config.stemming) or recorded_stemming(index_dir)
+    watch(index_dir, list(paths), analysis_settings(stemming=stemming),
+          WatchPrinter(index_dir, quiet, as_json),
           debounce=debounce, fallback=corpus_roots(config), **limits)
 
 

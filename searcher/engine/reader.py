@@ -203,6 +203,19 @@ class GenerationReader:
                 parts.append((offset, found))
         return Postings(parts, self.live if self.deleted else None)
 
+    def terms_starting(self, field: str, prefix: str, most: int) -> list[str]:
+        """The field's terms that start with ``prefix``, ascending: no more than ``most + 1``
+        (one more than ``most`` says there are more), read in order from each segment's
+        terms, no further than that."""
+        start = prefix.encode("utf-8", "surrogatepass")
+        found: set[bytes] = set()
+        for reader, _ in self._leaves:
+            for count, ((name, term), _) in enumerate(reader._terms.items_from(field, start)):
+                if name != field or not term.startswith(start) or count > most:
+                    break
+                found.add(term)
+        return [term.decode("utf-8", "surrogatepass") for term in sorted(found)[:most + 1]]
+
     def frequency(self, field: str, text: str) -> float:
         """How often the term occurs in the field over all documents (0 when never)."""
         return self._reader.frequency(field, text)

@@ -26,7 +26,7 @@ from searcher.errors import DocumentError
 from searcher.indexing.manifest import same_stat, stat_entry
 from searcher.indexing.reader_pool import Job, ReaderPool
 from searcher.ingest.formats import (
-    JSONL_SUFFIXES, document_path, parse_file, parse_jsonl_chunk)
+    JSONL_SUFFIXES, document_path, parse_batches, parse_jsonl_chunk)
 from searcher.models import Document
 from searcher.regular_files import NotRegularFileError, open_regular
 
@@ -106,7 +106,7 @@ def _read(file: Path, root: Path, previous: dict | None,
     if file.suffix.lower() in JSONL_SUFFIXES:
         yield from _read_large_jsonl(file, root, previous, max_bytes)
     else:
-        yield _read_file(file, root, previous, max_bytes)
+        yield from _read_file(file, root, previous, max_bytes)
 
 
 def _cut_short(job: Job, reason: str) -> FileResult:
@@ -153,25 +153,42 @@ def _read_whole(file: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _read_file(file: Path, root: Path, previous: dict | None, max_bytes: int) -> FileResult:
-    """Read, decode and parse one whole corpus file, unless it is unchanged."""
+def _read_file(file: Path, root: Path, previous: dict | None,
+               max_bytes: int) -> Iterator[FileResult]:
+    """Read, decode and parse one whole corpus file, unless it is unchanged: one result, or,
+    for a container (an archive, a mailbox), one a batch of its documents, so that the
+    deadline holds for each batch."""
     try:
         entry = stat_entry(file)
         if same_stat(previous, entry):
-            return FileResult(str(file), entry=previous)
+            yield FileResult(str(file), entry=previous)
+            return
         data = _read_whole(file, max_bytes)
         entry["sha256"] = hashlib.sha256(data).hexdigest()
         if previous and previous.get("sha256") == entry["sha256"]:
-            return FileResult(str(file), entry={**previous, **entry})
-        result = FileResult(str(file), entry=entry, changed=True)
+            yield FileResult(str(file), entry={**previous, **entry})
+            return
         warnings = _FileWarnings(_name(file, root))
-        parsed = parse_file(data, warnings.name, warnings)
+        batches = parse_batches(data, warnings.name, warnings)
+        parsed = next(batches)
     except (OSError, DocumentError) as error:
-        return _failed(file, error)
-    result.encoding = parsed.encoding
-    result.documents = parsed.documents
-    result.warnings = warnings.take(last=True)
-    return result
+        yield _failed(file, error)
+        return
+    while True:
+        try:
+            following = next(batches, None)
+        except DocumentError as error:  # a container broken past its first members
+            yield FileResult(str(file), changed=True, encoding=parsed.encoding,
+                             documents=parsed.documents, warnings=warnings.take(last=False))
+            yield FileResult(str(file), error=_reason(error), warnings=warnings.take(last=True))
+            return
+        last = following is None
+        yield FileResult(str(file), entry=entry if last else None, changed=True,
+                         encoding=parsed.encoding, documents=parsed.documents,
+                         warnings=warnings.take(last))
+        if last:
+            return
+        parsed = following
 
 
 def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
@@ -182,7 +199,7 @@ def _read_large_jsonl(file: Path, root: Path, previous: dict | None,
     try:
         entry = stat_entry(file)
         if entry["size"] <= min(JSONL_CHUNK_BYTES, max_bytes) or same_stat(previous, entry):
-            yield _read_file(file, root, previous, max_bytes)
+            yield from _read_file(file, root, previous, max_bytes)
             return
         digest, boundaries = _scan(file)
     except (OSError, DocumentError) as error:

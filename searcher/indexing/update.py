@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from searcher.analysis.settings import AnalysisSettings, variant_sources_sha256
+from searcher.analysis.stemming import NO_STEMMING, STEMMING
 from searcher.engine.store import (
     OpenIndex, create_generation, current_generation, discard, index_exists, open_index,
     publish, read_meta, record_checksums, remove_stale_generations, write_meta, writer_lock)
@@ -356,6 +357,14 @@ def index_documents(index_dir: Path, documents: Iterable[Document], settings: An
             raise
     report.seconds = time.monotonic() - started
     return report
+
+
+def recorded_stemming(index_dir: Path) -> str:
+    """The stemming the live index at ``index_dir`` was built with (none without one): what a
+    run that does not say keeps."""
+    settings = (read_meta(index_dir) or {}).get("settings")
+    stemming = settings.get("stemming") if isinstance(settings, dict) else None
+    return stemming if stemming in STEMMING else NO_STEMMING
 
 
 def _provenance(settings: AnalysisSettings, plan: _Plan | None = None) -> dict:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from searcher.errors import DocumentError
-from searcher.ingest.formats import CORPUS_SUFFIXES
+from searcher.ingest.formats import format_of
 
 Refused = list[tuple[str, str]]  # (file or folder, reason): what a walk could not take
 INDEX_MARKERS = ("CURRENT", ".lock")  # what an index folder holds (searcher.engine.store)
@@ -103,7 +103,7 @@ def _walk(root: Path, refused: Refused, exclude: Sequence[str], ignored: Refused
             glob = excluded(file)
             if name.startswith("."):
                 ignored.append((str(file), "hidden file"))
-            elif file.suffix.lower() not in CORPUS_SUFFIXES:
+            elif format_of(name) is None:
                 ignored.append((str(file), "not a corpus file type"))
             elif glob:
                 ignored.append((str(file), f"excluded by {glob}"))

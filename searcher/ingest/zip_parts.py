@@ -58,6 +58,10 @@ class Archive:
     def names(self) -> list[str]:
         return self._zip.namelist()
 
+    def infos(self) -> list[zipfile.ZipInfo]:
+        """Every part's entry, in the zip's order (a name may be given twice)."""
+        return self._zip.infolist()
+
     def read(self, name: str) -> bytes:
         """Part ``name``, inflated."""
         self._claim(self._info(name))

@@ -7,6 +7,13 @@ collect the folded strings to highlight for it.
   any of its members, so every member finds the same articles, whichever is typed. Several
   words typed together (俄罗斯停火) are ANDed, with a bonus when they also stand together;
 * a quoted phrase is a phrase over units only: an exact substring of the folded text;
+* a Latin word or number with a star (``Trum*``, ``econom*``) matches every unit of the unit
+  fields that starts with it (``plan.Prefix``, expanded against the index by ``matching``),
+  each scored as a whole word; a star after Chinese characters or in ``path:``
+  changes nothing (they are found inside longer words already), and after anything else is
+  an error;
+* in an index that stems (``analysis.stemming``), a Latin word's term is its stem, so
+  ``economy`` finds economies: the analysis chain's ``term``, as at index time;
 * ``tags:``, ``source:`` and ``url:`` match a whole value (a tag, the source, the URL);
 * each field weighs its boost from the field table (title matches weigh more);
 * given a ``MinimumMatch`` (``--any``, ``--min-match``), the query's words are no longer all
@@ -27,13 +34,14 @@ from dataclasses import dataclass
 
 from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fold import fold
-from searcher.analysis.units import is_cjk, units
+from searcher.analysis.units import RUN_CHAR_RE, is_cjk, units
 from searcher.dates import DateRange
 from searcher.engine.schema import NO_DAY
 from searcher.errors import QuerySyntaxError
 from searcher.fields import DEFAULT_FIELDS, FIELDS
 from searcher.search import plan as p
 from searcher.search import query_syntax as qs
+from searcher.search.snippets import PREFIX
 
 WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside another word
 # A variant group's members are all words the segmenter always cuts out whole, so where only
@@ -94,6 +102,8 @@ class _Compiler:
         if isinstance(node, (qs.Words, qs.Phrase)) and node.field and \
                 FIELDS[node.field].kind == "keyword":
             return p.Term(node.field, fold(node.text.strip()))
+        if isinstance(node, qs.Prefix):
+            return self.prefix(node, positive)
         if isinstance(node, qs.Words):
             return self.words(node, positive)
         if isinstance(node, qs.Phrase):
@@ -182,13 +192,36 @@ class _Compiler:
             self.needles[together] = None
         return clauses, self.units(together, node.field, node.text, PHRASE_BONUS)
 
-    def word(self, word: str, field: str | None, positive: bool) -> p.Node:
+    def count_term(self) -> None:
         self.terms += 1
         if self.terms > MAX_TERMS:  # each term costs a phrase search: bound the work
             raise QuerySyntaxError(f"too many words in the query (more than {MAX_TERMS})")
-        canonical = self.chain.variants.canonical(word)
+
+    def prefix(self, node: qs.Prefix, positive: bool) -> p.Node:
+        """``Trum*``: the words that start so (see the module's notes)."""
+        folded = fold(node.text.strip())
+        if node.field and FIELDS[node.field].kind == "keyword":
+            return p.Prefix(node.field, folded)  # a tag, a source, a URL that starts so
+        if is_cjk(folded) or (node.field and FIELDS[node.field].kind != "words"):
+            # Chinese characters, or a path: found wherever they stand already
+            return self.compile(qs.Words(node.text, node.field), positive)
+        if [unit for unit, _, _ in units(folded)] != [folded] or not RUN_CHAR_RE.match(folded):
+            raise QuerySyntaxError(f"{node.text}*: a * ends a Latin word or a number (Trum*, "
+                                   f"econom*); {node.text!r} is not one")
+        self.count_term()
+        if positive:
+            self.needles[folded + PREFIX] = None
+        per_field = [p.Prefix(FIELDS[f].units, folded, FIELDS[f].boost * WORD_BOOST)
+                     for f in self.fields(node.field)]
+        return p.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
+
+    def word(self, word: str, field: str | None, positive: bool) -> p.Node:
+        self.count_term()
+        canonical = self.chain.term(word)
         if positive:
             self.needles.update(dict.fromkeys(self.chain.variants.members(word)))
+            if canonical != self.chain.variants.canonical(word):  # a stem: words that start so
+                self.needles[canonical + PREFIX] = None
             self.lead(field, self.chain.variants.members(word), canonical)
         whole_words = tuple(p.Term(f, canonical, boost=FIELDS[f].boost * WORD_BOOST)
                             for f in self.fields(field) if FIELDS[f].kind == "words")

@@ -31,8 +31,10 @@ from operator import itemgetter
 import numpy as np
 
 from searcher.engine.reader import LENGTH_OF_CODE, GenerationReader, Postings
+from searcher.errors import QuerySyntaxError
 from searcher.search.plan import (
-    AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Term, WithBonus, Without)
+    AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Prefix, Term, WithBonus,
+    Without)
 
 K1 = 1.2
 B = 0.75
@@ -43,6 +45,9 @@ POSITION_BITS = 32  # a phrase key: the document number above, a position below
 # Sets of document numbers are compared through a mask of every number up to the largest
 # when it spans at most this many times their sizes: one pass each, not a search each.
 MASK_SPAN = 64
+# The most terms a ``Prefix`` stands for (Lucene's default limit on a query's clauses): a
+# prefix matching more is refused with a message, rather than cut to some of its words.
+MAX_EXPANSIONS = 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,6 +194,7 @@ class _Evaluation:
         self._done: dict[Node, Matches] = {}
         self._maybe: dict[Node, np.ndarray | None] = {}
         self._length_norms: dict[str, np.ndarray] = {}
+        self._expanded: dict[Prefix, AnyOf] = {}
 
     def run(self, node: Node, within: np.ndarray | None = None) -> Matches:
         """Matches of ``node``; given ``within`` (ascending documents), only those among them
@@ -199,6 +205,8 @@ class _Evaluation:
             return self._done[node]
         if isinstance(node, Term):
             found = self.term(node)
+        elif isinstance(node, Prefix):
+            found = self.run(self.expanded(node), within)
         elif isinstance(node, Phrase):
             found = self.phrase(node, within)
         elif isinstance(node, AnyOf):
@@ -235,9 +243,23 @@ class _Evaluation:
             self._maybe[node] = self._find_maybe(node)
         return self._maybe[node]
 
+    def expanded(self, node: Prefix) -> AnyOf:
+        """The terms a prefix stands for in this index, each a ``Term``; a
+        ``QuerySyntaxError`` when they are more than ``MAX_EXPANSIONS``."""
+        if node not in self._expanded:
+            terms = self.reader.terms_starting(node.field, node.text, MAX_EXPANSIONS)
+            if len(terms) > MAX_EXPANSIONS:
+                raise QuerySyntaxError(
+                    f"{node.text}* stands for more than {MAX_EXPANSIONS:,} different words in "
+                    f"this index: give more of the word")
+            self._expanded[node] = AnyOf(tuple(Term(node.field, t, node.boost) for t in terms))
+        return self._expanded[node]
+
     def _find_maybe(self, node: Node) -> np.ndarray | None:
         if isinstance(node, Term):
             return self.postings(node.field, node.text).docs
+        if isinstance(node, Prefix):
+            return self.maybe(self.expanded(node))
         if isinstance(node, Phrase):
             docs = _intersection([self.postings(node.field, t).docs for t in node.terms])
             if node.unless is not None:
@@ -261,6 +283,8 @@ class _Evaluation:
         to evaluate the most selective part of a conjunction first."""
         if isinstance(node, Term):
             return self.postings(node.field, node.text).doc_frequency
+        if isinstance(node, Prefix):
+            return self.size(self.expanded(node))
         if isinstance(node, Phrase):
             return min(self.postings(node.field, t).doc_frequency for t in node.terms)
         if isinstance(node, (AnyOf, AtLeast)):

@@ -21,6 +21,16 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Prefix:
+    """Every term of ``field`` that starts with ``text`` (``Trum*``), each as a ``Term`` with
+    this boost: which terms those are, only the index knows (``matching`` expands it)."""
+
+    field: str
+    text: str
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
 class Phrase:
     """Terms at consecutive positions; it scores as the sum of its terms. ``unless``:
     documents that plan matches are left out before any position is read (the characters of
@@ -78,12 +88,13 @@ class DayRange:
     high: int | None
 
 
-Node = Union[Term, Phrase, AnyOf, AllOf, AtLeast, Without, WithBonus, Everything, DayRange]
+Node = Union[Term, Prefix, Phrase, AnyOf, AllOf, AtLeast, Without, WithBonus, Everything, DayRange]
 
 
 def plan_terms(node: Node | None) -> set[tuple[str, str]]:
-    """Every ``(field, term)`` whose postings evaluating ``node`` reads."""
-    if node is None or isinstance(node, (DayRange, Everything)):
+    """Every ``(field, term)`` whose postings evaluating ``node`` reads, but a ``Prefix``'s
+    (known only against an index)."""
+    if node is None or isinstance(node, (DayRange, Everything, Prefix)):
         return set()
     if isinstance(node, Term):
         return {(node.field, node.text)}

@@ -2,6 +2,7 @@
 
     words        ANDed: 俄羅斯 停火
     "phrase"     exact (also “…” and 「…」)
+    Trum*        a Latin word or number by its start: every one indexed that starts so
     A OR B       either, binding tighter than AND: 普丁 停火 OR 川普 is 普丁 (停火 OR 川普)
     NOT A, -A    exclude;  ( … ) group
     field:value  title:, author:, path:, body:, tags:, source:, url: (a word or a "phrase")
@@ -27,6 +28,7 @@ from searcher.fields import QUERY_FIELDS
 QUOTES = {'"': '"', "“": "”", "「": "」", "＂": "＂"}
 OPEN_PARENS = "(（"
 CLOSE_PARENS = ")）"
+STARS = "*＊"  # a word's end: ``Trum*`` (the full-width one as a Chinese input method types it)
 MAX_QUERY_LENGTH = 2000
 MAX_DEPTH = 32
 
@@ -34,6 +36,15 @@ MAX_DEPTH = 32
 @dataclass(frozen=True)
 class Words:
     """Unquoted text: its words are ANDed, each found as a word or as characters."""
+
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A word typed with ``*`` after it (``Trum*``): ``text`` is what comes before the star.
+    The compiler says what it may be (a Latin word or a number)."""
 
     text: str
     field: str | None = None
@@ -72,7 +83,7 @@ class Or:
     items: tuple["Node", ...]
 
 
-Node = Words | Phrase | DateFilter | Undated | Not | And | Or
+Node = Words | Prefix | Phrase | DateFilter | Undated | Not | And | Or
 FIELD_NAMES = QUERY_FIELDS + ("date",)
 # ``name:`` with an ASCII name is read as a field, and an unknown name is an error; other
 # colons (他說：, https://) are text, and so is an unknown name before a full-width colon
@@ -225,6 +236,9 @@ class _Parser:
                 raise QuerySyntaxError(f"{error} (date: at {token.at + 1})") from None
         if token.kind == "phrase":
             return Phrase(token.text, token.field)
+        stem = token.text.rstrip(STARS)
+        if stem != token.text and stem:
+            return Prefix(stem, token.field)
         return Words(token.text, token.field)
 
 

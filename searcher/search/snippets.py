@@ -2,10 +2,14 @@
 
 Matching runs on the folded text, which has the original's length, so a span found there
 indexes the original: a Simplified query highlights the Traditional characters the author
-wrote. Needles are folded strings (query words, their variant spellings, quoted phrases).
+wrote. Needles are folded strings (query words, their variant spellings, quoted phrases);
+one ending in ``PREFIX`` stands for every Latin word that starts with the rest (``Trum*``,
+and a stem: ``economi`` lights up economies).
 
     >>> find_spans("特朗普与普京会晤", ["普京", "特朗普"])
     [(0, 3), (4, 6)]
+    >>> find_spans("trump and trumpism, not antitrum", ["trum" + PREFIX])
+    [(0, 5), (10, 18)]
 """
 
 from __future__ import annotations
@@ -14,25 +18,32 @@ import re
 from collections.abc import Iterable
 
 from searcher.analysis.fold import fold, fold_again, fold_each
+from searcher.analysis.units import RUN_CHAR_RE
 from searcher.models import Snippet
 
 SNIPPET_WIDTH = 90
 CONTEXT_BEFORE = 20
 MAX_SNIPPETS = 3
+PREFIX = "\0"  # ends a needle that is a word's start (no query or text holds a NUL)
+_RUN_RE = re.compile(f"{RUN_CHAR_RE.pattern}*")
 
 
 def find_spans(folded: str, needles: Iterable[str]) -> list[tuple[int, int]]:
     """Every occurrence of every needle in ``folded``, overlaps merged, in order."""
     spans = []
     for needle in needles:
+        prefix = needle.endswith(PREFIX)
+        needle = needle.removesuffix(PREFIX)
         if not needle:
             continue
         # A Latin or digit needle matches whole words only: "s" must not light up every s.
         bounded = needle[0].isascii() and needle[0].isalnum(), needle[-1].isascii() and \
-            needle[-1].isalnum()
+            needle[-1].isalnum() and not prefix
         start = folded.find(needle)
         while start >= 0:
             end = start + len(needle)
+            if prefix:  # the rest of the word
+                end = _RUN_RE.match(folded, end).end()
             if not (bounded[0] and start > 0 and _is_latin(folded[start - 1])) and \
                     not (bounded[1] and end < len(folded) and _is_latin(folded[end])):
                 spans.append((start, end))

@@ -55,6 +55,7 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
         "analysis": {
             "analysis_version": meta.get("analysis_version"),
             "segmenter": meta.get("segmenter"),
+            "stemming": settings.stemming,
             "fingerprint": meta.get("fingerprint"),
             "variant_groups": len(index.chain.variants),
             "variants_sha256": meta.get("variants_sha256"),
