@@ -249,16 +249,7 @@ def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: s
                  path_style: str) -> int:
     """Run ``request`` through the collector ``output`` wants (the top hits, a count, a
     timeline per ``by``) and print what it found; how many articles matched."""
-    if output.what == "timeline":  # collectors: nothing ranked, no article read
-        from searcher.search.evaluation import evaluate
-        from searcher.search.timeline import per_period
-
-        found = per_period(evaluate(index, request), by)
-    elif output.what == "count":
-        from searcher.search.ranked import count
-
-        found = Summary(count(index, request))
-    else:
+    if output.what == "hits":
         from searcher.search.ranked import search
 
         with printer_for(output) as printer:
@@ -267,7 +258,13 @@ def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: s
                        Summary(result.total, len(result.hits), result.seconds,
                                tuple(request.filters() + result.notes())))
         return result.total
+    from searcher.search.evaluation import evaluate
+    from searcher.search.timeline import per_period
+
     with printer_for(output) as printer:
+        evaluation = evaluate(index, request)  # collected: nothing ranked, no article read
+        found = per_period(evaluation, by) if output.what == "timeline" else Summary(
+            len(evaluation))
         printer.end(found)
     return found.total
 

@@ -3,10 +3,6 @@ over the postings (``matching``), then the date filter. The collectors take it f
 none of them evaluating again or reading an article: the ranked top (``ranked``), the copies
 collapsed (``collapse``), the count (``len``) and the timeline (``timeline``); only then are
 the hits that will be printed hydrated (``hits.hydrate``).
-
-    >>> found = evaluate(open_index(Path("index")), SearchRequest("停火"))   # doctest: +SKIP
-    >>> len(found), found.undated_left_out                                  # doctest: +SKIP
-    (5, 0)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ The search server runs the command, which builds one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from searcher.dates import DateRange, parse_bound
 from searcher.search.query_syntax import ANY, MinimumMatch, checked_range, lowercase_operators
@@ -70,9 +70,11 @@ class SearchRequest:
 
 
 def as_request(request: SearchRequest | str, **options) -> SearchRequest:
-    """``request`` itself, or a request for the query text ``request`` with ``options``
-    (``SearchRequest``'s fields): what the library's search functions take."""
-    return request if isinstance(request, SearchRequest) else SearchRequest(request, **options)
+    """A request for the query text ``request``, or ``request`` itself, with ``options``
+    (``SearchRequest``'s fields) changed: what the library's search functions take."""
+    if isinstance(request, SearchRequest):
+        return replace(request, **options) if options else request
+    return SearchRequest(request, **options)
 
 
 def date_range(since: str | None, until: str | None) -> DateRange:
