@@ -44,11 +44,10 @@ from build_variant_table import (DEFAULT_FALSE_FRIENDS, OPENCC_SHARE, find_dicti
 
 from searcher.analysis.fold import fold  # noqa: E402
 from searcher.analysis.settings import AnalysisSettings  # noqa: E402
-from searcher.dates import DateRange  # noqa: E402
 from searcher.engine.store import open_index, reading  # noqa: E402
 from searcher.indexing.update import index_documents  # noqa: E402
-from searcher.search.compiler import compile_query  # noqa: E402
-from searcher.search.ranked import matches, ranked  # noqa: E402
+from searcher.search.evaluation import evaluate  # noqa: E402
+from searcher.search.request import SearchRequest  # noqa: E402
 
 REGIONS = {"tw": "s2twp", "hk": "s2hkp"}
 # (kind, region, OpenCC dictionary: standard Traditional key → regional values)
@@ -69,14 +68,13 @@ class Searcher:
 
     def paths(self, query: str) -> set[str]:
         if query not in self._cache:
-            compiled = compile_query(query, self.index.chain)
-            scored = ranked(self.index, matches(self.index, compiled), None)
+            found = evaluate(self.index, SearchRequest(query)).found.docs.tolist()
             reader = self.index.reader()
             with reading(self.index):
-                for docnum, _ in scored:
+                for docnum in found:
                     if docnum not in self._paths:
                         self._paths[docnum] = reader.stored_fields(docnum)["path"]
-            self._cache[query] = {self._paths[d] for d, _ in scored}
+            self._cache[query] = {self._paths[d] for d in found}
         return self._cache[query]
 
 

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from searcher.analysis.stemming import NO_STEMMING, STEMMING
 from searcher.cli.arguments import QueryCommand
-from searcher.cli.environment import (
-    console_for, corpus_roots, user_variants_file)
+from searcher.cli.environment import console_for, corpus_roots, user_variants_file
 from searcher.cli.exit_status import ExitStatus
+from searcher.cli.messages import json_line, one_line, warn_about
 from searcher.cli.options import (
     MinimumMatchType, color_option, index_option, json_option, path_style_option)
-from searcher.cli.printers import json_line, one_line
+from searcher.cli.printers import Output, Shown, Summary, print_hits, printer_for
+
+if TYPE_CHECKING:
+    from searcher.engine.store import OpenIndex
+    from searcher.search.query_syntax import MinimumMatch
+    from searcher.search.request import SearchRequest
 
 
 @click.command("index")
@@ -153,9 +159,7 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
 @click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
 @click.pass_context
-def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, min_match,
-                   as_json, files, null, path_style, count, only_matching, as_csv, template,
-                   timeline, by, snippet_count, context, no_collapse, pager, color):
+def search_command(ctx, query, index_dir, path_style, **options):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -184,9 +188,21 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
       searcher search --any '普丁與川普通話討論俄烏停火'
       searcher search --min-match 75% '普丁與川普通話討論俄烏停火' -c
     """
-    from searcher.dates import DateRange, parse_bound
-    from searcher.search.query_syntax import checked_range, lowercase_operators
+    output = search_output(ctx, **options)
+    request = search_request(ctx, " ".join(query), output, **options)
+    for word in request.hints():
+        click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
+                   f"{word.upper()}", err=True)
+    index = open_for_search(ctx, index_dir)
+    found = print_search(index, request, output, options["by"], path_style)
+    sys.exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
 
+
+def search_output(ctx: click.Context, as_json: bool, files: bool, null: bool, count: bool,
+                  only_matching: bool, as_csv: bool, template: str | None, timeline: bool,
+                  pager: bool, color: str, **_) -> Output:
+    """What ``search`` prints and in which form, from its options (``UsageError`` for
+    options that do not go together)."""
     modes = as_json + (files or null) + count + only_matching + as_csv + (template is not None)
     if modes > 1:
         raise click.UsageError("--json, -l/--files (or -0/--null), -c/--count, -o, --csv and "
@@ -195,58 +211,67 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
         raise click.UsageError("--timeline goes alone, or with --json")
     if not timeline and ctx.get_parameter_source("by") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--by goes with --timeline")
+    form = ("json" if as_json else "null" if null else "files" if files
+            else "only-matching" if only_matching else "csv" if as_csv
+            else "format" if template is not None else "text")
+    what = "timeline" if timeline else "count" if count else "hits"
+    return Output(what, form, template, color, pager)
+
+
+def search_request(ctx: click.Context, text: str, output: Output, limit: int, sort: str,
+                   since: str | None, until: str | None, any_word: bool,
+                   min_match: MinimumMatch | None, snippet_count: int, context: int | None,
+                   no_collapse: bool, **_
+                   ) -> SearchRequest:
+    """The request ``search``'s options make (``UsageError``, ``DateError`` for a wrong
+    one): a list of files (``-l``, ``-0``) is every matching file unless ``-n`` is given,
+    copies included (a pipeline wants them all), and finds no match in any; ``-o`` prints
+    every match, alone unless ``--context`` widens it."""
+    from searcher.search.request import SearchRequest
+
     if any_word and min_match is not None:
         raise click.UsageError("--any and --min-match are exclusive (--any is --min-match 1)")
     if any_word:
         from searcher.search.query_syntax import ANY
 
         min_match = ANY
-    dates = checked_range(DateRange(parse_bound(since) if since else None,
-                                    parse_bound(until, upper=True) if until else None))
-    text = " ".join(query)
-    for word in dict.fromkeys(lowercase_operators(text)):
-        click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
-                   f"{word.upper()}", err=True)
-    # Only the default index (or the configuration's) is built on first use.
-    default_index = ctx.get_parameter_source("index_dir") in (
-        click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
-    index = open_for_search(index_dir, corpus_roots(ctx.obj) if default_index else None)
-    if timeline:
-        from searcher.search.timeline import timeline as count_over_time
-        from searcher.cli.printers import print_timeline
-
-        chart = count_over_time(index, text, by, dates, min_match)
-        print_timeline(chart, sys.stdout, as_json, console_for(color))
-        sys.exit(ExitStatus.FOUND if chart.total else ExitStatus.NOT_FOUND)
-    from searcher.search.ranked import count as count_matches, search
-
-    if count:  # a collector: nothing ranked, no article read
-        total = count_matches(index, text, dates, min_match)
-        click.echo(total)
-        sys.exit(ExitStatus.FOUND if total else ExitStatus.NOT_FOUND)
+    listing = output.form in ("files", "null")
     explicit_limit = ctx.get_parameter_source("limit") != click.core.ParameterSource.DEFAULT
-    if limit == 0 or ((files or null) and not explicit_limit):
+    if limit == 0 or (listing and not explicit_limit):
         limit = None
-    if only_matching:  # every match, the match alone unless --context widens it
+    only_matching = output.form == "only-matching"
+    if only_matching:
         if ctx.get_parameter_source("snippet_count") == click.core.ParameterSource.DEFAULT:
             snippet_count = None
         context = context or 0
-    printer = _printer(as_json, files, null, color, pager, only_matching, as_csv, template)
-    # A list of files is every matching file, copies included: a pipeline wants them all.
-    result = search(index, text, limit=limit, sort=sort, dates=dates, snippets=snippet_count,
-                    context=context, ellipses=not only_matching, min_match=min_match,
-                    find_matches=not (files or null),
-                    collapse=not (no_collapse or files or null))
-    filters = ([f"since {since}"] * bool(since) + [f"until {until}"] * bool(until)
-               + [f"sort {sort}"] * (sort != "relevance")
-               + ["any word"] * any_word
-               + [f"min match {min_match}"] * (min_match is not None and not any_word)
-               + [f"{result.undated_left_out} undated left out"] * bool(
-                   result.undated_left_out)
-               + [f"{result.collapsed} cop{'y' if result.collapsed == 1 else 'ies'} "
-                  f"collapsed"] * bool(result.collapsed))
-    print_hits(result.hits, path_style, printer, (result.total, result.seconds, filters))
-    sys.exit(ExitStatus.FOUND if result.total else ExitStatus.NOT_FOUND)
+    return SearchRequest.typed(text, since, until, min_match=min_match, sort=sort,
+                               limit=limit, collapse=not (no_collapse or listing),
+                               snippets=snippet_count, context=context,
+                               ellipses=not only_matching, find_matches=not listing)
+
+
+def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: str,
+                 path_style: str) -> int:
+    """Run ``request`` through the collector ``output`` wants (the top hits, a count, a
+    timeline per ``by``) and print what it found; how many articles matched."""
+    if output.what == "hits":
+        from searcher.search.ranked import search
+
+        with printer_for(output) as printer:
+            result = search(index, request)
+            print_hits(printer, result.hits, path_style,
+                       Summary(result.total, len(result.hits), result.seconds,
+                               tuple(request.filters() + result.notes())))
+        return result.total
+    from searcher.search.evaluation import evaluate
+    from searcher.search.timeline import per_period
+
+    with printer_for(output) as printer:
+        evaluation = evaluate(index, request)  # collected: nothing ranked, no article read
+        found = per_period(evaluation, by) if output.what == "timeline" else Summary(
+            len(evaluation))
+        printer.end(found)
+    return found.total
 
 
 @click.command("show", cls=QueryCommand)
@@ -273,9 +298,8 @@ def show_command(ref, query, index_dir, as_json, pager, color):
       searcher show 003_fbfd2bed5f7712db.txt 普京 停火
       searcher show feeds/2025.jsonl#a17 --json
     """
-    from searcher.search.documents import get_document, highlight_document
-    from searcher.cli.printers import print_document
     from searcher.engine.store import open_index
+    from searcher.search.documents import get_document, highlight_document
 
     index = open_index(index_dir)
     stored = get_document(index, ref)
@@ -284,15 +308,9 @@ def show_command(ref, query, index_dir, as_json, pager, color):
         click.echo(f"searcher: {one_line(' '.join(query))!r} does not match "
                    f"{one_line(stored['path'])}", err=True)
         sys.exit(ExitStatus.NOT_FOUND)
-    import contextlib
-
-    from searcher.cli.pager import LinePager
-
-    console = None if as_json else console_for(color)
-    paged = console is not None and (sys.stdout.isatty() if pager is None else pager)
-    pager_hook = LinePager()
-    with console.pager(pager_hook, styles=True) if paged else contextlib.nullcontext():
-        pager_hook.first_line = print_document(stored, spans, sys.stdout, as_json, console)
+    with printer_for(Output("document", "json" if as_json else "text", color=color,
+                            pager=pager)) as printer:
+        printer.end(Shown(stored, spans))
 
 
 @click.command("similar")
@@ -314,11 +332,12 @@ def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, col
       searcher similar 003_fbfd2bed5f7712db.txt -n 5
       searcher similar 評論/2025-03-川普普丁通話.md --json
     """
-    from searcher.search.similar import similar
     from searcher.engine.store import open_index
+    from searcher.search.similar import similar
 
     hits = similar(open_index(index_dir), ref, limit, collapse=not no_collapse)
-    print_hits(hits, path_style, _printer(as_json, False, False, color, False), None)
+    with printer_for(Output(form="json" if as_json else "text", color=color)) as printer:
+        print_hits(printer, hits, path_style)
     sys.exit(ExitStatus.FOUND if hits else ExitStatus.NOT_FOUND)
 
 
@@ -335,11 +354,12 @@ def stats_command(index_dir, as_json, color):
       searcher stats
       searcher stats --index ~/評論索引 --json | jq .documents
     """
-    from searcher.cli.printers import print_stats
-    from searcher.search.stats import index_stats
     from searcher.engine.store import open_index
+    from searcher.search.stats import index_stats
 
-    print_stats(index_stats(open_index(index_dir)), sys.stdout, as_json, console_for(color))
+    stats = index_stats(open_index(index_dir))
+    with printer_for(Output("stats", "json" if as_json else "text", color=color)) as printer:
+        printer.end(stats)
 
 
 @click.command("variants")
@@ -436,24 +456,17 @@ def _progress_bar(show: bool):
     return bar()
 
 
-def warn_about(report) -> None:
-    """An indexing run's lost parts and skipped files, one line each on stderr (file names
-    and ids may hold escape sequences: made harmless)."""
-    for warning in report.warnings:
-        click.echo(f"searcher: warning: {one_line(warning)}", err=True)
-    for file, reason in report.skipped:
-        click.echo(f"searcher: warning: skipped {one_line(f'{file}: {reason}')}", err=True)
-
-
-def open_for_search(index_dir: Path, build_from: list[Path] | None):
-    """Open the index for searching; when ``build_from`` is given (the default index), build
-    it from those roots on first use."""
+def open_for_search(ctx: click.Context, index_dir: Path) -> OpenIndex:
+    """Open the index for searching (``search``, ``browse``): the default index (or the
+    configuration's), not one given by ``--index`` or ``SEARCHER_INDEX``, is built on first
+    use from the configured roots, else ./corpus."""
     from searcher.config import user_files
     from searcher.engine.store import open_index, variants_changed
     from searcher.indexing.first_use import build_on_first_use
 
-    if build_from is not None:
-        built = build_on_first_use(index_dir, build_from,
+    if ctx.get_parameter_source("index_dir") in (click.core.ParameterSource.DEFAULT,
+                                                 click.core.ParameterSource.DEFAULT_MAP):
+        built = build_on_first_use(index_dir, corpus_roots(ctx.obj),
                                    lambda line: click.echo(f"searcher: {line}", err=True))
         if built:
             warn_about(built)
@@ -463,37 +476,6 @@ def open_for_search(index_dir: Path, build_from: list[Path] | None):
                    f"searching with the one it was built with (apply the new one with "
                    f"`searcher index --rebuild --index {index_dir}`)", err=True)
     return index
-
-
-def _printer(as_json: bool, files: bool, null: bool, color: str, pager: bool,
-             only_matching: bool = False, as_csv: bool = False, template: str | None = None):
-    """The one place that picks how hits are printed."""
-    from searcher.cli import printers
-
-    if as_json:
-        return printers.JsonLinesPrinter(sys.stdout)
-    if files or null:
-        return printers.FilesPrinter(sys.stdout, "\0" if null else "\n")
-    if only_matching:
-        return printers.OnlyMatchingPrinter(sys.stdout)
-    if as_csv:
-        return printers.CsvPrinter(sys.stdout)
-    if template is not None:
-        return printers.FormatPrinter(sys.stdout, template)
-    console = console_for(color)
-    return printers.TextPrinter(console, pager) if console else printers.PlainPrinter(sys.stdout)
-
-
-def print_hits(hits, path_style: str, printer, footer: tuple | None) -> None:
-    """Print hits, their files as paths that open from here written in ``path_style``, then
-    (on the terminal view) the footer ``(total, seconds, filters)``."""
-    from searcher.search.paths import openable_hits
-
-    with printer:
-        for hit in openable_hits(hits, path_style):
-            printer.hit(hit)
-        if footer:
-            printer.footer(len(hits), *footer)
 
 
 COMMANDS = (index_command, search_command, show_command, similar_command, stats_command,

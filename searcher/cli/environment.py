@@ -42,12 +42,12 @@ def console_for(color: str, stream: IO[str] | None = None):
     """A rich console for ``stream`` (stdout by default), or None when output is plain (not a
     terminal, and colour not forced). ``auto`` styles only a terminal, and without colours
     (bold only) when NO_COLOR is set."""
-    from searcher.cli.printers import make_console
-
     stream = stream or sys.stdout
     tty = stream.isatty()
     if not (tty or color == "always"):
         return None
+    from searcher.cli.terminal import make_console
+
     styled = color == "always" or (color == "auto" and tty)
     return make_console(stream, styled, styled and wants_color(color))
 

@@ -15,7 +15,7 @@ import click
 
 from searcher.cli.commands import COMMANDS
 from searcher.cli.exit_status import ExitStatus
-from searcher.cli.printers import error_message, one_line
+from searcher.cli.messages import error_message, one_line
 from searcher.errors import SearcherError
 
 

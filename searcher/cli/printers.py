@@ -1,6 +1,10 @@
-"""Printers: hits in, text out. Each gets a stream and what to print, never command-line flags;
-``cli`` picks one. Document text is never interpreted as rich markup, and control characters
-from documents or file names are replaced before they reach a terminal.
+"""Printers: what a command found in, text out. Each is a sink, as ripgrep's are: ``begin``
+before the search, a ``hit`` at a time, then ``end`` with what was found in all (a search's
+``Summary``, a ``Timeline``, an index's stats, a ``Shown`` document). A printer gets a stream
+or a console, never command-line flags: ``printer_for`` is the one place that picks one, for
+every command and every form of output (``Output``). Document text is never interpreted as
+rich markup, and control characters from documents or file names are replaced before they
+reach a terminal (``messages.safe``).
 
 JSON Lines contract (``JsonLinesPrinter``), one object a hit, UTF-8, flushed per line:
 ``path``, ``title``, ``date`` (YYYY-MM-DD or null), ``score``, ``snippet`` (plain text),
@@ -17,83 +21,123 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
+from searcher.cli.messages import json_line, one_line, safe
 from searcher.errors import SearcherError
 from searcher.fields import METADATA_FIELDS
 from searcher.models import Hit
 
 if TYPE_CHECKING:  # rich is imported only when a terminal view is printed (cold start)
     from rich.console import Console
-    from rich.text import Text
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-HIGHLIGHT_STYLE = "bold red"
+    from searcher.search.timeline import Timeline
+
 SNIPPET_SEPARATOR = " "
 
 
-_LINE_SEPARATORS = str.maketrans("\u2028\u2029", "\n\n")
+@dataclass(frozen=True)
+class Output:
+    """How a command prints, settled once from its options: ``what`` it prints (``hits``,
+    a ``count``, a ``timeline``, ``stats`` or a ``document``) and in which ``form``: ``text``
+    (the terminal view, or plain lines into a pipe), ``json`` (JSON Lines), ``files``
+    (``-l``), ``null`` (``-0``), ``only-matching`` (``-o``), ``csv`` or ``format`` (a line a
+    hit from ``template``); ``color`` as ``--color`` says it; ``pager``: page the terminal
+    view (None: when standard output is a terminal)."""
+
+    what: str = "hits"
+    form: str = "text"
+    template: str | None = None
+    color: str = "auto"
+    pager: bool | None = False
 
 
-def safe(text: str) -> str:
-    """Control characters (escape sequences, bidi overrides) to U+FFFD, and Unicode's line and
-    paragraph separators (U+2028, U+2029: terminals differ on them) to the newline they
-    mean; same length."""
-    return _CONTROL_RE.sub("\ufffd", text).translate(_LINE_SEPARATORS)
+@dataclass(frozen=True)
+class Summary:
+    """What a search found in all, as its printer's ``end`` gets it: ``total`` matches,
+    ``shown`` of them printed, in ``seconds``, narrowed or ordered by ``filters``."""
+
+    total: int
+    shown: int = 0
+    seconds: float = 0.0
+    filters: tuple[str, ...] = ()
 
 
-def one_line(text: str) -> str:
-    """``safe`` text for a line-oriented format: tabs and newlines become spaces."""
-    return safe(text).replace("\t", " ").replace("\n", " ")
+@dataclass(frozen=True)
+class Shown:
+    """A document as ``show`` prints it: its stored fields and where a query matches it."""
+
+    stored: dict
+    spans: list[tuple[int, int]]
 
 
-def error_message(error: Exception) -> str:
-    """What the command says of an error: a problem of the user's or the machine's (a full
-    disk, a read-only folder) in its own words; anything else is a bug of ours, to report."""
-    if isinstance(error, SearcherError):
-        return str(error)
-    if isinstance(error, OSError):
-        where = f": {error.filename}" if error.filename else ""
-        return f"{error.strerror or error}{where}"
-    return (f"internal error ({type(error).__name__}: {error}); please report it, with the "
-            f"traceback that SEARCHER_DEBUG=1 prints")
+def printer_for(output: Output, stream: IO[str] | None = None) -> Printer:
+    """The one place that picks a printer: for every command, what it prints and the form
+    asked for, to ``stream`` (standard output by default)."""
+    from searcher.cli.environment import console_for
+
+    stream = stream or sys.stdout
+    as_json = output.form == "json"
+    if output.what == "count":
+        return CountPrinter(stream)
+    if output.what in ("timeline", "stats", "document"):
+        console = None if as_json else console_for(output.color, stream)
+        if output.what == "timeline":
+            return TimelinePrinter(stream, as_json, console)
+        if output.what == "stats":
+            return StatsPrinter(stream, as_json, console)
+        paged = console is not None and (stream.isatty() if output.pager is None
+                                         else output.pager)
+        return DocumentPrinter(stream, as_json, console, paged)
+    if as_json:
+        return JsonLinesPrinter(stream)
+    if output.form in ("files", "null"):
+        return FilesPrinter(stream, "\0" if output.form == "null" else "\n")
+    if output.form == "only-matching":
+        return OnlyMatchingPrinter(stream)
+    if output.form == "csv":
+        return CsvPrinter(stream)
+    if output.form == "format":
+        return FormatPrinter(stream, output.template or "")
+    console = console_for(output.color, stream)
+    return TextPrinter(console, bool(output.pager)) if console else PlainPrinter(stream)
 
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+def print_hits(printer: Printer, hits: list[Hit], path_style: str,
+               summary: Summary | None = None) -> None:
+    """Hand ``hits`` to ``printer``, their files as paths that open from here written in
+    ``path_style``, then end it with ``summary`` (the terminal view's footer)."""
+    from searcher.search.paths import openable_hits
+
+    for hit in openable_hits(hits, path_style):
+        printer.hit(hit)
+    printer.end(summary)
 
 
-def json_line(value: object) -> str:
-    """``value`` as one line of JSON, always valid UTF-8. A string holding bytes that are not
-    text (a file name in GBK or Big5, which Python keeps as surrogate escapes) is written
-    with U+FFFD in their place, and, in an object, its exact bytes beside it under
-    ``KEY_bytes`` (base64), as ripgrep's JSON gives ``bytes`` where ``text`` cannot hold
-    them."""
-    return json.dumps(_valid_text(value), ensure_ascii=False)
+class Printer:
+    """A sink for one command's output, used as a context manager around the search: ``with
+    printer:`` calls ``begin``, and however the command ends lets go of what it holds (a
+    pager); inside, a ``hit`` at a time, then ``end``."""
 
+    def __enter__(self) -> Printer:
+        self.begin()
+        return self
 
-def _valid_text(value: object) -> object:
-    if isinstance(value, str):
-        return _SURROGATE_RE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_valid_text(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    valid = {}
-    for key, item in value.items():
-        valid[key] = _valid_text(item)
-        if isinstance(item, str) and _SURROGATE_RE.search(item):
-            import base64
+    def __exit__(self, *exc) -> None:
+        return None
 
-            valid[f"{key}_bytes"] = base64.b64encode(raw_bytes(item)).decode("ascii")
-    return valid
+    def begin(self) -> None:
+        """Before the search (a CSV's header row)."""
 
+    def hit(self, hit: Hit) -> None:
+        """One hit, best first."""
 
-def raw_bytes(text: str) -> bytes:
-    """The bytes a name stood for (undecodable bytes kept as they were read)."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that was never a byte: kept as UTF-16 was
-        return text.encode("utf-8", "surrogatepass")
+    def end(self, found: object = None) -> None:
+        """After the last hit, what was found in all: a ``Summary`` (the terminal view's
+        footer, a count), a ``Timeline``, an index's stats, a ``Shown`` document; None when
+        there is nothing more to say."""
 
 
 def joined_snippet(hit: Hit) -> tuple[str, list[tuple[int, int]]]:
@@ -106,22 +150,6 @@ def joined_snippet(hit: Hit) -> tuple[str, list[tuple[int, int]]]:
         highlights.extend((s + len(text), e + len(text)) for s, e in snippet.highlights)
         text += snippet.text
     return text, highlights
-
-
-class _Printer:
-    """Hits in, text out; a context manager so a printer can set up and finish its stream."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def hit(self, hit: Hit) -> None:
-        raise NotImplementedError
-
-    def footer(self, shown: int, total: int, seconds: float, filters: list[str]) -> None:
-        """Only the terminal view has one."""
 
 
 def hit_record(hit: Hit) -> dict:
@@ -140,7 +168,7 @@ def hit_record(hit: Hit) -> dict:
                        for c in hit.copies]}
 
 
-class JsonLinesPrinter(_Printer):
+class JsonLinesPrinter(Printer):
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
@@ -162,7 +190,7 @@ CSV_COLUMNS = ("rank", "file", "record", "page", "date", "title", "author", "sou
                "tags", "score", "snippet")
 
 
-class CsvPrinter(_Printer):
+class CsvPrinter(Printer):
     """A header row, then a row a hit (``CSV_COLUMNS``): for spreadsheets and citation
     lists. RFC 4180 quoting; values on one line each."""
 
@@ -170,6 +198,8 @@ class CsvPrinter(_Printer):
         import csv
 
         self.writer = csv.writer(stream, lineterminator="\n")
+
+    def begin(self) -> None:
         self.writer.writerow(CSV_COLUMNS)
 
     def hit(self, hit: Hit) -> None:
@@ -186,7 +216,7 @@ FORMAT_FIELDS = ("rank", "path", "title", "date", "score", "snippet", "matches",
                  "file", "record", "url", "source", "tags", "page")
 
 
-class FormatPrinter(_Printer):
+class FormatPrinter(Printer):
     """A line a hit from a template of the JSON keys (``'{date}\\t{title}\\t{url}'``),
     with Python's format specs (``{score:.2f}``, ``{title:.20}``): ``\\t``, ``\\n``,
     ``\\0`` and ``\\\\`` are read as in C; a missing value is empty; each hit ends with a
@@ -233,7 +263,7 @@ def location(hit: Hit) -> str:
     return hit.file if hit.record is None else f"{hit.file}#{hit.record}"
 
 
-class OnlyMatchingPrinter(_Printer):
+class OnlyMatchingPrinter(Printer):
     """Each matched passage on a line of its own, ``file<TAB>passage``, as ``grep -o`` and
     ``rg -o`` print them: the match as written, with the asked context either side."""
 
@@ -247,7 +277,7 @@ class OnlyMatchingPrinter(_Printer):
             self.stream.write(f"{one_line(location(hit))}\t{one_line(snippet.text)}\n")
 
 
-class PlainPrinter(_Printer):
+class PlainPrinter(Printer):
     """One line a hit: ``file<TAB>date<TAB>score<TAB>title`` (date empty when undated; a
     JSON Lines record's file as ``FILE#ID``, as ``show`` takes it)."""
 
@@ -259,7 +289,7 @@ class PlainPrinter(_Printer):
         self.stream.write("\t".join(one_line(f) for f in fields) + "\n")
 
 
-class FilesPrinter(_Printer):
+class FilesPrinter(Printer):
     """Files only, each once (a JSON Lines file holds many hits), each followed by
     ``separator``: a newline (control characters made harmless, like every other text
     format), or NUL for ``xargs -0``, where paths are byte-exact so that even a name with a
@@ -278,26 +308,36 @@ class FilesPrinter(_Printer):
         self.stream.write(path + self.separator)
 
 
-class TextPrinter(_Printer):
-    """The terminal view: a header line per hit, its highlighted snippets, a footer."""
+class _Paged(Printer):
+    """A view that may be paged, when it is the terminal's: from ``begin`` on, the pager
+    takes what is printed, and shows it (from ``line_pager.first_line``) once the command is
+    done."""
 
-    def __init__(self, console: "Console", pager: bool = False) -> None:
+    def __init__(self, console: Console | None, pager: bool) -> None:
         self.console = console
-        from searcher.cli.pager import LinePager
+        self.line_pager = self._pager = None
+        if console is not None and pager:
+            from searcher.cli.pager import LinePager
 
-        self._pager = console.pager(LinePager(), styles=True) if pager else None
+            self.line_pager = LinePager()
+            self._pager = console.pager(self.line_pager, styles=True)
 
-    def __enter__(self):
+    def begin(self) -> None:
         if self._pager:
             self._pager.__enter__()
-        return self
 
     def __exit__(self, *exc) -> None:
         if self._pager:
             self._pager.__exit__(*exc)
 
+
+class TextPrinter(_Paged):
+    """The terminal view: a header line per hit, its highlighted snippets, a footer."""
+
     def hit(self, hit: Hit) -> None:
         from rich.text import Text
+
+        from searcher.cli.terminal import highlighted, place, print_wrapped
 
         # The title wins the width: rank, title, date and score on the first line (the title
         # gives way only to the date and score), the file on a line of its own below.
@@ -316,7 +356,7 @@ class TextPrinter(_Printer):
         # A file stands whole on a line of its own, never cut or broken by us: past the
         # width the terminal wraps it, and a copy-paste or a click still opens it.
         where = Text("    ")
-        where.append_text(_where(hit.file, hit.record, "green"))
+        where.append_text(place(hit.file, hit.record, "green"))
         if hit.page is not None:
             where.append(f"  p. {hit.page}", style="dim")
         self.console.print(where, soft_wrap=True)
@@ -326,100 +366,62 @@ class TextPrinter(_Printer):
             self.console.print(Text(f"    {also_in(hit)}:", style="dim"), soft_wrap=True)
             for copy in hit.copies:
                 line = Text("      ")
-                line.append_text(_where(copy.file, copy.record, "dim green"))
+                line.append_text(place(copy.file, copy.record, "dim green"))
                 self.console.print(line, soft_wrap=True)
         for snippet in hit.snippets:
             print_wrapped(self.console, highlighted(snippet.text, snippet.highlights), indent=4)
         self.console.print()
 
-    def footer(self, shown: int, total: int, seconds: float, filters: list[str]) -> None:
+    def end(self, found: Summary | None = None) -> None:
+        """The footer: how many matched, how many are shown, the time, the filters."""
         from rich.text import Text
 
-        text = f"{total} matching article{'s' if total != 1 else ''}"
-        if shown < total:
-            text += f", showing {shown}"
-        text += f" · {seconds * 1000:.0f} ms"
-        if filters:
-            text += " · " + ", ".join(filters)
+        from searcher.search.ranked import summary
+
+        if found is None:
+            return
+        text = summary(found.total, found.shown, found.seconds, "matching article")
+        if found.filters:
+            text += " · " + ", ".join(found.filters)
         self.console.print(Text(text, style="dim"))
 
 
-def _where(file: str, record: str | None, style: str) -> "Text":
-    """A hit's file, and its record's id when it is one of a JSON Lines file's."""
-    from rich.text import Text
+class CountPrinter(Printer):
+    """``-c``: the number of matching articles, alone on a line."""
 
-    where = Text(safe(file), style=style)
-    if record is not None:
-        where.append(f" #{safe(record)}", style="dim green")
-    return where
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
 
-
-def print_wrapped(console: "Console", text: "Text", indent: int = 0,
-                  mark: int | None = None) -> tuple[int, int | None]:
-    """``text`` laid out in the console's width less ``indent``, each paragraph broken by the
-    rules of CJK typesetting (``line_breaking``), never by rich's own wrapping. Returns the
-    lines printed and which of them (0-based) holds the character at offset ``mark``."""
-    from rich.text import Text
-
-    from searcher.cli.line_breaking import text_line_breaks
-
-    lines = text_line_breaks(text.plain, console.width - indent)
-    marked = None
-    for n, (start, end) in enumerate(lines):
-        line = Text(" " * indent)
-        line.append_text(text[start:end])
-        console.print(line, no_wrap=True, overflow="crop")
-        if mark is not None and marked is None and mark < max(end, start + 1):
-            marked = n
-    return len(lines), marked
+    def end(self, found: Summary) -> None:
+        self.stream.write(f"{found.total}\n")
+        self.stream.flush()
 
 
-def highlighted(text: str, spans, style: str = "") -> "Text":
-    """Document text as rich ``Text`` (never markup), control characters made harmless."""
-    from rich.text import Text
-
-    result = Text(safe(text), style=style)
-    for start, end in spans:
-        result.stylize(HIGHLIGHT_STYLE, start, end)
-    return result
-
-
-def print_timeline(chart, stream: IO[str], as_json: bool, console: "Console | None") -> None:
+class TimelinePrinter(Printer):
     """Matching articles per period: JSON, a bar chart, or ``period<TAB>count`` lines."""
-    if as_json:
-        stream.write(json.dumps({"by": chart.by, "total": chart.total, "undated": chart.undated,
-                                 "buckets": [{"period": p, "count": c}
-                                             for p, c in chart.buckets]},
-                                ensure_ascii=False) + "\n")
-        return
-    if console is None:
-        for period, count in chart.buckets:
-            stream.write(f"{period}\t{count}\n")
-        if chart.undated:
-            stream.write(f"undated\t{chart.undated}\n")
-        return
-    from rich.text import Text
 
-    console.print(timeline_bars(chart, console.width), end="")
-    console.print(Text(f"{chart.total} matching articles, by {chart.by}", style="dim"))
+    def __init__(self, stream: IO[str], as_json: bool, console: Console | None) -> None:
+        self.stream, self.as_json, self.console = stream, as_json, console
 
+    def end(self, found: Timeline) -> None:
+        if self.as_json:
+            self.stream.write(json.dumps(
+                {"by": found.by, "total": found.total, "undated": found.undated,
+                 "buckets": [{"period": p, "count": c} for p, c in found.buckets]},
+                ensure_ascii=False) + "\n")
+        elif self.console is None:
+            for period, count in found.buckets:
+                self.stream.write(f"{period}\t{count}\n")
+            if found.undated:
+                self.stream.write(f"undated\t{found.undated}\n")
+        else:
+            from rich.text import Text
 
-def timeline_bars(chart, width: int) -> "Text":
-    """A bar a period, ``width`` cells at most, the undated last; each line ends with a
-    newline (the terminal's chart and ``browse``'s)."""
-    from rich.text import Text
+            from searcher.cli.terminal import timeline_bars
 
-    rows = chart.buckets + ([("undated", chart.undated)] if chart.undated else [])
-    label_width = max((len(p) for p, _ in rows), default=7)
-    most = max((c for _, c in rows), default=0) or 1
-    room = max(8, width - label_width - 10)
-    bars = Text()
-    for period, count in rows:
-        bars.append(f"{period:<{label_width}} ", style="cyan")
-        bars.append("█" * round(count / most * room) or ("▏" if count else ""),
-                    style="dim" if period == "undated" else "red")
-        bars.append(f" {count}\n")
-    return bars
+            self.console.print(timeline_bars(found, self.console.width), end="")
+            self.console.print(Text(f"{found.total} matching articles, by {found.by}",
+                                    style="dim"))
 
 
 STAT_LABELS = (("documents", "documents"), ("dated", "dated"), ("undated", "undated"),
@@ -428,88 +430,96 @@ STAT_LABELS = (("documents", "documents"), ("dated", "dated"), ("undated", "unda
                ("built_at", "built"), ("schema_version", "schema version"))
 
 
-def print_stats(stats: dict, stream: IO[str], as_json: bool, console: "Console | None") -> None:
-    if as_json:
-        stream.write(json_line(stats) + "\n")
-        return
-    lines = [(label, stats[key]) for key, label in STAT_LABELS]
-    lines += [("roots", ", ".join(stats["roots"]) or "-")]
-    lines += [(f"analysis: {k}", v) for k, v in stats["analysis"].items()]
-    lines += [("top terms", " ".join(f"{t['term']}({t['frequency']})"
-                                     for t in stats["top_terms"]))]
-    if console is None:
+class StatsPrinter(Printer):
+    """What an index holds (``stats``): JSON, ``label: value`` lines, or a table."""
+
+    def __init__(self, stream: IO[str], as_json: bool, console: Console | None) -> None:
+        self.stream, self.as_json, self.console = stream, as_json, console
+
+    def end(self, found: dict) -> None:
+        if self.as_json:
+            self.stream.write(json_line(found) + "\n")
+            return
+        lines = [(label, found[key]) for key, label in STAT_LABELS]
+        lines += [("roots", ", ".join(found["roots"]) or "-")]
+        lines += [(f"analysis: {k}", v) for k, v in found["analysis"].items()]
+        lines += [("top terms", " ".join(f"{t['term']}({t['frequency']})"
+                                         for t in found["top_terms"]))]
+        if self.console is None:
+            for label, value in lines:
+                self.stream.write(f"{label}: {safe(str(value))}\n")
+            return
+        from rich.table import Table
+
+        table = Table(show_header=False, box=None)
         for label, value in lines:
-            stream.write(f"{label}: {safe(str(value))}\n")
-        return
-    from rich.table import Table
-
-    table = Table(show_header=False, box=None)
-    for label, value in lines:
-        table.add_row(label, safe(str(value)))
-    console.print(table)
+            table.add_row(label, safe(str(value)))
+        self.console.print(table)
 
 
-def make_console(stream: IO[str], styled: bool, colored: bool,
-                 width: int | None = None) -> Console:
-    """A console that never reads markup or emoji codes from the text it prints.
-
-    ``styled``: emit escape codes at all; ``colored``: colours too (bold alone otherwise, as
-    NO_COLOR asks).
-    """
-    from rich.console import Console
-
-    return Console(file=stream, force_terminal=styled, no_color=not colored,
-                   color_system="auto" if styled else None, highlight=False, markup=False,
-                   emoji=False, width=width)
-
-
-
-def print_document(stored: dict, spans: list[tuple[int, int]], stream: IO[str], as_json: bool,
-                   console: "Console | None") -> int:
-    """One document (``show``): metadata lines, a blank line, the body with ``spans``
+class DocumentPrinter(_Paged):
+    """One document (``show``): metadata lines, a blank line, the body with its spans
     highlighted, a ``[page N]`` line before each page of a paged document (a PDF); as JSON
     with the spans as ``highlights`` into ``body`` and a paged document's ``pages``: the
-    offset into ``body`` at which each page starts. Returns the line of the terminal view
-    (0-based) that holds the first span, 0 when there is none or no terminal view."""
-    from searcher.search.hits import page_starts  # not at the top: ``--version`` loads us
+    offset into ``body`` at which each page starts. Paged, it opens at its first span."""
 
-    body = stored.get("body", "")
-    pages = page_starts(stored)
-    if as_json:
-        record = {k: stored.get(k) for k in METADATA_FIELDS} | {
-            "body": body, "highlights": [list(s) for s in spans],
-            "matches": list(dict.fromkeys(body[s:e] for s, e in spans))}
-        if pages:
-            record["pages"] = pages
-        stream.write(json_line(record) + "\n")
-        return 0
-    meta = [f"{k}: {safe(str(stored[k])) if stored.get(k) is not None else '-'}"
-            for k in METADATA_FIELDS]
-    # Each page's text, after a marker line; a document without pages is its body alone.
-    bounds = list(zip(pages, [*pages[1:], len(body)]))
-    if console is None:
-        pieces = [f"[page {n}]\n{safe(body[start:end]).rstrip()}"
-                  for n, (start, end) in enumerate(bounds, 1)] or [safe(body)]
-        stream.write("\n".join(meta) + "\n\n" + "\n".join(pieces) + "\n")
-        return 0
-    from rich.text import Text
+    def __init__(self, stream: IO[str], as_json: bool, console: Console | None,
+                 pager: bool) -> None:
+        super().__init__(console, pager)
+        self.stream, self.as_json = stream, as_json
 
-    for line in meta:
-        console.print(Text(line, style="dim"), no_wrap=True, overflow="ellipsis")
-    console.print()
-    line = len(meta) + 1
-    first = spans[0][0] if spans else None
-    text = highlighted(body, spans)
-    first_line = None
-    for n, (start, end) in enumerate(bounds or [(0, len(body))], 1):
-        if bounds:
-            console.print(Text(f"[page {n}]", style="dim"))
-            line += 1
-        page = text[start:end]
-        page.rstrip()
-        inside = first - start if first is not None and start <= first < end else None
-        printed, marked = print_wrapped(console, page, mark=inside)
-        if marked is not None and first_line is None:
-            first_line = line + marked
-        line += printed
-    return first_line or 0
+    def end(self, found: Shown) -> None:
+        from searcher.search.hits import page_starts  # not at the top: ``--version`` loads us
+
+        stored, spans = found.stored, found.spans
+        body = stored.get("body", "")
+        pages = page_starts(stored)
+        if self.as_json:
+            record = {k: stored.get(k) for k in METADATA_FIELDS} | {
+                "body": body, "highlights": [list(s) for s in spans],
+                "matches": list(dict.fromkeys(body[s:e] for s, e in spans))}
+            if pages:
+                record["pages"] = pages
+            self.stream.write(json_line(record) + "\n")
+            return
+        meta = [f"{k}: {safe(str(stored[k])) if stored.get(k) is not None else '-'}"
+                for k in METADATA_FIELDS]
+        # Each page's text, after a marker line; a document without pages is its body alone.
+        bounds = list(zip(pages, [*pages[1:], len(body)]))
+        if self.console is None:
+            pieces = [f"[page {n}]\n{safe(body[start:end]).rstrip()}"
+                      for n, (start, end) in enumerate(bounds, 1)] or [safe(body)]
+            self.stream.write("\n".join(meta) + "\n\n" + "\n".join(pieces) + "\n")
+            return
+        first_line = self._terminal_view(self.console, meta, body, bounds, spans)
+        if self.line_pager is not None:
+            self.line_pager.first_line = first_line
+
+    @staticmethod
+    def _terminal_view(console: Console, meta: list[str], body: str,
+                       bounds: list[tuple[int, int]], spans: list[tuple[int, int]]) -> int:
+        """Print the document on the terminal; the line (0-based) that holds its first span,
+        0 when there is none."""
+        from rich.text import Text
+
+        from searcher.cli.terminal import highlighted, print_wrapped
+
+        for line in meta:
+            console.print(Text(line, style="dim"), no_wrap=True, overflow="ellipsis")
+        console.print()
+        line = len(meta) + 1
+        first = spans[0][0] if spans else None
+        text = highlighted(body, spans)
+        first_line = None
+        for n, (start, end) in enumerate(bounds or [(0, len(body))], 1):
+            if bounds:
+                console.print(Text(f"[page {n}]", style="dim"))
+                line += 1
+            page = text[start:end]
+            page.rstrip()
+            inside = first - start if first is not None and start <= first < end else None
+            printed, marked = print_wrapped(console, page, mark=inside)
+            if marked is not None and first_line is None:
+                first_line = line + marked
+            line += printed
+        return first_line or 0

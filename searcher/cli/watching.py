@@ -17,10 +17,10 @@ from pathlib import Path
 
 import click
 
-from searcher.cli.commands import analysis_settings, warn_about
+from searcher.cli.commands import analysis_settings
 from searcher.cli.environment import corpus_roots
+from searcher.cli.messages import error_message, json_line, one_line, warn_about
 from searcher.cli.options import index_option, json_option
-from searcher.cli.printers import error_message, json_line, one_line
 
 
 @click.command("watch")

@@ -17,9 +17,10 @@ from searcher.errors import SearcherError
 from searcher.search.paths import openable
 
 if TYPE_CHECKING:
-    from searcher.dates import DateRange
     from searcher.engine.store import OpenIndex
     from searcher.models import Hit
+    from searcher.search.evaluation import Evaluation
+    from searcher.search.request import SearchRequest
     from searcher.search.timeline import Timeline
 
 SORTS = ("relevance", "newest", "oldest")
@@ -78,34 +79,31 @@ class Browser:
         self.hints: list[str] = []
         self.similar_to: str | None = None  # the title the list is similar to, if it is
         self.listed = ""  # the query the rows are for (``query`` may be mid-edit, wrong)
+        self.evaluation: Evaluation | None = None  # the rows' matches, for the timeline
 
-    def dates(self) -> DateRange:
-        """The date filter as a ``DateRange`` (``DateError`` for a bad date)."""
-        from searcher.dates import DateRange, parse_bound
-        from searcher.search.query_syntax import checked_range
+    def request(self) -> SearchRequest:
+        """The query and its filters as a request (``DateError`` for a bad date)."""
+        from searcher.search.request import SearchRequest
 
-        since, until = self.since.strip(), self.until.strip()
-        return checked_range(DateRange(parse_bound(since) if since else None,
-                                       parse_bound(until, upper=True) if until else None))
+        return SearchRequest.typed(self.query, self.since.strip(), self.until.strip(),
+                                   sort=self.sort, limit=self.limit, snippets=0)
 
     def run(self) -> bool:
         """Search with the current query and filters. False when the query or a date is
         wrong: ``error`` says why and the last results stay."""
-        from searcher.search.query_syntax import lowercase_operators
         from searcher.search.ranked import search
 
         try:
-            dates = self.dates()
+            request = self.request()
             if not self.query.strip():
-                self.listed = self.query
+                self.listed, self.evaluation = self.query, None
                 self._found([], 0, 0.0, 0)
                 return True
-            result = search(self.index, self.query, limit=self.limit, sort=self.sort,
-                            dates=dates, snippets=0)
+            result = search(self.index, request)
         except SearcherError as error:
             self.error = str(error)
             return False
-        self.hints = list(dict.fromkeys(lowercase_operators(self.query)))
+        self.hints, self.evaluation = request.hints(), result.evaluation
         self.listed = self.query
         self._found([self.row(hit) for hit in result.hits], result.total,
                     result.seconds, result.undated_left_out)
@@ -139,12 +137,17 @@ class Browser:
         return Article(stored, spans, openable(row.hit.file))
 
     def timeline(self, by: str = "month") -> Timeline:
-        """The query's matching articles over time, within the date filter."""
-        from searcher.search.timeline import timeline
+        """The query's matching articles over time, within the date filter: counted from
+        the last search's matches when it searched the same (nothing evaluated again)."""
+        from searcher.search.evaluation import evaluate
+        from searcher.search.timeline import per_period
 
         if not self.query.strip():
             raise SearcherError("type a query first: the timeline counts its matches")
-        return timeline(self.index, self.query, by, self.dates())
+        request = self.request()
+        if self.evaluation is not None and self.evaluation.answers(request):
+            return per_period(self.evaluation, by)
+        return per_period(evaluate(self.index, request), by)
 
     def status(self) -> str:
         """One line: the total, the time, the filters; or what is wrong."""
@@ -155,17 +158,16 @@ class Browser:
                     f"{self.seconds * 1000:.0f} ms · Esc: back to the results")
         if not self.query.strip():
             return "type a query: words, \"phrases\", OR, NOT, -word, title:, date:… (? keys)"
-        text = f"{self.total} article{'s' if self.total != 1 else ''}"
-        if len(self.rows) < self.total:
-            text += f", showing {len(self.rows)}"
-        text += f" · {self.seconds * 1000:.0f} ms · {self.sort}"
-        text += f" · since {self.since.strip()}" * bool(self.since.strip())
-        text += f" · until {self.until.strip()}" * bool(self.until.strip())
-        if self.undated_left_out:
-            text += f" · {self.undated_left_out} undated left out"
-        for word in self.hints:
-            text += f" · hint: {word!r} is a word; the operator is {word.upper()}"
-        return text
+        from searcher.search.ranked import summary
+        from searcher.search.request import SearchRequest
+
+        # The dates as typed (the box may hold one not searched yet, even a wrong one).
+        typed = SearchRequest(self.query, since=self.since.strip(), until=self.until.strip())
+        notes = [self.sort, *typed.date_filters(),
+                 *[f"{self.undated_left_out} undated left out"] * bool(self.undated_left_out),
+                 *(f"hint: {word!r} is a word; the operator is {word.upper()}"
+                   for word in self.hints)]
+        return " · ".join([summary(self.total, len(self.rows), self.seconds), *notes])
 
     def _found(self, rows: list[Row], total: int, seconds: float, undated: int) -> None:
         self.rows, self.total, self.seconds, self.undated_left_out = rows, total, seconds, undated

@@ -7,6 +7,10 @@ joins the group. A group is led by its best-ranked member, its copies follow in 
 and groups come in their leaders' rank order. A document without a fingerprint (a very short
 text) is a group of its own.
 
+``collapsed_order`` is the collector: it groups the top of a ranking, as deep as it takes to
+fill a page of hits, and gives each shown group the lower matches that join it; ``TopDocs``
+is what it keeps, and what the hydration reads.
+
     >>> keys = {7: (1, 2), 3: (), 5: (9, 2), 8: (4, 6)}
     >>> collapse([7, 3, 8, 5], keys)
     [Group(leader=7, copies=(5,)), Group(leader=3, copies=()), Group(leader=8, copies=())]
@@ -15,7 +19,12 @@ text) is a group of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from searcher.engine.store import OpenIndex, reading
+from searcher.search import matching
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,20 @@ class Group:
 
     leader: int
     copies: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TopDocs:
+    """What the top-k collector keeps: ``scored``, the ``(docnum, score)`` of the hits to
+    show, best first, and ``copies``, each shown document's collapsed copies, best first."""
+
+    scored: list[tuple[int, float]]
+    copies: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def collapsed(self) -> int:
+        """How many matches show as copies of others, not as hits."""
+        return sum(len(self.copies.get(docnum, ())) for docnum, _ in self.scored)
 
 
 def collapse(ranked: Iterable[int],
@@ -56,3 +79,78 @@ def collapse(ranked: Iterable[int],
         members.setdefault(root(rank), []).append(docnum)
     return [Group(docs[0], tuple(docs[1:])) for docs in members.values()]
 
+
+def collapsed_order(index: OpenIndex, found: matching.Matches,
+                    order: Callable[[int | None], list[tuple[int, float]]], limit: int | None
+                    ) -> TopDocs:
+    """The best ``limit`` of ``found`` as ``order(depth)`` ranks them (its best ``depth``;
+    all when None) with reposts collapsed (``collapse``): each the best-ranked of its group,
+    and the copies of each, best first. Only the top of the ranking is grouped, deeper as
+    needed; then every match that shares a key with a shown group joins it, however low it
+    ranks (one array pass, not a grouping of every match)."""
+    with reading(index):
+        reader = index.reader()
+        fingerprints = reader.fingerprints()
+        path = reader.path
+    depth, ranking, groups = _grouped_top(order, limit, fingerprints)
+    groups = groups if limit is None else groups[:limit]
+    score_of = dict(ranking)
+    shown = [(group.leader, score_of[group.leader]) for group in groups]
+    # Below the grouped top (unless every match was grouped already): the matches that
+    # share a key with a shown group join it (the best-ranked group they share with), best
+    # first after those found above them.
+    extra = {} if depth is None or not groups else _joining_below(found, groups,
+                                                                  fingerprints, path)
+    return TopDocs(shown, {group.leader: group.copies + tuple(extra.get(number, ()))
+                           for number, group in enumerate(groups)
+                           if group.copies or number in extra})
+
+
+def _grouped_top(order: Callable[[int | None], list[tuple[int, float]]], limit: int | None,
+                 fingerprints: np.ndarray
+                 ) -> tuple[int | None, list[tuple[int, float]], list[Group]]:
+    """The depth of the ranking grouped, that ranking and its groups: deep enough for
+    ``limit`` groups, or the whole ranking."""
+    depth = None if limit is None else 4 * limit + 40
+    while True:
+        ranking = order(depth)
+        groups = collapse((docnum for docnum, _ in ranking),
+                          lambda docnum: [key for key in fingerprints[docnum].tolist() if key])
+        if depth is None or len(groups) >= limit or len(ranking) < depth:
+            return depth, ranking, groups
+        depth *= 4
+
+
+def _joining_below(found: matching.Matches, groups: list[Group], fingerprints: np.ndarray,
+                   path: Callable[[int], str]) -> dict[int, list[int]]:
+    """The matches of ``found`` outside ``groups`` that share a key with one of them, by the
+    number of the best-ranked group they share with, best first."""
+    grouped = {docnum for group in groups for docnum in (group.leader, *group.copies)}
+    keys, owners = [], []
+    for number, group in enumerate(groups):
+        for docnum in (group.leader, *group.copies):
+            row = fingerprints[docnum]
+            keys.append(row[row != 0])
+            owners.append(np.full(np.count_nonzero(row), number))
+    keys, owners = np.concatenate(keys), np.concatenate(owners)
+    if not len(keys):  # no shown hit has a fingerprint
+        return {}
+    by_key = np.argsort(keys, kind="stable")
+    keys, owners = keys[by_key], owners[by_key]
+    rest = found.without(np.array(sorted(grouped), np.int64))
+    # Most matches share no key with a shown group: a table of the keys' low bits rules them
+    # out (one look-up per key of theirs, no binary search), and only the rest are looked up.
+    low_bits = np.zeros(1 << 16, bool)
+    low_bits[keys & 0xFFFF] = True
+    maybe = low_bits[fingerprints.view("<u2")[rest.docs, ::4]].any(axis=1)
+    rest = matching.Matches(rest.docs[maybe], rest.scores[maybe])
+    rows = fingerprints[rest.docs]
+    at = np.minimum(np.searchsorted(keys, rows), len(keys) - 1)
+    owner = np.where(keys[at] == rows, owners[at], len(groups)).min(axis=1)
+    joined = owner < len(groups)
+    below = matching.Matches(rest.docs[joined], rest.scores[joined])
+    owner_of = dict(zip(below.docs.tolist(), owner[joined].tolist()))
+    extra: dict[int, list[int]] = {}
+    for docnum, _ in matching.top(below, None, path):
+        extra.setdefault(owner_of[docnum], []).append(docnum)
+    return extra

@@ -1,6 +1,8 @@
 """A ranked document as the printers see it: its stored fields, score, snippets and the
-strings it matched, as written in the article. A JSON Lines record's path is ``FILE#ID``, the
-file part with its own ``#`` escaped, so the first ``#`` starts the record's id.
+strings it matched, as written in the article; ``hydrate`` makes them for the documents a
+collector kept, and for no other (find, then hydrate). A JSON Lines record's path is
+``FILE#ID``, the file part with its own ``#`` escaped, so the first ``#`` starts the record's
+id.
 
     >>> hit = make_hit(1, {"path": "a.txt", "title": "川普", "body": "川普說"}, 2.0, ["特朗普", "川普"])
     >>> hit.matches, hit.title_highlights
@@ -12,9 +14,31 @@ file part with its own ``#`` escaped, so the first ``#`` starts the record's id.
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import TYPE_CHECKING
 
+from searcher.engine.store import OpenIndex, reading
 from searcher.models import Copy, Hit
 from searcher.search.snippets import MAX_SNIPPETS, make_snippets, match_spans
+
+if TYPE_CHECKING:
+    from searcher.search.collapse import TopDocs
+    from searcher.search.request import SearchRequest
+
+
+def hydrate(index: OpenIndex, top: TopDocs, needles: list[str],
+            request: SearchRequest | None = None) -> list[Hit]:
+    """The hits of ``top``, ranked from 1, each made from its stored fields with its copies'
+    places, matching ``needles``; their snippets, context and matches as ``request`` asks
+    (``make_hit``'s defaults without one). Only these documents' stored fields are read."""
+    options = {} if request is None else {
+        "snippets": request.snippets, "context": request.context,
+        "ellipses": request.ellipses, "find_matches": request.find_matches}
+    reader = index.reader()
+    with reading(index):
+        return [make_hit(rank, reader.stored_fields(docnum), score, needles,
+                         copies=tuple(copy_of(reader.stored_fields(c))
+                                      for c in top.copies.get(docnum, ())), **options)
+                for rank, (docnum, score) in enumerate(top.scored, 1)]
 
 
 def make_hit(rank: int, stored: dict, score: float, needles: list[str],

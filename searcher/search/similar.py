@@ -20,10 +20,10 @@ from searcher.engine.reader import GenerationReader
 from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
 from searcher.search import matching
+from searcher.search.collapse import TopDocs, collapsed_order
 from searcher.search.documents import get_document
-from searcher.search.hits import copy_of, make_hit
+from searcher.search.hits import hydrate
 from searcher.search.plan import AnyOf, Term
-from searcher.search.ranked import collapsed_order
 
 KEY_TERMS = 25  # terms of the article that make up the query
 HIGHLIGHTED_TERMS = 10
@@ -50,14 +50,8 @@ def similar(index: OpenIndex, ref: str, limit: int = 10, collapse: bool = True) 
     def order(depth: int | None) -> list[tuple[int, float]]:
         return matching.top(found, depth, reader.path)
 
-    scored, copies = collapsed_order(index, found, order, limit) if collapse else (order(limit),
-                                                                                    {})
-    highlighted = [term for term, _ in terms[:HIGHLIGHTED_TERMS]]
-    with reading(index):
-        return [make_hit(rank, reader.stored_fields(other), score, highlighted,
-                         copies=tuple(copy_of(reader.stored_fields(c))
-                                      for c in copies.get(other, ())))
-                for rank, (other, score) in enumerate(scored, 1)]
+    top = collapsed_order(index, found, order, limit) if collapse else TopDocs(order(limit))
+    return hydrate(index, top, [term for term, _ in terms[:HIGHLIGHTED_TERMS]])
 
 
 def copies_among(reader: GenerationReader, docnum: int, found: matching.Matches

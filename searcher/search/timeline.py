@@ -1,4 +1,5 @@
-"""How a query's matching articles spread over time: a count per year, month or ISO week.
+"""How a query's matching articles spread over time: a count per year, month or ISO week
+(``per_period``, a collector over an evaluation: nothing ranked, no article read).
 
     >>> timeline(open_index(Path("index")), "停火", by="year").buckets    # doctest: +SKIP
     [('2025', 2), ('2026', 2)]
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from searcher.dates import DateRange, period_of, periods_between
+from searcher.dates import period_of, periods_between
 from searcher.engine.store import OpenIndex
-from searcher.search.compiler import compile_query
-from searcher.search.query_syntax import MinimumMatch
-from searcher.search.ranked import matches, split_by_day
+from searcher.search.evaluation import Evaluation, evaluate
+from searcher.search.ranked import split_by_day
+from searcher.search.request import SearchRequest, as_request
 
 
 @dataclass
@@ -25,14 +26,20 @@ class Timeline:
     total: int
 
 
-def timeline(index: OpenIndex, text: str, by: str = "month",
-             dates: DateRange = DateRange(),
-             min_match: MinimumMatch | str | int | None = None) -> Timeline:
-    """How many matching articles each ``year``, ``month`` or ``week`` holds (``min_match``
-    as ``search`` takes it)."""
-    found = matches(index, compile_query(text, index.chain, min_match), dates)
+def timeline(index: OpenIndex, request: SearchRequest | str, by: str = "month",
+             **options) -> Timeline:
+    """How many articles matching ``request`` (as ``ranked.search`` takes it) each
+    ``year``, ``month`` or ``week`` holds."""
+    request = as_request(request, **options)
+    return per_period(evaluate(index, request), by)
+
+
+def per_period(evaluation: Evaluation, by: str) -> Timeline:
+    """The timeline collector: the evaluation's matches counted per ``year``, ``month`` or
+    ``week``, the undated apart."""
+    found = evaluation.found
     total = len(found)
-    dated, undated = split_by_day(index, list(found.items()))
+    dated, undated = split_by_day(evaluation.index, list(found.items()))
     counts: dict[str, int] = {}
     for day, _, _ in dated:
         period = period_of(day, by)

@@ -54,14 +54,12 @@ def browse_command(ctx, query, index_dir, sort, since, until, color):
         raise SearcherError(TEXTUAL_MISSING)
     from searcher.cli.browse.app import BrowseApp
     from searcher.cli.commands import open_for_search
-    from searcher.cli.environment import corpus_roots, wants_color
+    from searcher.cli.environment import wants_color
+    from searcher.cli.exit_status import ExitStatus
 
     browser = Browser(None, " ".join(query), sort, since, until)
-    browser.dates()  # a bad --since/--until is an error before the screen opens
-    # As search does: only the default index (or the configuration's) is built on first use.
-    default_index = ctx.get_parameter_source("index_dir") in (
-        click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
-    browser.index = open_for_search(index_dir, corpus_roots(ctx.obj) if default_index else None)
+    browser.request()  # a bad --since/--until is an error before the screen opens
+    browser.index = open_for_search(ctx, index_dir)
     app = BrowseApp(browser, wants_color(color))
     app.run()
-    sys.exit(app.return_code or 0)
+    sys.exit(app.return_code or ExitStatus.FOUND)

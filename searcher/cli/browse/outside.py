@@ -8,7 +8,7 @@ import os
 import shlex
 from collections.abc import Sequence
 
-from searcher.cli.printers import print_document
+from searcher.cli.printers import Output, Shown, printer_for
 from searcher.search.browsing import Article
 
 EDITORS_WITH_LINE = {"vi", "vim", "nvim", "view", "nano", "emacs", "emacsclient", "micro",
@@ -18,7 +18,8 @@ EDITORS_WITH_LINE = {"vi", "vim", "nvim", "view", "nano", "emacs", "emacsclient"
 def plain_article(article: Article) -> str:
     """The article as ``$PAGER`` shows it: as ``searcher show`` prints it to a pipe."""
     out = io.StringIO()
-    print_document(article.stored, article.spans, out, as_json=False, console=None)
+    with printer_for(Output("document", color="never"), out) as printer:
+        printer.end(Shown(article.stored, article.spans))
     return out.getvalue()
 
 

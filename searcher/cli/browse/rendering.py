@@ -10,7 +10,8 @@ from bisect import bisect_right
 from rich.text import Text
 
 from searcher.cli.line_breaking import text_line_breaks
-from searcher.cli.printers import one_line, safe, timeline_bars
+from searcher.cli.messages import one_line, safe
+from searcher.cli.terminal import timeline_bars
 from searcher.search.browsing import Article, Row
 from searcher.search.timeline import Timeline
 
