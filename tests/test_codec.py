@@ -20,9 +20,9 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searcher.analysis.chain import AnalysisChain
-from searcher.engine.codec import (
-    FormatError, Frequencies, PositionList, SearcherCodec, decode_positions,
-    encode_positions, pack_ints, unpack_ints)
+from searcher.engine.codec import Frequencies, PositionList, SearcherCodec
+from searcher.engine.format.postings import decode_positions, encode_positions
+from searcher.engine.format.records import FormatError, pack_ints, unpack_ints
 from searcher.engine.reader import GenerationReader
 from searcher.engine.schema import FoldExceptions, build_schema, document_fields
 from searcher.engine.store import open_index
@@ -249,7 +249,8 @@ def _postings_read(index: Path) -> list[int]:
     offsets = []
     for query in QUERIES:
         for field, text in plan_terms(compile_query(query, opened.chain).plan):
-            info = leaf._terms._find(leaf._terms._key(field, text.encode("utf-8")))
+            terms = leaf._terms.file
+            info = terms.find(terms.key(field, text.encode("utf-8")))
             if info is not None:
                 offsets.extend(range(info.offset, info.offset + info.length))
     return sorted(set(offsets))

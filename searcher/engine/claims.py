@@ -36,7 +36,8 @@ from whoosh.index import FileIndex, TOC
 from whoosh.reading import SegmentReader
 
 from searcher.engine import safe_pickle
-from searcher.engine.codec import FormatError, SearcherCodec
+from searcher.engine.codec import PositionList, SearcherCodec
+from searcher.engine.format.records import FormatError
 from searcher.engine.integrity import Damage
 from searcher.engine.reader import GenerationReader
 
@@ -163,13 +164,14 @@ def verify_structure(ix: CheckedIndex) -> list[Damage]:
         segments = ix._read_toc().segments
     if damage:
         return damage
-    formats = {name: field.format for name, field in schema.items() if field.format}
+    positional = {name: isinstance(field.format, PositionList)
+                  for name, field in schema.items() if field.format}
     for segment in segments:
         name = segment.segment_id()  # the name its files begin with
         with _finding(damage, name):
             reader = SegmentReader(ix.storage, schema, segment)
             try:
-                reader._terms.verify(formats)  # a ``codec.SearcherTermsReader``
+                reader._terms.file.verify(positional)  # of a ``codec.SearcherTermsReader``
                 _read_columns(GenerationReader(reader), segment.doc_count_all(), schema)
             finally:
                 reader.close()

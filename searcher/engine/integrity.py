@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,6 @@ CHUNK = 1 << 20
 # every writer opens), and the temporary of an atomic write a crash left behind (never read;
 # the next write of that file removes it).
 UNRECORDED_SUFFIXES = (CHECKSUMS, "WRITELOCK", TEMPORARY_SUFFIX)
-# Replaced by every run: the manifest (``indexing.manifest``) and the metadata (``store``).
-REWRITTEN = ("files.json", "searcher.json")
 # Verified on every open: small, and read whole by searches (or, like the manifest, trusted by
 # the next run). The postings, term tables and stored fields are large: ``full`` only.
 LARGE_SUFFIXES = (".terms", ".postings", "._stored.col")
@@ -94,13 +93,13 @@ def _write_record(generation: Path, files: dict, writing: int | None) -> None:
     replace_file(generation / CHECKSUMS, json.dumps(record, indent=0, sort_keys=True))
 
 
-def record_checksums(generation: Path) -> None:
+def record_checksums(generation: Path, rewritten: Collection[str] = ()) -> None:
     """Record every file of ``generation`` as it is now. Call after every commit (and after
     the manifest and metadata that go with it). A file already recorded keeps its checksum
-    unless it is one that every run replaces (``REWRITTEN``): the others are written once
-    (Whoosh names every new segment file and table of contents afresh; a file written again
-    is named to ``begin_writing``), so only new files are read, and damage to an old one is
-    never recorded as its content."""
+    unless it is one the caller wrote again (``rewritten``: the manifest and the metadata an
+    incremental run replaces): the others are written once (a backend names every new file
+    afresh; a file written again is named to ``begin_writing``), so only new files are read,
+    and damage to an old one is never recorded as its content."""
     try:
         previous = (read_record(generation) or {}).get("files", {})
     except ValueError:
@@ -108,7 +107,7 @@ def record_checksums(generation: Path) -> None:
     files = {}
     for name, info in _files(generation).items():
         known = previous.get(name)
-        if known and name not in REWRITTEN:
+        if known and name not in rewritten:
             files[name] = known
             if not _as_recorded(info, known) and info.st_size == known["size"] and (
                     crc32_of(generation / name) == known["crc32"]):

@@ -25,14 +25,10 @@ import numpy as np
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
-from searcher.engine.codec import FormatError, TermPostings, decode_positions, var_bytes_at
-
-# A document's field length is stored in one byte (Whoosh's encoding); the length a code
-# stands for.
-LENGTH_OF_CODE: tuple[float, ...] = tuple(byte_to_length(code) for code in range(256))
-
+from searcher.engine.codec import var_bytes_at
+from searcher.engine.format.postings import TermPostings, decode_positions
+from searcher.engine.format.records import FormatError
 
 class Postings:
     """One term's postings across the index, as arrays: the live documents holding it
@@ -119,7 +115,7 @@ class GenerationReader:
     # --- per-document columns ------------------------------------------------------------
 
     def length_codes(self, field: str) -> bytes:
-        """Each document's length of ``field`` as a one-byte code (``LENGTH_OF_CODE``)."""
+        """Each document's length of ``field`` as a one-byte code (``fieldnorms``)."""
         if field not in self._lengths:
             parts = []
             for reader, _ in self._leaves:
@@ -198,7 +194,7 @@ class GenerationReader:
         btext = text.encode("utf-8", "surrogatepass")
         parts = []
         for reader, offset in self._leaves:
-            found = reader._terms.postings(field, btext)  # a ``codec.SearcherTermsReader``
+            found = reader._terms.file.postings(field, btext)  # ``codec.SearcherTermsReader``
             if found is not None:
                 parts.append((offset, found))
         return Postings(parts, self.live if self.deleted else None)

@@ -25,7 +25,7 @@ from whoosh.index import _DEF_INDEX_NAME
 from whoosh.util import random_name
 
 from searcher.engine.claims import CheckedIndex
-from searcher.engine.codec import FormatError
+from searcher.engine.format.records import FormatError
 from searcher.errors import IndexUnsafeError
 from searcher.regular_files import NotRegularFileError, open_regular
 

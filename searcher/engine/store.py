@@ -51,7 +51,7 @@ from searcher.analysis.segmenters import SEGMENTERS
 from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
 from searcher.engine import held, integrity
 from searcher.engine.claims import is_damage, verify_structure
-from searcher.engine.codec import FormatError
+from searcher.engine.format.records import FormatError
 from searcher.engine.integrity import Damage, record_checksums
 from searcher.engine.reader import GenerationReader
 from searcher.engine.schema import SCHEMA_VERSION, build_schema

@@ -52,9 +52,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
 from searcher.atomic_files import fsync_dir, fsync_file
-from searcher.engine.codec import (
-    Frequencies, PositionList, SearcherCodec, TermPostings, TermPostingsToWrite,
-    position_starts)
+from searcher.engine.codec import Frequencies, PositionList, SearcherCodec, value_bytes
+from searcher.engine.format.postings import TermPostings, TermPostingsToWrite, position_starts
 from searcher.engine.rollback import Snapshot, index_files
 from searcher.engine.schema import document_fields
 from searcher.errors import WriterProcessError
@@ -162,7 +161,7 @@ class _TermPool(PostingPool):
             if positional:
                 size += POSITION_BYTES * len(postings.deltas)
         else:
-            values = postings.value_bytes(self._formats[fieldname])
+            values = value_bytes(postings, self._formats[fieldname])
             group = terms.setdefault(tbytes, [])
             weights = postings.weights
             group.extend((docnum, weights[index], values[index] or b"")
@@ -364,8 +363,9 @@ class _TermAtATime:
         """A merged segment's postings (``add_reader``), a term at a time from its records,
         renumbered from ``startdoc`` (or by ``docmap``, which holds only the documents not
         deleted). Whoosh's way reads them back and pools them a posting at a time."""
-        terms = reader._terms  # a ``codec.SearcherTermsReader``
-        for (fieldname, tbytes), info in terms.items():
+        terms = reader._terms.file  # of a ``codec.SearcherTermsReader``
+        for key, info in terms.items_from(b""):
+            fieldname, tbytes = terms.decode_key(key)
             if fieldname not in self.schema:
                 continue
             postings = terms.read_postings(fieldname, info)

@@ -31,10 +31,10 @@ from pathlib import Path
 
 from searcher.analysis.settings import AnalysisSettings, variant_sources_sha256
 from searcher.engine.store import (
-    OpenIndex, create_generation, current_generation, discard, index_exists, open_index,
+    META, OpenIndex, create_generation, current_generation, discard, index_exists, open_index,
     publish, read_meta, record_checksums, remove_stale_generations, write_meta, writer_lock)
 from searcher.errors import IndexDamagedError, IndexIncompatibleError, IndexRootsError
-from searcher.indexing.manifest import failed_entry, read_manifest, write_manifest
+from searcher.indexing.manifest import MANIFEST, failed_entry, read_manifest, write_manifest
 from searcher.indexing.reading import FILE_SECONDS, MAX_FILE_BYTES, read_files
 from searcher.ingest.walk import corpus_files, default_base, resolve_roots
 from searcher.models import Document
@@ -177,7 +177,8 @@ def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, 
         raise
     if live is not None:
         write_meta(target.generation, {**target.meta, **meta})
-        record_checksums(target.generation)  # the commit's files, for verification
+        # the commit's files, for verification (the manifest and metadata written again)
+        record_checksums(target.generation, rewritten=(MANIFEST, META))
 def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
                  report: IndexReport, progress: Progress | None, incremental: bool,
                  reading: tuple[int, float, int]) -> dict:
