@@ -1,4 +1,4 @@
-"""searcher's terms and postings format (``searcher.engine.codec``) holds exactly what Whoosh's
+"""searcher's terms and postings format (``searcher.engine.whoosh.codec``) holds exactly what Whoosh's
 own codec holds for the same documents (every term, posting, weight and position; stored
 values), across segments, deletions and merges; and any damage to its files is an error,
 never a different result."""
@@ -20,11 +20,11 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searcher.analysis.chain import AnalysisChain
-from searcher.engine.codec import Frequencies, PositionList, SearcherCodec
+from searcher.engine.whoosh.codec import Frequencies, PositionList, SearcherCodec
 from searcher.engine.format.postings import decode_positions, encode_positions
 from searcher.engine.format.records import FormatError, pack_ints, unpack_ints
-from searcher.engine.reader import GenerationReader
-from searcher.engine.schema import FoldExceptions, build_schema, document_fields
+from searcher.engine.whoosh.reader import GenerationReader
+from searcher.engine.whoosh.schema import FoldExceptions, build_schema, document_fields
 from searcher.engine.store import open_index
 from searcher.errors import IndexDamagedError
 from searcher.ingest.plain_text import parse_text
@@ -150,7 +150,7 @@ def test_our_writer_writes_what_whooshs_writer_and_codec_write(tmp_path, setting
     """``DocumentWriter`` pools postings by term and writes a term at a time; with a pool of
     1 MB it spills to sorted runs on disk and regroups them. Either way the segment holds
     what Whoosh's own writer and codec write."""
-    from searcher.engine import writers
+    from searcher.engine.whoosh import writers
 
     documents = _documents() * 3  # enough postings to fill a 1 MB pool several times
     documents = [(dataclasses.replace(doc, path=f"{n}/{doc.path}"), file)
@@ -284,15 +284,17 @@ def test_a_flipped_byte_is_an_error_never_a_different_result(index_copy, kind):
 def test_a_truncated_file_is_an_error(index_copy, kind):
     [file] = _generation(index_copy).glob(f"*{kind}")
     file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
-    with pytest.raises(IndexDamagedError, match="rebuild it"):
+    with pytest.raises(IndexDamagedError, match="is damaged") as raised:
         _answers(index_copy)
+    # The library names the index; the command that rebuilds it is the CLI's to add.
+    assert raised.value.index_dir == index_copy and "searcher index" not in str(raised.value)
 
 
 def test_a_record_with_a_forged_checksum_is_still_refused(index_copy):
     """Damage that keeps a record's checksum right (written on purpose) is caught by the
     record's own structure: the term's document count, lengths that must add up."""
     opened = open_index(index_copy)
-    offset, length = opened.whoosh.reader().term_info("body", "停火").extent()
+    offset, length = opened.opened.whoosh.reader().term_info("body", "停火").extent()
     [file] = _generation(index_copy).glob("*.postings")
     data = bytearray(file.read_bytes())
     payload = bytes(length - 9)  # zeros: a record of no postings
@@ -338,7 +340,7 @@ def test_our_merges_write_what_whoosh_writes(tmp_path, settings):
     """Segments merged by our writer (small ones, and one mostly deleted: its documents
     renumbered) hold, document by document, what Whoosh's writer and codec write for the
     documents left."""
-    from searcher.engine import writers
+    from searcher.engine.whoosh import writers
 
     documents = [(dataclasses.replace(doc, path=f"{n}/{doc.path}"), file)
                  for n, (doc, file) in enumerate(_documents() * 3)]

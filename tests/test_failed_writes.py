@@ -160,13 +160,13 @@ def test_what_a_killed_writer_left_is_removed_by_the_next(run_cli, cli_env, grow
 
 TORN_SEGMENT = """
 import errno, sys
-from searcher.engine import writers
+from searcher.engine.whoosh import processes
 
 def torn(self):  # what a writer process killed while it queued its segment leaves
     self.segmentqueue._writer.send_bytes(b"not a pickle")
     raise OSError(errno.EIO, "Input/output error")
 
-writers._SegmentsTask._write_segments = torn
+processes._SegmentsTask._write_segments = torn
 from searcher.cli import main
 main(sys.argv[1:])
 """

@@ -26,7 +26,8 @@ from whoosh.index import TOC
 
 from searcher.engine.format import records, terms as terms_format
 from searcher.engine.format.postings import VALUES_NONE, WEIGHTS_SAME
-from searcher.engine.store import open_index, record_checksums
+from searcher.engine.integrity import record_checksums
+from searcher.engine.store import open_index
 from tests.conftest import CORPUS, ROOT
 from tests.test_index_integrity import toc_pickle_offset
 
@@ -58,7 +59,7 @@ def generation(index: Path) -> Path:
 
 
 def segment_name(index: Path) -> str:
-    [segment] = open_index(index).whoosh._read_toc().segments  # the sample makes one
+    [segment] = open_index(index).opened.whoosh._read_toc().segments  # the sample makes one
     return segment.segment_id()
 
 
@@ -124,7 +125,7 @@ def rewrite_term(index: Path, field: str, term: str, record: bytes, **claims) ->
     at = postings.stat().st_size
     with open(postings, "ab") as handle:
         handle.write(record)
-    terms = open_index(index).whoosh.reader()._terms.file
+    terms = open_index(index).opened.whoosh.reader()._terms.file
     target = bytes([0, terms.fieldmap[field]]) + term.encode("utf-8")
     items = list(terms.items_from(b""))
     for key, info in items:
@@ -317,7 +318,7 @@ def test_a_healthy_index_reads_the_same(index, searcher):
 
 
 def test_a_planted_pickle_is_walked_before_it_is_loaded():
-    from searcher.engine import safe_pickle
+    from searcher.engine.whoosh import safe_pickle
     from searcher.errors import IndexDamagedError
 
     assert safe_pickle.loads(pickle.dumps({"a": [1, b"xy", b""]}, 2)) == {"a": [1, b"xy", b""]}

@@ -19,7 +19,8 @@ import json
 import re
 from typing import IO, TYPE_CHECKING
 
-from searcher.errors import SearcherError
+from searcher.cli.remedies import with_remedy
+from searcher.errors import IndexStateError, SearcherError
 from searcher.fields import METADATA_FIELDS
 from searcher.models import Hit
 
@@ -50,6 +51,8 @@ def one_line(text: str) -> str:
 def error_message(error: Exception) -> str:
     """What the command says of an error: a problem of the user's or the machine's (a full
     disk, a read-only folder) in its own words; anything else is a bug of ours, to report."""
+    if isinstance(error, IndexStateError):
+        return with_remedy(error)
     if isinstance(error, SearcherError):
         return str(error)
     if isinstance(error, OSError):

@@ -12,7 +12,7 @@ that cannot be read is skipped with its reason; the run goes on and the report s
 
 Files are read and parsed in ``procs`` reader processes, each file within a deadline
 (``reading``); analysis and writing run in ``procs`` writer processes
-(``searcher.engine.writers``), each with the same chain.
+(the engine's writer), each with the same chain.
 
     >>> report = update_index(Path("index"), [Path("corpus")], AnalysisSettings.default())  # doctest: +SKIP
     >>> report.added                                                # doctest: +SKIP
@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from searcher.analysis.settings import AnalysisSettings, variant_sources_sha256
-from searcher.engine.store import (
-    META, OpenIndex, create_generation, current_generation, discard, index_exists, open_index,
-    publish, read_meta, record_checksums, remove_stale_generations, write_meta, writer_lock)
+from searcher.engine.directory import (
+    META, current_generation, discard, index_exists, publish, read_meta,
+    remove_stale_generations, write_meta, writer_lock)
+from searcher.engine.integrity import record_checksums
+from searcher.engine.store import OpenIndex, create_generation, open_index
 from searcher.errors import IndexDamagedError, IndexIncompatibleError, IndexRootsError
 from searcher.indexing.manifest import MANIFEST, failed_entry, read_manifest, write_manifest
 from searcher.indexing.reading import FILE_SECONDS, MAX_FILE_BYTES, read_files

@@ -30,7 +30,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from searcher.engine.reader import GenerationReader, Postings
+from searcher.engine.interface import IndexReader as GenerationReader, Postings
 from searcher.engine.scoring import bm25, idf, length_norms
 from searcher.search.plan import (
     AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Term, WithBonus, Without)
