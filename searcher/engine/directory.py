@@ -51,12 +51,11 @@ from searcher.atomic_files import fsync_dir, fsync_tree, replace_file
 from searcher.engine.format.records import FormatError
 from searcher.engine.integrity import record_checksums
 from searcher.errors import DiskFullError, IndexDamagedError, IndexLockedError, IndexUnsafeError
+from searcher.index_markers import CURRENT, LOCK
 from searcher.regular_files import NotRegularFileError, open_regular
 
-CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"  # the generation CURRENT named before the last publish
 META = "searcher.json"
-LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z_.-]+\Z")  # no separator: inside the folder
 FILE_MODE = 0o644  # the umask may take more away, never add group or other write
 FOLDER_MODE = 0o755
