@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import struct
 import zlib
 from collections import Counter
@@ -363,3 +364,15 @@ def test_our_merges_write_what_whoosh_writes(tmp_path, settings):
         writer.add_document(**document_fields(doc, file))
     writer.commit()
     assert _by_path(ours) == _with_fold_exceptions(_by_path(theirs))
+
+
+def test_the_table_of_contents_names_our_classes_as_every_index_recorded_them(corpus_index_dir):
+    """The backend's classes moved to ``engine/whoosh/``; a table of contents still names them
+    by the modules it always recorded (``pickled_names``), so an index written before the move
+    opens, and one written now is the same bytes."""
+    from searcher.engine.whoosh.safe_pickle import ALLOWED
+
+    [toc] = _generation(corpus_index_dir).glob("_MAIN_*.toc")
+    recorded = set(re.findall(rb"searcher\.engine\.[a-z_.]+", toc.read_bytes()))
+    assert recorded == {b"searcher.engine.codec", b"searcher.engine.schema"}
+    assert {module.encode() for module, _ in ALLOWED if module.startswith("searcher")} == recorded
