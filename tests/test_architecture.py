@@ -80,3 +80,28 @@ def test_reaching_past_the_engines_interface_breaks_a_contract(tmp_path, path, t
     result = lint_imports(root)
     assert result.returncode == 1
     assert expected in result.stdout
+
+
+CORE_WITHOUT_WHOOSH = """
+import sys
+import numpy as np
+import searcher.engine.directory, searcher.engine.fieldnorms, searcher.engine.integrity
+import searcher.engine.interface, searcher.engine.rollback, searcher.engine.scoring
+from searcher.engine.format import postings, records, stored, terms
+
+values = [0, 1, 300, 70000, 2**31]
+unpacked, end = records.unpack_ints(records.pack_ints(values), 0)
+assert list(unpacked) == values
+area, lengths = postings.encode_positions([2, 1], [3, 4, 9])
+counts, deltas = postings.decode_positions(np.frombuffer(area, np.uint8), np.array(lengths))
+assert counts.tolist() == [2, 1] and deltas.tolist() == [3, 4, 9]
+print(sorted({name.split(".")[0] for name in sys.modules} & {"whoosh"}))
+"""
+
+
+def test_the_engines_core_and_byte_format_load_and_run_without_whoosh():
+    result = subprocess.run([sys.executable, "-c", CORE_WITHOUT_WHOOSH], cwd=REPO,
+                            capture_output=True, text=True, timeout=60,
+                            env={"PYTHONPATH": str(REPO), "PATH": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]"]
