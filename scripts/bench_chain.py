@@ -52,7 +52,7 @@ def index_terms(analyzers, doc) -> int:
 def _digests(bench: str, name: str, mb: float) -> list[str]:
     from searcher.analysis.chain import AnalysisChain
     from searcher.analysis.settings import AnalysisSettings
-    from searcher.engine.schema import ChainAnalyzer
+    from searcher.engine.whoosh.schema import ChainAnalyzer
 
     chain = AnalysisChain(AnalysisSettings.default())
     words, units, chars = (ChainAnalyzer(s, chain) for s in ("words", "units", "chars"))
@@ -70,7 +70,7 @@ def _digests(bench: str, name: str, mb: float) -> list[str]:
 def _run(bench: str, name: str, mb: float, warm: float) -> tuple[float, float, int]:
     from searcher.analysis.chain import AnalysisChain
     from searcher.analysis.settings import AnalysisSettings
-    from searcher.engine.schema import ChainAnalyzer
+    from searcher.engine.whoosh.schema import ChainAnalyzer
 
     docs = list(bench_documents(Path(bench), mb, [name]))
     text_bytes = sum(len(d.title.encode()) + len(d.body.encode()) for d in docs)

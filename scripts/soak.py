@@ -186,7 +186,7 @@ def results_of(index: Path) -> list[tuple[int, list, str]]:
 
 
 # The files no search verifies whole on opening (too large): each of their records carries a
-# checksum of its own, checked when read (``engine.codec``).
+# checksum of its own, checked when read (``engine.format``).
 LARGE_FILES = (".terms", ".postings", "._stored.col")
 
 

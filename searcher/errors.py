@@ -1,8 +1,14 @@
 """User-facing errors: each message says what went wrong and what to do about it.
 
 The CLI maps every ``SearcherError`` to one line on stderr and exit status 2; anything else is a
-bug and keeps its traceback.
+bug and keeps its traceback. An error about the state of an index (``IndexStateError``: missing,
+of another version, damaged, locked) says what is wrong and names the index; the command
+line that fixes it is the CLI's to add (``cli.remedies``), not the library's.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 class SearcherError(Exception):
@@ -17,11 +23,19 @@ class DateError(SearcherError):
     """A date or date range that cannot be read."""
 
 
-class IndexMissingError(SearcherError):
+class IndexStateError(SearcherError):
+    """The index at ``index_dir`` (None when not known) is not as the command needs it."""
+
+    def __init__(self, message: str, index_dir: Path | None = None) -> None:
+        super().__init__(message)
+        self.index_dir = index_dir
+
+
+class IndexMissingError(IndexStateError):
     """No index where one was expected."""
 
 
-class IndexIncompatibleError(SearcherError):
+class IndexIncompatibleError(IndexStateError):
     """An index built by another schema or analysis version."""
 
 
@@ -29,7 +43,7 @@ class IndexDamagedError(IndexIncompatibleError):
     """An index whose files cannot be read back (truncated, corrupted)."""
 
 
-class IndexLockedError(SearcherError):
+class IndexLockedError(IndexStateError):
     """Another writer holds the index lock."""
 
 

@@ -302,7 +302,10 @@ def test_a_cold_search_loads_neither_the_indexer_nor_browse(corpus_index_dir, cl
     assert "searcher.search.ranked" in loaded  # it did search
     unwanted = [name for name in loaded
                 if name.startswith(("searcher.ingest", "searcher.indexing.update",
-                                    "searcher.engine.writers", "searcher.cli.browse",
+                                    "searcher.engine.whoosh.writers",
+                                    "searcher.engine.whoosh.processes",
+                                    "searcher.engine.whoosh.segment_writer",
+                                    "searcher.engine.whoosh.term_pool", "searcher.cli.browse",
                                     "searcher.search.browsing",
                                     "textual", "trafilatura", "yaml", "markdown_it",
                                     "urllib.request", "http.client", "ssl",

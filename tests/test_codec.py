@@ -1,4 +1,4 @@
-"""searcher's terms and postings format (``searcher.engine.codec``) holds exactly what Whoosh's
+"""searcher's terms and postings format (``searcher.engine.whoosh.codec``) holds exactly what Whoosh's
 own codec holds for the same documents (every term, posting, weight and position; stored
 values), across segments, deletions and merges; and any damage to its files is an error,
 never a different result."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import struct
 import zlib
 from collections import Counter
@@ -20,11 +21,11 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searcher.analysis.chain import AnalysisChain
-from searcher.engine.codec import (
-    FormatError, Frequencies, PositionList, SearcherCodec, decode_positions,
-    encode_positions, pack_ints, unpack_ints)
-from searcher.engine.reader import GenerationReader
-from searcher.engine.schema import FoldExceptions, build_schema, document_fields
+from searcher.engine.whoosh.codec import Frequencies, PositionList, SearcherCodec
+from searcher.engine.format.postings import decode_positions, encode_positions
+from searcher.engine.format.records import FormatError, pack_ints, unpack_ints
+from searcher.engine.whoosh.reader import GenerationReader
+from searcher.engine.whoosh.schema import FoldExceptions, build_schema, document_fields
 from searcher.engine.store import open_index
 from searcher.errors import IndexDamagedError
 from searcher.ingest.plain_text import parse_text
@@ -150,7 +151,7 @@ def test_our_writer_writes_what_whooshs_writer_and_codec_write(tmp_path, setting
     """``DocumentWriter`` pools postings by term and writes a term at a time; with a pool of
     1 MB it spills to sorted runs on disk and regroups them. Either way the segment holds
     what Whoosh's own writer and codec write."""
-    from searcher.engine import writers
+    from searcher.engine.whoosh import writers
 
     documents = _documents() * 3  # enough postings to fill a 1 MB pool several times
     documents = [(dataclasses.replace(doc, path=f"{n}/{doc.path}"), file)
@@ -249,7 +250,8 @@ def _postings_read(index: Path) -> list[int]:
     offsets = []
     for query in QUERIES:
         for field, text in plan_terms(compile_query(query, opened.chain).plan):
-            info = leaf._terms._find(leaf._terms._key(field, text.encode("utf-8")))
+            terms = leaf._terms.file
+            info = terms.find(terms.key(field, text.encode("utf-8")))
             if info is not None:
                 offsets.extend(range(info.offset, info.offset + info.length))
     return sorted(set(offsets))
@@ -283,15 +285,17 @@ def test_a_flipped_byte_is_an_error_never_a_different_result(index_copy, kind):
 def test_a_truncated_file_is_an_error(index_copy, kind):
     [file] = _generation(index_copy).glob(f"*{kind}")
     file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
-    with pytest.raises(IndexDamagedError, match="rebuild it"):
+    with pytest.raises(IndexDamagedError, match="is damaged") as raised:
         _answers(index_copy)
+    # The library names the index; the command that rebuilds it is the CLI's to add.
+    assert raised.value.index_dir == index_copy and "searcher index" not in str(raised.value)
 
 
 def test_a_record_with_a_forged_checksum_is_still_refused(index_copy):
     """Damage that keeps a record's checksum right (written on purpose) is caught by the
     record's own structure: the term's document count, lengths that must add up."""
     opened = open_index(index_copy)
-    offset, length = opened.whoosh.reader().term_info("body", "停火").extent()
+    offset, length = opened.opened.whoosh.reader().term_info("body", "停火").extent()
     [file] = _generation(index_copy).glob("*.postings")
     data = bytearray(file.read_bytes())
     payload = bytes(length - 9)  # zeros: a record of no postings
@@ -337,7 +341,7 @@ def test_our_merges_write_what_whoosh_writes(tmp_path, settings):
     """Segments merged by our writer (small ones, and one mostly deleted: its documents
     renumbered) hold, document by document, what Whoosh's writer and codec write for the
     documents left."""
-    from searcher.engine import writers
+    from searcher.engine.whoosh import writers
 
     documents = [(dataclasses.replace(doc, path=f"{n}/{doc.path}"), file)
                  for n, (doc, file) in enumerate(_documents() * 3)]
@@ -360,3 +364,15 @@ def test_our_merges_write_what_whoosh_writes(tmp_path, settings):
         writer.add_document(**document_fields(doc, file))
     writer.commit()
     assert _by_path(ours) == _with_fold_exceptions(_by_path(theirs))
+
+
+def test_the_table_of_contents_names_our_classes_as_every_index_recorded_them(corpus_index_dir):
+    """The backend's classes moved to ``engine/whoosh/``; a table of contents still names them
+    by the modules it always recorded (``pickled_names``), so an index written before the move
+    opens, and one written now is the same bytes."""
+    from searcher.engine.whoosh.safe_pickle import ALLOWED
+
+    [toc] = _generation(corpus_index_dir).glob("_MAIN_*.toc")
+    recorded = set(re.findall(rb"searcher\.engine\.[a-z_.]+", toc.read_bytes()))
+    assert recorded == {b"searcher.engine.codec", b"searcher.engine.schema"}
+    assert {module.encode() for module, _ in ALLOWED if module.startswith("searcher")} == recorded

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from searcher.engine.reader import GenerationReader
+from searcher.engine.whoosh.reader import GenerationReader
 from searcher.search import hits, matching
 from searcher.search.browsing import Browser
 from searcher.search.evaluation import evaluate

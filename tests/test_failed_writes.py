@@ -7,9 +7,6 @@ the main process or a writer process), so each run fails at the same place every
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -160,13 +157,13 @@ def test_what_a_killed_writer_left_is_removed_by_the_next(searcher, cli_env, gro
 
 TORN_SEGMENT = """
 import errno, sys
-from searcher.engine import writers
+from searcher.engine.whoosh import processes
 
 def torn(self):  # what a writer process killed while it queued its segment leaves
     self.segmentqueue._writer.send_bytes(b"not a pickle")
     raise OSError(errno.EIO, "Input/output error")
 
-writers._SegmentsTask._write_segments = torn
+processes._SegmentsTask._write_segments = torn
 from searcher.cli import main
 main(sys.argv[1:])
 """

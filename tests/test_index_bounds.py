@@ -25,8 +25,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import TOC
 
-from searcher.engine import codec
-from searcher.engine.store import open_index, record_checksums
+from searcher.engine.format import records, terms as terms_format
+from searcher.engine.format.postings import VALUES_NONE, WEIGHTS_SAME
+from searcher.engine.integrity import record_checksums
+from searcher.engine.store import open_index
 from tests.conftest import CORPUS, ROOT
 from tests.test_index_integrity import toc_pickle_offset
 
@@ -58,7 +60,7 @@ def generation(index: Path) -> Path:
 
 
 def segment_name(index: Path) -> str:
-    [segment] = open_index(index).whoosh._read_toc().segments  # the sample makes one
+    [segment] = open_index(index).opened.whoosh._read_toc().segments  # the sample makes one
     return segment.segment_id()
 
 
@@ -111,45 +113,48 @@ def deflated_run(prefix: bytes, byte: int, count: int, suffix: bytes) -> bytes:
 
 
 def sealed(stored: bytes) -> bytes:
-    """A record as codec stores it (header, CRC32) around bytes already deflated."""
-    return struct.pack("<BII", 1, len(stored), codec._record_crc(1, stored)) + stored
+    """A record as the format stores it (header, CRC32) around bytes already deflated."""
+    return struct.pack("<BII", 1, len(stored), records.record_crc(1, stored)) + stored
 
 
 def rewrite_term(index: Path, field: str, term: str, record: bytes, **claims) -> None:
-    """Append ``record`` to the segment's postings, and rewrite its terms file (with codec's
-    own blocks and index) so that ``field:term`` points at it, its statistics changed as
-    ``claims`` says (``_df``, ``_weight``)."""
+    """Append ``record`` to the segment's postings, and rewrite its terms file (with the
+    format's own blocks and index) so that ``field:term`` points at it, its statistics changed
+    as ``claims`` says (``_df``, ``_weight``)."""
     gen, name = generation(index), segment_name(index)
     postings = gen / f"{name}.postings"
     at = postings.stat().st_size
     with open(postings, "ab") as handle:
         handle.write(record)
-    terms = open_index(index).whoosh.reader()._terms
-    target = bytes([0, terms._fieldmap[field]]) + term.encode("utf-8")
-    items = list(terms._items_from(b""))
+    terms = open_index(index).opened.whoosh.reader()._terms.file
+    target = bytes([0, terms.fieldmap[field]]) + term.encode("utf-8")
+    items = list(terms.items_from(b""))
     for key, info in items:
         if key == target:
             info.offset, info.length = at, len(record)
             for attribute, value in claims.items():
                 setattr(info, attribute, value)
-    out = bytearray(codec._FILE_HEADER.pack(codec.TERMS_MAGIC, codec.FORMAT_VERSION))
+    out = bytearray(records.file_header(terms_format.TERMS_MAGIC))
     first_keys, offsets = [], []
-    for start in range(0, len(items), codec.TERMS_PER_BLOCK):
-        block = items[start:start + codec.TERMS_PER_BLOCK]
+    for start in range(0, len(items), terms_format.TERMS_PER_BLOCK):
+        block = items[start:start + terms_format.TERMS_PER_BLOCK]
         first_keys.append(block[0][0])
         offsets.append(len(out))
-        out += codec._seal(codec._encode_terms([k for k, _ in block], [i for _, i in block]))
-    block_index = codec._seal(codec.pack_byte_strings(first_keys) + codec.pack_ints(offsets)
-                              + json.dumps(terms._fieldmap).encode("utf-8"))
-    footer = codec._TERMS_FOOTER.pack(len(out), len(block_index), codec.TERMS_MAGIC)
+        out += records.seal(terms_format.encode_terms_block([k for k, _ in block],
+                                                            [i for _, i in block]))
+    block_index = records.seal(records.pack_byte_strings(first_keys)
+                               + records.pack_ints(offsets)
+                               + json.dumps(terms.fieldmap).encode("utf-8"))
+    footer = terms_format.TERMS_FOOTER.pack(len(out), len(block_index),
+                                            terms_format.TERMS_MAGIC)
     (gen / f"{name}.terms").write_bytes(bytes(out) + block_index + footer)
     recompute_checksums(index)
 
 
 def postings_payload(deltas: list[int]) -> bytes:
     """A postings record's payload: these document deltas, weight 1 each, no positions."""
-    return (struct.pack("<I", len(deltas)) + bytes([codec.WEIGHTS_SAME, codec.VALUES_NONE])
-            + codec.pack_ints(deltas) + struct.pack("<d", 1.0))
+    return (struct.pack("<I", len(deltas)) + bytes([WEIGHTS_SAME, VALUES_NONE])
+            + records.pack_ints(deltas) + struct.pack("<d", 1.0))
 
 
 def rewrite_stored(index: Path, document: str, value: bytes) -> None:
@@ -228,8 +233,7 @@ def attack(index: Path, name: str) -> None:
                                     b"\x85R.")
     elif name == "150 million postings":
         count = 150_000_000
-        payload = deflated_run(struct.pack("<I", count) + bytes([codec.WEIGHTS_SAME,
-                                                                  codec.VALUES_NONE])
+        payload = deflated_run(struct.pack("<I", count) + bytes([WEIGHTS_SAME, VALUES_NONE])
                                + struct.pack("<BI", 1, count) + b"\0", 1, count - 1,
                                struct.pack("<d", 1.0))
         rewrite_term(index, "body", "停火", sealed(payload), _df=count, _weight=float(count))
@@ -237,7 +241,7 @@ def attack(index: Path, name: str) -> None:
         rewrite_term(index, "body", "停火", sealed(deflated_run(b"", 0, GIGABYTES, b"")))
     elif name == "document number past the segment":
         payload = postings_payload([1_000_000])
-        rewrite_term(index, "body", "停火", codec._seal(payload), _df=1, _weight=1.0)
+        rewrite_term(index, "body", "停火", records.seal(payload), _df=1, _weight=1.0)
     elif name == "stored fields inflating to 2.7 GB":
         rewrite_stored(index, DOCUMENT, deflated_run(b'{"path": "', 0x20, 2_700_000_000,
                                                      b'"}'))
@@ -355,7 +359,7 @@ def test_a_healthy_index_reads_the_same(index, searcher):
 
 
 def test_a_planted_pickle_is_walked_before_it_is_loaded():
-    from searcher.engine import safe_pickle
+    from searcher.engine.whoosh import safe_pickle
     from searcher.errors import IndexDamagedError
 
     assert safe_pickle.loads(pickle.dumps({"a": [1, b"xy", b""]}, 2)) == {"a": [1, b"xy", b""]}

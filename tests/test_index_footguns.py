@@ -6,7 +6,6 @@ and --add, --remove, --dry-run, --exclude and --strict."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 

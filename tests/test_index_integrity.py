@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from searcher.engine.store import open_index, record_checksums
+from searcher.engine.integrity import record_checksums
+from searcher.engine.store import open_index
 from tests.conftest import ROOT, Run
 
 QUERIES = (("停火", "--json"), ("俄羅斯", "--since", "2025-10", "-l"))
@@ -76,7 +77,7 @@ def plant_in_postings_record(index: Path, planted: bytes) -> None:
     """Put ``planted`` in the postings record of 停火 in the body, as the record's whole
     payload, with the record's length and checksum forged to match."""
     [postings] = generation(index).glob("*.postings")  # the sample corpus makes one segment
-    offset, length = open_index(index).whoosh.reader().term_info("body", "停火").extent()
+    offset, length = open_index(index).opened.whoosh.reader().term_info("body", "停火").extent()
     crc = zlib.crc32(planted, zlib.crc32(struct.pack("<BI", 0, len(planted))))
     data = postings.read_bytes()
     postings.write_bytes(data[:offset] + struct.pack("<BII", 0, len(planted), crc) + planted

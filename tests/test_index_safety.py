@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import ROOT
 from tests.named_points import WAIT, Stopped
 
 

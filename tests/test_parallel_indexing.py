@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import searcher.engine.writers as writers
+from searcher.engine.whoosh import merge_policy, processes, writers
 import searcher.indexing.reading as reading
 from searcher.ingest.formats import parse_file
 from searcher.indexing.update import update_index
@@ -20,7 +20,7 @@ def index_contents(index_dir: Path) -> tuple[dict, dict]:
     """Every posting (field, term → {path: positions}) and every stored document, by path."""
     index = open_index(index_dir)
     postings: dict = {}
-    with index.whoosh.searcher() as searcher:
+    with index.opened.whoosh.searcher() as searcher:
         reader = searcher.reader()
         paths = {docnum: fields["path"] for docnum, fields in reader.iter_docs()}
         for field_name, term in reader.all_terms():
@@ -75,7 +75,7 @@ def test_a_full_pool_starts_a_new_segment_with_the_same_postings(jsonl_corpus, t
     """Each writer process starts a new segment when its pool fills: many segments, the
     same postings and documents as one process writing one."""
     update_index(tmp_path / "one", [jsonl_corpus], settings, procs=1)
-    monkeypatch.setattr(writers, "SEGMENT_FILL", 1e-9)  # full after every batch
+    monkeypatch.setattr(processes, "SEGMENT_FILL", 1e-9)  # full after every batch
     monkeypatch.setattr(writers, "BATCH", 4)
     update_index(tmp_path / "many", [jsonl_corpus], settings, procs=2)
     assert open_index(tmp_path / "many").reader().segment_count > 4
@@ -87,11 +87,12 @@ def test_incremental_runs_merge_only_the_small_segments(jsonl_corpus, tmp_path, 
     """A run with nothing to change writes nothing; a run that changes a file adds a small
     segment, and the small ones are merged with each other, never into the large ones."""
     def segment_sizes() -> list[int]:
-        return sorted(s.doc_count_all() for s in open_index(tmp_path / "idx").whoosh._segments())
+        segments = open_index(tmp_path / "idx").opened.whoosh._segments()
+        return sorted(s.doc_count_all() for s in segments)
 
-    monkeypatch.setattr(writers, "SEGMENT_FILL", 1e-9)
+    monkeypatch.setattr(processes, "SEGMENT_FILL", 1e-9)
     monkeypatch.setattr(writers, "BATCH", 8)
-    monkeypatch.setattr(writers, "SMALL_SEGMENT_SHARE", 4)
+    monkeypatch.setattr(merge_policy, "SMALL_SEGMENT_SHARE", 4)
     update_index(tmp_path / "idx", [jsonl_corpus], settings, procs=2)
     built = segment_sizes()
     assert len(built) > 4 and min(built) >= 4
@@ -111,7 +112,7 @@ def test_incremental_runs_merge_only_the_small_segments(jsonl_corpus, tmp_path, 
     feed = jsonl_corpus / "feed.jsonl"
     feed.write_bytes(feed.read_bytes().replace(b'"date": "2025-', b'"date": "2024-'))
     assert update_index(tmp_path / "idx", [jsonl_corpus], settings).updated == 58
-    segments = open_index(tmp_path / "idx").whoosh._segments()
+    segments = open_index(tmp_path / "idx").opened.whoosh._segments()
     assert all(s.doc_count() * 2 >= s.doc_count_all() for s in segments)
     assert sum(s.doc_count() for s in segments) == 5 + 58
 
@@ -184,7 +185,7 @@ def test_fast_field_indexing_equals_whooshs_own_path(corpus_index):
     analyzer-driven path yields."""
     from whoosh.fields import TEXT
 
-    schema = corpus_index.whoosh.schema
+    schema = corpus_index.opened.whoosh.schema
     texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
     for name in ("title", "body", "body_units", "path_units", "author"):
         field_type = schema[name]

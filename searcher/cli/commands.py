@@ -494,14 +494,15 @@ def check_command(index_dir, as_json):
       searcher check
       searcher check --index ~/評論索引 --json
     """
+    from searcher.cli.remedies import rebuild_command
     from searcher.engine.store import check_index
     from searcher.errors import IndexDamagedError
 
     report = check_index(index_dir)
     if as_json:
-        click.echo(json_line(report.to_json()))
+        click.echo(json_line(report.to_json(repair=rebuild_command(index_dir))))
     if not report.healthy:
-        raise IndexDamagedError(report.message())
+        raise IndexDamagedError(report.message(), index_dir)
     if not as_json:
         click.echo(report.message())
 

@@ -11,7 +11,8 @@ import re
 
 import click
 
-from searcher.errors import SearcherError
+from searcher.cli.remedies import with_remedy
+from searcher.errors import IndexStateError, SearcherError
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_SEPARATORS = str.maketrans("\u2028\u2029", "\n\n")
@@ -32,6 +33,8 @@ def one_line(text: str) -> str:
 def error_message(error: Exception) -> str:
     """What the command says of an error: a problem of the user's or the machine's (a full
     disk, a read-only folder) in its own words; anything else is a bug of ours, to report."""
+    if isinstance(error, IndexStateError):
+        return with_remedy(error)
     if isinstance(error, SearcherError):
         return str(error)
     if isinstance(error, OSError):

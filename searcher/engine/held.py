@@ -44,7 +44,8 @@ def hold(index_dir: Path) -> OpenIndex | None:
     """Open the live generation of ``index_dir`` and keep it for ``reuse``: the generation
     newly held, or None when it was held already (unchanged), cannot be opened, or changed
     while it was being opened."""
-    from searcher.engine.store import current_generation, open_index
+    from searcher.engine.directory import current_generation
+    from searcher.engine.store import open_index
     from searcher.errors import SearcherError
 
     key = os.path.realpath(index_dir)
@@ -108,7 +109,7 @@ def _signature(index_dir: str, generation: str) -> tuple | None:
     """What changes when anything ``open_index`` reads or checks changes: the stat of the
     folder, its pointers, the generation folder and each of its entries; None when the
     folder or the generation is gone."""
-    from searcher.engine.store import CURRENT, PREVIOUS
+    from searcher.engine.directory import CURRENT, PREVIOUS
 
     parts = []
     for path in (index_dir, os.path.join(index_dir, CURRENT), os.path.join(index_dir, PREVIOUS),

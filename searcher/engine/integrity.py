@@ -5,14 +5,15 @@ flipped day or field length changes date filters and scores and nothing complain
 file of a generation has its size and CRC32 in ``checksums.json`` (written atomically, with
 a CRC32 of its own), recorded by ``record_checksums`` after every commit. CRC32 because the
 threat is accidental damage (a disk, a copy, an editor): zlib's runs at about 3 GB/s here,
-SHA-256 at 1.2 GB/s; deliberate tampering is the business of ``storage.refuse_unsafe`` and
+SHA-256 at 1.2 GB/s; deliberate tampering is the business of ``directory.refuse_unsafe`` and
 ``safe_pickle`` (anyone who can write a file can write its checksum too).
 
-Opening a generation for searching verifies its small files (``verify``, not ``full``): the
-table of contents, the per-document columns but the stored fields, the settings, the manifest
-and the query dictionary (4 MB, most of the cost): 3 ms for the sample corpus on this
-machine, the columns adding 12 bytes a document (half a megabyte for 38,000). ``full`` verifies every file, the postings and
-stored fields too (``searcher check``).
+Opening a generation for searching verifies its small files (``verify``, not ``full``):
+every file but the large ones (``LARGE_SUFFIXES``), so the backend's table of contents and
+per-document columns, the metadata, the query dictionary (4 MB, most of the cost) and what
+else a caller keeps in the generation: 3 ms for the sample corpus on this machine, the
+columns adding 12 bytes a document (half a megabyte for 38,000). ``full`` verifies every
+file, the postings and stored fields too (``searcher check``).
 
 A writer changing a live generation (an incremental run) first marks its record as being
 written (``begin_writing``); until the new record, a reader verifies only the files that are
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +37,8 @@ CHUNK = 1 << 20
 # every writer opens), and the temporary of an atomic write a crash left behind (never read;
 # the next write of that file removes it).
 UNRECORDED_SUFFIXES = (CHECKSUMS, "WRITELOCK", TEMPORARY_SUFFIX)
-# Replaced by every run: the manifest (``indexing.manifest``) and the metadata (``store``).
-REWRITTEN = ("files.json", "searcher.json")
-# Verified on every open: small, and read whole by searches (or, like the manifest, trusted by
-# the next run). The postings, term tables and stored fields are large: ``full`` only.
+# Verified on every open: small, and read whole by searches (or trusted by the next run).
+# The postings, term tables and stored fields are large: ``full`` only.
 LARGE_SUFFIXES = (".terms", ".postings", "._stored.col")
 
 
@@ -94,13 +94,13 @@ def _write_record(generation: Path, files: dict, writing: int | None) -> None:
     replace_file(generation / CHECKSUMS, json.dumps(record, indent=0, sort_keys=True))
 
 
-def record_checksums(generation: Path) -> None:
+def record_checksums(generation: Path, rewritten: Collection[str] = ()) -> None:
     """Record every file of ``generation`` as it is now. Call after every commit (and after
-    the manifest and metadata that go with it). A file already recorded keeps its checksum
-    unless it is one that every run replaces (``REWRITTEN``): the others are written once
-    (Whoosh names every new segment file and table of contents afresh; a file written again
-    is named to ``begin_writing``), so only new files are read, and damage to an old one is
-    never recorded as its content."""
+    the caller's own files that go with it). A file already recorded keeps its checksum
+    unless it is one the caller wrote again (``rewritten``: such as the metadata an
+    incremental run replaces): the others are written once (a backend names every new file
+    afresh; a file written again is named to ``begin_writing``), so only new files are read,
+    and damage to an old one is never recorded as its content."""
     try:
         previous = (read_record(generation) or {}).get("files", {})
     except ValueError:
@@ -108,7 +108,7 @@ def record_checksums(generation: Path) -> None:
     files = {}
     for name, info in _files(generation).items():
         known = previous.get(name)
-        if known and name not in REWRITTEN:
+        if known and name not in rewritten:
             files[name] = known
             if not _as_recorded(info, known) and info.st_size == known["size"] and (
                     crc32_of(generation / name) == known["crc32"]):

@@ -1,30 +1,27 @@
 """Undoing a write that failed, so that a live generation is left as it was and its disk space
 free again.
 
-An incremental run writes into the live generation: new segment files, Whoosh's temporary
-folder (``MAIN.tmp``: the sorted runs of a pool that overflowed), a table of contents under a
-temporary name then renamed into place, and its checksum record marked as being written. None
-of it is live until that rename. A run that fails before it (a full disk, any exception,
-Ctrl-C, SIGTERM) calls ``Snapshot.restore``: every entry the run added goes, and the record
-is put back as it was. Left behind, they would fill a disk that is already full, and the next
-run would fail the same way, and every run after it.
+An incremental run writes into the live generation: the backend's new files (Whoosh's: new
+segment files, a temporary folder of the sorted runs of a pool that overflowed, a table of
+contents under a temporary name then renamed into place), and its checksum record marked as
+being written. None of it is live until that rename. A run that fails before it (a full
+disk, any exception, Ctrl-C, SIGTERM) calls ``Snapshot.restore``: every entry the run added
+goes, and the record is put back as it was. Left behind, they would fill a disk that is
+already full, and the next run would fail the same way, and every run after it.
 
-A writer killed outright (SIGKILL, a power cut) cannot clean up: ``remove_leftovers``, which
-the next writer runs before it writes anything, removes what such a writer left (temporary
-folders and tables of contents, files of segments neither live nor recorded).
+A writer killed outright (SIGKILL, a power cut) cannot clean up: the backend's
+``Generation.remove_leftovers``, which the next writer runs before it writes anything, removes
+what such a writer left.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 
-from whoosh.index import TOC
-
-from searcher.atomic_files import TEMPORARY_SUFFIX, replace_file
-from searcher.engine.integrity import CHECKSUMS, read_record
+from searcher.atomic_files import replace_file
+from searcher.engine.integrity import CHECKSUMS
 
 
 UNDO_SUFFIX = ".undo.tmp"  # the record as it was, kept under this name during a run
@@ -42,7 +39,7 @@ class Snapshot:
         record = generation / CHECKSUMS
         self._undo: Path | None = record.with_name(CHECKSUMS + UNDO_SUFFIX)
         self._record: bytes | None = None
-        _remove(self._undo)
+        remove_entry(self._undo)
         try:
             os.link(record, self._undo)
         except FileNotFoundError:
@@ -62,56 +59,16 @@ class Snapshot:
         except OSError:
             pass  # still marked as being written: readers skip what is not as recorded
         for name in set(os.listdir(self.generation)) - self.entries:
-            _remove(self.generation / name)
+            remove_entry(self.generation / name)
 
     def discard(self) -> None:
         """The run committed: the record as it was is of no more use."""
         if self._undo is not None:
-            _remove(self._undo)
+            remove_entry(self._undo)
 
 
-def index_files(storage, indexname: str) -> tuple[dict[str, str], dict[str, int]]:
-    """The files of a Whoosh index: its segments' files (name → segment id) and its TOCs
-    (name → generation)."""
-    segment_pattern = TOC._segment_pattern(indexname)
-    toc_pattern = TOC._pattern(indexname)
-    segments: dict[str, str] = {}
-    tocs: dict[str, int] = {}
-    for name in storage.list():
-        if (match := toc_pattern.match(name)) is not None:
-            tocs[name] = int(match.group(1))
-        elif (match := segment_pattern.match(name)) is not None:
-            segments[name] = match.group(1)
-    return segments, tocs
-
-
-def remove_leftovers(whoosh_index) -> None:
-    """Remove from a live generation what a writer that died there left (call with the writer
-    lock held, before writing): temporaries (Whoosh's folders, searcher's files: ``*.tmp``),
-    tables of contents still under their temporary name, and the files of segments that the
-    live table of contents does not name and the checksum record does not hold (those of the
-    table of contents before it, which a reader may still be using, are recorded)."""
-    storage, indexname = whoosh_index.storage, whoosh_index.indexname
-    folder = Path(storage.folder)
-    temporary_toc = re.compile(rf"_{re.escape(indexname)}_[0-9]+\.toc\.")
-    for name in os.listdir(folder):
-        if name.endswith(TEMPORARY_SUFFIX) or temporary_toc.match(name):
-            _remove(folder / name)
-    try:
-        record = read_record(folder)
-    except ValueError:
-        record = None
-    if record is None:
-        return  # none, or damaged: what it held is unknown, so keep everything
-    recorded = set(record["files"])
-    live = {segment.segment_id() for segment in whoosh_index._read_toc().segments}
-    segment_files, _ = index_files(storage, indexname)
-    for name, segment in segment_files.items():
-        if segment not in live and name not in recorded:
-            _remove(folder / name)
-
-
-def _remove(path: Path) -> None:
+def remove_entry(path: Path) -> None:
+    """Remove a file or folder of a generation, if it can be (what cleans up must not fail)."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:

@@ -211,10 +211,10 @@ def _serve(conn: multiprocessing.connection.Connection,
     """A worker's life: run each job it is sent, sending each result as ("more"|"last",
     result); the one after is read before a result is sent (so "last" is known), and no
     more until asked."""
-    from searcher.engine.writers import _die_with_parent
+    from searcher.engine.directory import die_with_parent
 
     parent_end.close()
-    _die_with_parent()  # a killed indexer must leave no reader holding its lock
+    die_with_parent()  # a killed indexer must leave no reader holding its lock
     # Ctrl-C reaches the whole process group: the parent handles it (and ends this process).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:

@@ -12,7 +12,7 @@ that cannot be read is skipped with its reason; the run goes on and the report s
 
 Files are read and parsed in ``procs`` reader processes, each file within a deadline
 (``reading``); analysis and writing run in ``procs`` writer processes
-(``searcher.engine.writers``), each with the same chain.
+(the engine's writer), each with the same chain.
 
     >>> report = update_index(Path("index"), [Path("corpus")], AnalysisSettings.default())  # doctest: +SKIP
     >>> report.added                                                # doctest: +SKIP
@@ -31,11 +31,13 @@ from pathlib import Path
 
 from searcher.analysis.settings import AnalysisSettings, variant_sources_sha256
 from searcher.analysis.stemming import NO_STEMMING, STEMMING
-from searcher.engine.store import (
-    OpenIndex, create_generation, current_generation, discard, index_exists, open_index,
-    publish, read_meta, record_checksums, remove_stale_generations, write_meta, writer_lock)
+from searcher.engine.directory import (
+    META, current_generation, discard, index_exists, publish, read_meta,
+    remove_stale_generations, write_meta, writer_lock)
+from searcher.engine.integrity import record_checksums
+from searcher.engine.store import OpenIndex, create_generation, open_index
 from searcher.errors import IndexDamagedError, IndexIncompatibleError, IndexRootsError
-from searcher.indexing.manifest import failed_entry, read_manifest, write_manifest
+from searcher.indexing.manifest import MANIFEST, failed_entry, read_manifest, write_manifest
 from searcher.indexing.reading import FILE_SECONDS, MAX_FILE_BYTES, read_files
 from searcher.ingest.walk import corpus_files, default_base, resolve_roots
 from searcher.models import Document
@@ -178,11 +180,14 @@ def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, 
         raise
     if live is not None:
         write_meta(target.generation, {**target.meta, **meta})
-        record_checksums(target.generation)  # the commit's files, for verification
+        # the commit's files, for verification (the manifest and metadata written again)
+        record_checksums(target.generation, rewritten=(MANIFEST, META))
+
+
 def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
                  report: IndexReport, progress: Progress | None, incremental: bool,
                  reading: tuple[int, float, int]) -> dict:
-    """Read the files into ``writer`` (a ``DocumentWriter``, or ``_DryRun``), counting
+    """Read the files into ``writer`` (an ``IndexWriter``, or ``_DryRun``), counting
     documents and file outcomes in ``report``; the new manifest. ``reading``: the most bytes
     and seconds a file may take, and how many processes read."""
     new_manifest: dict[str, dict] = {}
@@ -207,14 +212,7 @@ def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
                 report.files[result.file] = "unchanged"
             else:
                 report.encodings[result.file] = result.encoding
-                for doc in result.documents:
-                    if doc.path in previous_paths:
-                        report.updated += 1
-                        writer.replace(doc, result.file)
-                    else:
-                        report.added += 1
-                        (writer.replace if incremental else writer.add)(doc, result.file)
-                    written.append(doc.path)
+                written += _add_documents(writer, result, previous_paths, incremental, report)
             if result.entry is None and result.error is None and not result.vanished:
                 continue  # more chunks of this file to come
             if result.file in failed:
@@ -234,18 +232,7 @@ def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
             done += 1
             if progress:
                 progress(done, len(files))
-        # a file under a folder that could not be listed keeps what it held, as a file that
-        # could not be read does
-        unlisted = tuple(f"{skipped}{os.sep}" for skipped, _ in report.skipped)
-        for file in manifest.keys() - new_manifest.keys():
-            if file.startswith(unlisted):
-                new_manifest[file] = manifest[file]
-                report.files[file] = "unchanged"
-                continue
-            for path in manifest[file].get("paths", []):
-                writer.delete(path)
-                report.removed += 1
-            report.files[file] = "removed"
+        _remove_gone(writer, manifest, new_manifest, report)
         if report.added or report.updated or report.removed:
             writer.commit()
         else:
@@ -254,6 +241,38 @@ def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
         writer.cancel()
         raise
     return new_manifest
+
+
+def _add_documents(writer, result, previous_paths: set[str], incremental: bool,
+                   report: IndexReport) -> list[str]:
+    """Write a changed file's documents (those it held before replace their old versions);
+    their paths."""
+    written = []
+    for doc in result.documents:
+        if doc.path in previous_paths:
+            report.updated += 1
+            writer.replace(doc, result.file)
+        else:
+            report.added += 1
+            (writer.replace if incremental else writer.add)(doc, result.file)
+        written.append(doc.path)
+    return written
+
+
+def _remove_gone(writer, manifest: dict, new_manifest: dict, report: IndexReport) -> None:
+    """Delete the documents of the files the run did not find, except those under a folder
+    that could not be listed: such a file keeps what it held, as a file that could not be
+    read does."""
+    unlisted = tuple(f"{skipped}{os.sep}" for skipped, _ in report.skipped)
+    for file in manifest.keys() - new_manifest.keys():
+        if file.startswith(unlisted):
+            new_manifest[file] = manifest[file]
+            report.files[file] = "unchanged"
+            continue
+        for path in manifest[file].get("paths", []):
+            writer.delete(path)
+            report.removed += 1
+        report.files[file] = "removed"
 
 
 class _DryRun:

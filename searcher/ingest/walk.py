@@ -22,10 +22,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from searcher.errors import DocumentError
+from searcher.index_markers import MARKERS as INDEX_MARKERS
 from searcher.ingest.formats import format_of
 
 Refused = list[tuple[str, str]]  # (file or folder, reason): what a walk could not take
-INDEX_MARKERS = ("CURRENT", ".lock")  # what an index folder holds (searcher.engine.store)
 
 
 def default_base(roots: Sequence[Path]) -> Path:

@@ -36,7 +36,7 @@ from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fold import fold
 from searcher.analysis.units import RUN_CHAR_RE, is_cjk, units
 from searcher.dates import DateRange
-from searcher.engine.schema import NO_DAY
+from searcher.engine.interface import NO_DAY
 from searcher.errors import QuerySyntaxError
 from searcher.fields import DEFAULT_FIELDS, FIELDS
 from searcher.search import plan as p

@@ -21,11 +21,10 @@ proximity added nothing on top of it.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from searcher.analysis.units import units
+from searcher.engine.scoring import idf
 from searcher.fields import FIELDS
 from searcher.search.compiler import LeadItem
 from searcher.search.matching import PostingsCache, first_places
@@ -53,5 +52,5 @@ def lead_bonus(postings: PostingsCache, items: list[LeadItem], docs: np.ndarray
             first[earlier] = places[earlier]
         covered = np.where((covered < 0) | (first < 0), -1, np.maximum(covered, first))
         doc_frequency = postings(FIELD, item.idf_term).doc_frequency
-        weight += math.log(reader.doc_count / (doc_frequency + 1)) + 1  # Whoosh's idf
+        weight += idf(reader.doc_count, doc_frequency)
     return np.where(covered >= 0, LEAD_WEIGHT * weight / (1 + covered / LEAD_SCALE), 0.0)

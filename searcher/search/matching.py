@@ -9,7 +9,7 @@ documents with postings alone and reads positions only there; a phrase reads non
 word stands (``Phrase.certain``), and checks the rest at once: each term's positions in the
 candidates, shifted by its place in the phrase, as (document, position) keys intersected.
 
-Scores are Whoosh's BM25F (B 0.75, K1 1.2: the same idf, the same average and byte-rounded
+Scores are Whoosh's BM25F (``engine.scoring``: the same idf, the same average and byte-rounded
 field lengths; a test checks the two agree), combined the way Whoosh's matchers combine them:
 alternatives and conjunctions add their parts' scores (``AtLeast``: the parts a document
 matches), a boost multiplies, a phrase scores as the sum of its terms' scores, and filters
@@ -30,17 +30,14 @@ from operator import itemgetter
 
 import numpy as np
 
-from searcher.engine.reader import LENGTH_OF_CODE, GenerationReader, Postings
+from searcher.engine.interface import IndexReader as GenerationReader, Postings
+from searcher.engine.scoring import bm25, idf, length_norms
 from searcher.errors import QuerySyntaxError
 from searcher.search.plan import (
     AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Prefix, Term, WithBonus,
     Without)
 
-K1 = 1.2
-B = 0.75
-
 NO_DOCS = np.zeros(0, np.int64)
-_LENGTHS = np.array(LENGTH_OF_CODE)  # the field length each one-byte code stands for
 POSITION_BITS = 32  # a phrase key: the document number above, a position below
 # Sets of document numbers are compared through a mask of every number up to the largest
 # when it spans at most this many times their sizes: one pass each, not a search each.
@@ -313,16 +310,14 @@ class _Evaluation:
             docs = postings.docs
         else:
             weights = weights[np.searchsorted(postings.docs, docs)]
-        idf = math.log(self.reader.doc_count / (postings.doc_frequency + 1)) + 1
+        term_idf = idf(self.reader.doc_count, postings.doc_frequency)
         lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[docs]
-        scale = idf * (K1 + 1)
-        return Matches(docs, scale * weights / (weights + self._norms(field)[lengths]))
+        return Matches(docs, bm25(term_idf, weights, self._norms(field)[lengths]))
 
     def _norms(self, field: str) -> np.ndarray:
         """BM25's length normalisation for each length code of ``field``."""
         if field not in self._length_norms:
-            avgfl = self.reader.avg_field_length(field) or 1
-            self._length_norms[field] = K1 * ((1 - B) + B * _LENGTHS / avgfl)
+            self._length_norms[field] = length_norms(self.reader.avg_field_length(field) or 1)
         return self._length_norms[field]
 
     def term(self, node: Term) -> Matches:

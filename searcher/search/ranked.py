@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from searcher.engine.schema import NO_DAY
+from searcher.engine.interface import NO_DAY
 from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
 from searcher.search import matching

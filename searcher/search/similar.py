@@ -16,7 +16,7 @@ from math import log2
 
 import numpy as np
 
-from searcher.engine.reader import GenerationReader
+from searcher.engine.interface import IndexReader as GenerationReader
 from searcher.engine.store import OpenIndex, reading
 from searcher.models import Hit
 from searcher.search import matching

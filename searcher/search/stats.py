@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from searcher.dates import iso_date
-from searcher.engine.schema import NO_DAY
+from searcher.engine.interface import NO_DAY
 from searcher.engine.store import OpenIndex, reading
 from searcher.fields import DEFAULT_FIELDS
 

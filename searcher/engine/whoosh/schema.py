@@ -24,7 +24,7 @@ from searcher.analysis.fingerprint import BANDS, fingerprint
 from searcher.analysis.fold import fold, fold_exceptions
 from searcher.analysis.settings import AnalysisSettings
 from searcher.dates import day_number
-from searcher.engine.codec import Frequencies, PositionList
+from searcher.engine.whoosh.codec import Frequencies, PositionList
 from searcher.fields import FIELDS
 from searcher.models import Document
 
@@ -33,9 +33,6 @@ from searcher.models import Document
 SCHEMA_VERSION = 8  # 7: codec format 2 (positions apart); 8: body_fold stored
 
 FINGERPRINT_BYTES = 8 * BANDS  # a fingerprint column's value: its band keys
-
-# What the ``day`` column reads for an undated document (Whoosh fills gaps with the maximum).
-NO_DAY = 2**31 - 1
 
 
 class ChainAnalyzer(Analyzer):

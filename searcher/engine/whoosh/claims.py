@@ -31,14 +31,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+import whoosh
 from whoosh.codec.whoosh3 import W3Segment
 from whoosh.index import FileIndex, TOC
 from whoosh.reading import SegmentReader
 
-from searcher.engine import safe_pickle
-from searcher.engine.codec import FormatError, SearcherCodec
+from searcher.engine.whoosh import safe_pickle
+from searcher.engine.whoosh.codec import PositionList, SearcherCodec
+from searcher.engine.format.records import FormatError
 from searcher.engine.integrity import Damage
-from searcher.engine.reader import GenerationReader
+from searcher.engine.whoosh.reader import GenerationReader
 
 SEGMENT_ID = re.compile(r"[0-9a-z]{16}\Z")  # Whoosh's random segment ids
 # A segment's state as Whoosh 2.7.4 pickles it, and nothing else (an old segment's ``name``
@@ -51,6 +53,8 @@ MIN_STORED_BYTES = 16
 # The most tokens one field of one document may have (a document's text is cut at 2,000,000
 # characters when read, one token or fewer each).
 MAX_FIELD_LENGTH = 1 << 24
+# Where Whoosh's own code is (not this backend's folder, also named ``whoosh``).
+_WHOOSH_FOLDER = os.path.dirname(whoosh.__file__) + os.sep
 
 
 class CheckedIndex(FileIndex):
@@ -145,7 +149,7 @@ def is_damage(error: BaseException) -> bool:
     while traceback.tb_next is not None:
         traceback = traceback.tb_next
     filename = traceback.tb_frame.f_code.co_filename
-    return f"{os.sep}whoosh{os.sep}" in filename or filename == safe_pickle.__file__
+    return filename.startswith(_WHOOSH_FOLDER) or filename == safe_pickle.__file__
 
 
 def verify_structure(ix: CheckedIndex) -> list[Damage]:
@@ -163,13 +167,14 @@ def verify_structure(ix: CheckedIndex) -> list[Damage]:
         segments = ix._read_toc().segments
     if damage:
         return damage
-    formats = {name: field.format for name, field in schema.items() if field.format}
+    positional = {name: isinstance(field.format, PositionList)
+                  for name, field in schema.items() if field.format}
     for segment in segments:
         name = segment.segment_id()  # the name its files begin with
         with _finding(damage, name):
             reader = SegmentReader(ix.storage, schema, segment)
             try:
-                reader._terms.verify(formats)  # a ``codec.SearcherTermsReader``
+                reader._terms.file.verify(positional)  # of a ``codec.SearcherTermsReader``
                 _read_columns(GenerationReader(reader), segment.doc_count_all(), schema)
             finally:
                 reader.close()

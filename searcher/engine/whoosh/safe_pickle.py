@@ -20,7 +20,7 @@ index below its count of opcodes; and ``bytes`` is called with no argument only.
 from ``whoosh.compat``, ``StructFile.read_pickle``, and the ``pickle`` module ``whoosh.index``
 and ``whoosh.multiproc`` call through. That is a module-level patch because Whoosh reads these
 pickles deep inside its readers and writers, with no hook to pass an unpickler in. Only
-``searcher.engine`` installs it, on import, so it is in place before any index is opened, in
+``searcher.engine.whoosh`` installs it, on import, so it is in place before any index is opened, in
 this process and in Whoosh's writer processes (which import the engine to run its tasks). It
 changes only how Whoosh reads its own files: the standard ``pickle`` module is untouched, and
 what Whoosh writes is as before.

@@ -1,11 +1,11 @@
-"""Reading a generation: the engine's whole read interface, and the only code that knows how
-Whoosh lays its postings and columns out on disk.
+"""Reading a generation: the Whoosh backend's ``IndexReader`` (``engine.interface``), and the
+only code that knows how Whoosh lays its postings and columns out on disk.
 
 Search needs little of an index: a term's postings (documents, frequencies, positions), each
 document's field lengths, day and fingerprint, which documents are deleted, the stored fields
 of the few documents it prints. ``GenerationReader`` gives exactly that, in bulk and as numpy
 arrays: a term's whole posting list per segment from ``codec`` (one checked record), a column
-in one read through Whoosh 2.7.4's private structures (``searcher.engine`` checks the Whoosh
+in one read through Whoosh 2.7.4's private structures (``engine.whoosh`` checks the Whoosh
 version on import, since these are not Whoosh's public API). Whoosh's own matchers walk
 postings one Python call per document.
 
@@ -25,70 +25,10 @@ import numpy as np
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
-from searcher.engine.codec import FormatError, TermPostings, decode_positions, var_bytes_at
-
-# A document's field length is stored in one byte (Whoosh's encoding); the length a code
-# stands for.
-LENGTH_OF_CODE: tuple[float, ...] = tuple(byte_to_length(code) for code in range(256))
-
-
-class Postings:
-    """One term's postings across the index, as arrays: the live documents holding it
-    (``docs``, ascending) and its frequency in each (``weights``); positions are read only
-    when asked for, and decoded only for the documents asked about."""
-
-    def __init__(self, parts: list[tuple[int, TermPostings]], live: np.ndarray | None) -> None:
-        """``live``: whether each document is live; None when all of them are."""
-        self._parts = parts  # (docnum offset of the segment, its postings), in docnum order
-        every = [offset + np.cumsum(np.asarray(postings.docnum_deltas), dtype=np.int64)
-                 for offset, postings in parts]
-        self._every = np.concatenate(every) if every else np.zeros(0, np.int64)
-        """Deleted documents included: positions are found by a document's place here."""
-        self.doc_frequency = len(self._every)
-        """Deleted documents included, as Whoosh counts for idf."""
-        weights = np.concatenate([np.asarray(postings.weights, np.float64)
-                                  for _, postings in parts]) if parts else np.zeros(0)
-        self.docs: np.ndarray = self._every
-        self.weights: np.ndarray = weights
-        if live is not None:  # deleted documents to leave out
-            alive = live[self._every]
-            self.docs, self.weights = self._every[alive], weights[alive]
-        self._byte_starts: np.ndarray | None = None
-        self._area: np.ndarray | None = None
-
-    def positions_in(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The positions of the term in each of ``docs`` (ascending documents that hold it):
-        how many each has, and all of them, one document after another. Only these
-        documents' positions are decoded."""
-        if self._area is None:
-            lengths = np.concatenate([np.asarray(postings.position_lengths, np.int64)
-                                      for _, postings in self._parts])
-            self._byte_starts = np.zeros(len(lengths) + 1, np.int64)
-            np.cumsum(lengths, out=self._byte_starts[1:])
-            self._area = np.concatenate([postings.positions_area for _, postings in self._parts])
-        rows = np.searchsorted(self._every, docs)
-        counts, deltas = decode_positions(*_runs(self._area, self._byte_starts[rows],
-                                                 self._byte_starts[rows + 1]))
-        # A document's deltas start from its first position: a running sum over them all,
-        # less the sum before each document's first.
-        running = np.cumsum(deltas)
-        before = np.concatenate(([0], running))[np.cumsum(counts) - counts]
-        return counts, running - np.repeat(before, counts)
-
-    def positions(self, docnum: int) -> list[int]:
-        """The term's positions in document ``docnum`` (one that holds it), in order."""
-        return self.positions_in(np.array([docnum], np.int64))[1].tolist()
-
-
-def _runs(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """``values[start:end]`` for each run, one after another, and each run's length."""
-    lengths = ends - starts
-    firsts = np.cumsum(lengths) - lengths  # where each run goes among the gathered
-    flat = np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()))
-    return values[flat], lengths
+from searcher.engine.format.records import FormatError
+from searcher.engine.interface import Postings
+from searcher.engine.whoosh.codec import var_bytes_at
 
 
 class GenerationReader:
@@ -119,7 +59,7 @@ class GenerationReader:
     # --- per-document columns ------------------------------------------------------------
 
     def length_codes(self, field: str) -> bytes:
-        """Each document's length of ``field`` as a one-byte code (``LENGTH_OF_CODE``)."""
+        """Each document's length of ``field`` as a one-byte code (``fieldnorms``)."""
         if field not in self._lengths:
             parts = []
             for reader, _ in self._leaves:
@@ -139,7 +79,7 @@ class GenerationReader:
         return self.field_length(field) / (self.doc_count or 1)
 
     def days(self) -> np.ndarray:
-        """Each document's ``day`` (``schema.NO_DAY`` when undated), an int64 array."""
+        """Each document's ``day`` (``interface.NO_DAY`` when undated), an int64 array."""
         if self._days is None:
             field = self._reader.schema["day"]
             sortable = []
@@ -198,7 +138,7 @@ class GenerationReader:
         btext = text.encode("utf-8", "surrogatepass")
         parts = []
         for reader, offset in self._leaves:
-            found = reader._terms.postings(field, btext)  # a ``codec.SearcherTermsReader``
+            found = reader._terms.file.postings(field, btext)  # ``codec.SearcherTermsReader``
             if found is not None:
                 parts.append((offset, found))
         return Postings(parts, self.live if self.deleted else None)
@@ -248,10 +188,3 @@ def _padded(raw: bytes, count: int, width: int) -> bytes:
         raise FormatError(f"a column holds {len(raw):,} bytes for {count:,} documents")
     return raw + bytes(count * width - len(raw))
 
-
-def bm25f_searcher(whoosh_index):
-    """A Whoosh searcher scoring with BM25F (B 0.75, K1 1.2), the model ``matching``
-    reproduces (tests compare the two)."""
-    from whoosh.scoring import BM25F
-
-    return whoosh_index.searcher(weighting=BM25F())
