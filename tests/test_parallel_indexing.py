@@ -128,18 +128,18 @@ import os
 from dataclasses import replace
 from pathlib import Path
 from searcher.analysis.settings import AnalysisSettings
-from searcher.engine import writers
+from searcher.engine.whoosh import processes, writers
 from searcher.ingest.formats import parse_file
 from searcher.engine.store import create_generation
 
 done, job_done = os.pipe()
-process_file = writers._SegmentsTask._process_file
+process_file = processes._SegmentsTask._process_file
 
 def process_and_say(self, *job):  # in the worker: its batch done, it waits for the next
     process_file(self, *job)
     os.write(job_done, b"x")
 
-writers._SegmentsTask._process_file = process_and_say
+processes._SegmentsTask._process_file = process_and_say
 target = create_generation(Path({str(tmp_path / "idx")!r}), AnalysisSettings.default(), {{}})
 writer = target.writer(procs=2)
 docs = [d for p in sorted(Path({str(CORPUS)!r}).glob("*.txt"))
