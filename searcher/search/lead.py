@@ -21,8 +21,6 @@ proximity added nothing on top of it.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from searcher.analysis.units import units
@@ -40,7 +38,6 @@ def lead_bonus(postings: PostingsCache, items: list[LeadItem], docs: np.ndarray
                ) -> np.ndarray:
     """The lead bonus of each of ``docs`` (ascending) for a query's ``items``, from the
     search's ``postings`` (most of them read already by its evaluation)."""
-    reader = postings.reader
     unit_field = FIELDS[FIELD].units
     covered = np.zeros(len(docs), np.int64)  # the place by which every item has stood
     weight = 0.0
@@ -52,6 +49,5 @@ def lead_bonus(postings: PostingsCache, items: list[LeadItem], docs: np.ndarray
             earlier = (places >= 0) & ((first < 0) | (places < first))
             first[earlier] = places[earlier]
         covered = np.where((covered < 0) | (first < 0), -1, np.maximum(covered, first))
-        doc_frequency = postings(FIELD, item.idf_term).doc_frequency
-        weight += math.log(reader.doc_count / (doc_frequency + 1)) + 1  # Whoosh's idf
+        weight += postings.statistics.idf(FIELD, item.idf_term)
     return np.where(covered >= 0, LEAD_WEIGHT * weight / (1 + covered / LEAD_SCALE), 0.0)

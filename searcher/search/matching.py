@@ -33,6 +33,7 @@ import numpy as np
 from searcher.engine.reader import LENGTH_OF_CODE, GenerationReader, Postings
 from searcher.search.plan import (
     AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Term, WithBonus, Without)
+from searcher.search.scoring_statistics import IndexStatistics, Statistics
 
 K1 = 1.2
 B = 0.75
@@ -78,11 +79,13 @@ NO_MATCHES = Matches(NO_DOCS, np.zeros(0))
 
 class PostingsCache:
     """A search's postings, each term's read and decoded once: the plan's evaluation and the
-    lead bonus (``search.lead``) look at the same terms."""
+    lead bonus (``search.lead``) look at the same terms. Both score with ``statistics``: the
+    reader's own unless given (a shard of a larger collection is given the collection's)."""
 
-    def __init__(self, reader: GenerationReader) -> None:
+    def __init__(self, reader: GenerationReader, statistics: Statistics | None = None) -> None:
         self.reader = reader
         self._postings: dict[tuple[str, str], Postings] = {}
+        self.statistics = statistics or IndexStatistics(reader, self)
 
     def __call__(self, field: str, text: str) -> Postings:
         key = (field, text)
@@ -259,10 +262,13 @@ class _Evaluation:
     def size(self, node: Node) -> float:
         """A cheap guess at how many documents ``node`` matches (from document frequencies),
         to evaluate the most selective part of a conjunction first."""
+        # The collection's figures, not the reader's: the order of a conjunction's parts is
+        # the order its scores are added in, which must not depend on how it is sharded.
+        frequency = self.postings.statistics.doc_frequency
         if isinstance(node, Term):
-            return self.postings(node.field, node.text).doc_frequency
+            return frequency(node.field, node.text)
         if isinstance(node, Phrase):
-            return min(self.postings(node.field, t).doc_frequency for t in node.terms)
+            return min(frequency(node.field, t) for t in node.terms)
         if isinstance(node, (AnyOf, AtLeast)):
             return sum(self.size(item) for item in node.items)
         if isinstance(node, AllOf):
@@ -289,7 +295,7 @@ class _Evaluation:
             docs = postings.docs
         else:
             weights = weights[np.searchsorted(postings.docs, docs)]
-        idf = math.log(self.reader.doc_count / (postings.doc_frequency + 1)) + 1
+        idf = self.postings.statistics.idf(field, text)
         lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[docs]
         scale = idf * (K1 + 1)
         return Matches(docs, scale * weights / (weights + self._norms(field)[lengths]))
@@ -297,7 +303,7 @@ class _Evaluation:
     def _norms(self, field: str) -> np.ndarray:
         """BM25's length normalisation for each length code of ``field``."""
         if field not in self._length_norms:
-            avgfl = self.reader.avg_field_length(field) or 1
+            avgfl = self.postings.statistics.avg_field_length(field) or 1
             self._length_norms[field] = K1 * ((1 - B) + B * _LENGTHS / avgfl)
         return self._length_norms[field]
 
