@@ -215,6 +215,14 @@ def open_index(index_dir: Path, for_writer: bool = False) -> OpenIndex:
     return _open_generation(index_dir, current_generation(index_dir), for_writer)
 
 
+def open_generation(index_dir: Path, name: str) -> OpenIndex:
+    """Open the generation ``name`` of the folder, live or not: a sharded index reads each
+    shard's generation as its own record names it (``searcher.cluster.layout``)."""
+    if not GENERATION_NAME.match(name):
+        raise _damaged(index_dir, f"{name!r} is not a generation of the folder")
+    return _open_generation(index_dir, index_dir / name)
+
+
 def _open_generation(index_dir: Path, generation: Path | None,
                      for_writer: bool = False) -> OpenIndex:
     if generation is None:
