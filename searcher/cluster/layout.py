@@ -97,12 +97,16 @@ def bring_forward(layout: Layout) -> None:
     killed after its commit did not (call with the index's lock held)."""
     for shard, name in enumerate(layout.generations):
         folder = layout.shard_dir(shard)
-        if name is None or not (folder / name).is_dir():
+        if name is None or not (folder / name).is_dir() or _is_live(folder, name):
             continue
         with writer_lock(folder):
-            live = current_generation(folder)
-            if live is None or live.name != name:
+            if not _is_live(folder, name):
                 publish(folder, folder / name)
+
+
+def _is_live(folder: Path, name: str) -> bool:
+    live = current_generation(folder)
+    return live is not None and live.name == name
 
 
 def open_shard(layout: Layout, shard: int) -> OpenIndex:

@@ -1,0 +1,128 @@
+"""Search a sharded index: every shard answers on its worker, ranked as one index would.
+
+A search takes three rounds over the shards (``shard_searcher``), as Elasticsearch's
+``dfs_query_then_fetch`` does: each shard's statistics for the query's terms (documents,
+document frequencies, field lengths), merged; each shard's best, scored with the merged
+figures, merged by score (ties by path, as one index breaks them) with the lead bonus added
+to the collection's best ``LEAD_DEPTH``; then the hits of the chosen, from their shards. The
+scores are those one index of the same files gives, to the last bit.
+
+    >>> with connect("local:2") as client:                        # doctest: +SKIP
+    ...     with ShardedIndex(Path("index"), client) as index:
+    ...         result = index.search("停火", limit=10)
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from distributed import Client
+
+from searcher.cluster.layout import Layout, ShardError, require_layout
+from searcher.cluster.shard_searcher import Candidate, Query, ShardSearcher
+from searcher.dates import DateRange
+from searcher.engine.schema import NO_DAY
+from searcher.errors import SearcherError
+from searcher.search.lead import LEAD_DEPTH
+from searcher.search.ranked import SearchResult
+from searcher.search.scoring_statistics import CollectionStatistics
+from searcher.search.snippets import MAX_SNIPPETS
+
+
+class ShardedIndex:
+    """A sharded index held open on a cluster: one actor per shard, on the generation
+    ``SHARDS`` names. ``ShardError`` names a shard that cannot be opened or answer."""
+
+    def __init__(self, index_dir: Path, client: Client) -> None:
+        self.layout: Layout = require_layout(index_dir)
+        self._client = client
+        started = [client.submit(ShardSearcher, self.layout, shard, actor=True)
+                   for shard in range(self.layout.shards)]
+        self._actors = [self._answer(shard, future.result)
+                        for shard, future in enumerate(started)]
+
+    def __enter__(self) -> ShardedIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let the workers drop the shards."""
+        self._actors = []
+
+    def search(self, text: str, limit: int | None = 10, sort: str = "relevance",
+               dates: DateRange = DateRange(), min_match: str | int | None = None,
+               snippets: int | None = MAX_SNIPPETS, context: int | None = None,
+               ellipses: bool = True, find_matches: bool = True) -> SearchResult:
+        """As ``ranked.search`` (without collapsing reposts) over every shard."""
+        started = time.monotonic()
+        query = Query(text, min_match, dates, sort)
+        statistics = self._statistics(query)
+        rankings = self._everywhere("rank", query, statistics, limit)
+        candidates = [c for ranking in rankings for c in ranking.candidates]
+        chosen = (_by_relevance(candidates) if sort == "relevance"
+                  else _by_date(candidates, sort == "newest"))
+        chosen = chosen if limit is None else chosen[:limit]
+        hits = self._hits(query, chosen, dict(snippets=snippets, context=context,
+                                              ellipses=ellipses, find_matches=find_matches))
+        return SearchResult(hits, sum(r.total for r in rankings), time.monotonic() - started,
+                            sum(r.undated_left_out for r in rankings))
+
+    def count(self, text: str, dates: DateRange = DateRange(),
+              min_match: str | int | None = None) -> int:
+        """How many articles match, over every shard."""
+        return sum(self._everywhere("count", Query(text, min_match, dates)))
+
+    def _statistics(self, query: Query) -> CollectionStatistics:
+        return CollectionStatistics.merged(self._everywhere("statistics", query))
+
+    def _hits(self, query: Query, chosen: list[tuple[Candidate, float]], options: dict):
+        by_shard: dict[int, list[tuple[int, int, float]]] = {}
+        for rank, (candidate, score) in enumerate(chosen, 1):
+            by_shard.setdefault(candidate.shard, []).append((rank, candidate.docnum, score))
+        asked = {shard: self._actors[shard].hits(query, wanted, options)
+                 for shard, wanted in by_shard.items()}
+        hits = [hit for shard, future in asked.items()
+                for hit in self._answer(shard, future.result)]
+        return sorted(hits, key=lambda hit: hit.rank)
+
+    def _everywhere(self, method: str, *args) -> list:
+        """``method`` asked of every shard at once; their answers, in shard order."""
+        asked = [getattr(actor, method)(*args) for actor in self._actors]
+        return [self._answer(shard, future.result) for shard, future in enumerate(asked)]
+
+    def _answer(self, shard: int, result):
+        """``result()``, a failure naming the shard."""
+        try:
+            return result()
+        except ShardError:
+            raise
+        except SearcherError as error:
+            raise ShardError(f"shard {self.layout.shard_dir(shard).name}: {error}") from error
+        except Exception as error:  # a worker lost, a connection closed
+            raise ShardError(
+                f"shard {self.layout.shard_dir(shard).name} of the index at "
+                f"{self.layout.index_dir} did not answer ({type(error).__name__}: {error})"
+            ) from error
+
+
+def _by_relevance(candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
+    """Best first by BM25F (ties by path), the best ``LEAD_DEPTH`` re-ranked with their lead
+    bonus, as ``ranked.ranked`` ranks one index's matches."""
+    best = sorted(candidates, key=lambda c: (-c.score, c.path))
+    head = [(c, c.score + c.bonus if c.bonus is not None else c.score)
+            for c in best[:LEAD_DEPTH]]
+    head.sort(key=lambda pair: (-pair[1], pair[0].path))
+    return head + [(c, c.score) for c in best[LEAD_DEPTH:]]
+
+
+def _by_date(candidates: list[Candidate], newest: bool) -> list[tuple[Candidate, float]]:
+    """Newest (or oldest) first, equal days by score then path; undated last, by score then
+    path, as ``ranked.dated_order`` orders one index's matches."""
+    def key(c: Candidate):
+        undated = c.day == NO_DAY
+        return (undated, 0 if undated else (-c.day if newest else c.day), -c.score, c.path)
+    return [(c, c.score) for c in sorted(candidates, key=key)]
+
