@@ -6,8 +6,13 @@ a small vocabulary (so that scores tie), some undated."""
 
 from __future__ import annotations
 
+import os
 import random
+import re
 import shutil
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -248,3 +253,88 @@ def test_the_shard_count_is_fixed_at_the_first_build(small, settings, client):
 def test_a_bad_cluster_address_is_refused(address):
     with pytest.raises(ClusterError, match="--cluster"):
         connect(address)
+
+
+# --- the command line ----------------------------------------------------------------------
+
+def test_search_on_the_cluster_prints_what_one_index_prints(searcher, built, client):
+    address = client.scheduler.address
+    for args in (["停火", "--json", "-n", "20"], ["美國 OR 伊朗", "-c"],
+                 ["--any", "停火 談判 石油", "--json", "--since", "2025-03"],
+                 ["停火", "-l", "--sort", "newest"]):
+        one = searcher("search", *args, "--index", str(built / "single"), "--no-collapse")
+        many = searcher("search", *args, "--index", str(built / "sharded"),
+                        "--cluster", address)
+        assert (many.code, many.stdout) == (one.code, one.stdout) and one.code == 0, args
+
+
+def test_index_on_the_cluster_builds_then_updates_nothing(searcher, tmp_path, client):
+    _write_corpus(tmp_path / "corpus", 12, seed=9)
+    address = client.scheduler.address
+    first = searcher("index", str(tmp_path / "corpus"), "--index", str(tmp_path / "index"),
+                     "--cluster", address, "--shards", "2")
+    assert first.code == 0
+    assert "12 added" in first.stderr and "2 of 2 shards written" in first.stderr
+    again = searcher("index", "--index", str(tmp_path / "index"), "--cluster", address)
+    assert again.code == 0 and "12 unchanged" in again.stderr and "0 of 2" in again.stderr
+    assert searcher("search", "停火", "-c", "--index", str(tmp_path / "index"),
+                    "--cluster", address).code in (0, 1)
+
+
+def test_cluster_mistakes_are_one_line_and_exit_2(searcher, small, client):
+    address = client.scheduler.address
+    shutil.rmtree(small / "index" / "shard-00")
+    for args, message in (
+            (["search", "停火", "--index", str(small / "index"), "--cluster", address],
+             "searcher: error: shard shard-00 of the index at .* is missing"),
+            (["search", "停火", "--index", str(small / "index"), "--cluster", "no such"],
+             "searcher: error: --cluster 'no such' is not a scheduler's address"),
+            (["search", "停火", "--timeline", "--index", str(small / "index"),
+              "--cluster", address], "searcher: error: --timeline does not go with --cluster"),
+            (["index", "--dry-run", "--index", str(small / "index"), "--cluster", address],
+             "searcher: error: --dry-run does not go with --cluster")):
+        run = searcher(*args)
+        assert run.code == 2 and run.stdout == "", args
+        assert len(run.stderr.splitlines()) == 1, run.stderr
+        assert re.match(message, run.stderr), run.stderr
+
+
+# --- last: it kills a worker (Dask's nanny starts another) ----------------------------------
+
+def test_a_worker_killed_while_writing_its_shard_has_the_task_rerun(small, settings, client):
+    """SIGKILL to the worker writing shard-01, once its new generation exists: Dask reruns
+    the task on a worker, the rerun removes what the killed one left, and the run publishes
+    every shard with every document."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    for number in range(40):  # every shard has a file that changes
+        for file in (small / "corpus").rglob(f"article-{number:03d}.txt"):
+            file.write_text(f" date 2025-08-03 再改寫的文章{number}：選舉。\n", encoding="utf-8")
+    folder = small / "index" / shard_name(1)
+    killed = small / "killed"
+
+    class KillWhileWriting(WorkerPlugin):
+        def transition(self, key, start, finish, **kwargs):
+            if (finish == "executing" and str(key).startswith("searcher-shard-01-")
+                    and not killed.exists()):
+                before = set(folder.glob("gen-*"))
+                threading.Thread(target=self.kill_when_written, args=(before,),
+                                 daemon=True).start()
+
+        def kill_when_written(self, before):
+            while not set(folder.glob("gen-*")) - before:
+                time.sleep(0.001)
+            killed.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    client.register_plugin(KillWhileWriting(), name="kill-while-writing")
+    try:
+        report = build_sharded(small / "index", [small / "corpus"], settings, client)
+    finally:
+        client.unregister_worker_plugin("kill-while-writing")
+    assert killed.exists()  # the worker was killed mid-write
+    assert sorted(report.written) == [shard_name(s) for s in range(SHARDS_COUNT)]
+    assert {p.name for p in folder.glob("gen-*")} == {
+        (folder / CURRENT).read_text().strip(), (folder / PREVIOUS).read_text().strip()}
+    with ShardedIndex(small / "index", client) as index:
+        assert index.count("選舉") == 40

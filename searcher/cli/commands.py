@@ -15,6 +15,7 @@ from searcher.cli.environment import (
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.options import (
     MinimumMatchType, color_option, index_option, json_option, path_style_option)
+from searcher.cli.on_cluster import cluster_option, shards_option
 from searcher.cli.printers import json_line, one_line
 
 
@@ -58,10 +59,12 @@ from searcher.cli.printers import json_line, one_line
 @click.option("-v", "--verbose", is_flag=True,
               help="Name each file with its outcome (and encoding), and what was ignored.")
 @json_option
-@click.pass_obj
-def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
+@cluster_option
+@shards_option
+@click.pass_context
+def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
                   variant_files, userdict_files, wait, segmenter, procs, follow, max_file_mb,
-                  max_file_seconds, verbose, as_json):
+                  max_file_seconds, verbose, as_json, cluster, shards):
     """Build or update the index from corpus files or folders (default: the index's roots,
     else ./corpus). Exit 0 when every file was read, 1 when one was skipped (the rest is
     indexed; each skipped file is named), 2 when the run failed (or, with --strict, a file
@@ -73,7 +76,14 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
       searcher index ~/評論 --index ~/評論索引 --rebuild
       searcher index --add ~/新評論 --exclude 'drafts/*' --dry-run
       searcher index --variants my-names.txt --json
+      searcher index ~/評論 --index ~/評論索引 --cluster tcp://scheduler:8786 --shards 16
     """
+    if cluster is not None:
+        from searcher.cli.on_cluster import index_on_cluster
+
+        return index_on_cluster(ctx, analysis_settings(variant_files, userdict_files,
+                                                       segmenter))
+    config = ctx.obj
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
                    segmenter=segmenter, follow_outside=follow,
@@ -148,10 +158,11 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
                    "light edit) as a hit of its own, not under the best-ranked copy.")
 @click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
+@cluster_option
 @click.pass_context
 def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, min_match,
                    as_json, files, null, path_style, count, only_matching, as_csv, template,
-                   timeline, by, snippet_count, context, no_collapse, pager, color):
+                   timeline, by, snippet_count, context, no_collapse, pager, color, cluster):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -202,10 +213,13 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
     for word in dict.fromkeys(lowercase_operators(text)):
         click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
                    f"{word.upper()}", err=True)
+    if cluster is not None and timeline:
+        raise click.UsageError("--timeline does not go with --cluster yet")
     # Only the default index (or the configuration's) is built on first use.
     default_index = ctx.get_parameter_source("index_dir") in (
         click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
-    index = open_for_search(index_dir, corpus_roots(ctx.obj) if default_index else None)
+    index = (None if cluster is not None else
+             open_for_search(index_dir, corpus_roots(ctx.obj) if default_index else None))
     if timeline:
         from searcher.search.timeline import timeline as count_over_time
         from searcher.cli.printers import print_timeline
@@ -215,6 +229,10 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
         sys.exit(ExitStatus.FOUND if chart.total else ExitStatus.NOT_FOUND)
     from searcher.search.ranked import count as count_matches, search
 
+    if cluster is not None:
+        from searcher.cli.on_cluster import sharded_search
+
+        search, count_matches = sharded_search(ctx, cluster, index_dir)
     if count:  # a collector: nothing ranked, no article read
         total = count_matches(index, text, dates, min_match)
         click.echo(total)

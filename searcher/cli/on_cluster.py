@@ -1,0 +1,75 @@
+"""``--cluster ADDRESS|local:N`` for ``index`` and ``search``: the same commands on a sharded
+index, built and searched on a Dask cluster (``searcher.cluster``, ``docs/cluster.md``).
+Only the options listed in ``INDEX_OPTIONS`` go with it on ``index``; on ``search``, all
+but ``--timeline``, and reposts are not collapsed across shards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+cluster_option = click.option(
+    "--cluster", metavar="ADDRESS|local:N", default=None,
+    help="A sharded index on a Dask cluster: a scheduler's address, or local:N for N worker "
+         "processes on this machine (needs the cluster extra).")
+shards_option = click.option(
+    "--shards", type=click.IntRange(min=1, max=999), default=None,
+    help="With --cluster: how many shards a new index has [default: one per worker].")
+# The index options that have a meaning on a sharded index; any other is refused.
+INDEX_OPTIONS = ("paths", "index_dir", "rebuild", "variant_files", "userdict_files", "wait",
+                 "segmenter", "as_json", "cluster", "shards", "strict", "verbose",
+                 "max_file_mb", "max_file_seconds")
+
+
+def client_for(ctx: click.Context, address: str):
+    """A client of the cluster at ``address``, closed when the command ends."""
+    try:
+        from searcher.cluster.connect import connect
+    except ImportError as error:  # dask is an extra
+        raise click.UsageError(f"--cluster needs Dask: pip install 'searcher[cluster]' "
+                               f"({error})") from error
+    return ctx.with_resource(connect(address))
+
+
+def index_on_cluster(ctx: click.Context, settings) -> None:
+    """``searcher index ... --cluster ADDRESS``: build or update the sharded index; print
+    what each shard did."""
+    from searcher.cluster.build import build_sharded
+    from searcher.cli.printers import json_line
+
+    given = [name for name, value in ctx.params.items() if name not in INDEX_OPTIONS
+             and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+    if given:
+        raise click.UsageError(f"--{given[0].replace('_', '-')} does not go with --cluster")
+    params = ctx.params
+    report = build_sharded(params["index_dir"], list(params["paths"]), settings,
+                           client_for(ctx, params["cluster"]), shards=params["shards"],
+                           rebuild=params["rebuild"], wait=params["wait"])
+    if params["as_json"]:
+        click.echo(json_line({"shards": {name: shard.to_json()
+                                         for name, shard in report.shards.items()},
+                              "written": report.written, "seconds": round(report.seconds, 3)}))
+    else:
+        click.echo(
+            f"indexed into {params['index_dir']} on the cluster: {report.total('added')} added, "
+            f"{report.total('updated')} updated, {report.total('removed')} removed, "
+            f"{report.total('unchanged')} unchanged documents; {len(report.written)} of "
+            f"{len(report.shards)} shards written in {report.seconds:.1f} s", err=True)
+
+
+def sharded_search(ctx: click.Context, address: str, index_dir: Path):
+    """``search`` and ``count`` as ``searcher.search.ranked`` has them, over the sharded
+    index at ``index_dir`` (their first argument, the open index, is ignored)."""
+    from searcher.cluster.searching import ShardedIndex
+
+    index = ctx.with_resource(ShardedIndex(index_dir, client_for(ctx, address)))
+
+    def search(_, text, collapse=True, **options):
+        return index.search(text, **options)
+
+    def count(_, text, dates, min_match):
+        return index.count(text, dates, min_match)
+
+    return search, count
