@@ -277,6 +277,10 @@ def test_index_on_the_cluster_builds_then_updates_nothing(searcher, tmp_path, cl
     assert "12 added" in first.stderr and "2 of 2 shards written" in first.stderr
     again = searcher("index", "--index", str(tmp_path / "index"), "--cluster", address)
     assert again.code == 0 and "12 unchanged" in again.stderr and "0 of 2" in again.stderr
+    (tmp_path / "corpus" / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    broken = searcher("index", "--index", str(tmp_path / "index"), "--cluster", address)
+    assert broken.code == 1  # as without --cluster: the file costs only itself
+    assert re.search(r"^searcher: warning: skipped .*broken\.pdf", broken.stderr, re.M)
     assert searcher("search", "停火", "-c", "--index", str(tmp_path / "index"),
                     "--cluster", address).code in (0, 1)
 

@@ -19,8 +19,7 @@ shards_option = click.option(
     help="With --cluster: how many shards a new index has [default: one per worker].")
 # The index options that have a meaning on a sharded index; any other is refused.
 INDEX_OPTIONS = ("paths", "index_dir", "rebuild", "variant_files", "userdict_files", "wait",
-                 "segmenter", "as_json", "cluster", "shards", "strict", "verbose",
-                 "max_file_mb", "max_file_seconds")
+                 "segmenter", "as_json", "cluster", "shards", "strict")
 
 
 def client_for(ctx: click.Context, address: str):
@@ -35,9 +34,13 @@ def client_for(ctx: click.Context, address: str):
 
 def index_on_cluster(ctx: click.Context, settings) -> None:
     """``searcher index ... --cluster ADDRESS``: build or update the sharded index; print
-    what each shard did."""
-    from searcher.cluster.build import build_sharded
+    what each shard did, and exit as ``index`` does when a file was skipped."""
+    import sys
+
+    from searcher.cli.commands import warn_about
+    from searcher.cli.exit_status import ExitStatus
     from searcher.cli.printers import json_line
+    from searcher.cluster.build import build_sharded
 
     given = [name for name, value in ctx.params.items() if name not in INDEX_OPTIONS
              and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
@@ -47,6 +50,8 @@ def index_on_cluster(ctx: click.Context, settings) -> None:
     report = build_sharded(params["index_dir"], list(params["paths"]), settings,
                            client_for(ctx, params["cluster"]), shards=params["shards"],
                            rebuild=params["rebuild"], wait=params["wait"])
+    for shard in report.shards.values():
+        warn_about(shard)
     if params["as_json"]:
         click.echo(json_line({"shards": {name: shard.to_json()
                                          for name, shard in report.shards.items()},
@@ -57,6 +62,8 @@ def index_on_cluster(ctx: click.Context, settings) -> None:
             f"{report.total('updated')} updated, {report.total('removed')} removed, "
             f"{report.total('unchanged')} unchanged documents; {len(report.written)} of "
             f"{len(report.shards)} shards written in {report.seconds:.1f} s", err=True)
+    if not all(shard.complete(params["strict"]) for shard in report.shards.values()):
+        sys.exit(ExitStatus.ERROR if params["strict"] else ExitStatus.INCOMPLETE)
 
 
 def sharded_search(ctx: click.Context, address: str, index_dir: Path):
