@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import opencc
 import pytest
 
 from searcher.cluster.build import ShardBuildError, build_sharded
@@ -64,6 +65,18 @@ def built(tmp_path_factory, settings, client):
     """300 articles as one index (``single``) and as a sharded one (``sharded``)."""
     root = tmp_path_factory.mktemp("cluster")
     _write_corpus(root / "corpus", 300, seed=31)
+    # Reposts of a few articles in other scripts and spellings, in other folders (so, most
+    # likely, other shards): collapsed across shards as in one index.
+    to_simplified, to_hongkong = opencc.OpenCC("t2s"), opencc.OpenCC("s2hk")
+    for number in (2, 5, 40, 41, 77, 150):
+        original = next((root / "corpus").rglob(f"article-{number:03d}.txt"))
+        text = original.read_text(encoding="utf-8") + "".join(corpus_texts().values())[:400]
+        original.write_text(text, encoding="utf-8")
+        (root / "corpus" / "reposts").mkdir(exist_ok=True)
+        for name, convert in (("mainland", to_simplified.convert),
+                              ("hongkong", lambda t: to_hongkong.convert(to_simplified.convert(t)))):
+            (root / "corpus" / "reposts" / f"{number:03d}-{name}.txt").write_text(
+                convert(text), encoding="utf-8")
     update_index(root / "single", [root / "corpus"], settings)
     build_sharded(root / "sharded", [root / "corpus"], settings, client, shards=SHARDS_COUNT)
     return root
@@ -83,13 +96,16 @@ OPTIONS = [{}, {"min_match": ANY}, {"dates": DateRange(20250301, 20250831)},
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_results_and_scores_equal_one_index_of_the_same_files(built, sharded, query):
+@pytest.mark.parametrize("collapse", [False, True])
+def test_results_and_scores_equal_one_index_of_the_same_files(built, sharded, query,
+                                                              collapse):
     single = open_index(built / "single")
     for options in OPTIONS:
-        one = search(single, query, collapse=False, **options)
-        many = sharded.search(query, **options)
+        one = search(single, query, collapse=collapse, **options)
+        many = sharded.search(query, collapse=collapse, **options)
         assert many.total == one.total, options
         assert many.undated_left_out == one.undated_left_out, options
+        assert many.collapsed == one.collapsed, options
         assert [(h.path, h.score) for h in many.hits] == [(h.path, h.score) for h in one.hits]
         assert many.hits == one.hits  # snippets, titles, dates, ranks: the same hits
 
@@ -102,6 +118,12 @@ def test_the_queries_match_and_tie(built):
     assert min(totals) > 0 and sum(totals) > 500
     scores = [hit.score for hit in search(single, "停火", collapse=False, limit=None).hits]
     assert len(set(scores)) < len(scores)
+    collapsed = search(single, "特朗普 OR Trump", limit=None)
+    assert collapsed.collapsed >= 6  # reposts collapse, ...
+    layout = read_layout(built / "sharded")
+    copies = [(hit.path, copy.path) for hit in collapsed.hits for copy in hit.copies]
+    assert any(shard_of(a, layout.shards) != shard_of(b, layout.shards)
+               for a, b in copies)  # ... some across shards
 
 
 def test_counts_equal_one_index(built, sharded):
@@ -262,7 +284,7 @@ def test_search_on_the_cluster_prints_what_one_index_prints(searcher, built, cli
     for args in (["停火", "--json", "-n", "20"], ["美國 OR 伊朗", "-c"],
                  ["--any", "停火 談判 石油", "--json", "--since", "2025-03"],
                  ["停火", "-l", "--sort", "newest"]):
-        one = searcher("search", *args, "--index", str(built / "single"), "--no-collapse")
+        one = searcher("search", *args, "--index", str(built / "single"))
         many = searcher("search", *args, "--index", str(built / "sharded"),
                         "--cluster", address)
         assert (many.code, many.stdout) == (one.code, one.stdout) and one.code == 0, args

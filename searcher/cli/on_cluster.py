@@ -1,7 +1,7 @@
 """``--cluster ADDRESS|local:N`` for ``index`` and ``search``: the same commands on a sharded
 index, built and searched on a Dask cluster (``searcher.cluster``, ``docs/cluster.md``).
 Only the options listed in ``INDEX_OPTIONS`` go with it on ``index``; on ``search``, all
-but ``--timeline``, and reposts are not collapsed across shards.
+but ``--timeline``.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def sharded_search(ctx: click.Context, address: str, index_dir: Path):
 
     index = ctx.with_resource(ShardedIndex(index_dir, client_for(ctx, address)))
 
-    def search(_, text, collapse=True, **options):
+    def search(_, text, **options):
         return index.search(text, **options)
 
     def count(_, text, dates, min_match):

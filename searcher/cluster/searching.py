@@ -15,6 +15,7 @@ scores are those one index of the same files gives, to the last bit.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from distributed import Client
@@ -24,6 +25,8 @@ from searcher.cluster.shard_searcher import Candidate, Query, ShardSearcher
 from searcher.dates import DateRange
 from searcher.engine.schema import NO_DAY
 from searcher.errors import SearcherError
+from searcher.models import Hit
+from searcher.search.collapse import collapse
 from searcher.search.lead import LEAD_DEPTH
 from searcher.search.ranked import SearchResult
 from searcher.search.scoring_statistics import CollectionStatistics
@@ -55,25 +58,85 @@ class ShardedIndex:
     def search(self, text: str, limit: int | None = 10, sort: str = "relevance",
                dates: DateRange = DateRange(), min_match: str | int | None = None,
                snippets: int | None = MAX_SNIPPETS, context: int | None = None,
-               ellipses: bool = True, find_matches: bool = True) -> SearchResult:
-        """As ``ranked.search`` (without collapsing reposts) over every shard."""
+               ellipses: bool = True, find_matches: bool = True,
+               collapse: bool = True) -> SearchResult:
+        """As ``ranked.search`` over every shard; ``collapse`` groups reposts across shards
+        as ``ranked.collapsed_order`` groups them in one index."""
         started = time.monotonic()
         query = Query(text, min_match, dates, sort)
         statistics = self._statistics(query)
-        rankings = self._everywhere("rank", query, statistics, limit)
-        candidates = [c for ranking in rankings for c in ranking.candidates]
-        chosen = (_by_relevance(candidates) if sort == "relevance"
-                  else _by_date(candidates, sort == "newest"))
-        chosen = chosen if limit is None else chosen[:limit]
-        hits = self._hits(query, chosen, dict(snippets=snippets, context=context,
-                                              ellipses=ellipses, find_matches=find_matches))
+        rankings: list = []
+
+        def order(depth: int | None) -> list[tuple[Candidate, float]]:
+            rankings[:] = self._everywhere("rank", query, statistics, depth)
+            candidates = [c for ranking in rankings for c in ranking.candidates]
+            chosen = (_by_relevance(candidates) if sort == "relevance"
+                      else _by_date(candidates, sort == "newest"))
+            return chosen if depth is None else chosen[:depth]
+
+        if collapse:
+            shown, copies = self._collapsed(query, order, limit)
+        else:
+            shown, copies = order(limit), {}
+        hits = self._hits(query, shown, dict(snippets=snippets, context=context,
+                                             ellipses=ellipses, find_matches=find_matches))
+        if copies:
+            hits = self._with_copies(hits, shown, copies)
         return SearchResult(hits, sum(r.total for r in rankings), time.monotonic() - started,
-                            sum(r.undated_left_out for r in rankings))
+                            sum(r.undated_left_out for r in rankings),
+                            sum(len(group) for group in copies.values()))
 
     def count(self, text: str, dates: DateRange = DateRange(),
               min_match: str | int | None = None) -> int:
         """How many articles match, over every shard."""
         return sum(self._everywhere("count", Query(text, min_match, dates)))
+
+    def _collapsed(self, query: Query, order, limit: int | None
+                   ) -> tuple[list[tuple[Candidate, float]], dict[int, list[Candidate]]]:
+        """The best ``limit`` groups of reposts (``order(depth)`` ranks the best ``depth``),
+        each leader's copies by its rank in ``shown``: grouped from the top of the ranking,
+        deeper as needed; then every match of any shard that shares a key with a shown group
+        joins it, best first, after those found above."""
+        depth = None if limit is None else 4 * limit + 40
+        while True:
+            ranking = order(depth)
+            groups = collapse(range(len(ranking)), lambda at: ranking[at][0].keys)
+            if depth is None or len(groups) >= limit or len(ranking) < depth:
+                break
+            depth *= 4
+        groups = groups if limit is None else groups[:limit]
+        shown = [ranking[group.leader] for group in groups]
+        copies = {rank: [ranking[at][0] for at in group.copies]
+                  for rank, group in enumerate(groups)}
+        if depth is not None and groups:
+            owners = {key: number for number, group in enumerate(groups)
+                      for at in (group.leader, *group.copies) for key in ranking[at][0].keys}
+            grouped: dict[int, list[int]] = {shard: [] for shard in range(self.layout.shards)}
+            for group in groups:
+                for at in (group.leader, *group.copies):
+                    grouped[ranking[at][0].shard].append(ranking[at][0].docnum)
+            asked = [actor.joining(query, owners, grouped[shard])
+                     for shard, actor in enumerate(self._actors)]
+            below = [joined for shard, future in enumerate(asked)
+                     for joined in self._answer(shard, future.result)]
+            below.sort(key=lambda joined: (-joined[1].score, joined[1].path))
+            for number, candidate in below:
+                copies[number].append(candidate)
+        return shown, {rank: group for rank, group in copies.items() if group}
+
+    def _with_copies(self, hits: list[Hit], shown: list[tuple[Candidate, float]],
+                     copies: dict[int, list[Candidate]]) -> list[Hit]:
+        """``hits`` with their copies' places, from the copies' shards."""
+        wanted: dict[int, list[int]] = {}
+        for group in copies.values():
+            for copy in group:
+                wanted.setdefault(copy.shard, []).append(copy.docnum)
+        asked = {shard: self._actors[shard].places(docnums) for shard, docnums in wanted.items()}
+        place = {(shard, docnum): found for shard, future in asked.items()
+                 for docnum, found in zip(wanted[shard], self._answer(shard, future.result))}
+        return [replace(hit, copies=tuple(place[(c.shard, c.docnum)]
+                                          for c in copies.get(rank, ())))
+                for rank, hit in enumerate(hits)]
 
     def _statistics(self, query: Query) -> CollectionStatistics:
         return CollectionStatistics.merged(self._everywhere("statistics", query))

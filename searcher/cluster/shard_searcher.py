@@ -18,10 +18,10 @@ from searcher.cluster.layout import Layout, open_shard
 from searcher.dates import DateRange
 from searcher.engine.schema import NO_DAY
 from searcher.engine.store import OpenIndex, reading
-from searcher.models import Hit
+from searcher.models import Copy, Hit
 from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, compile_query
-from searcher.search.hits import make_hit
+from searcher.search.hits import copy_of, make_hit
 from searcher.search.lead import FIELD as LEAD_FIELD, LEAD_DEPTH, lead_bonus
 from searcher.search.plan import plan_terms
 from searcher.search.ranked import dated_order, matches, on_days
@@ -41,7 +41,8 @@ class Query:
 @dataclass(frozen=True)
 class Candidate:
     """One of a shard's best matches: its BM25F ``score``, its lead ``bonus`` (None when the
-    shard did not look: below its best ``LEAD_DEPTH``), and its day (``NO_DAY``: undated)."""
+    shard did not look: below its best ``LEAD_DEPTH``), its day (``NO_DAY``: undated) and its
+    fingerprint's keys (for collapsing reposts)."""
 
     path: str
     score: float
@@ -49,6 +50,7 @@ class Candidate:
     day: int
     shard: int
     docnum: int
+    keys: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class ShardSearcher:
         self.index: OpenIndex = open_shard(layout, shard)
         with reading(self.index):
             self.index.reader()  # opened now: a query pays no opening cost
+        self._last: tuple[Query, matching.Matches] | None = None  # ``rank``'s, for ``joining``
 
     def statistics(self, query: Query) -> CollectionStatistics:
         """This shard's figures for every term the query scores."""
@@ -84,9 +87,9 @@ class ShardSearcher:
         undated = (0 if query.dates.unbounded
                    else len(on_days(index, found, DateRange(NO_DAY, NO_DAY))))
         found = on_days(index, found, query.dates)
+        self._last = (query, found)
         with reading(index):
             reader = index.reader()
-            days = reader.days()
             if query.sort != "relevance":
                 best = dated_order(index, matching.top(found, None, reader.path),
                                    query.sort == "newest")
@@ -98,10 +101,44 @@ class ShardSearcher:
                 head = np.array(sorted(docnum for docnum, _ in best[:LEAD_DEPTH]), np.int64)
                 bonus = (dict(zip(head.tolist(), lead_bonus(postings, leads, head).tolist()))
                          if leads and len(head) else {})
-            candidates = [Candidate(reader.path(docnum), score, bonus.get(docnum),
-                                    int(days[docnum]), self.shard, docnum)
+            candidates = [self._candidate(docnum, score, bonus.get(docnum))
                           for docnum, score in best]
         return ShardRanking(candidates, len(found), undated)
+
+    def joining(self, query: Query, owners: dict[int, int], grouped: list[int]
+                ) -> list[tuple[int, Candidate]]:
+        """The matches of the query (as ``rank`` last scored it) outside ``grouped``
+        (docnums) that share a fingerprint key with a shown group, each with the group's
+        number: ``owners`` maps each key of the shown groups to it (the lowest when a match
+        shares keys with several, as ``ranked.collapsed_order`` has it)."""
+        if self._last is None or self._last[0] != query:
+            raise RuntimeError("joining asked before rank for this query")
+        found = self._last[1].without(np.array(sorted(grouped), np.int64))
+        if not owners or not len(found):
+            return []
+        keys = np.array(sorted(owners), np.int64)
+        numbers = np.array([owners[key] for key in keys.tolist()], np.int64)
+        with reading(self.index):
+            rows = self.index.reader().fingerprints()[found.docs]
+        at = np.minimum(np.searchsorted(keys, rows), len(keys) - 1)
+        none = int(numbers.max()) + 1
+        owner = np.where(keys[at] == rows, numbers[at], none).min(axis=1)
+        return [(number, self._candidate(docnum, score, None))
+                for docnum, score, number in zip(found.docs.tolist(), found.scores.tolist(),
+                                                 owner.tolist())
+                if number < none]
+
+    def places(self, docnums: list[int]) -> list[Copy]:
+        """Where each of ``docnums`` is (a collapsed copy's path, file and record)."""
+        with reading(self.index):
+            reader = self.index.reader()
+            return [copy_of(reader.stored_fields(docnum)) for docnum in docnums]
+
+    def _candidate(self, docnum: int, score: float, bonus: float | None) -> Candidate:
+        reader = self.index.reader()
+        row = reader.fingerprints()[docnum]
+        return Candidate(reader.path(docnum), score, bonus, int(reader.days()[docnum]),
+                         self.shard, docnum, tuple(row[row != 0].tolist()))
 
     def count(self, query: Query) -> int:
         """How many of the shard's articles match (no statistics needed: nothing scored)."""
