@@ -29,6 +29,7 @@ from searcher.errors import IndexDamagedError, IndexMissingError
 from searcher.indexing.update import update_index
 from searcher.search.query_syntax import ANY
 from searcher.search.ranked import count, search
+from searcher.search.timeline import timeline
 from tests.conftest import corpus_texts
 
 SHARDS_COUNT = 3
@@ -126,10 +127,12 @@ def test_the_queries_match_and_tie(built):
                for a, b in copies)  # ... some across shards
 
 
-def test_counts_equal_one_index(built, sharded):
+def test_counts_and_timelines_equal_one_index(built, sharded):
     single = open_index(built / "single")
     for query in QUERIES:
         assert sharded.count(query) == count(single, query)
+        for by in ("year", "month", "week"):
+            assert sharded.timeline(query, by) == timeline(single, query, by)
         assert (sharded.count(query, dates=DateRange(20250301, 20250831), min_match=ANY)
                 == count(single, query, DateRange(20250301, 20250831), ANY))
 
@@ -283,7 +286,8 @@ def test_search_on_the_cluster_prints_what_one_index_prints(searcher, built, cli
     address = client.scheduler.address
     for args in (["停火", "--json", "-n", "20"], ["美國 OR 伊朗", "-c"],
                  ["--any", "停火 談判 石油", "--json", "--since", "2025-03"],
-                 ["停火", "-l", "--sort", "newest"]):
+                 ["停火", "-l", "--sort", "newest"], ["美國", "--timeline", "--json"],
+                 ["美國", "--timeline", "--by", "year", "--until", "2025-06"]):
         one = searcher("search", *args, "--index", str(built / "single"))
         many = searcher("search", *args, "--index", str(built / "sharded"),
                         "--cluster", address)
@@ -315,8 +319,6 @@ def test_cluster_mistakes_are_one_line_and_exit_2(searcher, small, client):
              "searcher: error: shard shard-00 of the index at .* is missing"),
             (["search", "停火", "--index", str(small / "index"), "--cluster", "no such"],
              "searcher: error: --cluster 'no such' is not a scheduler's address"),
-            (["search", "停火", "--timeline", "--index", str(small / "index"),
-              "--cluster", address], "searcher: error: --timeline does not go with --cluster"),
             (["index", "--dry-run", "--index", str(small / "index"), "--cluster", address],
              "searcher: error: --dry-run does not go with --cluster")):
         run = searcher(*args)

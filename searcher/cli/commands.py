@@ -213,26 +213,24 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
     for word in dict.fromkeys(lowercase_operators(text)):
         click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
                    f"{word.upper()}", err=True)
-    if cluster is not None and timeline:
-        raise click.UsageError("--timeline does not go with --cluster yet")
-    # Only the default index (or the configuration's) is built on first use.
-    default_index = ctx.get_parameter_source("index_dir") in (
-        click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
-    index = (None if cluster is not None else
-             open_for_search(index_dir, corpus_roots(ctx.obj) if default_index else None))
-    if timeline:
+    if cluster is not None:
+        from searcher.cli.on_cluster import sharded_search
+
+        index, search, count_matches, count_over_time = sharded_search(ctx, cluster, index_dir)
+    else:
+        from searcher.search.ranked import count as count_matches, search
         from searcher.search.timeline import timeline as count_over_time
+
+        # Only the default index (or the configuration's) is built on first use.
+        default_index = ctx.get_parameter_source("index_dir") in (
+            click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
+        index = open_for_search(index_dir, corpus_roots(ctx.obj) if default_index else None)
+    if timeline:
         from searcher.cli.printers import print_timeline
 
         chart = count_over_time(index, text, by, dates, min_match)
         print_timeline(chart, sys.stdout, as_json, console_for(color))
         sys.exit(ExitStatus.FOUND if chart.total else ExitStatus.NOT_FOUND)
-    from searcher.search.ranked import count as count_matches, search
-
-    if cluster is not None:
-        from searcher.cli.on_cluster import sharded_search
-
-        search, count_matches = sharded_search(ctx, cluster, index_dir)
     if count:  # a collector: nothing ranked, no article read
         total = count_matches(index, text, dates, min_match)
         click.echo(total)

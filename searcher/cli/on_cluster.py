@@ -1,7 +1,7 @@
 """``--cluster ADDRESS|local:N`` for ``index`` and ``search``: the same commands on a sharded
 index, built and searched on a Dask cluster (``searcher.cluster``, ``docs/cluster.md``).
-Only the options listed in ``INDEX_OPTIONS`` go with it on ``index``; on ``search``, all
-but ``--timeline``.
+Only the options listed in ``INDEX_OPTIONS`` go with it on ``index``; every option of
+``search`` does.
 """
 
 from __future__ import annotations
@@ -67,16 +67,9 @@ def index_on_cluster(ctx: click.Context, settings) -> None:
 
 
 def sharded_search(ctx: click.Context, address: str, index_dir: Path):
-    """``search`` and ``count`` as ``searcher.search.ranked`` has them, over the sharded
-    index at ``index_dir`` (their first argument, the open index, is ignored)."""
+    """The sharded index at ``index_dir``, open on the cluster, and ``search``, ``count`` and
+    ``timeline`` as ``searcher.search`` has them, taking it as their index."""
     from searcher.cluster.searching import ShardedIndex
 
     index = ctx.with_resource(ShardedIndex(index_dir, client_for(ctx, address)))
-
-    def search(_, text, **options):
-        return index.search(text, **options)
-
-    def count(_, text, dates, min_match):
-        return index.count(text, dates, min_match)
-
-    return search, count
+    return index, ShardedIndex.search, ShardedIndex.count, ShardedIndex.timeline

@@ -15,6 +15,7 @@ scores are those one index of the same files gives, to the last bit.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from distributed import Client
 
 from searcher.cluster.layout import Layout, ShardError, require_layout
 from searcher.cluster.shard_searcher import Candidate, Query, ShardSearcher
-from searcher.dates import DateRange
+from searcher.dates import DateRange, periods_between
 from searcher.engine.schema import NO_DAY
 from searcher.errors import SearcherError
 from searcher.models import Hit
@@ -31,6 +32,7 @@ from searcher.search.lead import LEAD_DEPTH
 from searcher.search.ranked import SearchResult
 from searcher.search.scoring_statistics import CollectionStatistics
 from searcher.search.snippets import MAX_SNIPPETS
+from searcher.search.timeline import Timeline
 
 
 class ShardedIndex:
@@ -90,6 +92,19 @@ class ShardedIndex:
               min_match: str | int | None = None) -> int:
         """How many articles match, over every shard."""
         return sum(self._everywhere("count", Query(text, min_match, dates)))
+
+    def timeline(self, text: str, by: str = "month", dates: DateRange = DateRange(),
+                 min_match: str | int | None = None) -> Timeline:
+        """Matching articles per ``year``, ``month`` or ``week``, over every shard."""
+        charts = self._everywhere("timeline", Query(text, min_match, dates), by)
+        counts: Counter[str] = Counter()
+        for chart in charts:
+            counts.update(dict(chart.buckets))
+        dated = [period for period, number in counts.items() if number]
+        buckets = ([(p, counts[p]) for p in periods_between(min(dated), max(dated), by)]
+                   if dated else [])
+        return Timeline(by, buckets, sum(c.undated for c in charts),
+                        sum(c.total for c in charts))
 
     def _collapsed(self, query: Query, order, limit: int | None
                    ) -> tuple[list[tuple[Candidate, float]], dict[int, list[Candidate]]]:

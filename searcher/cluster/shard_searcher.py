@@ -26,6 +26,7 @@ from searcher.search.lead import FIELD as LEAD_FIELD, LEAD_DEPTH, lead_bonus
 from searcher.search.plan import plan_terms
 from searcher.search.ranked import dated_order, matches, on_days
 from searcher.search.scoring_statistics import CollectionStatistics
+from searcher.search.timeline import Timeline, timeline
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,10 @@ class ShardSearcher:
     def count(self, query: Query) -> int:
         """How many of the shard's articles match (no statistics needed: nothing scored)."""
         return len(matches(self.index, self._compile(query), query.dates))
+
+    def timeline(self, query: Query, by: str) -> Timeline:
+        """The shard's matching articles per period (counts: nothing scored)."""
+        return timeline(self.index, query.text, by, query.dates, query.min_match)
 
     def hits(self, query: Query, chosen: list[tuple[int, int, float]],
              options: dict) -> list[Hit]:
