@@ -25,7 +25,7 @@ from searcher.cluster.placement import ShardSelection, shard_name, shard_of
 from searcher.cluster.searching import ShardedIndex
 from searcher.dates import DateRange
 from searcher.engine.store import PREVIOUS, CURRENT, check_index, current_generation, open_index
-from searcher.errors import IndexDamagedError, IndexMissingError
+from searcher.errors import IndexDamagedError, IndexMissingError, SearcherError
 from searcher.indexing.update import update_index
 from searcher.search.query_syntax import ANY
 from searcher.search.ranked import count, search
@@ -270,8 +270,15 @@ def test_no_sharded_index_or_a_damaged_record_is_one_clear_error(small, tmp_path
 
 
 def test_the_shard_count_is_fixed_at_the_first_build(small, settings, client):
-    with pytest.raises(Exception, match="has 3 shards, fixed at its first build"):
+    with pytest.raises(SearcherError, match="has 3 shards, fixed at its first build"):
         build_sharded(small / "index", [small / "corpus"], settings, client, shards=4)
+
+
+def test_an_unsharded_index_is_not_sharded_in_place(built, settings, client):
+    before = sorted(p.name for p in (built / "single").iterdir())
+    with pytest.raises(SearcherError, match="is not sharded: build the sharded one in a new"):
+        build_sharded(built / "single", [built / "corpus"], settings, client)
+    assert sorted(p.name for p in (built / "single").iterdir()) == before
 
 
 @pytest.mark.parametrize("address", ["local:0", "not an address", "local:x"])

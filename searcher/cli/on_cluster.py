@@ -42,8 +42,9 @@ def index_on_cluster(ctx: click.Context, settings) -> None:
     from searcher.cli.printers import json_line
     from searcher.cluster.build import build_sharded
 
-    given = [name for name, value in ctx.params.items() if name not in INDEX_OPTIONS
-             and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+    typed = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    given = [name for name in ctx.params if name not in INDEX_OPTIONS
+             and ctx.get_parameter_source(name) in typed]  # not the configuration's defaults
     if given:
         raise click.UsageError(f"--{given[0].replace('_', '-')} does not go with --cluster")
     params = ctx.params

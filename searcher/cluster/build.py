@@ -70,6 +70,9 @@ def build_sharded(index_dir: Path, paths: Sequence[Path], settings: AnalysisSett
     report = ClusterReport()
     with writer_lock(index_dir, wait):
         layout = read_layout(index_dir)
+        if layout is None and index_exists(index_dir):
+            raise SearcherError(f"the index at {index_dir} is not sharded: build the sharded "
+                                f"one in a new folder")
         if layout is None:
             layout = empty_layout(index_dir, shards or len(client.scheduler_info()["workers"]))
         elif shards is not None and shards != layout.shards:
