@@ -254,6 +254,22 @@ def test_a_missing_shard_is_named(small, client):
         ShardedIndex(small / "index", client)
 
 
+def test_partial_results_leave_out_a_missing_shard_and_name_it(small, searcher, client):
+    with ShardedIndex(small / "index", client) as index:
+        whole = {h.path for h in index.search("選舉 OR 停火", limit=None).hits}
+    shutil.rmtree(small / "index" / "shard-02")
+    with ShardedIndex(small / "index", client, partial=True) as index:
+        assert list(index.unanswered) == ["shard-02"]
+        found = {h.path for h in index.search("選舉 OR 停火", limit=None).hits}
+    assert found == {p for p in whole if shard_of(p, SHARDS_COUNT) != 2} and found
+    run = searcher("search", "選舉 OR 停火", "-l", "--index", str(small / "index"),
+                   "--cluster", client.scheduler.address, "--partial")
+    assert run.code == 0
+    assert set(run.stdout.split()) == {str(small / "corpus" / path) for path in found}
+    assert re.fullmatch(r"searcher: warning: partial results: shard shard-02 of the index "
+                        r"at .* is missing .*\n", run.stderr)
+
+
 def test_a_shard_of_another_index_is_refused(small, built, client):
     shutil.rmtree(small / "index" / "shard-01")
     shutil.copytree(built / "sharded" / "shard-01", small / "index" / "shard-01")

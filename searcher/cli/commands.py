@@ -15,7 +15,7 @@ from searcher.cli.environment import (
 from searcher.cli.exit_status import ExitStatus
 from searcher.cli.options import (
     MinimumMatchType, color_option, index_option, json_option, path_style_option)
-from searcher.cli.on_cluster import cluster_option, shards_option
+from searcher.cli.on_cluster import cluster_option, partial_option, shards_option
 from searcher.cli.printers import json_line, one_line
 
 
@@ -159,10 +159,12 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
 @click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
 @cluster_option
+@partial_option
 @click.pass_context
 def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, min_match,
                    as_json, files, null, path_style, count, only_matching, as_csv, template,
-                   timeline, by, snippet_count, context, no_collapse, pager, color, cluster):
+                   timeline, by, snippet_count, context, no_collapse, pager, color, cluster,
+                   partial):
     """Ranked full-text search with highlighted snippets.
 
     Words are ANDed; "quoted phrases" are exact; OR, NOT, -word and parentheses work; fields
@@ -213,10 +215,13 @@ def search_command(ctx, query, index_dir, limit, sort, since, until, any_word, m
     for word in dict.fromkeys(lowercase_operators(text)):
         click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
                    f"{word.upper()}", err=True)
+    if partial and cluster is None:
+        raise click.UsageError("--partial goes with --cluster")
     if cluster is not None:
         from searcher.cli.on_cluster import sharded_search
 
-        index, search, count_matches, count_over_time = sharded_search(ctx, cluster, index_dir)
+        index, search, count_matches, count_over_time = sharded_search(ctx, cluster, index_dir,
+                                                                       partial)
     else:
         from searcher.search.ranked import count as count_matches, search
         from searcher.search.timeline import timeline as count_over_time

@@ -14,6 +14,10 @@ cluster_option = click.option(
     "--cluster", metavar="ADDRESS|local:N", default=None,
     help="A sharded index on a Dask cluster: a scheduler's address, or local:N for N worker "
          "processes on this machine (needs the cluster extra).")
+partial_option = click.option(
+    "--partial", is_flag=True,
+    help="With --cluster: a shard that does not answer is left out (named on stderr) "
+         "instead of failing the search.")
 shards_option = click.option(
     "--shards", type=click.IntRange(min=1, max=999), default=None,
     help="With --cluster: how many shards a new index has [default: one per worker].")
@@ -67,10 +71,18 @@ def index_on_cluster(ctx: click.Context, settings) -> None:
         sys.exit(ExitStatus.ERROR if params["strict"] else ExitStatus.INCOMPLETE)
 
 
-def sharded_search(ctx: click.Context, address: str, index_dir: Path):
+def sharded_search(ctx: click.Context, address: str, index_dir: Path, partial: bool = False):
     """The sharded index at ``index_dir``, open on the cluster, and ``search``, ``count`` and
-    ``timeline`` as ``searcher.search`` has them, taking it as their index."""
+    ``timeline`` as ``searcher.search`` has them, taking it as their index. With ``partial``,
+    the shards left out are named on stderr when the command ends, after its output."""
+    from searcher.cli.printers import one_line
     from searcher.cluster.searching import ShardedIndex
 
-    index = ctx.with_resource(ShardedIndex(index_dir, client_for(ctx, address)))
+    index = ctx.with_resource(ShardedIndex(index_dir, client_for(ctx, address), partial))
+
+    def name_the_missing() -> None:
+        for why in index.unanswered.values():
+            click.echo(f"searcher: warning: partial results: {one_line(why)}", err=True)
+
+    ctx.call_on_close(name_the_missing)
     return index, ShardedIndex.search, ShardedIndex.count, ShardedIndex.timeline

@@ -37,15 +37,19 @@ from searcher.search.timeline import Timeline
 
 class ShardedIndex:
     """A sharded index held open on a cluster: one actor per shard, on the generation
-    ``SHARDS`` names. ``ShardError`` names a shard that cannot be opened or answer."""
+    ``SHARDS`` names. ``ShardError`` names a shard that cannot be opened or answer; with
+    ``partial``, such a shard is left out instead (``unanswered`` says which and why) and
+    the others answer, as one index of their files would, unless none is left."""
 
-    def __init__(self, index_dir: Path, client: Client) -> None:
+    def __init__(self, index_dir: Path, client: Client, partial: bool = False) -> None:
         self.layout: Layout = require_layout(index_dir)
-        self._client = client
-        started = [client.submit(ShardSearcher, self.layout, shard, actor=True)
-                   for shard in range(self.layout.shards)]
-        self._actors = [self._answer(shard, future.result)
-                        for shard, future in enumerate(started)]
+        self.partial = partial
+        self.unanswered: dict[str, str] = {}  # shard folder → why it was left out
+        self._actors: dict[int, object] = {}
+        started = {shard: client.submit(ShardSearcher, self.layout, shard, actor=True)
+                   for shard in range(self.layout.shards)}
+        self._actors = dict(self._gathered({shard: future.result
+                                            for shard, future in started.items()}))
 
     def __enter__(self) -> ShardedIndex:
         return self
@@ -55,7 +59,7 @@ class ShardedIndex:
 
     def close(self) -> None:
         """Let the workers drop the shards."""
-        self._actors = []
+        self._actors = {}
 
     def search(self, text: str, limit: int | None = 10, sort: str = "relevance",
                dates: DateRange = DateRange(), min_match: str | int | None = None,
@@ -130,9 +134,9 @@ class ShardedIndex:
             for group in groups:
                 for at in (group.leader, *group.copies):
                     grouped[ranking[at][0].shard].append(ranking[at][0].docnum)
-            asked = [actor.joining(query, owners, grouped[shard])
-                     for shard, actor in enumerate(self._actors)]
-            below = [joined for shard, future in enumerate(asked)
+            asked = [(shard, actor.joining(query, owners, grouped[shard]))
+                     for shard, actor in self._actors.items()]
+            below = [joined for shard, future in asked
                      for joined in self._answer(shard, future.result)]
             below.sort(key=lambda joined: (-joined[1].score, joined[1].path))
             for number, candidate in below:
@@ -168,8 +172,27 @@ class ShardedIndex:
 
     def _everywhere(self, method: str, *args) -> list:
         """``method`` asked of every shard at once; their answers, in shard order."""
-        asked = [getattr(actor, method)(*args) for actor in self._actors]
-        return [self._answer(shard, future.result) for shard, future in enumerate(asked)]
+        asked = {shard: getattr(actor, method)(*args) for shard, actor in self._actors.items()}
+        return [answer for _, answer in self._gathered({shard: future.result
+                                                        for shard, future in asked.items()})]
+
+    def _gathered(self, results: dict) -> list[tuple[int, object]]:
+        """``(shard, result())`` of each; with ``partial``, a shard that fails is left out
+        from now on (unless every shard failed), else its failure is raised."""
+        answers, failures = [], []
+        for shard, result in results.items():
+            try:
+                answers.append((shard, self._answer(shard, result)))
+            except ShardError as error:
+                if not self.partial:
+                    raise
+                failures.append((shard, error))
+        if failures and not answers:
+            raise failures[0][1]
+        for shard, error in failures:
+            self._actors.pop(shard, None)
+            self.unanswered[self.layout.shard_dir(shard).name] = str(error)
+        return answers
 
     def _answer(self, shard: int, result):
         """``result()``, a failure naming the shard."""
