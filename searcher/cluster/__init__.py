@@ -5,8 +5,9 @@ today's commands open, check and search on their own, and ``SHARDS`` (``layout``
 shards, and the generation of each that the sharded index is made of. ``placement`` puts a
 corpus file in a shard by a stable hash of its path; ``build`` sends each shard's files to a
 Dask worker that writes the shard's new generation with today's ``update_index``, then
-publishes all shards' generations together or none; ``searching`` asks every shard for its
-statistics first, has each score with the collection's, and merges the best.
+publishes all shards' generations together or none; ``searching`` (``ShardedIndex``) asks
+every shard (a ``shard_searcher`` actor holding it open) for its statistics first, has each
+score with the collection's, and merges the best. ``connect`` reaches the cluster.
 
 Imports ``searcher.indexing``, ``searcher.search``, ``searcher.engine`` and the leaves, and
 ``distributed`` (the ``cluster`` extra): nothing else in searcher imports this package, so
