@@ -200,6 +200,8 @@ def test_an_incremental_run_writes_only_the_shard_of_the_changed_file(small, set
     shard = _shard_of_file(small, changed)
     report = build_sharded(small / "index", [small / "corpus"], settings, client)
     assert report.written == [shard_name(shard)]
+    assert [report.total(n) for n in ("added", "updated", "removed", "unchanged")] == [
+        0, 1, 0, 39]
     after = _currents(small / "index")
     assert [a != b for a, b in zip(before, after)] == [s == shard for s in range(SHARDS_COUNT)]
     assert read_layout(small / "index").generations == tuple(after)

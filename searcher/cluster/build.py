@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from distributed import Client, wait as wait_for
@@ -44,7 +44,8 @@ class ShardBuildError(SearcherError):
 @dataclass
 class ClusterReport:
     """What one run did: each shard's report, by shard folder (a shard left as it was has
-    its trial run's report, ``rebuilt`` False and ``generation`` None)."""
+    its trial run's report, with ``generation`` None; a shard written anew counts its
+    documents against its live generation, as an unsharded run would)."""
 
     shards: dict[str, IndexReport] = field(default_factory=dict)
     seconds: float = 0.0
@@ -109,13 +110,20 @@ def _run_shard(folder: Path, paths: list[Path], settings: AnalysisSettings,
     files changed, a new sealed generation that is not yet live. One process: the cluster's
     workers are the parallelism."""
     refuse_daemonic_worker()
+    trial = None
     if not rebuild and index_exists(folder):
         trial = update_index(folder, paths, settings, select=selection, dry_run=True,
                              procs=1)
         if not (trial.rebuilt or trial.added or trial.updated or trial.removed):
             return trial
-    return update_index(folder, paths, settings, select=selection, procs=1,
-                        publish_generation=False)
+    written = update_index(folder, paths, settings, select=selection, procs=1,
+                           publish_generation=False)
+    if trial is None or trial.rebuilt:
+        return written
+    # What changed since the live generation, as an unsharded run would count it (the new
+    # generation holds every document afresh).
+    return replace(written, added=trial.added, updated=trial.updated, removed=trial.removed,
+                   unchanged=trial.unchanged, rebuilt=False)
 
 
 def _publish(layout: Layout, new: dict[int, str]) -> None:
