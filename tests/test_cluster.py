@@ -234,6 +234,26 @@ def test_a_failed_shard_publishes_nothing(small, settings, client):
         assert index.count("關稅") == 40
 
 
+def test_a_file_that_cannot_be_read_keeps_its_documents(small, settings, client):
+    """A shard is written afresh when its files change: one that holds an indexed file that
+    cannot be read this time is left as it was, so nothing indexed is lost."""
+    broken = small / "corpus" / "2025" / "m1" / "article-001.txt"
+    shard = _shard_of_file(small, broken)
+    neighbour = next(f for f in sorted((small / "corpus").rglob("*.txt"))
+                     if f != broken and _shard_of_file(small, f) == shard)
+    before = _currents(small / "index")
+    broken.write_bytes(b"\x00\x01 not text")
+    neighbour.write_text(" date 2025-05-05 鄰居的新文章。\n", encoding="utf-8")
+    report = build_sharded(small / "index", [small / "corpus"], settings, client)
+    assert shard_name(shard) not in report.written
+    assert _currents(small / "index")[shard] == before[shard]
+    shard_report = report.shards[shard_name(shard)]
+    assert [file for file, _ in shard_report.skipped] == [str(broken)]
+    assert any("left as it was" in warning for warning in shard_report.warnings)
+    reader = open_index(small / "index" / shard_name(shard)).reader()
+    assert "2025/m1/article-001.txt" in {reader.path(d) for d in range(reader.doc_count)}
+
+
 def test_a_build_killed_after_its_commit_is_finished_by_the_next(small, settings, client):
     """SHARDS names a shard's new generation but the shard's CURRENT still names the old
     one (a build killed between its commit and the flips): searches read what SHARDS names,
