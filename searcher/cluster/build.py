@@ -121,7 +121,9 @@ def _run_shard(folder: Path, paths: list[Path], settings: AnalysisSettings,
                              procs=1)
         if not (trial.rebuilt or trial.added or trial.updated or trial.removed):
             return trial
-        if lost := _would_lose(folder, trial):
+        # Unless new settings force a rebuild (which drops an unreadable file's documents,
+        # sharded or not): every shard must change its settings together.
+        if not trial.rebuilt and (lost := _would_lose(folder, trial)):
             trial.warnings.append(
                 f"{folder.name} left as it was: writing it afresh would lose the documents of "
                 f"{lost}, which could not be read this time (fix or remove it)")
