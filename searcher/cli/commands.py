@@ -17,6 +17,7 @@ from searcher.cli.exit_status import ExitStatus
 from searcher.cli.messages import json_line, one_line, warn_about
 from searcher.cli.options import (
     MinimumMatchType, color_option, index_option, json_option, path_style_option)
+from searcher.cli.on_cluster import cluster_option, partial_option, shards_option
 from searcher.cli.printers import Output, Shown, Summary, print_hits, printer_for
 
 if TYPE_CHECKING:
@@ -68,10 +69,12 @@ if TYPE_CHECKING:
 @click.option("-v", "--verbose", is_flag=True,
               help="Name each file with its outcome (and encoding), and what was ignored.")
 @json_option
-@click.pass_obj
-def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
+@cluster_option
+@shards_option
+@click.pass_context
+def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
                   variant_files, userdict_files, wait, segmenter, stemming, procs, follow,
-                  max_file_mb, max_file_seconds, verbose, as_json):
+                  max_file_mb, max_file_seconds, verbose, as_json, cluster, shards):
     """Build or update the index from corpus files or folders (default: the index's roots,
     else ./corpus). Exit 0 when every file was read, 1 when one was skipped (the rest is
     indexed; each skipped file is named), 2 when the run failed (or, with --strict, a file
@@ -83,7 +86,14 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
       searcher index ~/評論 --index ~/評論索引 --rebuild
       searcher index --add ~/新評論 --exclude 'drafts/*' --dry-run
       searcher index --variants my-names.txt --json
+      searcher index ~/評論 --index ~/評論索引 --cluster tcp://scheduler:8786 --shards 16
     """
+    if cluster is not None:
+        from searcher.cli.on_cluster import index_on_cluster
+
+        return index_on_cluster(ctx, analysis_settings(variant_files, userdict_files,
+                                                       segmenter))
+    config = ctx.obj
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
                    segmenter=segmenter, stemming=stemming, follow_outside=follow,
@@ -158,6 +168,8 @@ def index_command(config, paths, index_dir, add, remove, replace, exclude, dry_r
                    "light edit) as a hit of its own, not under the best-ranked copy.")
 @click.option("--pager", is_flag=True, help="Page the terminal view (less -R).")
 @color_option
+@cluster_option
+@partial_option
 @click.pass_context
 def search_command(ctx, query, index_dir, path_style, **options):
     """Ranked full-text search with highlighted snippets.
@@ -193,9 +205,21 @@ def search_command(ctx, query, index_dir, path_style, **options):
     for word in request.hints():
         click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
                    f"{word.upper()}", err=True)
-    index = open_for_search(ctx, index_dir)
+    index = open_searched(ctx, index_dir, options["cluster"], options["partial"])
     found = print_search(index, request, output, options["by"], path_style)
     sys.exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
+
+
+def open_searched(ctx: click.Context, index_dir: Path, cluster: str | None, partial: bool):
+    """The index ``search`` asks: sharded, on the cluster at ``cluster`` (``--partial``: a
+    shard that does not answer left out), or one index (``open_for_search``)."""
+    if partial and cluster is None:
+        raise click.UsageError("--partial goes with --cluster")
+    if cluster is None:
+        return open_for_search(ctx, index_dir)
+    from searcher.cli.on_cluster import sharded_search
+
+    return sharded_search(ctx, cluster, index_dir, partial)
 
 
 def search_output(ctx: click.Context, as_json: bool, files: bool, null: bool, count: bool,
@@ -253,12 +277,14 @@ def search_request(ctx: click.Context, text: str, output: Output, limit: int, so
 def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: str,
                  path_style: str) -> int:
     """Run ``request`` through the collector ``output`` wants (the top hits, a count, a
-    timeline per ``by``) and print what it found; how many articles matched."""
+    timeline per ``by``) and print what it found; how many articles matched. A sharded
+    index (``searcher.cluster``) collects over its shards."""
+    sharded = getattr(index, "sharded", False)
     if output.what == "hits":
         from searcher.search.ranked import search
 
         with printer_for(output) as printer:
-            result = search(index, request)
+            result = index.search(request) if sharded else search(index, request)
             print_hits(printer, result.hits, path_style,
                        Summary(result.total, len(result.hits), result.seconds,
                                tuple(request.filters() + result.notes())))
@@ -267,9 +293,13 @@ def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: s
     from searcher.search.timeline import per_period
 
     with printer_for(output) as printer:
-        evaluation = evaluate(index, request)  # collected: nothing ranked, no article read
-        found = per_period(evaluation, by) if output.what == "timeline" else Summary(
-            len(evaluation))
+        if sharded:
+            found = (index.timeline(request, by) if output.what == "timeline"
+                     else Summary(index.count(request)))
+        else:
+            evaluation = evaluate(index, request)  # collected: nothing ranked, none read
+            found = per_period(evaluation, by) if output.what == "timeline" else Summary(
+                len(evaluation))
         printer.end(found)
     return found.total
 

@@ -31,8 +31,8 @@ from searcher.analysis.settings import (
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.engine import held, integrity
 from searcher.engine.directory import (
-    CURRENT, META, current_generation, damaged, discard, index_exists, new_generation,
-    read_pointer, refuse_unsafe_generation, write_meta, writer_lock)
+    CURRENT, GENERATION_NAME, META, current_generation, damaged, discard, index_exists,
+    new_generation, read_pointer, refuse_unsafe_generation, write_meta, writer_lock)
 from searcher.engine.format.records import FormatError
 from searcher.engine.integrity import Damage
 from searcher.engine.interface import Backend, Generation, IndexReader, IndexWriter
@@ -127,6 +127,14 @@ def open_index(index_dir: Path, for_writer: bool = False) -> OpenIndex:
                 raise
             # a writer published a new generation while we were opening: try that one
     return _open_generation(index_dir, current_generation(index_dir), for_writer)
+
+
+def open_generation(index_dir: Path, name: str) -> OpenIndex:
+    """Open the generation ``name`` of the folder, live or not: a sharded index reads each
+    shard's generation as its own record names it (``searcher.cluster.layout``)."""
+    if not GENERATION_NAME.match(name):
+        raise damaged(index_dir, f"{name!r} is not a generation of the folder")
+    return _open_generation(index_dir, index_dir / name)
 
 
 def _open_generation(index_dir: Path, generation: Path | None,

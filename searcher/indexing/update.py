@@ -31,6 +31,7 @@ from pathlib import Path
 
 from searcher.analysis.settings import AnalysisSettings, variant_sources_sha256
 from searcher.analysis.stemming import NO_STEMMING, STEMMING
+from searcher.atomic_files import fsync_tree
 from searcher.engine.directory import (
     META, current_generation, discard, index_exists, publish, read_meta,
     remove_stale_generations, write_meta, writer_lock)
@@ -43,6 +44,7 @@ from searcher.ingest.walk import corpus_files, default_base, resolve_roots
 from searcher.models import Document
 
 Progress = Callable[[int, int], None]
+Selection = Callable[[Path, Path], bool]  # (file, base) → whether the file is this index's
 PARALLEL_BYTES = 2_000_000  # a corpus this big gets a writer process per core, up to the cores
 # What became of each corpus file: read and indexed; unchanged; read but holding no document
 # (empty, or every JSON line skipped); removed (gone from disk, or from the roots).
@@ -67,6 +69,7 @@ class IndexReport:
     rebuilt: bool = False
     dry_run: bool = False
     seconds: float = 0.0
+    generation: str | None = None  # the new generation a run that does not publish wrote
 
     def file_counts(self) -> dict[str, int]:
         """Files by outcome, with the skipped and ignored ones and the warnings."""
@@ -118,7 +121,8 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
                  remove: Sequence[Path] = (), replace: bool = False,
                  exclude: Sequence[str] = (), dry_run: bool = False,
                  fallback: Sequence[Path] = (),
-                 file_seconds: float = FILE_SECONDS) -> IndexReport:
+                 file_seconds: float = FILE_SECONDS, select: Selection | None = None,
+                 publish_generation: bool = True) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the files under its roots: ``paths``,
     else the recorded roots, else ``fallback``; plus ``add``, minus ``remove``. Paths that
     would remove more than half of the indexed documents raise ``IndexRootsError`` unless
@@ -126,8 +130,15 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
     against paths relative to their root) add to the recorded ones. ``dry_run`` reports
     what would change and writes nothing, not even the lock. Links to files outside the
     roots are followed only with ``follow_outside``; a file larger than ``max_file_bytes``
-    (or a JSON line longer), or taking longer than ``file_seconds`` to read, is skipped."""
+    (or a JSON line longer), or taking longer than ``file_seconds`` to read, is skipped.
+
+    ``select``: only the corpus files it accepts belong to this index (a shard's, of a
+    sharded index: ``searcher.cluster``). Without ``publish_generation`` the run writes a new
+    generation (as a rebuild does), seals it (checksums recorded, every file synced) and
+    leaves the live one live: the caller publishes it (``store.publish``) or discards it;
+    ``IndexReport.generation`` names it."""
     started = time.monotonic()
+    rebuild = rebuild or not publish_generation  # a write into the live one is live at once
     report = IndexReport(dry_run=dry_run)
     plan = _plan(index_dir, read_meta(index_dir) or {}, paths, add, remove, replace, exclude,
                  fallback)
@@ -136,6 +147,8 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
     files = list(corpus_files(plan.roots, follow_outside, refused=report.skipped,
                               base=plan.base, exclude=plan.exclude, ignored=report.ignored,
                               skip=[index_dir]))
+    if select is not None:
+        files = [(file, base) for file, base in files if select(file, base)]
     with contextlib.nullcontext() if dry_run else writer_lock(index_dir, wait):
         if not dry_run:
             remove_stale_generations(index_dir)  # left by a writer that was killed
@@ -143,14 +156,7 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
         if plan.guarded:
             _refuse_wipe(index_dir, previous, plan.roots)
         procs = procs or default_procs(files)
-        live = None
-        if not rebuild and not plan.base_moved and index_exists(index_dir):
-            try:
-                live = open_index(index_dir, for_writer=True)
-            except IndexIncompatibleError:
-                live = None  # built by another version: rebuild beside it
-            if live and live.meta.get("fingerprint") != settings.fingerprint:
-                live = None  # new analysis settings: every term may change
+        live = None if rebuild or plan.base_moved else _writable_live(index_dir, settings)
         report.rebuilt = live is None
         manifest = previous if live else {}
         if dry_run:
@@ -158,22 +164,42 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
                          (max_file_bytes, file_seconds, procs))
         else:
             _write(index_dir, live, settings, _provenance(settings, plan), files, manifest,
-                   report, progress, procs, (max_file_bytes, file_seconds, procs))
+                   report, progress, procs, (max_file_bytes, file_seconds, procs),
+                   publish_generation)
     report.seconds = time.monotonic() - started
     return report
 
 
+def _writable_live(index_dir: Path, settings: AnalysisSettings) -> OpenIndex | None:
+    """The live index, to be written in place, or None when the run must build a new
+    generation: none yet, built by another version, or with other analysis settings."""
+    if not index_exists(index_dir):
+        return None
+    try:
+        live = open_index(index_dir, for_writer=True)
+    except IndexIncompatibleError:
+        return None  # built by another version: rebuild beside it
+    # new analysis settings: every term may change
+    return live if live.meta.get("fingerprint") == settings.fingerprint else None
+
+
 def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, meta: dict,
            files: list[tuple[Path, Path]], manifest: dict, report: IndexReport,
-           progress: Progress | None, procs: int, reading: tuple[int, float, int]) -> None:
-    """Write the run into the live generation, or into a new one then published."""
+           progress: Progress | None, procs: int, reading: tuple[int, float, int],
+           publish_generation: bool = True) -> None:
+    """Write the run into the live generation, or into a new one then published (or only
+    sealed, without ``publish_generation``)."""
     target = live or create_generation(index_dir, settings, meta)
     try:
         new_manifest = _write_files(target.writer(procs), files, manifest, report, progress,
                                     live is not None, reading)
         write_manifest(target.generation, new_manifest)
-        if live is None:
+        if live is None and publish_generation:
             publish(index_dir, target.generation)
+        elif live is None:
+            record_checksums(target.generation)
+            fsync_tree(target.generation)
+            report.generation = target.generation.name
     except BaseException:
         if live is None:  # a half-built generation is of no use to anyone (if not live yet)
             discard(target.generation)

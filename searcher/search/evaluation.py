@@ -14,6 +14,7 @@ from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, compile_query, day_range
 from searcher.search.plan import DayRange
 from searcher.search.request import SearchRequest
+from searcher.search.scoring_statistics import Statistics
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,13 @@ class Evaluation:
         return len(self.everything) - len(dated)
 
 
-def evaluate(index: OpenIndex, request: SearchRequest) -> Evaluation:
-    """``request``'s query matched over ``index``, once, and its date filter applied."""
+def evaluate(index: OpenIndex, request: SearchRequest,
+             statistics: Statistics | None = None) -> Evaluation:
+    """``request``'s query matched over ``index``, once, and its date filter applied; scored
+    with the index's own ``statistics`` unless given (a shard scores with its collection's)."""
     compiled = compile_query(request.text, index.chain, request.min_match)
     reader = index.reader()
-    postings = matching.PostingsCache(reader)
+    postings = matching.PostingsCache(reader, statistics)
     with reading(index):
         everything = matching.evaluate(reader, compiled.plan, postings)
         found = everything if request.dates.unbounded else matching.on_days(

@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 
 from searcher.analysis.units import units
-from searcher.engine.scoring import idf
 from searcher.fields import FIELDS
 from searcher.search.compiler import LeadItem
 from searcher.search.matching import PostingsCache, first_places
@@ -39,7 +38,6 @@ def lead_bonus(postings: PostingsCache, items: list[LeadItem], docs: np.ndarray
                ) -> np.ndarray:
     """The lead bonus of each of ``docs`` (ascending) for a query's ``items``, from the
     search's ``postings`` (most of them read already by its evaluation)."""
-    reader = postings.reader
     unit_field = FIELDS[FIELD].units
     covered = np.zeros(len(docs), np.int64)  # the place by which every item has stood
     weight = 0.0
@@ -51,6 +49,5 @@ def lead_bonus(postings: PostingsCache, items: list[LeadItem], docs: np.ndarray
             earlier = (places >= 0) & ((first < 0) | (places < first))
             first[earlier] = places[earlier]
         covered = np.where((covered < 0) | (first < 0), -1, np.maximum(covered, first))
-        doc_frequency = postings(FIELD, item.idf_term).doc_frequency
-        weight += idf(reader.doc_count, doc_frequency)
+        weight += postings.statistics.idf(FIELD, item.idf_term)
     return np.where(covered >= 0, LEAD_WEIGHT * weight / (1 + covered / LEAD_SCALE), 0.0)

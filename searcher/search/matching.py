@@ -31,11 +31,12 @@ from operator import itemgetter
 import numpy as np
 
 from searcher.engine.interface import IndexReader as GenerationReader, Postings
-from searcher.engine.scoring import bm25, idf, length_norms
+from searcher.engine.scoring import bm25, length_norms
 from searcher.errors import QuerySyntaxError
 from searcher.search.plan import (
     AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Prefix, Term, WithBonus,
     Without)
+from searcher.search.scoring_statistics import IndexStatistics, Statistics
 
 NO_DOCS = np.zeros(0, np.int64)
 POSITION_BITS = 32  # a phrase key: the document number above, a position below
@@ -80,11 +81,13 @@ NO_MATCHES = Matches(NO_DOCS, np.zeros(0))
 
 class PostingsCache:
     """A search's postings, each term's read and decoded once: the plan's evaluation and the
-    lead bonus (``search.lead``) look at the same terms."""
+    lead bonus (``search.lead``) look at the same terms. Both score with ``statistics``: the
+    reader's own unless given (a shard of a larger collection is given the collection's)."""
 
-    def __init__(self, reader: GenerationReader) -> None:
+    def __init__(self, reader: GenerationReader, statistics: Statistics | None = None) -> None:
         self.reader = reader
         self._postings: dict[tuple[str, str], Postings] = {}
+        self.statistics = statistics or IndexStatistics(reader, self)
 
     def __call__(self, field: str, text: str) -> Postings:
         key = (field, text)
@@ -278,12 +281,15 @@ class _Evaluation:
     def size(self, node: Node) -> float:
         """A cheap guess at how many documents ``node`` matches (from document frequencies),
         to evaluate the most selective part of a conjunction first."""
+        # The collection's figures, not the reader's: the order of a conjunction's parts is
+        # the order its scores are added in, which must not depend on how it is sharded.
+        frequency = self.postings.statistics.doc_frequency
         if isinstance(node, Term):
-            return self.postings(node.field, node.text).doc_frequency
+            return frequency(node.field, node.text)
         if isinstance(node, Prefix):
             return self.size(self.expanded(node))
         if isinstance(node, Phrase):
-            return min(self.postings(node.field, t).doc_frequency for t in node.terms)
+            return min(frequency(node.field, t) for t in node.terms)
         if isinstance(node, (AnyOf, AtLeast)):
             return sum(self.size(item) for item in node.items)
         if isinstance(node, AllOf):
@@ -310,14 +316,15 @@ class _Evaluation:
             docs = postings.docs
         else:
             weights = weights[np.searchsorted(postings.docs, docs)]
-        term_idf = idf(self.reader.doc_count, postings.doc_frequency)
+        term_idf = self.postings.statistics.idf(field, text)
         lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[docs]
         return Matches(docs, bm25(term_idf, weights, self._norms(field)[lengths]))
 
     def _norms(self, field: str) -> np.ndarray:
         """BM25's length normalisation for each length code of ``field``."""
         if field not in self._length_norms:
-            self._length_norms[field] = length_norms(self.reader.avg_field_length(field) or 1)
+            self._length_norms[field] = length_norms(
+                self.postings.statistics.avg_field_length(field) or 1)
         return self._length_norms[field]
 
     def term(self, node: Term) -> Matches:

@@ -61,6 +61,8 @@ def _servable(args: list[str]) -> bool:
     if not args or args[0] not in SERVED:
         return False
     command, options = args[0], args[1:]
+    if any(option.startswith("--cluster") for option in options):
+        return False  # a sharded index is searched on its cluster, never by the server
     if command == "variants":
         return "--add" not in options
     if command in ("show", "search") and sys.stdout is not None and sys.stdout.isatty():
