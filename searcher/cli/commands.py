@@ -313,7 +313,8 @@ def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: s
               help="Page the terminal view, opened at the first match [default: on a "
                    "terminal].")
 @color_option
-def show_command(ref, query, index_dir, as_json, pager, color):
+@cluster_option
+def show_command(ref, query, index_dir, as_json, pager, color, cluster):
     """Print one indexed document with its metadata, as the indexer read it; given a QUERY,
     with its matches highlighted.
 
@@ -331,8 +332,13 @@ def show_command(ref, query, index_dir, as_json, pager, color):
     from searcher.engine.store import open_index
     from searcher.search.documents import get_document, highlight_document
 
-    index = open_index(index_dir)
-    stored = get_document(index, ref)
+    if cluster is not None:  # its shard, read here: the cluster is not asked
+        from searcher.cluster.documents import sharded_document
+
+        index, stored = sharded_document(index_dir, ref)
+    else:
+        index = open_index(index_dir)
+        stored = get_document(index, ref)
     spans = highlight_document(index, stored, " ".join(query)) if query else []
     if spans is None:
         click.echo(f"searcher: {one_line(' '.join(query))!r} does not match "
@@ -375,7 +381,8 @@ def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, col
 @index_option
 @json_option
 @color_option
-def stats_command(index_dir, as_json, color):
+@cluster_option
+def stats_command(index_dir, as_json, color, cluster):
     """What the index holds: documents, date range, undated count, size, top terms, and the
     analysis settings it was built with.
 
@@ -387,7 +394,12 @@ def stats_command(index_dir, as_json, color):
     from searcher.engine.store import open_index
     from searcher.search.stats import index_stats
 
-    stats = index_stats(open_index(index_dir))
+    if cluster is not None:  # its shards, read here: the cluster is not asked
+        from searcher.cluster.stats import sharded_stats
+
+        stats = sharded_stats(index_dir)
+    else:
+        stats = index_stats(open_index(index_dir))
     with printer_for(Output("stats", "json" if as_json else "text", color=color)) as printer:
         printer.end(stats)
 
