@@ -360,7 +360,10 @@ def show_command(ref, query, index_dir, as_json, pager, color, cluster):
 @json_option
 @path_style_option
 @color_option
-def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, color):
+@cluster_option
+@click.pass_context
+def similar_command(ctx, ref, index_dir, limit, no_collapse, as_json, path_style, color,
+                    cluster):
     """Articles most like one article (its key terms, through the same analysis chain).
 
     \b
@@ -371,7 +374,14 @@ def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, col
     from searcher.engine.store import open_index
     from searcher.search.similar import similar
 
-    hits = similar(open_index(index_dir), ref, limit, collapse=not no_collapse)
+    if cluster is not None:
+        from searcher.cli.on_cluster import sharded_search
+        from searcher.cluster.similar import sharded_similar
+
+        hits = sharded_similar(sharded_search(ctx, cluster, index_dir), ref, limit,
+                               collapse=not no_collapse)
+    else:
+        hits = similar(open_index(index_dir), ref, limit, collapse=not no_collapse)
     with printer_for(Output(form="json" if as_json else "text", color=color)) as printer:
         print_hits(printer, hits, path_style)
     sys.exit(ExitStatus.FOUND if hits else ExitStatus.NOT_FOUND)

@@ -21,7 +21,13 @@ from searcher.search.documents import documents_named, names_file, one_named
 def sharded_document(index_dir: Path, ref: str) -> tuple[OpenIndex, dict]:
     """The shard (opened alone) holding the document ``ref`` names, and its stored fields;
     ``SearcherError`` when none or several match, as for one index."""
-    layout = require_layout(index_dir)
+    _, index, stored = located_document(require_layout(index_dir), ref)
+    return index, stored
+
+
+def located_document(layout: Layout, ref: str) -> tuple[int, OpenIndex, dict]:
+    """``sharded_document`` of the sharded index ``layout`` records, with the shard's
+    number."""
     opened: dict[int, OpenIndex] = {}
 
     def shard(number: int) -> OpenIndex:
@@ -33,15 +39,16 @@ def sharded_document(index_dir: Path, ref: str) -> tuple[OpenIndex, dict]:
         candidates, _ = documents_named(shard(number), ref)
         named = [stored for stored in candidates if names_file(stored, ref)]
         if len(named) == 1:
-            return shard(number), named[0]
+            return number, shard(number), named[0]
     found: list[tuple[int, dict]] = []
     for number in range(layout.shards):
         candidates, exact = documents_named(shard(number), ref)
         if exact:  # its id: it wins, as in one index
-            return shard(number), candidates[0]
+            return number, shard(number), candidates[0]
         found += [(number, stored) for stored in candidates]
-    stored = one_named(ref, [stored for _, stored in found], index_dir)
-    return shard(next(number for number, other in found if other is stored)), stored
+    stored = one_named(ref, [stored for _, stored in found], layout.index_dir)
+    number = next(number for number, other in found if other is stored)
+    return number, shard(number), stored
 
 
 def _placed(layout: Layout, ref: str, shard) -> list[int]:
