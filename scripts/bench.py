@@ -6,6 +6,8 @@ Whoosh baseline, cold and warm query latency, and incremental ``searcher index``
     python3 scripts/bench.py --index index/ --skip-baseline --skip-incremental
     python3 scripts/bench.py --keep /tmp/bench-ix --out results.json
     python3 scripts/bench.py --mb 16 --skip-baseline --skip-incremental   # server, recollq
+    python3 scripts/bench.py --mb 16 --cluster 4 --skip-baseline --skip-cold \
+        --skip-incremental --skip-terminal           # a sharded index on 4 local workers
 
 What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bodies):
 
@@ -34,7 +36,16 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
    (``SEARCHER_NO_SERVER=1``), ``python -c pass`` as the floor, and Recoll's ``recollq`` over
    the same files (when ``recollindex`` and ``recollq`` are installed: Debian's ``recollcmd``,
    a yardstick, not a dependency) with the time its ``recollindex`` took; and the server's
-   resident memory.
+   resident memory;
+6. a sharded index (``--cluster N``, docs/cluster.md): the slice written as JSON Lines files
+   (as in 4), built by ``searcher.cluster.build.build_sharded`` on a Dask ``LocalCluster`` of
+   N worker processes (one shard each), beside one index of the same files built by
+   ``update_index`` (``--procs``, else its default), each in a fresh process: wall seconds
+   (the cluster's start apart) and the peak tree PSS, workers included. Then warm latency of
+   the same queries through ``ShardedIndex.search`` (a new local cluster of N workers, the
+   shards held open by its actors) beside ``search`` on the one index, each with the same
+   ``SearchRequest`` (10 hits, collapsed, snippets), as ``searcher search`` runs it; the top
+   10 paths and scores of every query must be equal, else the run stops.
 
 The cold CLI runs (2) set ``SEARCHER_NO_SERVER=1``: they measure the in-process start-up.
 
@@ -561,6 +572,100 @@ def recoll_searches(corpus: Path, config: Path, env: dict, runs: int) -> dict | 
             .splitlines()[:1], **latency_summary(times)}
 
 
+# --- a sharded index on a local Dask cluster -------------------------------------------------
+
+def _build_files(corpus: str, index_dir: str, procs: int | None) -> dict:
+    """One index of the files under ``corpus``, measured; runs in a fresh process."""
+    from searcher.analysis.settings import AnalysisSettings
+    from searcher.indexing.update import update_index
+
+    def build() -> dict:
+        report = update_index(Path(index_dir), [Path(corpus)], AnalysisSettings.default(),
+                              procs=procs)
+        return {"docs": report.added}
+
+    return _measure_tree(build, index_dir)
+
+
+def _build_sharded(corpus: str, index_dir: str, workers: int) -> dict:
+    """A sharded index of the files under ``corpus`` on a new ``LocalCluster`` of
+    ``workers`` processes (one shard each), measured; runs in a fresh process."""
+    from searcher.analysis.settings import AnalysisSettings
+    from searcher.cluster.build import build_sharded
+    from searcher.cluster.connect import connect
+
+    started = time.perf_counter()
+    with connect(f"local:{workers}") as client:
+        start_s = time.perf_counter() - started
+
+        def build() -> dict:
+            report = build_sharded(Path(index_dir), [Path(corpus)], AnalysisSettings.default(),
+                                   client, shards=workers)
+            return {"docs": report.total("added")}
+
+        return {"cluster_start_s": start_s, **_measure_tree(build, index_dir)}
+
+
+def _measure_tree(build: Callable[[], dict], index_dir: str) -> dict:
+    """``build()``'s wall seconds and the peak PSS of this process and its descendants
+    (workers, reader and writer processes)."""
+    sampler = TreeMemory()
+    sampler.start()
+    started = time.perf_counter()
+    figures = build()
+    seconds = time.perf_counter() - started
+    return {**figures, "seconds": seconds, "peak_tree_pss_mib": sampler.stop() / 1024,
+            "index_mib": _tree_bytes(Path(index_dir)) / 2**20}
+
+
+def cluster_bench(docs: list[Document], work: Path, workers: int, procs: int | None,
+                  rounds: int, text_bytes: int) -> dict:
+    """Build (6): one index and a sharded one of the same files; then warm queries on both,
+    their top 10 compared."""
+    from searcher.cluster.connect import connect
+    from searcher.cluster.searching import ShardedIndex
+    from searcher.engine.store import open_index
+    from searcher.search.ranked import search
+    from searcher.search.request import SearchRequest
+
+    corpus = work / "cluster-corpus"
+    files = write_corpus(docs, corpus)
+    single_dir, sharded_dir = work / "cluster-single", work / "cluster-sharded"
+    print(f"one index of {len(files)} files ...", file=sys.stderr)
+    single = in_fresh_process(_build_files, str(corpus), str(single_dir), procs)
+    print(f"a sharded index on {workers} local workers ...", file=sys.stderr)
+    sharded = in_fresh_process(_build_sharded, str(corpus), str(sharded_dir), workers)
+    requests = [SearchRequest.typed(q.text, q.since, q.until) for q in QUERIES]
+    index = open_index(single_dir)
+    times: dict[str, list[float]] = {"single": [], "sharded": []}
+    with connect(f"local:{workers}") as client:
+        started = time.perf_counter()
+        with ShardedIndex(sharded_dir, client) as shards:
+            open_s = time.perf_counter() - started
+            for round_number in range(rounds + 1):
+                for query, request in zip(QUERIES, requests):
+                    for name, run_one in (("single", lambda: search(index, request)),
+                                          ("sharded", lambda: shards.search(request))):
+                        started = time.perf_counter()
+                        result = run_one()
+                        elapsed = time.perf_counter() - started
+                        if round_number:
+                            times[name].append(elapsed)
+                        else:  # the warm-up round: the answers compared
+                            top = [(hit.path, hit.score) for hit in result.hits]
+                            if name == "single":
+                                expected = top
+                            elif top != expected:
+                                raise SystemExit(f"the sharded index answers {query.label!r} "
+                                                 f"otherwise than one index:\n{top}\n"
+                                                 f"{expected}")
+    return {"workers": workers, "shards": workers, "files": len(files), "rounds": rounds,
+            "single": {"procs": procs, **throughput(single, text_bytes),
+                       "warm": latency_summary(times["single"])},
+            "sharded": {**throughput(sharded, text_bytes), "open_s": open_s,
+                        "warm": latency_summary(times["sharded"])}}
+
+
 # --- report ---------------------------------------------------------------------------------
 
 def machine() -> dict:
@@ -651,7 +756,27 @@ def table(results: dict) -> str:
             row = inc[key]
             lines.append(f"  {name:<34}{row['wall_s']:>8.2f}{row['added']:>7}{row['updated']:>6}"
                          f"{row['removed']:>6}{row['unchanged']:>7}{row['skipped']:>6}")
+        lines.append("")
+    if "cluster" in results:
+        lines += cluster_table(results["cluster"])
     return "\n".join(lines).rstrip()
+
+
+def cluster_table(cluster: dict) -> list[str]:
+    heading = f"sharded: {cluster['workers']} local workers, {cluster['files']} files"
+    lines = [f"{heading:<34}"
+             f"{'build s':>9}{'MB/s':>7}{'tree PSS':>10}{'index MB':>10}"
+             f"{'p50 ms':>9}{'p99 ms':>9}"]
+    single, sharded = cluster["single"], cluster["sharded"]
+    for name, row in ((f"one index (procs={single['procs'] or 'default'})", single),
+                      (f"{cluster['shards']} shards on the cluster", sharded)):
+        lines.append(f"  {name:<32}{row['seconds']:>9.1f}{row['mb_per_s']:>7.3f}"
+                     f"{row['peak_tree_pss_mib']:>9.0f}M{row['index_mib']:>10.1f}"
+                     f"{row['warm']['p50_ms']:>9.1f}{row['warm']['p99_ms']:>9.1f}")
+    lines.append(f"  (cluster start {sharded['cluster_start_s']:.1f} s, shards opened "
+                 f"{sharded['open_s']:.1f} s; warm: {cluster['rounds']} rounds, the top 10 "
+                 f"of every query equal)")
+    return lines
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -679,6 +804,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="cold runs per query (default: 3)")
     parser.add_argument("--rounds", type=int, default=20,
                         help="warm rounds over the queries (default: 20)")
+    parser.add_argument("--cluster", type=int, metavar="N",
+                        help="also a sharded index on a local Dask cluster of N workers "
+                             "beside one index of the same files (docs/cluster.md)")
     parser.add_argument("--out", type=Path, help="JSON results (default: "
                         "bench-results/bench-<timestamp>.json)")
     return parser.parse_args(argv)
@@ -705,7 +833,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
                        "index": str(args.index) if args.index else None,
                        "skip_baseline": args.skip_baseline, "skip_cold": args.skip_cold,
                        "skip_incremental": args.skip_incremental,
-                       "skip_terminal": args.skip_terminal,
+                       "skip_terminal": args.skip_terminal, "cluster": args.cluster,
                        "queries": [asdict(q) for q in QUERIES]},
         "slice": {"docs": len(docs), "text_mb": text_bytes / 1e6,
                   "body_mb": sum(len(d.body.encode("utf-8")) for d in docs) / 1e6},
@@ -742,6 +870,11 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     if not args.skip_terminal:
         print("searches typed in a terminal (server, in-process, recollq) ...", file=sys.stderr)
         results["terminal"] = terminal_searches(docs, work, args.runs)
+    if args.cluster:
+        print(f"a sharded index on a local cluster of {args.cluster} workers ...",
+              file=sys.stderr)
+        results["cluster"] = cluster_bench(docs, work, args.cluster, args.procs, args.rounds,
+                                           text_bytes)
     results["total_s"] = (datetime.now() - stamp).total_seconds()
     return results
 

@@ -6,6 +6,7 @@ a small vocabulary (so that scores tie), some undated."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -20,9 +21,12 @@ import pytest
 
 from searcher.cluster.build import ShardBuildError, build_sharded
 from searcher.cluster.connect import ClusterError, connect
+from searcher.cluster.documents import sharded_document
 from searcher.cluster.layout import SHARDS, ShardError, read_layout
 from searcher.cluster.placement import ShardSelection, shard_name, shard_of
 from searcher.cluster.searching import ShardedIndex
+from searcher.cluster.similar import sharded_similar
+from searcher.cluster.stats import most_frequent, sharded_stats
 from searcher.dates import DateRange
 from searcher.engine.directory import CURRENT, PREVIOUS, current_generation
 from searcher.engine.store import check_index, open_index
@@ -30,6 +34,8 @@ from searcher.errors import IndexDamagedError, IndexMissingError, SearcherError
 from searcher.indexing.update import update_index
 from searcher.search.query_syntax import ANY
 from searcher.search.ranked import count, search
+from searcher.search.similar import similar
+from searcher.search.stats import TOPIC_FIELDS, index_stats
 from searcher.search.timeline import timeline
 from tests.conftest import corpus_texts
 
@@ -160,6 +166,67 @@ def test_placement_is_by_path_alone():
     assert {shard_of(f"a/{n}.txt", 4) for n in range(100)} == {0, 1, 2, 3}
     selection = ShardSelection(shard_of("x/y.txt", 4), 4)
     assert selection(Path("/base/x/y.txt"), Path("/base"))
+
+
+def test_similar_articles_are_those_of_one_index(built, sharded):
+    """The key terms scored with the collection's figures, the hits and scores, the
+    article's copies in other shards left out with it, the copies of each hit."""
+    single = open_index(built / "single")
+    layout = read_layout(built / "sharded")
+    reposts = sorted((built / "corpus" / "reposts").glob("*.txt"))
+    refs = ["2025/m0/article-004.txt", str(reposts[0]), "reposts/077-mainland.txt",
+            "article-150.txt"]
+    crossing = 0
+    for ref in refs:
+        for collapse in (True, False):
+            for limit in (3, 10):
+                one = similar(single, ref, limit, collapse=collapse)
+                assert one and sharded_similar(sharded, ref, limit, collapse=collapse) == one
+        shown = {place.path for hit in similar(single, ref, 1000)
+                 for place in (hit, *hit.copies)}
+        own = {hit.path for hit in similar(single, ref, 1000, collapse=False)} - shown
+        article = sharded_document(built / "sharded", ref)[1]["path"]
+        crossing += any(shard_of(path, layout.shards) != shard_of(article, layout.shards)
+                        for path in own)
+    assert crossing  # some article's copies were left out from other shards
+
+
+def test_stats_of_the_shards_are_those_of_one_index(built):
+    one, many = index_stats(open_index(built / "single")), sharded_stats(built / "sharded")
+    assert many["shards"] == SHARDS_COUNT and many["index"] == str(built / "sharded")
+    for key in ("documents", "dated", "undated", "first_date", "last_date", "top_terms",
+                "roots", "schema_version", "analysis"):
+        assert many[key] == one[key], key
+    assert many["documents"] > 300 and many["undated"] and len(many["top_terms"]) == 20
+
+
+@pytest.mark.parametrize("number", [7, 60, 100_000])
+def test_the_most_frequent_terms_of_the_shards_are_one_index_s(built, number):
+    """Exact, ties and all, however deep: a term can be among the collection's most frequent
+    without being among any shard's (the threshold's second phase finds it)."""
+    layout = read_layout(built / "sharded")
+    shards = [open_index(layout.shard_dir(n)) for n in range(layout.shards)]
+    single = open_index(built / "single").reader()
+    for field in TOPIC_FIELDS:
+        expected = single.most_frequent_terms(field, number)
+        assert most_frequent(shards, field, number) == expected
+        assert len(expected) == min(number, len(single.most_frequent_terms(field, 10**6)))
+
+
+def test_show_reads_the_one_shard_a_path_is_placed_in(small):
+    """No cluster, and no other shard: the path's hash names its shard."""
+    file = small / "corpus" / "2025" / "m1" / "article-001.txt"
+    shard = _shard_of_file(small, file)
+    for other in range(SHARDS_COUNT):
+        if other != shard:
+            shutil.rmtree(small / "index" / shard_name(other))
+    for ref in ("2025/m1/article-001.txt", str(file)):
+        index, stored = sharded_document(small / "index", ref)
+        assert stored["path"] == "2025/m1/article-001.txt", ref
+        assert index.index_dir == small / "index" / shard_name(shard)
+    with pytest.raises(ShardError, match="is missing"):  # an id: every shard is asked
+        sharded_document(small / "index", "article-002.txt")
+
 
 
 # --- runs that change an index: a small one of their own -------------------------------
@@ -338,6 +405,46 @@ def test_search_on_the_cluster_prints_what_one_index_prints(searcher, built, cli
         many = searcher("search", *args, "--index", str(built / "sharded"),
                         "--cluster", address)
         assert (many.code, many.stdout) == (one.code, one.stdout) and one.code == 0, args
+
+
+def test_show_and_stats_on_the_cluster_print_what_one_index_prints(searcher, built):
+    """Read here, from the shards: the cluster at the address is not asked (none answers)."""
+    single, sharded = str(built / "single"), str(built / "sharded")
+    file = next((built / "corpus" / "reposts").glob("*.txt"))
+    doc_id = open_index(built / "single").reader().stored_fields(7)["doc_id"]
+    for args in (["show", "2025/m0/article-004.txt", "--json"], ["show", doc_id, "--json"],
+                 ["show", str(file), "停火", "--no-pager"], ["show", "article-077.txt"],
+                 ["show", "m0/article-004.txt", "美國"],
+                 ["show", "no-such.txt"], ["show", "2025/m0/article-004.txt", "沒有的字"],
+                 ["stats", "--json"], ["stats"]):
+        one = searcher(*args, "--index", single)
+        many = searcher(*args, "--index", sharded, "--cluster", "tcp://127.0.0.1:9")
+        if args[0] == "stats":  # the same but for what the files are
+            assert many.code == one.code == 0
+            assert _of_the_documents(many.stdout) == _of_the_documents(one.stdout), args
+            continue
+        assert (many.code, many.stdout) == (one.code, one.stdout), args
+        assert many.stderr == one.stderr.replace(single, sharded), args
+
+
+def test_similar_on_the_cluster_prints_what_one_index_prints(searcher, built, client):
+    for args in (["2025/m0/article-004.txt", "--json"], ["article-150.txt", "-n", "3"],
+                 ["reposts/077-mainland.txt", "--no-collapse", "--json"], ["no-such.txt"]):
+        one = searcher("similar", *args, "--index", str(built / "single"))
+        many = searcher("similar", *args, "--index", str(built / "sharded"),
+                        "--cluster", client.scheduler.address)
+        assert (many.code, many.stdout) == (one.code, one.stdout), args
+        assert many.stderr == one.stderr.replace(str(built / "single"),
+                                                 str(built / "sharded")), args
+
+
+def _of_the_documents(stats: str) -> object:
+    """``stats`` output but for the index's folder and files (size, segments, time built)."""
+    storage = ("index", "size_bytes", "segments", "built_at", "shards")
+    if stats.startswith("{"):
+        return {k: v for k, v in json.loads(stats).items() if k not in storage}
+    return [line for line in stats.splitlines()
+            if not line.startswith(("size (bytes):", "segments:", "built:"))]
 
 
 def test_index_on_the_cluster_builds_then_updates_nothing(searcher, tmp_path, client):

@@ -313,7 +313,8 @@ def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: s
               help="Page the terminal view, opened at the first match [default: on a "
                    "terminal].")
 @color_option
-def show_command(ref, query, index_dir, as_json, pager, color):
+@cluster_option
+def show_command(ref, query, index_dir, as_json, pager, color, cluster):
     """Print one indexed document with its metadata, as the indexer read it; given a QUERY,
     with its matches highlighted.
 
@@ -331,8 +332,13 @@ def show_command(ref, query, index_dir, as_json, pager, color):
     from searcher.engine.store import open_index
     from searcher.search.documents import get_document, highlight_document
 
-    index = open_index(index_dir)
-    stored = get_document(index, ref)
+    if cluster is not None:  # its shard, read here: the cluster is not asked
+        from searcher.cluster.documents import sharded_document
+
+        index, stored = sharded_document(index_dir, ref)
+    else:
+        index = open_index(index_dir)
+        stored = get_document(index, ref)
     spans = highlight_document(index, stored, " ".join(query)) if query else []
     if spans is None:
         click.echo(f"searcher: {one_line(' '.join(query))!r} does not match "
@@ -354,7 +360,10 @@ def show_command(ref, query, index_dir, as_json, pager, color):
 @json_option
 @path_style_option
 @color_option
-def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, color):
+@cluster_option
+@click.pass_context
+def similar_command(ctx, ref, index_dir, limit, no_collapse, as_json, path_style, color,
+                    cluster):
     """Articles most like one article (its key terms, through the same analysis chain).
 
     \b
@@ -365,7 +374,14 @@ def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, col
     from searcher.engine.store import open_index
     from searcher.search.similar import similar
 
-    hits = similar(open_index(index_dir), ref, limit, collapse=not no_collapse)
+    if cluster is not None:
+        from searcher.cli.on_cluster import sharded_search
+        from searcher.cluster.similar import sharded_similar
+
+        hits = sharded_similar(sharded_search(ctx, cluster, index_dir), ref, limit,
+                               collapse=not no_collapse)
+    else:
+        hits = similar(open_index(index_dir), ref, limit, collapse=not no_collapse)
     with printer_for(Output(form="json" if as_json else "text", color=color)) as printer:
         print_hits(printer, hits, path_style)
     sys.exit(ExitStatus.FOUND if hits else ExitStatus.NOT_FOUND)
@@ -375,7 +391,8 @@ def similar_command(ref, index_dir, limit, no_collapse, as_json, path_style, col
 @index_option
 @json_option
 @color_option
-def stats_command(index_dir, as_json, color):
+@cluster_option
+def stats_command(index_dir, as_json, color, cluster):
     """What the index holds: documents, date range, undated count, size, top terms, and the
     analysis settings it was built with.
 
@@ -387,7 +404,12 @@ def stats_command(index_dir, as_json, color):
     from searcher.engine.store import open_index
     from searcher.search.stats import index_stats
 
-    stats = index_stats(open_index(index_dir))
+    if cluster is not None:  # its shards, read here: the cluster is not asked
+        from searcher.cluster.stats import sharded_stats
+
+        stats = sharded_stats(index_dir)
+    else:
+        stats = index_stats(open_index(index_dir))
     with printer_for(Output("stats", "json" if as_json else "text", color=color)) as printer:
         printer.end(stats)
 

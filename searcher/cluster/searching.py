@@ -69,26 +69,32 @@ class ShardedIndex:
         """As ``ranked.search`` over every shard (``request`` as it takes it); collapsing
         groups reposts across shards as ``collapse.collapsed_order`` groups them in one
         index."""
-        started = time.monotonic()
         request = as_request(request, **options)
-        query, limit, sort = Query.of(request), request.limit, request.sort
+        return self.ranked(Query.of(request), request.limit, request.collapse, dict(
+            snippets=request.snippets, context=request.context, ellipses=request.ellipses,
+            find_matches=request.find_matches))
+
+    def ranked(self, query: Query, limit: int | None, collapse: bool = True,
+               options: dict | None = None) -> SearchResult:
+        """``query``'s best ``limit`` over every shard (reposts collapsed unless not
+        ``collapse``); their hits as ``make_hit`` makes them with ``options``."""
+        started = time.monotonic()
+        sort = query.sort
         statistics = self._statistics(query)
         rankings: list = []
 
         def order(depth: int | None) -> list[tuple[Candidate, float]]:
-            rankings[:] = self._everywhere("rank", query, statistics, depth)
+            rankings[:] = self.everywhere("rank", query, statistics, depth)
             candidates = [c for ranking in rankings for c in ranking.candidates]
             chosen = (_by_relevance(candidates) if sort == "relevance"
                       else _by_date(candidates, sort == "newest"))
             return chosen if depth is None else chosen[:depth]
 
-        if request.collapse:
+        if collapse:
             shown, copies = self._collapsed(query, order, limit)
         else:
             shown, copies = order(limit), {}
-        hits = self._hits(query, shown, dict(
-            snippets=request.snippets, context=request.context, ellipses=request.ellipses,
-            find_matches=request.find_matches))
+        hits = self._hits(query, shown, options or {})
         if copies:
             hits = self._with_copies(hits, shown, copies)
         return SearchResult(hits, sum(r.total for r in rankings), time.monotonic() - started,
@@ -97,12 +103,12 @@ class ShardedIndex:
 
     def count(self, request: SearchRequest | str, **options) -> int:
         """How many articles match, over every shard."""
-        return sum(self._everywhere("count", Query.of(as_request(request, **options))))
+        return sum(self.everywhere("count", Query.of(as_request(request, **options))))
 
     def timeline(self, request: SearchRequest | str, by: str = "month",
                  **options) -> Timeline:
         """Matching articles per ``year``, ``month`` or ``week``, over every shard."""
-        charts = self._everywhere("timeline", Query.of(as_request(request, **options)), by)
+        charts = self.everywhere("timeline", Query.of(as_request(request, **options)), by)
         counts: Counter[str] = Counter()
         for chart in charts:
             counts.update(dict(chart.buckets))
@@ -160,7 +166,7 @@ class ShardedIndex:
                 for rank, hit in enumerate(hits)]
 
     def _statistics(self, query: Query) -> CollectionStatistics:
-        return CollectionStatistics.merged(self._everywhere("statistics", query))
+        return CollectionStatistics.merged(self.everywhere("statistics", query))
 
     def _hits(self, query: Query, chosen: list[tuple[Candidate, float]], options: dict):
         by_shard: dict[int, list[tuple[int, int, float]]] = {}
@@ -172,8 +178,9 @@ class ShardedIndex:
                 for hit in self._answer(shard, future.result)]
         return sorted(hits, key=lambda hit: hit.rank)
 
-    def _everywhere(self, method: str, *args) -> list:
-        """``method`` asked of every shard at once; their answers, in shard order."""
+    def everywhere(self, method: str, *args) -> list:
+        """``method`` of ``ShardSearcher`` asked of every shard at once; their answers, in
+        shard order."""
         asked = {shard: getattr(actor, method)(*args) for shard, actor in self._actors.items()}
         return [answer for _, answer in self._gathered({shard: future.result
                                                         for shard, future in asked.items()})]

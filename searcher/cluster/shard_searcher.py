@@ -22,7 +22,7 @@ from searcher.search import matching
 from searcher.search.compiler import CompiledQuery, compile_query
 from searcher.search.hits import copy_of, make_hit
 from searcher.search.lead import FIELD as LEAD_FIELD, LEAD_DEPTH, lead_bonus
-from searcher.search.plan import plan_terms
+from searcher.search.plan import Node, plan_terms
 from searcher.search.evaluation import evaluate
 from searcher.search.ranked import dated_order
 from searcher.search.request import SearchRequest
@@ -32,12 +32,17 @@ from searcher.search.timeline import Timeline, timeline
 
 @dataclass(frozen=True)
 class Query:
-    """A search as every shard takes it."""
+    """A search as every shard takes it: its ``text``, or a ``plan`` made elsewhere
+    (``similar``'s), whose hits match ``needles``, and which never matches the documents
+    ``left_out`` (``(shard, docnum)``: ``similar``'s article and its copies)."""
 
     text: str
     min_match: str | int | None = None
     dates: DateRange = DateRange()
     sort: str = "relevance"  # or "newest", "oldest"
+    plan: Node | None = None
+    needles: tuple[str, ...] = ()
+    left_out: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def of(cls, request: SearchRequest) -> Query:
@@ -84,18 +89,43 @@ class ShardSearcher:
 
     def statistics(self, query: Query) -> CollectionStatistics:
         """This shard's figures for every term the query scores."""
-        compiled = self._compile(query)
+        terms = (plan_terms(query.plan) if query.plan is not None
+                 else scored_terms(self._compile(query)))
         with reading(self.index):
-            return CollectionStatistics.gathered(self.index.reader(), scored_terms(compiled))
+            return CollectionStatistics.gathered(self.index.reader(), terms)
+
+    def frequencies(self, field: str, terms: list[str]) -> tuple[int, list[float]]:
+        """This shard's document count, and how often each of ``terms`` occurs in
+        ``field`` over its documents."""
+        reader = self.index.reader()
+        with reading(self.index):
+            return reader.doc_count, [reader.frequency(field, term) for term in terms]
+
+    def sharing(self, query: Query, keys: list[int], taken: dict[int, list[int]]
+                ) -> list[tuple[int, int, tuple[int, ...]]]:
+        """The matches of ``query``'s plan outside ``taken[shard]`` (docnums) that share a
+        fingerprint key with ``keys``: each ``(shard, docnum, its keys)``."""
+        reader = self.index.reader()
+        with reading(self.index):
+            found = matching.evaluate(reader, query.plan)
+            found = found.without(np.array(sorted(taken.get(self.shard, ())), np.int64))
+            rows = reader.fingerprints()[found.docs]
+        joined = np.isin(rows, np.array(keys, np.int64)).any(axis=1)
+        return [(self.shard, docnum, tuple(row[row != 0].tolist()))
+                for docnum, row in zip(found.docs[joined].tolist(), rows[joined])]
 
     def rank(self, query: Query, statistics: CollectionStatistics,
              limit: int | None) -> ShardRanking:
         """The shard's best ``limit`` (all when None) as the merge needs them, scored with
         the collection's ``statistics``."""
         index = self.index
-        evaluation = evaluate(index, query.request(), statistics)
-        compiled, postings, found = evaluation.compiled, evaluation.postings, evaluation.found
-        undated = evaluation.undated_left_out
+        if query.plan is None:
+            evaluation = evaluate(index, query.request(), statistics)
+            leads, postings, found = (evaluation.compiled.leads, evaluation.postings,
+                                      evaluation.found)
+            undated = evaluation.undated_left_out
+        else:
+            leads, postings, found, undated = (), None, self._planned(query, statistics), 0
         self._last = (query, found)
         with reading(index):
             reader = index.reader()
@@ -104,7 +134,6 @@ class ShardSearcher:
                                    query.sort == "newest")
                 best, bonus = best if limit is None else best[:limit], {}
             else:
-                leads = compiled.leads
                 depth = limit if limit is None or not leads else max(limit, LEAD_DEPTH)
                 best = matching.top(found, depth, reader.path)
                 head = np.array(sorted(docnum for docnum, _ in best[:LEAD_DEPTH]), np.int64)
@@ -137,6 +166,16 @@ class ShardSearcher:
                                                  owner.tolist())
                 if number < none]
 
+    def _planned(self, query: Query, statistics: CollectionStatistics) -> matching.Matches:
+        """The matches of ``query``'s plan but those it leaves out, scored with the
+        collection's ``statistics``."""
+        reader = self.index.reader()
+        with reading(self.index):
+            found = matching.evaluate(reader, query.plan,
+                                      matching.PostingsCache(reader, statistics))
+        mine = sorted(docnum for shard, docnum in query.left_out if shard == self.shard)
+        return found.without(np.array(mine, np.int64)) if mine else found
+
     def places(self, docnums: list[int]) -> list[Copy]:
         """Where each of ``docnums`` is (a collapsed copy's path, file and record)."""
         with reading(self.index):
@@ -161,7 +200,8 @@ class ShardSearcher:
              options: dict) -> list[Hit]:
         """The hits of ``chosen`` (rank, docnum, score), ``options`` as ``make_hit`` takes
         them (snippets, context, ellipses, find_matches)."""
-        needles = self._compile(query).needles
+        needles = (list(query.needles) if query.plan is not None
+                   else self._compile(query).needles)
         with reading(self.index):
             reader = self.index.reader()
             return [make_hit(rank, reader.stored_fields(docnum), score, needles, **options)

@@ -25,17 +25,9 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
     reader = index.reader()
     with reading(index):
         days = reader.days()[reader.live].tolist()
-        # A term's frequency is summed over the fields that have it among their most
-        # frequent.
-        frequent: Counter[str] = Counter()
-        for field in TOPIC_FIELDS:
-            for frequency, term in reader.most_frequent_terms(field, top * 10):
-                frequent[term] += frequency
+        most_frequent = {field: reader.most_frequent_terms(field, top * 10)
+                         for field in TOPIC_FIELDS}
     dated = sorted(d for d in days if d != NO_DAY)
-    # The most frequent words of two characters or more: single characters and numbers say
-    # little about what an archive covers.
-    terms = [{"term": term, "frequency": frequency} for term, frequency in frequent.most_common()
-             if len(term) >= 2 and not term.isdigit()]
     settings = index.chain.settings
     meta = index.meta
     return {
@@ -48,7 +40,7 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
         "size_bytes": sum(f.stat().st_size for f in Path(index.generation).iterdir()
                           if f.is_file()),
         "segments": reader.segment_count,
-        "top_terms": terms[:top],
+        "top_terms": top_terms(most_frequent, top),
         "built_at": meta.get("created_at"),
         "roots": meta.get("roots", []),
         "schema_version": meta.get("schema_version"),
@@ -63,3 +55,18 @@ def index_stats(index: OpenIndex, top: int = TOP_TERMS) -> dict:
             "user_variant_files": list(settings.variant_files),
         },
     }
+
+
+def top_terms(most_frequent: dict[str, list[tuple[int, str]]], top: int = TOP_TERMS
+              ) -> list[dict]:
+    """The index's ``top`` terms from each of ``TOPIC_FIELDS``' ``top * 10`` most frequent
+    ``(frequency, term)``, most frequent first (``most_frequent_terms``' order)."""
+    # A term's frequency is summed over the fields that have it among their most frequent.
+    frequent: Counter[str] = Counter()
+    for field in TOPIC_FIELDS:
+        for frequency, term in most_frequent[field]:
+            frequent[term] += frequency
+    # The most frequent words of two characters or more: single characters and numbers say
+    # little about what an archive covers.
+    return [{"term": term, "frequency": frequency} for term, frequency in frequent.most_common()
+            if len(term) >= 2 and not term.isdigit()][:top]
