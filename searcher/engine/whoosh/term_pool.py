@@ -2,7 +2,7 @@
 
 Whoosh's ``PostingPool`` keeps a tuple of encoded bytes per posting, sorts them all and hands
 them to the codec a posting at a time; ``TermPool`` keeps each term's postings together as
-arrays and gives the segment writer whole terms (``iter_terms``). ``FieldLengths`` reads each
+arrays and gives the segment writer a field's terms at once (``iter_fields``). ``FieldLengths`` reads each
 field's document lengths once, for the terms' statistics.
 """
 
@@ -11,11 +11,14 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Sequence
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
+
+import numpy as np
 
 from whoosh.writing import PostingPool
 
 from searcher.engine.format.postings import TermPostings, TermPostingsToWrite, position_starts
+from searcher.engine.format.term_batch import TermBatch
 from searcher.engine.whoosh.codec import Frequencies, PositionList, value_bytes
 
 # What pooled postings cost in memory, roughly, for the pool's limit: a positional field's
@@ -31,7 +34,7 @@ TERM_BYTES = 100 + 74 + 3 * 64
 class TermPool(PostingPool):
     """Whoosh's posting pool, but holding each term's postings together as documents come
     (``fields``: field → term → postings) until the segment is written a term at a time
-    (``iter_terms``); Whoosh's own pool keeps a tuple of encoded bytes per posting and sorts
+    (``iter_fields``); Whoosh's own pool keeps a tuple of encoded bytes per posting and sorts
     them all. A positional field's postings are three arrays per term (documents, position
     counts, positions: about 4 bytes a position, a tenth of a list of ints, so a segment holds
     ten times the text), its terms kept as text (their order is the order of their UTF-8
@@ -158,31 +161,40 @@ class TermPool(PostingPool):
         self._flatten()
         return self.items()
 
-    def iter_terms(self) -> Iterator[TermPostingsToWrite]:
-        """Every term, sorted by field and term, its postings in document order: documents
-        come in order (those added, then each merged segment's, renumbered after them; a record
-        whose documents went backwards could not be encoded: its deltas would be negative)."""
+    def iter_fields(self) -> Iterator[tuple[str, TermBatch | Iterator[TermPostingsToWrite]]]:
+        """Every field, in order, and its terms, sorted, their postings in document order:
+        a counted field's (no boost) as one ``TermBatch``, another's a term at a time.
+        Documents come in order (those added, then each merged segment's, renumbered after
+        them; a record whose documents went backwards could not be encoded: its deltas would
+        be negative)."""
         if self.runs:
-            yield from self._terms_from_runs()
+            yield from groupby(self._terms_from_runs(), key=attrgetter("field"))
             return
         for fieldname in sorted(self.fields):
             terms = self.fields[fieldname]
             format_ = self._formats[fieldname]
-            positional = isinstance(format_, PositionList)
-            counted = positional or isinstance(format_, Frequencies)
-            boost = format_.field_boost
-            for term in sorted(terms):
-                postings = terms[term]
-                if counted:
-                    docnums, counts = postings[0], postings[1]
-                    weights = counts if boost == 1 else [count * boost for count in counts]
-                    yield TermPostingsToWrite(
-                        fieldname, term.encode("utf-8", "surrogatepass"), docnums, weights,
-                        counts=counts if positional else None,
-                        deltas=postings[2] if positional else None)
-                else:
-                    docnums, weights, values = map(list, zip(*postings))
-                    yield TermPostingsToWrite(fieldname, term, docnums, weights, values)
+            counted = isinstance(format_, (PositionList, Frequencies))
+            if counted and format_.field_boost == 1:
+                yield fieldname, term_batch(terms, isinstance(format_, PositionList))
+            else:
+                yield fieldname, self._field_terms(fieldname, terms, counted)
+
+    def _field_terms(self, fieldname: str, terms: dict,
+                     counted: bool) -> Iterator[TermPostingsToWrite]:
+        boost = self._formats[fieldname].field_boost
+        positional = isinstance(self._formats[fieldname], PositionList)
+        for term in sorted(terms):
+            postings = terms[term]
+            if counted:
+                docnums, counts = postings[0], postings[1]
+                yield TermPostingsToWrite(
+                    fieldname, term.encode("utf-8", "surrogatepass"), docnums,
+                    [count * boost for count in counts],
+                    counts=counts if positional else None,
+                    deltas=postings[2] if positional else None)
+            else:
+                docnums, weights, values = map(list, zip(*postings))
+                yield TermPostingsToWrite(fieldname, term, docnums, weights, values)
 
     def _terms_from_runs(self) -> Iterator[TermPostingsToWrite]:
         for (fieldname, tbytes), postings in groupby(self.iter_postings(),
@@ -199,6 +211,20 @@ class TermPool(PostingPool):
     def clear(self) -> None:
         self.fields = {}
         self.current = []
+
+
+def term_batch(terms: dict[str, tuple[array, ...]], positional: bool) -> TermBatch:
+    """A counted field's pooled terms (term → ``new_group``'s arrays) as one batch, sorted."""
+    keys = sorted(terms)
+    groups = [terms[key] for key in keys]
+    bounds = np.zeros(len(groups) + 1, np.int64)
+    np.cumsum([len(group[0]) for group in groups], out=bounds[1:])
+
+    def flat(n: int) -> np.ndarray:
+        return np.frombuffer(b"".join(group[n] for group in groups), np.uint32)
+
+    return TermBatch([key.encode("utf-8", "surrogatepass") for key in keys], bounds,
+                     flat(0), flat(1), flat(2) if positional else None)
 
 
 def new_group(positional: bool) -> tuple[array, ...]:
