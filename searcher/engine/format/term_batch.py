@@ -125,21 +125,26 @@ def encode_term_batch(batch: TermBatch, field_lengths: np.ndarray) -> EncodedTer
         _put_u32(payloads, at, np.array(crcs, np.int64))
     records, lengths = _sealed(payloads.tobytes(), offsets.tolist(),
                                area_bytes, area_bounds if positional else None)
+    return EncodedTerms(records, lengths, _statistics(bounds, docnums, counts, weight_max,
+                                                      field_lengths))
 
+
+def _statistics(bounds: np.ndarray, docnums: np.ndarray, counts: np.ndarray,
+                weight_max: np.ndarray, field_lengths: np.ndarray) -> dict[str, list]:
+    """Each term's entry but where its record is: as ``TermsWriter.add_term`` makes it."""
+    starts = bounds[:-1]
     lengths_of = np.asarray(field_lengths, np.int64)[docnums]
     shortest = np.minimum.reduceat(np.where(lengths_of > 0, lengths_of, _NO_LENGTH), starts)
     shortest[shortest == _NO_LENGTH] = 0
-    longest = np.maximum.reduceat(lengths_of, starts)
-    columns = {
-        "df": df.tolist(),
+    return {
+        "df": np.diff(bounds).tolist(),
         "minlength": _length_codes(shortest).tolist(),
-        "maxlength": _length_codes(longest).tolist(),
+        "maxlength": _length_codes(np.maximum.reduceat(lengths_of, starts)).tolist(),
         "minid": docnums[starts].tolist(),
         "maxid": docnums[bounds[1:] - 1].tolist(),
         "weight": np.add.reduceat(counts, starts).astype(np.float64).tolist(),
         "maxweight": weight_max.astype(np.float64).tolist(),
     }
-    return EncodedTerms(records, lengths, columns)
 
 
 def _sealed(payloads: bytes, offsets: list[int], area: bytes,
