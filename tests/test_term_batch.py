@@ -49,12 +49,20 @@ def _terms(rng: random.Random, count: int, positional: bool) -> list[TermPosting
 
 
 def _batch(terms: list[TermPostingsToWrite], positional: bool) -> TermBatch:
+    """The terms as a batch, each posting's positions where a pool might keep them: the
+    postings' in reverse order."""
     bounds = np.cumsum([0] + [len(t.docnums) for t in terms])
-    return TermBatch([t.term for t in terms], bounds,
-                     np.array([d for t in terms for d in t.docnums], np.uint32),
-                     np.array([c for t in terms for c in t.weights], np.uint32),
-                     np.array([d for t in terms for d in t.deltas], np.uint32)
-                     if positional else None)
+    batch = TermBatch([t.term for t in terms], bounds,
+                      np.array([d for t in terms for d in t.docnums], np.uint32),
+                      np.array([c for t in terms for c in t.weights], np.uint32))
+    if positional:
+        counts = batch.counts.astype(np.int64)
+        ends = np.cumsum(counts)
+        per_posting = np.split(np.array([d for t in terms for d in t.deltas], np.uint32),
+                               ends[:-1])
+        batch.deltas = np.concatenate(per_posting[::-1])
+        batch.delta_starts = len(batch.deltas) - ends
+    return batch
 
 
 def _write(fields, lengths: np.ndarray, batched: bool) -> tuple[bytes, bytes]:

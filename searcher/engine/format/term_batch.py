@@ -34,25 +34,24 @@ _NO_LENGTH = np.iinfo(np.int64).max
 class TermBatch:
     """One field's terms in a segment, in key order, and their postings as flat arrays: term
     ``i``'s are ``bounds[i]:bounds[i + 1]``, in document order, each a document's number and
-    its count of the term (its weight); a positional field's ``deltas`` hold every posting's
-    positions (``counts`` of them each, as deltas, each document's first as itself), one
-    posting after another."""
+    its count of the term (its weight). In a positional field, a posting's positions (as
+    deltas, the document's first as itself: ``counts`` of them) are ``deltas`` from
+    ``delta_starts``: the pool keeps them in the order documents came, not by term."""
 
     terms: list[bytes]
     bounds: np.ndarray
     docnums: np.ndarray
     counts: np.ndarray
     deltas: np.ndarray | None = None
+    delta_starts: np.ndarray | None = None
 
     def slices(self) -> list[TermBatch]:
         """The batch cut into consecutive batches of about ``BATCH_POSITIONS`` positions (or
         postings) each, a term never cut."""
         bounds = self.bounds
-        positions = None
         cost = bounds
         if self.deltas is not None:
-            positions = np.concatenate(([0], np.cumsum(self.counts, dtype=np.int64)))
-            cost = positions[bounds]
+            cost = np.concatenate(([0], np.cumsum(self.counts, dtype=np.int64)))[bounds]
         cuts = [0]
         while cuts[-1] < len(self.terms):
             at = int(np.searchsorted(cost, cost[cuts[-1]] + BATCH_POSITIONS, "right")) - 1
@@ -60,10 +59,18 @@ class TermBatch:
         batches = []
         for first, end in zip(cuts, cuts[1:]):
             lo, hi = int(bounds[first]), int(bounds[end])
-            deltas = None if positions is None else self.deltas[positions[lo]:positions[hi]]
+            starts = None if self.delta_starts is None else self.delta_starts[lo:hi]
             batches.append(TermBatch(self.terms[first:end], bounds[first:end + 1] - lo,
-                                     self.docnums[lo:hi], self.counts[lo:hi], deltas))
+                                     self.docnums[lo:hi], self.counts[lo:hi], self.deltas,
+                                     starts))
         return batches
+
+    def posting_deltas(self) -> np.ndarray:
+        """Every posting's position deltas, one posting after another."""
+        counts = np.asarray(self.counts, np.int64)
+        ends = np.cumsum(counts)
+        at = np.repeat(np.asarray(self.delta_starts, np.int64) - (ends - counts), counts)
+        return np.asarray(self.deltas)[at + np.arange(int(ends[-1]) if len(ends) else 0)]
 
 
 @dataclass
@@ -97,7 +104,7 @@ def encode_term_batch(batch: TermBatch, field_lengths: np.ndarray) -> EncodedTer
 
     sizes = 6 + 5 + doc_width * df + np.where(same, 8, 5 + weight_width * df)
     if positional:
-        area, posting_bytes = vbyte_encode(batch.deltas, counts)
+        area, posting_bytes = vbyte_encode(batch.posting_deltas(), counts)
         area_bounds = np.concatenate(([0], np.cumsum(posting_bytes)))[bounds].tolist()
         length_width = _width(np.maximum.reduceat(posting_bytes, starts))
         sizes += 5 + length_width * df + 4
