@@ -10,6 +10,7 @@ lengths once, for the terms' statistics.
 from __future__ import annotations
 
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, groupby, repeat
 from operator import attrgetter, itemgetter
@@ -40,7 +41,10 @@ class CountedPostings:
     itself (as a record stores them), in flat arrays: a call per document, not per term."""
 
     def __init__(self, positional: bool) -> None:
-        self.ids: dict[str, int] = {}
+        # A new term takes the next number: the dict's size when it is looked up (a call
+        # into C per term, where ``setdefault(term, len(ids))`` was two Python calls).
+        self.ids: defaultdict[str, int] = defaultdict()
+        self.ids.default_factory = self.ids.__len__
         self.terms, self.docnums, self.counts = array("I"), array("I"), array("I")
         self.deltas = array("I") if positional else None
 
@@ -48,7 +52,7 @@ class CountedPostings:
         """A document's terms and their positions; how many terms are new."""
         ids = self.ids
         known = len(ids)
-        self.terms.extend([ids.setdefault(term, len(ids)) for term in by_term])
+        self.terms.extend(map(ids.__getitem__, by_term))
         counts = list(map(len, by_term.values()))
         self.counts.extend(counts)
         self.docnums.extend(repeat(docnum, len(counts)))
@@ -66,7 +70,7 @@ class CountedPostings:
         """A merged term's postings (``deltas``: their positions, one after another);
         whether the term is new."""
         known = len(self.ids)
-        number = self.ids.setdefault(term, known)
+        number = self.ids[term]
         self.terms.extend(repeat(number, len(docnums)))
         self.docnums.extend(docnums)
         self.counts.extend(counts)
