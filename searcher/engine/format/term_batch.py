@@ -25,7 +25,7 @@ from searcher.engine.format.records import RECORD, SMALL_PAYLOAD, record_crc, se
 
 # Positions encoded per pass at most (about 40 bytes of arrays each): a segment's millions of
 # positions are encoded a slice of terms at a time, so that the pass costs little memory.
-BATCH_POSITIONS = 1 << 20
+BATCH_POSITIONS = 1 << 15
 _LENGTH_TABLE = np.array(LENGTH_OF_CODE, np.int64)
 _NO_LENGTH = np.iinfo(np.int64).max
 

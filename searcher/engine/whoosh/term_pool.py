@@ -24,10 +24,9 @@ from searcher.engine.format.term_batch import TermBatch
 from searcher.engine.whoosh.codec import Frequencies, PositionList, value_bytes
 
 # What pooled postings cost in memory, roughly, for the pool's limit: a text field's posting
-# is its term's number, a document number and a count in arrays, 4 bytes each, and 4 bytes a
-# position; another field's a tuple in a list (an int, a float, bytes); a term a dict entry
+# is its term's number and a count in arrays, 4 bytes each, and 4 bytes a position; another field's a tuple in a list (an int, a float, bytes); a term a dict entry
 # and its key (another field's: and a list).
-POSTING_BYTES = 12
+POSTING_BYTES = 8
 POSITION_BYTES = 4
 VALUE_POSTING_BYTES = 8 + 64 + 28 + 24 + 40
 TERM_BYTES = 100 + 74
@@ -36,16 +35,18 @@ VALUE_TERM_BYTES = TERM_BYTES + 64
 
 class CountedPostings:
     """A text field's pooled postings, in the order documents came: each term's number
-    (``ids``: term → number, in order of first sight), and each posting's term number,
-    document, count and (a positional field's) positions as deltas, each document's first as
-    itself (as a record stores them), in flat arrays: a call per document, not per term."""
+    (``ids``: term → number, in order of first sight), each posting's term number, count and
+    (a positional field's) positions as deltas, each document's first as itself (as a record
+    stores them), and the postings' documents as runs (a document and how many postings in
+    a row are its), in flat arrays: a call per document, not per term."""
 
     def __init__(self, positional: bool) -> None:
         # A new term takes the next number: the dict's size when it is looked up (a call
         # into C per term, where ``setdefault(term, len(ids))`` was two Python calls).
         self.ids: defaultdict[str, int] = defaultdict()
         self.ids.default_factory = self.ids.__len__
-        self.terms, self.docnums, self.counts = array("I"), array("I"), array("I")
+        self.terms, self.counts = array("I"), array("I")
+        self.run_docnums, self.run_lengths = array("I"), array("I")
         self.deltas = array("I") if positional else None
 
     def add_document(self, docnum: int, by_term: dict[str, list[int]]) -> int:
@@ -55,7 +56,8 @@ class CountedPostings:
         self.terms.extend(map(ids.__getitem__, by_term))
         counts = list(map(len, by_term.values()))
         self.counts.extend(counts)
-        self.docnums.extend(repeat(docnum, len(counts)))
+        self.run_docnums.append(docnum)
+        self.run_lengths.append(len(counts))
         if self.deltas is not None and counts:
             positions = np.fromiter(chain.from_iterable(by_term.values()), np.int64,
                                     sum(counts))
@@ -72,7 +74,8 @@ class CountedPostings:
         known = len(self.ids)
         number = self.ids[term]
         self.terms.extend(repeat(number, len(docnums)))
-        self.docnums.extend(docnums)
+        self.run_docnums.extend(docnums)
+        self.run_lengths.extend(repeat(1, len(docnums)))
         self.counts.extend(counts)
         if self.deltas is not None:
             self.deltas.extend(deltas)
@@ -83,19 +86,29 @@ class CountedPostings:
         document order within each (a stable sort: documents came in order)."""
         names = list(self.ids)  # in order of their numbers
         order_of_names = sorted(range(len(names)), key=names.__getitem__)
-        rank = np.empty(len(names), np.int64)
-        rank[order_of_names] = np.arange(len(names))
+        # 32-bit arrays where they do (a pool holds far fewer than 2**32 postings and
+        # positions): the sort's arrays are the writer's largest besides the pool itself.
+        rank = np.empty(len(names), np.uint32)
+        rank[order_of_names] = np.arange(len(names), dtype=np.uint32)
         posting_ranks = rank[np.frombuffer(self.terms, np.uint32)]
-        order = np.argsort(posting_ranks, kind="stable")
         bounds = np.zeros(len(names) + 1, np.int64)
         np.cumsum(np.bincount(posting_ranks, minlength=len(names)), out=bounds[1:])
+        order = np.argsort(posting_ranks, kind="stable")
+        del posting_ranks
         counts = np.frombuffer(self.counts, np.uint32)
         batch = TermBatch([names[n].encode("utf-8", "surrogatepass") for n in order_of_names],
-                          bounds, np.frombuffer(self.docnums, np.uint32)[order], counts[order])
+                          bounds, self._docnums()[order], counts[order])
         if self.deltas is not None:
+            starts = np.cumsum(counts, dtype=np.uint32)
+            starts -= counts
             batch.deltas = np.frombuffer(self.deltas, np.uint32)
-            batch.delta_starts = (np.cumsum(counts, dtype=np.int64) - counts)[order]
+            batch.delta_starts = starts[order]
         return batch
+
+    def _docnums(self) -> np.ndarray:
+        """Each posting's document."""
+        return np.repeat(np.frombuffer(self.run_docnums, np.uint32),
+                         np.frombuffer(self.run_lengths, np.uint32))
 
     def postings(self, fieldname: str) -> Iterator[tuple]:
         """Every posting as Whoosh's pool holds it: field, term, document, weight, value
@@ -103,7 +116,8 @@ class CountedPostings:
         names = [name.encode("utf-8", "surrogatepass") for name in self.ids]
         starts = position_starts(self.counts)
         deltas = self.deltas
-        for number, docnum, count, start in zip(self.terms, self.docnums, self.counts, starts):
+        for number, docnum, count, start in zip(self.terms, self._docnums().tolist(),
+                                                self.counts, starts):
             value = b"" if deltas is None else deltas[start:start + count].tobytes()
             yield fieldname, names[number], docnum, float(count), value
 
