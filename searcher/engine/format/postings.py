@@ -152,6 +152,12 @@ _VBYTE_MAX = 5  # bytes of a 32-bit value
 def encode_positions(counts: Sequence[int], deltas: Sequence[int]) -> tuple[bytes, list[int]]:
     """Every posting's position deltas (``counts[i]`` of them each) as variable-length
     integers, one after another, and the number of bytes each posting's take."""
+    data, lengths = vbyte_encode(deltas, counts)
+    return data.tobytes(), lengths.tolist()
+
+
+def vbyte_encode(deltas: Sequence[int], counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``encode_positions`` as arrays: the bytes (uint8) and each posting's byte count."""
     values = np.asarray(deltas, np.int64)
     if values.size and (values.min() < 0 or values.max() >= 1 << 32):
         raise ValueError("a position delta is not a 32-bit unsigned integer")
@@ -164,9 +170,10 @@ def encode_positions(counts: Sequence[int], deltas: Sequence[int]) -> tuple[byte
     for k in range(1, int(sizes.max(initial=1))):
         longer = sizes > k
         data[ends[longer] - k] = (values[longer] >> (7 * k)) & 0x7F | 0x80
-    starts = np.asarray(position_starts(counts), np.int64)
-    lengths = np.add.reduceat(sizes, starts) if values.size else np.zeros(0, np.int64)
-    return data.tobytes(), lengths.tolist()
+    if not values.size:
+        return data, np.zeros(0, np.int64)
+    counts = np.asarray(counts, np.int64)
+    return data, np.add.reduceat(sizes, np.cumsum(counts) - counts)
 
 
 def decode_positions(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ import struct
 import zlib
 from array import array
 from collections.abc import Iterator, Mapping
+from itertools import accumulate
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from searcher.engine.format.postings import (
 from searcher.engine.format.records import (
     FILE_HEADER, MAX_RECORD_BYTES, FormatError, check_header, file_header, from_little_endian,
     little_endian, pack_byte_strings, pack_ints, seal, unpack_byte_strings, unpack_ints, unseal)
+from searcher.engine.format.term_batch import TermBatch, encode_term_batch
 
 TERMS_MAGIC = b"STRM"
 POSTINGS_MAGIC = b"SPST"
@@ -88,6 +90,9 @@ class TermInfo:
 
 
 _TERM_COLUMNS = ("df", "minlength", "maxlength", "minid", "maxid", "offset", "length")
+# A terms block's columns as the writer gathers them: the lengths as one-byte codes, and
+# each term's total and largest weight.
+BLOCK_COLUMNS = (*_TERM_COLUMNS, "weight", "maxweight")
 
 
 def encode_terms_block(keys: list[bytes], infos: list[TermInfo]) -> bytes:
@@ -101,8 +106,15 @@ def encode_terms_block(keys: list[bytes], infos: list[TermInfo]) -> bytes:
         "maxid": [i._maxid for i in infos],
         "offset": [i.offset for i in infos],
         "length": [i.length for i in infos],
+        "weight": [i._weight for i in infos],
+        "maxweight": [i._maxweight for i in infos],
     }
-    floats = array("d", [i._weight for i in infos] + [i._maxweight for i in infos])
+    return encode_block_columns(keys, columns)
+
+
+def encode_block_columns(keys: list[bytes], columns: Mapping[str, list]) -> bytes:
+    """``encode_terms_block`` from its columns (``BLOCK_COLUMNS``)."""
+    floats = array("d", columns["weight"] + columns["maxweight"])
     return b"".join([pack_byte_strings(keys),
                      *(pack_ints(columns[name]) for name in _TERM_COLUMNS),
                      little_endian(floats)])
@@ -139,8 +151,8 @@ class TermsBlock:
 # --- writing -----------------------------------------------------------------------------
 
 class TermsWriter:
-    """Writes a segment's ``.terms`` and ``.postings``, a term at a time, in field and term
-    order (``start_field``, then ``add_term`` for each of its terms)."""
+    """Writes a segment's ``.terms`` and ``.postings`` in field and term order
+    (``start_field``, then its terms: ``add_term`` for each, or ``add_batch`` for many)."""
 
     def __init__(self, terms_file, postings_file) -> None:
         self._terms_file = terms_file
@@ -149,8 +161,9 @@ class TermsWriter:
         postings_file.write(file_header(POSTINGS_MAGIC))
         self._fieldmap: dict[str, int] = {}
         self._field_prefix = b""
+        # Terms not yet in a block: their keys and each of their columns.
         self._block_keys: list[bytes] = []
-        self._block_infos: list[TermInfo] = []
+        self._block_columns: dict[str, list] = {name: [] for name in BLOCK_COLUMNS}
         self._index_keys: list[bytes] = []
         self._index_offsets: list[int] = []
 
@@ -165,27 +178,52 @@ class TermsWriter:
         docnums, weights = term.docnums, term.weights
         payload, area = encode_postings(term)
         record = seal(payload) + area
-        info = TermInfo(weight=float(sum(weights)), df=len(docnums), minlength=minlength,
-                        maxlength=maxlength, maxweight=float(max(weights)),
-                        minid=docnums[0], maxid=docnums[-1],
-                        offset=self._postings_file.tell(), length=len(record))
-        self._postings_file.write(record)
-        self._block_keys.append(self._field_prefix + term.term)
-        self._block_infos.append(info)
-        if len(self._block_keys) == TERMS_PER_BLOCK:
-            self._write_block()
+        columns = {"df": [len(docnums)], "minlength": [length_code(minlength or 0)],
+                   "maxlength": [length_code(maxlength)], "minid": [docnums[0]],
+                   "maxid": [docnums[-1]], "weight": [float(sum(weights))],
+                   "maxweight": [float(max(weights))]}
+        self._add_entries([term.term], record, [len(record)], columns)
 
-    def _write_block(self) -> None:
-        if not self._block_keys:
-            return
-        self._index_keys.append(self._block_keys[0])
-        self._index_offsets.append(self._terms_file.tell())
-        self._terms_file.write(seal(encode_terms_block(self._block_keys, self._block_infos)))
-        self._block_keys, self._block_infos = [], []
+    def add_batch(self, batch: TermBatch, field_lengths: np.ndarray) -> None:
+        """A batch of the field's terms, encoded a slice at a time in one vectorised pass
+        (``term_batch``); ``field_lengths``: every document's length of the field."""
+        for part in batch.slices():
+            encoded = encode_term_batch(part, field_lengths)
+            self._add_entries(part.terms, encoded.records, encoded.lengths, encoded.columns)
+
+    def _add_entries(self, terms: list[bytes], records: bytes, lengths: list[int],
+                     columns: Mapping[str, list]) -> None:
+        """Terms whose records (``lengths`` bytes each) are ``records``, and their entries
+        (``columns``: those of ``BLOCK_COLUMNS`` but where their records are)."""
+        offset = self._postings_file.tell()
+        self._postings_file.write(records)
+        prefix = self._field_prefix
+        self._block_keys.extend([prefix + term for term in terms])
+        for name, values in columns.items():
+            self._block_columns[name].extend(values)
+        self._block_columns["offset"].extend(accumulate(lengths[:-1], initial=offset))
+        self._block_columns["length"].extend(lengths)
+        self._write_blocks(TERMS_PER_BLOCK)
+
+    def _write_blocks(self, smallest: int) -> None:
+        """Blocks of ``TERMS_PER_BLOCK`` terms of those pending, and a last one of fewer if
+        ``smallest`` allows it."""
+        keys, columns = self._block_keys, self._block_columns
+        start = 0
+        while len(keys) - start >= smallest and start < len(keys):
+            end = start + TERMS_PER_BLOCK
+            self._index_keys.append(keys[start])
+            self._index_offsets.append(self._terms_file.tell())
+            self._terms_file.write(seal(encode_block_columns(
+                keys[start:end], {name: values[start:end] for name, values in columns.items()})))
+            start = min(end, len(keys))
+        del keys[:start]
+        for values in columns.values():
+            del values[:start]
 
     def close(self) -> None:
         """The last block, the block index and the footer; both files closed."""
-        self._write_block()
+        self._write_blocks(1)
         fieldmap = json.dumps(self._fieldmap, ensure_ascii=False).encode("utf-8")
         index = seal(pack_byte_strings(self._index_keys) + pack_ints(self._index_offsets)
                      + fieldmap)

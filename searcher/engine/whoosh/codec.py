@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import accumulate, groupby
-from operator import attrgetter
+from itertools import accumulate
+
+import numpy as np
 
 from whoosh.codec import base
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter
@@ -39,6 +40,7 @@ from whoosh.reading import TermNotFound
 from searcher.engine.format.postings import TermPostings, TermPostingsToWrite
 from searcher.engine.format.records import FormatError
 from searcher.engine.format.stored import decode_stored_fields, encode_stored_fields
+from searcher.engine.format.term_batch import TermBatch
 from searcher.engine.format.terms import TermInfo, TermsReader, TermsWriter
 
 
@@ -136,15 +138,21 @@ class SearcherFieldWriter(base.FieldWriter):
             term.deltas = array("I", b"".join(self._values))
         self._terms.add_term(term, self._minlength, self._maxlength)
 
-    def add_terms(self, schema, lengths, terms: Iterable[TermPostingsToWrite]) -> None:
-        """Every term of a segment, in field and term order; ``lengths.table(field)`` gives
-        every document's length of a field, for the terms' statistics."""
-        for fieldname, field_terms in groupby(terms, key=attrgetter("field")):
+    def add_terms(self, schema, lengths, fields) -> None:
+        """Every term of a segment (``fields``: each field's name and its terms, in order: a
+        ``TermBatch``, or ``TermPostingsToWrite`` one at a time); ``lengths.table(field)``
+        gives every document's length of a field, for the terms' statistics."""
+        for fieldname, terms in fields:
             self.start_field(fieldname, schema[fieldname])
             table = lengths.table(fieldname)
-            for term in field_terms:
-                found = [length for length in map(table.__getitem__, term.docnums) if length]
-                self._terms.add_term(term, min(found, default=None), max(found, default=0))
+            if isinstance(terms, TermBatch):
+                self._terms.add_batch(terms, np.array([n or 0 for n in table], np.int64))
+            else:
+                for term in terms:
+                    found = [length for length in map(table.__getitem__, term.docnums)
+                             if length]
+                    self._terms.add_term(term, min(found, default=None),
+                                         max(found, default=0))
             self.finish_field()
 
     def finish_field(self) -> None:

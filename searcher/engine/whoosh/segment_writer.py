@@ -126,7 +126,7 @@ class TermAtATime:
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = self.per_document_reader()
-        self.fieldwriter.add_terms(self.schema, lengths, self.pool.iter_terms())
+        self.fieldwriter.add_terms(self.schema, lengths, self.pool.iter_fields())
         self.fieldwriter.close()
         lengths.close()
 
