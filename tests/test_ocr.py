@@ -194,3 +194,10 @@ def test_real_ocr_finds_chinese_text_in_images_and_scans(searcher, on_path, tmp_
     assert "2 pages read by OCR (0 from its cache)" in run.stderr
     assert searcher("search", "國防預算", "--index", "idx", "-l").stdout.split() == ["corpus/clip.png"]
     assert searcher("search", "民营经济", "--index", "idx", "-l").stdout.split() == ["corpus/scan.pdf"]
+
+
+def test_ocr_is_refused_on_a_cluster(searcher, tmp_path):
+    corpus(tmp_path)
+    run = searcher("index", "corpus", "--index", "idx", "--ocr", "--cluster", "tcp://127.0.0.1:9")
+    assert run.code == 2
+    assert "--ocr is not available with --cluster" in run.stderr

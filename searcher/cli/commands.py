@@ -94,6 +94,9 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
     if cluster is not None:
         from searcher.cli.on_cluster import index_on_cluster
 
+        if ocr:  # the cluster's workers may have no Tesseract: not silently left out
+            raise click.UsageError("--ocr is not available with --cluster")
+
         return index_on_cluster(ctx, analysis_settings(variant_files, userdict_files,
                                                        segmenter))
     config = ctx.obj

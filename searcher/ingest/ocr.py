@@ -5,7 +5,9 @@ Tesseract is run as a program (``tesseract``, found on ``PATH``), never through 
 both Chinese scripts (``chi_tra+chi_sim``, and ``eng`` when installed); without it, or without
 its Chinese data, ``find_tesseract`` raises ``OcrUnavailableError`` with the command that
 installs them. Each run is bounded by the file's deadline: the program is killed when the file
-is out of time (and with the reader process that started it, if that is killed first).
+is out of time (and with the reader process that started it, if that is killed first), and
+held to ``MAX_TESSERACT_BYTES`` of memory (an image of 40,000 × 40,000 pixels failed in 2 s,
+costing only its file).
 
 What it read is cached by the image's content (SHA-256 of the languages and the bytes) in
 ``$XDG_CACHE_HOME/searcher/ocr/`` (``~/.cache/searcher/ocr/``), a folder and files only their
@@ -20,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -33,6 +36,7 @@ from searcher.errors import DocumentError, SearcherError
 INSTALL = "apt install tesseract-ocr tesseract-ocr-chi-tra tesseract-ocr-chi-sim"
 CHINESE = ("chi_tra", "chi_sim")
 PR_SET_PDEATHSIG = 1  # Linux's prctl option: the signal a process gets when its parent dies
+MAX_TESSERACT_BYTES = 2_000_000_000  # address space of one Tesseract run (a page: ~300 MB)
 MAX_TEXT_BYTES = 16_000_000  # what one image's text may hold (a page holds a few thousand)
 
 
@@ -126,7 +130,7 @@ class ImageReader:
                 [self.tesseract.program, "stdin", "stdout", "-l",
                  "+".join(self.tesseract.languages)],
                 input=image, capture_output=True, timeout=remaining,
-                preexec_fn=_die_with_parent)
+                preexec_fn=_bounded)
         except subprocess.TimeoutExpired:
             raise self._late() from None
         except OSError as error:
@@ -165,8 +169,9 @@ class ImageReader:
             pass
 
 
-def _die_with_parent() -> None:
-    """In the Tesseract process before it starts: die with the reader process that started
-    it, which is killed when its file is out of time."""
+def _bounded() -> None:
+    """In the Tesseract process before it starts: its memory bounded, and dying with the
+    reader process that started it, which is killed when its file is out of time."""
+    resource.setrlimit(resource.RLIMIT_AS, (MAX_TESSERACT_BYTES, MAX_TESSERACT_BYTES))
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
