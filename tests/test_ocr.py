@@ -161,6 +161,47 @@ def test_ocr_is_held_to_the_file_deadline(searcher, on_path, tmp_path):
     assert "a.txt" in searcher("search", "預算", "--index", "idx", "-l").stdout
 
 
+def test_a_scanned_page_gives_its_images_as_files(tmp_path):
+    """Without a renderer: a JPEG as stored, raw 1-bit samples as a PBM (black is 1)."""
+    from PIL import Image
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+    from searcher.ingest.scans import page_images
+
+    Image.new("RGB", (16, 8), "white").save(tmp_path / "p.jpg")
+    jpeg = (tmp_path / "p.jpg").read_bytes()
+    [page] = PdfReader(io.BytesIO(scanned_pdf_of(tmp_path / "p.jpg"))).pages
+    assert page_images(page, 1, "scan.pdf", []) == [jpeg]
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(16, 2)
+    samples = DecodedStreamObject()
+    samples.set_data(bytes([0b00001111, 0xFF, 0xFF, 0x00]))  # 0 is black in PDF
+    samples.update({NameObject(k): v for k, v in {
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Image"),
+        "/Width": NumberObject(16), "/Height": NumberObject(2),
+        "/ColorSpace": NameObject("/DeviceGray"), "/BitsPerComponent": NumberObject(1)}.items()})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): DictionaryObject(
+        {NameObject("/Im0"): writer._add_object(samples)})})
+    out = io.BytesIO()
+    writer.write(out)
+    [page] = PdfReader(out).pages
+    assert page_images(page, 1, "scan.pdf", []) == [b"P4 16 2\n" + bytes([0b11110000, 0, 0, 0xFF])]
+
+
+def scanned_pdf_of(image_file: Path) -> bytes:
+    """A PDF whose only page is an image file, stored as it is (reportlab keeps a JPEG)."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=(16, 8))
+    page.drawImage(str(image_file), 0, 0, 16, 8)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
 def _real_tesseract() -> bool:
     if shutil.which("tesseract") is None:
         return False
