@@ -8,7 +8,8 @@ roots yet), ``limit``, ``sort``, ``color``, ``snippets``, ``path_style``; ``serv
 search server, ``searcher.server``) and ``server_idle_minutes`` (how long it waits for the next
 command; 10); ``max_file_seconds`` (``searcher index``'s deadline for reading one file);
 ``stemming`` (``"english"`` or ``"none"``: how ``searcher index`` and ``watch`` build);
-``ocr`` (true: ``searcher index`` reads images and scanned PDF pages with Tesseract). Paths
+``ocr`` (true or false: whether ``searcher index`` reads images and scanned PDF pages with
+Tesseract; unset, as the index was built). Paths
 may start with ``~``; a relative path is relative to the file's folder. Flags and
 ``SEARCHER_INDEX`` win over the file.
 

@@ -161,6 +161,44 @@ def test_ocr_is_held_to_the_file_deadline(searcher, on_path, tmp_path):
     assert "a.txt" in searcher("search", "預算", "--index", "idx", "-l").stdout
 
 
+def test_an_index_keeps_ocr_on_until_told_otherwise(searcher, on_path, tmp_path):
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    corpus(tmp_path)
+    out = io.BytesIO()  # a page of text, then a scanned page
+    pdfmetrics.registerFont(UnicodeCIDFont("MSung-Light"))
+    pages = canvas.Canvas(out)
+    pages.setFont("MSung-Light", 12)
+    pages.drawString(72, 720, "第一頁討論城市交通。")
+    pages.showPage()
+    pages.drawImage(ImageReader(Image.new("RGB", (31, 40), "white")), 0, 0, 31, 40)
+    pages.showPage()
+    pages.save()
+    (tmp_path / "corpus" / "mixed.pdf").write_bytes(out.getvalue())
+    on_path(fake_tesseract(tmp_path / "bin"))
+
+    def found(query: str) -> list[str]:
+        return sorted(searcher("search", query, "--index", "idx", "-l").stdout.split())
+
+    assert searcher("index", "corpus", "--index", "idx").code == 1  # scan.pdf: no text
+    assert found("城市交通") == ["corpus/mixed.pdf"] and found("停火協議") == []
+    run = searcher("index", "corpus", "--index", "idx", "--ocr")
+    assert (run.code, "3 pages read by OCR (0 from its cache)" in run.stderr) == (0, True)
+    assert found("停火協議") == ["corpus/clip.png", "corpus/mixed.pdf", "corpus/scan.pdf"]
+    run = searcher("index", "corpus", "--index", "idx")  # as it was built: with OCR
+    assert (run.code, "0 pages read by OCR" in run.stderr) == (0, True)
+    assert found("停火協議") == ["corpus/clip.png", "corpus/mixed.pdf", "corpus/scan.pdf"]
+    run = searcher("index", "corpus", "--index", "idx", "--no-ocr")
+    assert (run.code, "read by OCR" in run.stderr) == (1, False)  # scan.pdf: no text
+    # the image is gone; the scan is skipped, and keeps what it had, as any skipped file
+    assert found("停火協議") == ["corpus/scan.pdf"] and found("城市交通") == ["corpus/mixed.pdf"]
+    assert len(runs(tmp_path / "bin")) == 3
+
+
 def test_a_scanned_page_gives_its_images_as_files(tmp_path):
     """Without a renderer: a JPEG as stored, raw 1-bit samples as a PBM (black is 1)."""
     from PIL import Image

@@ -66,9 +66,10 @@ if TYPE_CHECKING:
               show_default=True,
               help="Skip a file that takes longer than this to read (a large JSON Lines "
                    "file: each 4 MB of it).")
-@click.option("--ocr/--no-ocr", default=False,
+@click.option("--ocr/--no-ocr", default=None,
               help="Read images (.png, .jpg, .tif) and PDF pages without text with Tesseract, "
-                   "in both Chinese scripts [default: the config's ocr, else no].")
+                   "in both Chinese scripts [default: the config's ocr, else as the index was "
+                   "built, else no].")
 @click.option("-v", "--verbose", is_flag=True,
               help="Name each file with its outcome (and encoding), and what was ignored.")
 @json_option
@@ -124,7 +125,7 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
             f"documents; files: {files['indexed']} indexed, {files['unchanged']} unchanged, "
             f"{files['empty']} empty, {files['removed']} removed, {files['skipped']} skipped, "
             f"{files['ignored']} ignored; {files['warnings']} warnings"
-            f"{_ocr_summary(report) if ocr else ''} in {report.seconds:.1f} s", err=True)
+            f"{_ocr_summary(report) if report.ocr else ''} in {report.seconds:.1f} s", err=True)
     if not report.complete(strict):
         # A file skipped costs the run no more than itself: the rest is indexed and live, so
         # not the exit status of a failed run (cron would fail forever over one broken file).

@@ -73,6 +73,7 @@ class IndexReport:
     generation: str | None = None  # the new generation a run that does not publish wrote
     ocr_read: int = 0  # pages (image files, PDF pages) read by OCR: by Tesseract…
     ocr_cached: int = 0  # …or from its cache
+    ocr: bool = False  # images and PDF pages without text were read by OCR
 
     def file_counts(self) -> dict[str, int]:
         """Files by outcome, with the skipped and ignored ones and the warnings."""
@@ -105,6 +106,7 @@ class _Plan:
     exclude: list[str]
     base_moved: bool  # document paths change: every document is written again
     guarded: bool  # paths were given in place of the recorded roots, without ``replace``
+    ocr: bool  # images and PDF pages without text are read by OCR
 
 
 def default_procs(files: list[tuple[Path, Path]]) -> int:
@@ -126,7 +128,7 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
                  exclude: Sequence[str] = (), dry_run: bool = False,
                  fallback: Sequence[Path] = (),
                  file_seconds: float = FILE_SECONDS, select: Selection | None = None,
-                 publish_generation: bool = True, ocr: bool = False) -> IndexReport:
+                 publish_generation: bool = True, ocr: bool | None = None) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the files under its roots: ``paths``,
     else the recorded roots, else ``fallback``; plus ``add``, minus ``remove``. Paths that
     would remove more than half of the indexed documents raise ``IndexRootsError`` unless
@@ -143,13 +145,16 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
     ``IndexReport.generation`` names it.
 
     ``ocr``: images are indexed too, and they and PDF pages without text are read by
-    Tesseract (``OcrUnavailableError`` before anything is done when it is not installed)."""
+    Tesseract (``OcrUnavailableError`` before anything is done when it is not installed);
+    None: as the index was last built (recorded, as its roots are), else not. A run that
+    turns it on or off reads the index's PDFs again (a page of one may have no text)."""
     started = time.monotonic()
+    recorded = read_meta(index_dir) or {}
+    ocr = recorded.get("ocr") is True if ocr is None else ocr
     tesseract = find_tesseract() if ocr else None
     rebuild = rebuild or not publish_generation  # a write into the live one is live at once
-    report = IndexReport(dry_run=dry_run)
-    plan = _plan(index_dir, read_meta(index_dir) or {}, paths, add, remove, replace, exclude,
-                 fallback)
+    report = IndexReport(dry_run=dry_run, ocr=ocr)
+    plan = _plan(index_dir, recorded, paths, add, remove, replace, exclude, fallback, ocr)
     report.roots = [str(root) for root in plan.roots]
     # before the lock: a wrong path leaves nothing behind
     files = list(corpus_files(plan.roots, follow_outside, refused=report.skipped,
@@ -167,6 +172,8 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
         live = None if rebuild or plan.base_moved else _writable_live(index_dir, settings)
         report.rebuilt = live is None
         manifest = previous if live else {}
+        if ocr != (recorded.get("ocr") is True):
+            manifest = _read_pdfs_again(manifest)
         if dry_run:
             _write_files(_DryRun(), files, manifest, report, progress, live is not None,
                          (max_file_bytes, file_seconds, procs, tesseract))
@@ -338,7 +345,7 @@ def index_roots(index_dir: Path, paths: Sequence[Path] = (),
 
 def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[Path],
           remove: Sequence[Path], replace: bool, exclude: Sequence[str],
-          fallback: Sequence[Path]) -> _Plan:
+          fallback: Sequence[Path], ocr: bool = False) -> _Plan:
     """The run's roots, base and exclusions. The base stays the recorded one while every
     root is inside it, so that adding or removing a root leaves document paths alone."""
     recorded_roots = [Path(root) for root in recorded.get("roots", [])]
@@ -363,7 +370,14 @@ def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[
     kept = [] if replace else recorded.get("exclude", [])
     return _Plan(roots, base, list(dict.fromkeys([*kept, *exclude])),
                  base_moved=recorded_base is not None and base != recorded_base,
-                 guarded=bool(given) and not replace)
+                 guarded=bool(given) and not replace, ocr=ocr)
+
+
+def _read_pdfs_again(manifest: dict) -> dict:
+    """``manifest`` with its PDFs' entries matching no file (their documents kept until they
+    are read again): a PDF's pages without text are read, or no longer read, by OCR."""
+    return {file: {**entry, "size": -1, "sha256": None} if file.lower().endswith(".pdf")
+            else entry for file, entry in manifest.items()}
 
 
 def _live_manifest(index_dir: Path) -> dict:
@@ -428,5 +442,5 @@ def _provenance(settings: AnalysisSettings, plan: _Plan | None = None) -> dict:
     meta = {"roots": [str(root) for root in plan.roots] if plan else [],
             "variant_sources_sha256": variant_sources_sha256(settings.variant_files)}
     if plan:
-        meta.update(base=str(plan.base), exclude=plan.exclude)
+        meta.update(base=str(plan.base), exclude=plan.exclude, ocr=plan.ocr)
     return meta
