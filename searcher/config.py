@@ -79,8 +79,8 @@ _KEYS: dict[str, tuple[type, tuple | None]] = {
     "sort": (str, ("relevance", "newest", "oldest")), "color": (str, ("auto", "always", "never")),
     "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute")),
     "server": (bool, None), "server_idle_minutes": (int, None),
-    "max_file_seconds": (float, None),
-    "stemming": (str, ("english", "none")), "ocr": (bool, None)}  # ``analysis.stemming.STEMMING``: a layer above
+    "max_file_seconds": (float, None), "ocr": (bool, None),
+    "stemming": (str, ("english", "none"))}  # ``analysis.stemming.STEMMING``: a layer above
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a configuration of a few lines; anything past this is not one

@@ -156,8 +156,8 @@ def test_ocr_is_held_to_the_file_deadline(searcher, on_path, tmp_path):
     run = searcher("index", "corpus", "--index", "idx", "--ocr", "--max-file-seconds", "0.5")
     assert run.code == 1
     assert sorted(line for line in run.stderr.splitlines() if "skipped /" in line) == [
-        f"searcher: warning: skipped {tmp_path}/corpus/{name}: took longer than 0.5 s to read, the most one file "
-        f"may take; not read" for name in ("clip.png", "scan.pdf")]
+        f"searcher: warning: skipped {tmp_path}/corpus/{name}: took longer than 0.5 s to read, "
+        f"the most one file may take; not read" for name in ("clip.png", "scan.pdf")]
     assert "a.txt" in searcher("search", "預算", "--index", "idx", "-l").stdout
 
 

@@ -5,11 +5,12 @@ date and author of the document's information dictionary (often the day and the 
 whoever saved the file); the title from that dictionary.
 
 A PDF whose pages hold no text (a scan) is refused with that reason rather than indexed as
-nothing, unless OCR is on: then such a page is read from its images (``scans``); an encrypted one that does not open with the empty password is refused too. The body
-separates the pages with a blank line, unless a paragraph runs on from one to the next;
-``Document.pages`` holds the offset at which each starts, so a passage's page can be named. At
-most ``MAX_PAGES`` pages are read (with a warning), and none once the text is as long as a
-document can be (``MAX_DOCUMENT_CHARS``); pypdf bounds what each stream inflates to (75 MB).
+nothing, unless OCR is on: then such a page is read from its images (``scans``). An encrypted
+one that does not open with the empty password is refused too. The body separates the pages
+with a blank line, unless a paragraph runs on from one to the next; ``Document.pages`` holds
+the offset at which each starts, so a passage's page can be named. At most ``MAX_PAGES``
+pages are read (with a warning), and none once the text is as long as a document can be
+(``MAX_DOCUMENT_CHARS``); pypdf bounds what each stream inflates to (75 MB).
 
     >>> pdf_date("D:20240826083000+08'00'")
     '2024-08-26'
