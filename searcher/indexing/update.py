@@ -144,22 +144,20 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
     leaves the live one live: the caller publishes it (``store.publish``) or discards it;
     ``IndexReport.generation`` names it.
 
-    ``ocr``: images are indexed too, and they and PDF pages without text are read by
-    Tesseract (``OcrUnavailableError`` before anything is done when it is not installed);
-    None: as the index was last built (recorded, as its roots are), else not. A run that
-    turns it on or off reads the index's PDFs again (a page of one may have no text)."""
+    ``ocr``: images, and PDF pages without text, are read by Tesseract (``OcrUnavailableError``
+    first when it is not installed); None: as the index was last built (recorded), else not.
+    A run that turns it on or off reads the index's PDFs again."""
     started = time.monotonic()
     recorded = read_meta(index_dir) or {}
-    ocr = recorded.get("ocr") is True if ocr is None else ocr
-    tesseract = find_tesseract() if ocr else None
-    rebuild = rebuild or not publish_generation  # a write into the live one is live at once
-    report = IndexReport(dry_run=dry_run, ocr=ocr)
     plan = _plan(index_dir, recorded, paths, add, remove, replace, exclude, fallback, ocr)
+    tesseract = find_tesseract() if plan.ocr else None
+    rebuild = rebuild or not publish_generation  # a write into the live one is live at once
+    report = IndexReport(dry_run=dry_run, ocr=plan.ocr)
     report.roots = [str(root) for root in plan.roots]
     # before the lock: a wrong path leaves nothing behind
     files = list(corpus_files(plan.roots, follow_outside, refused=report.skipped,
                               base=plan.base, exclude=plan.exclude, ignored=report.ignored,
-                              skip=[index_dir], ocr=ocr))
+                              skip=[index_dir], ocr=plan.ocr))
     if select is not None:
         files = [(file, base) for file, base in files if select(file, base)]
     with contextlib.nullcontext() if dry_run else writer_lock(index_dir, wait):
@@ -172,15 +170,14 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
         live = None if rebuild or plan.base_moved else _writable_live(index_dir, settings)
         report.rebuilt = live is None
         manifest = previous if live else {}
-        if ocr != (recorded.get("ocr") is True):
+        if plan.ocr != (recorded.get("ocr") is True):
             manifest = _read_pdfs_again(manifest)
+        reading = (max_file_bytes, file_seconds, procs, tesseract)
         if dry_run:
-            _write_files(_DryRun(), files, manifest, report, progress, live is not None,
-                         (max_file_bytes, file_seconds, procs, tesseract))
+            _write_files(_DryRun(), files, manifest, report, progress, live is not None, reading)
         else:
             _write(index_dir, live, settings, _provenance(settings, plan), files, manifest,
-                   report, progress, procs, (max_file_bytes, file_seconds, procs, tesseract),
-                   publish_generation)
+                   report, progress, procs, reading, publish_generation)
     report.seconds = time.monotonic() - started
     return report
 
@@ -345,8 +342,8 @@ def index_roots(index_dir: Path, paths: Sequence[Path] = (),
 
 def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[Path],
           remove: Sequence[Path], replace: bool, exclude: Sequence[str],
-          fallback: Sequence[Path], ocr: bool = False) -> _Plan:
-    """The run's roots, base and exclusions. The base stays the recorded one while every
+          fallback: Sequence[Path], ocr: bool | None = None) -> _Plan:
+    """The run's roots, base, exclusions and OCR (``ocr``, else as recorded). The base stays the recorded one while every
     root is inside it, so that adding or removing a root leaves document paths alone."""
     recorded_roots = [Path(root) for root in recorded.get("roots", [])]
     given = resolve_roots(paths)
@@ -370,7 +367,8 @@ def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[
     kept = [] if replace else recorded.get("exclude", [])
     return _Plan(roots, base, list(dict.fromkeys([*kept, *exclude])),
                  base_moved=recorded_base is not None and base != recorded_base,
-                 guarded=bool(given) and not replace, ocr=ocr)
+                 guarded=bool(given) and not replace,
+                 ocr=recorded.get("ocr") is True if ocr is None else ocr)
 
 
 def _read_pdfs_again(manifest: dict) -> dict:
