@@ -343,8 +343,9 @@ def index_roots(index_dir: Path, paths: Sequence[Path] = (),
 def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[Path],
           remove: Sequence[Path], replace: bool, exclude: Sequence[str],
           fallback: Sequence[Path], ocr: bool | None = None) -> _Plan:
-    """The run's roots, base, exclusions and OCR (``ocr``, else as recorded). The base stays the recorded one while every
-    root is inside it, so that adding or removing a root leaves document paths alone."""
+    """The run's roots, base, exclusions and OCR (``ocr``, else as recorded). The base
+    stays the recorded one while every root is inside it, so that adding or removing a root
+    leaves document paths alone."""
     recorded_roots = [Path(root) for root in recorded.get("roots", [])]
     given = resolve_roots(paths)
     roots = given or recorded_roots or ([] if add else resolve_roots(fallback))
