@@ -7,7 +7,9 @@
 roots yet), ``limit``, ``sort``, ``color``, ``snippets``, ``path_style``; ``server`` (false: no
 search server, ``searcher.server``) and ``server_idle_minutes`` (how long it waits for the next
 command; 10); ``max_file_seconds`` (``searcher index``'s deadline for reading one file);
-``stemming`` (``"english"`` or ``"none"``: how ``searcher index`` and ``watch`` build). Paths
+``stemming`` (``"english"`` or ``"none"``: how ``searcher index`` and ``watch`` build);
+``ocr`` (true or false: whether ``searcher index`` reads images and scanned PDF pages with
+Tesseract; unset, as the index was built). Paths
 may start with ``~``; a relative path is relative to the file's folder. Flags and
 ``SEARCHER_INDEX`` win over the file.
 
@@ -58,6 +60,7 @@ class Config:
     server_idle_minutes: int | None = None
     max_file_seconds: float | None = None
     stemming: str | None = None
+    ocr: bool | None = None
     source: Path | None = field(default=None, compare=False)  # the file it was read from
 
     def option_defaults(self) -> dict[str, object]:
@@ -65,7 +68,8 @@ class Config:
         named = {"index_dir": self.index, "limit": self.limit, "sort": self.sort,
                  "color": self.color, "snippet_count": self.snippets,
                  "path_style": self.path_style,
-                 "max_file_seconds": self.max_file_seconds, "stemming": self.stemming}
+                 "max_file_seconds": self.max_file_seconds, "stemming": self.stemming,
+                 "ocr": self.ocr}
         return {name: value for name, value in named.items() if value is not None}
 
 
@@ -75,7 +79,7 @@ _KEYS: dict[str, tuple[type, tuple | None]] = {
     "sort": (str, ("relevance", "newest", "oldest")), "color": (str, ("auto", "always", "never")),
     "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute")),
     "server": (bool, None), "server_idle_minutes": (int, None),
-    "max_file_seconds": (float, None),
+    "max_file_seconds": (float, None), "ocr": (bool, None),
     "stemming": (str, ("english", "none"))}  # ``analysis.stemming.STEMMING``: a layer above
 
 
@@ -141,4 +145,4 @@ def read_config_text(text: str, path: Path) -> Config:
                   path_style=values.get("path_style"), server=values.get("server"),
                   server_idle_minutes=values.get("server_idle_minutes"),
                   max_file_seconds=values.get("max_file_seconds"),
-                  stemming=values.get("stemming"), source=path)
+                  stemming=values.get("stemming"), ocr=values.get("ocr"), source=path)

@@ -66,6 +66,10 @@ if TYPE_CHECKING:
               show_default=True,
               help="Skip a file that takes longer than this to read (a large JSON Lines "
                    "file: each 4 MB of it).")
+@click.option("--ocr/--no-ocr", default=None,
+              help="Read images (.png, .jpg, .tif) and PDF pages without text with Tesseract, "
+                   "in both Chinese scripts [default: the config's ocr, else as the index was "
+                   "built, else no].")
 @click.option("-v", "--verbose", is_flag=True,
               help="Name each file with its outcome (and encoding), and what was ignored.")
 @json_option
@@ -74,7 +78,7 @@ if TYPE_CHECKING:
 @click.pass_context
 def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
                   variant_files, userdict_files, wait, segmenter, stemming, procs, follow,
-                  max_file_mb, max_file_seconds, verbose, as_json, cluster, shards):
+                  max_file_mb, max_file_seconds, ocr, verbose, as_json, cluster, shards):
     """Build or update the index from corpus files or folders (default: the index's roots,
     else ./corpus). Exit 0 when every file was read, 1 when one was skipped (the rest is
     indexed; each skipped file is named), 2 when the run failed (or, with --strict, a file
@@ -91,6 +95,9 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
     if cluster is not None:
         from searcher.cli.on_cluster import index_on_cluster
 
+        if ocr:  # the cluster's workers may have no Tesseract: not silently left out
+            raise click.UsageError("--ocr is not available with --cluster")
+
         return index_on_cluster(ctx, analysis_settings(variant_files, userdict_files,
                                                        segmenter))
     config = ctx.obj
@@ -100,7 +107,7 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
                    max_file_bytes=int(max_file_mb * 1_000_000), file_seconds=max_file_seconds,
                    add=add, remove=remove,
                    replace=replace, exclude=exclude, dry_run=dry_run,
-                   fallback=corpus_roots(config))
+                   fallback=corpus_roots(config), ocr=ocr)
     if verbose:
         for file, outcome in report.files.items():
             encoding = f" ({report.encodings[file]})" if file in report.encodings else ""
@@ -117,12 +124,18 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
             f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged "
             f"documents; files: {files['indexed']} indexed, {files['unchanged']} unchanged, "
             f"{files['empty']} empty, {files['removed']} removed, {files['skipped']} skipped, "
-            f"{files['ignored']} ignored; {files['warnings']} warnings in "
-            f"{report.seconds:.1f} s", err=True)
+            f"{files['ignored']} ignored; {files['warnings']} warnings"
+            f"{_ocr_summary(report) if report.ocr else ''} in {report.seconds:.1f} s", err=True)
     if not report.complete(strict):
         # A file skipped costs the run no more than itself: the rest is indexed and live, so
         # not the exit status of a failed run (cron would fail forever over one broken file).
         sys.exit(ExitStatus.ERROR if strict else ExitStatus.INCOMPLETE)
+
+
+def _ocr_summary(report) -> str:
+    pages = report.ocr_read + report.ocr_cached
+    return (f"; {pages} page{'' if pages == 1 else 's'} read by OCR "
+            f"({report.ocr_cached} from its cache)")
 
 
 @click.command("search", cls=QueryCommand)

@@ -27,6 +27,7 @@ from searcher.indexing.manifest import same_stat, stat_entry
 from searcher.indexing.reader_pool import Job, ReaderPool
 from searcher.ingest.formats import (
     JSONL_SUFFIXES, document_path, parse_batches, parse_jsonl_chunk)
+from searcher.ingest.ocr import Tesseract
 from searcher.models import Document
 from searcher.regular_files import NotRegularFileError, open_regular
 
@@ -48,6 +49,8 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     vanished: bool = False  # removed since the walk found it (a sync tool's race): not an error
+    ocr_read: int = 0  # pages read by OCR…
+    ocr_cached: int = 0  # …and pages whose OCR text was in the cache
 
 
 class _FileWarnings(list):
@@ -77,15 +80,16 @@ class _FileWarnings(list):
 
 def read_files(files: list[tuple[Path, Path]], manifest: dict,
                max_file_bytes: int = MAX_FILE_BYTES, file_seconds: float = FILE_SECONDS,
-               readers: int = 1) -> Iterator[FileResult]:
+               readers: int = 1, ocr: Tesseract | None = None) -> Iterator[FileResult]:
     """The results of every file, in order, given what the manifest says each held; the
-    files to read are read by up to ``readers`` processes."""
+    files to read are read by up to ``readers`` processes, images and PDF pages without
+    text by ``ocr`` if given."""
     pool = ReaderPool(readers, file_seconds, _cut_short)
-    yield from pool.results(_jobs(files, manifest, max_file_bytes))
+    yield from pool.results(_jobs(files, manifest, max_file_bytes, file_seconds, ocr))
 
 
-def _jobs(files: list[tuple[Path, Path]], manifest: dict,
-          max_file_bytes: int) -> Iterator[FileResult | Job]:
+def _jobs(files: list[tuple[Path, Path]], manifest: dict, max_file_bytes: int,
+          file_seconds: float, ocr: Tesseract | None) -> Iterator[FileResult | Job]:
     """Each file's result when its stat shows it unchanged (or cannot be had), else the job
     that reads it."""
     for file, root in files:
@@ -97,16 +101,17 @@ def _jobs(files: list[tuple[Path, Path]], manifest: dict,
         except OSError as error:
             yield _failed(file, error)
             continue
-        yield Job(_read, (file, root, previous, max_file_bytes))
+        yield Job(_read, (file, root, previous, max_file_bytes, file_seconds, ocr))
 
 
-def _read(file: Path, root: Path, previous: dict | None,
-          max_bytes: int) -> Iterator[FileResult]:
-    """The results of reading one file (in a reader process)."""
+def _read(file: Path, root: Path, previous: dict | None, max_bytes: int, seconds: float,
+          ocr: Tesseract | None) -> Iterator[FileResult]:
+    """The results of reading one file (in a reader process), OCR included within its
+    ``seconds``."""
     if file.suffix.lower() in JSONL_SUFFIXES:
         yield from _read_large_jsonl(file, root, previous, max_bytes)
     else:
-        yield from _read_file(file, root, previous, max_bytes)
+        yield from _read_file(file, root, previous, max_bytes, ocr, seconds)
 
 
 def _cut_short(job: Job, reason: str) -> FileResult:
@@ -153,11 +158,13 @@ def _read_whole(file: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _read_file(file: Path, root: Path, previous: dict | None,
-               max_bytes: int) -> Iterator[FileResult]:
+def _read_file(file: Path, root: Path, previous: dict | None, max_bytes: int,
+               ocr: Tesseract | None = None, seconds: float = FILE_SECONDS
+               ) -> Iterator[FileResult]:
     """Read, decode and parse one whole corpus file, unless it is unchanged: one result, or,
     for a container (an archive, a mailbox), one a batch of its documents, so that the
-    deadline holds for each batch."""
+    deadline holds for each batch. Images and PDF pages without text are read by ``ocr``,
+    within ``seconds``."""
     try:
         entry = stat_entry(file)
         if same_stat(previous, entry):
@@ -169,7 +176,8 @@ def _read_file(file: Path, root: Path, previous: dict | None,
             yield FileResult(str(file), entry={**previous, **entry})
             return
         warnings = _FileWarnings(_name(file, root))
-        batches = parse_batches(data, warnings.name, warnings)
+        images = ocr.reader(seconds) if ocr else None
+        batches = parse_batches(data, warnings.name, warnings, images)
         parsed = next(batches)
     except (OSError, DocumentError) as error:
         yield _failed(file, error)
@@ -185,7 +193,9 @@ def _read_file(file: Path, root: Path, previous: dict | None,
         last = following is None
         yield FileResult(str(file), entry=entry if last else None, changed=True,
                          encoding=parsed.encoding, documents=parsed.documents,
-                         warnings=warnings.take(last))
+                         warnings=warnings.take(last),
+                         ocr_read=images.read if images and last else 0,
+                         ocr_cached=images.cached if images and last else 0)
         if last:
             return
         parsed = following

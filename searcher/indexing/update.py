@@ -40,6 +40,7 @@ from searcher.engine.store import OpenIndex, create_generation, open_index
 from searcher.errors import IndexDamagedError, IndexIncompatibleError, IndexRootsError
 from searcher.indexing.manifest import MANIFEST, failed_entry, read_manifest, write_manifest
 from searcher.indexing.reading import FILE_SECONDS, MAX_FILE_BYTES, read_files
+from searcher.ingest.ocr import find_tesseract
 from searcher.ingest.walk import corpus_files, default_base, resolve_roots
 from searcher.models import Document
 
@@ -70,6 +71,9 @@ class IndexReport:
     dry_run: bool = False
     seconds: float = 0.0
     generation: str | None = None  # the new generation a run that does not publish wrote
+    ocr_read: int = 0  # pages (image files, PDF pages) read by OCR: by Tesseract…
+    ocr_cached: int = 0  # …or from its cache
+    ocr: bool = False  # images and PDF pages without text were read by OCR
 
     def file_counts(self) -> dict[str, int]:
         """Files by outcome, with the skipped and ignored ones and the warnings."""
@@ -89,7 +93,8 @@ class IndexReport:
                 "warnings": self.warnings, "rebuilt": self.rebuilt,
                 "seconds": round(self.seconds, 3), "files": self.file_counts(),
                 "ignored_files": [{"file": f, "reason": r} for f, r in self.ignored],
-                "roots": self.roots, "dry_run": self.dry_run}
+                "roots": self.roots, "dry_run": self.dry_run,
+                "ocr_pages": self.ocr_read + self.ocr_cached, "ocr_cached": self.ocr_cached}
 
 
 @dataclass
@@ -101,6 +106,7 @@ class _Plan:
     exclude: list[str]
     base_moved: bool  # document paths change: every document is written again
     guarded: bool  # paths were given in place of the recorded roots, without ``replace``
+    ocr: bool  # images and PDF pages without text are read by OCR
 
 
 def default_procs(files: list[tuple[Path, Path]]) -> int:
@@ -122,7 +128,7 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
                  exclude: Sequence[str] = (), dry_run: bool = False,
                  fallback: Sequence[Path] = (),
                  file_seconds: float = FILE_SECONDS, select: Selection | None = None,
-                 publish_generation: bool = True) -> IndexReport:
+                 publish_generation: bool = True, ocr: bool | None = None) -> IndexReport:
     """Bring the index at ``index_dir`` in line with the files under its roots: ``paths``,
     else the recorded roots, else ``fallback``; plus ``add``, minus ``remove``. Paths that
     would remove more than half of the indexed documents raise ``IndexRootsError`` unless
@@ -136,17 +142,22 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
     sharded index: ``searcher.cluster``). Without ``publish_generation`` the run writes a new
     generation (as a rebuild does), seals it (checksums recorded, every file synced) and
     leaves the live one live: the caller publishes it (``store.publish``) or discards it;
-    ``IndexReport.generation`` names it."""
+    ``IndexReport.generation`` names it.
+
+    ``ocr``: images, and PDF pages without text, are read by Tesseract (``OcrUnavailableError``
+    first when it is not installed); None: as the index was last built (recorded), else not.
+    A run that turns it on or off reads the index's PDFs again."""
     started = time.monotonic()
+    recorded = read_meta(index_dir) or {}
+    plan = _plan(index_dir, recorded, paths, add, remove, replace, exclude, fallback, ocr)
+    tesseract = find_tesseract() if plan.ocr else None
     rebuild = rebuild or not publish_generation  # a write into the live one is live at once
-    report = IndexReport(dry_run=dry_run)
-    plan = _plan(index_dir, read_meta(index_dir) or {}, paths, add, remove, replace, exclude,
-                 fallback)
+    report = IndexReport(dry_run=dry_run, ocr=plan.ocr)
     report.roots = [str(root) for root in plan.roots]
     # before the lock: a wrong path leaves nothing behind
     files = list(corpus_files(plan.roots, follow_outside, refused=report.skipped,
                               base=plan.base, exclude=plan.exclude, ignored=report.ignored,
-                              skip=[index_dir]))
+                              skip=[index_dir], ocr=plan.ocr))
     if select is not None:
         files = [(file, base) for file, base in files if select(file, base)]
     with contextlib.nullcontext() if dry_run else writer_lock(index_dir, wait):
@@ -159,13 +170,14 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
         live = None if rebuild or plan.base_moved else _writable_live(index_dir, settings)
         report.rebuilt = live is None
         manifest = previous if live else {}
+        if plan.ocr != (recorded.get("ocr") is True):
+            manifest = _read_pdfs_again(manifest)
+        reading = (max_file_bytes, file_seconds, procs, tesseract)
         if dry_run:
-            _write_files(_DryRun(), files, manifest, report, progress, live is not None,
-                         (max_file_bytes, file_seconds, procs))
+            _write_files(_DryRun(), files, manifest, report, progress, live is not None, reading)
         else:
             _write(index_dir, live, settings, _provenance(settings, plan), files, manifest,
-                   report, progress, procs, (max_file_bytes, file_seconds, procs),
-                   publish_generation)
+                   report, progress, procs, reading, publish_generation)
     report.seconds = time.monotonic() - started
     return report
 
@@ -185,7 +197,7 @@ def _writable_live(index_dir: Path, settings: AnalysisSettings) -> OpenIndex | N
 
 def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, meta: dict,
            files: list[tuple[Path, Path]], manifest: dict, report: IndexReport,
-           progress: Progress | None, procs: int, reading: tuple[int, float, int],
+           progress: Progress | None, procs: int, reading: tuple,
            publish_generation: bool = True) -> None:
     """Write the run into the live generation, or into a new one then published (or only
     sealed, without ``publish_generation``)."""
@@ -212,10 +224,10 @@ def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, 
 
 def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
                  report: IndexReport, progress: Progress | None, incremental: bool,
-                 reading: tuple[int, float, int]) -> dict:
+                 reading: tuple) -> dict:
     """Read the files into ``writer`` (an ``IndexWriter``, or ``_DryRun``), counting
     documents and file outcomes in ``report``; the new manifest. ``reading``: the most bytes
-    and seconds a file may take, and how many processes read."""
+    and seconds a file may take, how many processes read, and Tesseract (or None)."""
     new_manifest: dict[str, dict] = {}
     written: list[str] = []  # paths of the file in progress (a large one spans results)
     failed: set[str] = set()  # files (or chunks of files) that could not be read
@@ -223,6 +235,8 @@ def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
     try:
         for result in read_files(files, manifest, *reading):
             report.warnings.extend(result.warnings)
+            report.ocr_read += result.ocr_read
+            report.ocr_cached += result.ocr_cached
             previous = manifest.get(result.file) or {}
             previous_paths = set(previous.get("paths", []))
             if result.vanished:
@@ -328,9 +342,10 @@ def index_roots(index_dir: Path, paths: Sequence[Path] = (),
 
 def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[Path],
           remove: Sequence[Path], replace: bool, exclude: Sequence[str],
-          fallback: Sequence[Path]) -> _Plan:
-    """The run's roots, base and exclusions. The base stays the recorded one while every
-    root is inside it, so that adding or removing a root leaves document paths alone."""
+          fallback: Sequence[Path], ocr: bool | None = None) -> _Plan:
+    """The run's roots, base, exclusions and OCR (``ocr``, else as recorded). The base
+    stays the recorded one while every root is inside it, so that adding or removing a root
+    leaves document paths alone."""
     recorded_roots = [Path(root) for root in recorded.get("roots", [])]
     given = resolve_roots(paths)
     roots = given or recorded_roots or ([] if add else resolve_roots(fallback))
@@ -353,7 +368,15 @@ def _plan(index_dir: Path, recorded: dict, paths: Sequence[Path], add: Sequence[
     kept = [] if replace else recorded.get("exclude", [])
     return _Plan(roots, base, list(dict.fromkeys([*kept, *exclude])),
                  base_moved=recorded_base is not None and base != recorded_base,
-                 guarded=bool(given) and not replace)
+                 guarded=bool(given) and not replace,
+                 ocr=recorded.get("ocr") is True if ocr is None else ocr)
+
+
+def _read_pdfs_again(manifest: dict) -> dict:
+    """``manifest`` with its PDFs' entries matching no file (their documents kept until they
+    are read again): a PDF's pages without text are read, or no longer read, by OCR."""
+    return {file: {**entry, "size": -1, "sha256": None} if file.lower().endswith(".pdf")
+            else entry for file, entry in manifest.items()}
 
 
 def _live_manifest(index_dir: Path) -> dict:
@@ -418,5 +441,5 @@ def _provenance(settings: AnalysisSettings, plan: _Plan | None = None) -> dict:
     meta = {"roots": [str(root) for root in plan.roots] if plan else [],
             "variant_sources_sha256": variant_sources_sha256(settings.variant_files)}
     if plan:
-        meta.update(base=str(plan.base), exclude=plan.exclude)
+        meta.update(base=str(plan.base), exclude=plan.exclude, ocr=plan.ocr)
     return meta

@@ -22,11 +22,12 @@ from dataclasses import dataclass, replace
 
 from searcher.errors import DocumentError
 from searcher.ingest import (
-    archives, docx, email_messages, epub, html, jsonl, markdown, pdf, plain_text, rtf)
+    archives, docx, email_messages, epub, html, jsonl, markdown, pdf, plain_text, rtf, scans)
 from searcher.ingest.decoding import decode
 from searcher.ingest.members import (
     MAX_NESTING, Budget, Member, document_path, member_path)
 from searcher.ingest.metadata import MAX_DOCUMENT_CHARS
+from searcher.ingest.ocr import ImageReader
 from searcher.models import Document
 
 __all__ = ["document_path", "member_path"]  # named here for the modules that name files
@@ -61,13 +62,15 @@ class ParsedFile:
     encoding: str
 
 
-def format_of(name: str) -> str | None:
+def format_of(name: str, ocr: bool = False) -> str | None:
     """The suffix naming the format of a file or member called ``name`` (lower case;
     ``.tar.gz`` is one, and ``.gz`` only when the name without it is of a format), or None
-    when searcher reads no such file.
+    when searcher reads no such file. Images are read only with ``ocr``.
 
     >>> format_of("a.TXT"), format_of("b.tar.gz"), format_of("c.jsonl.gz"), format_of("d.sql.gz")
     ('.txt', '.tar.gz', '.gz', None)
+    >>> format_of("scan.PNG"), format_of("scan.png", ocr=True)
+    (None, '.png')
     """
     lower = name.lower()
     if lower.endswith(".tar.gz"):
@@ -75,18 +78,22 @@ def format_of(name: str) -> str | None:
     suffix = posixpath.splitext(lower)[1]
     if suffix == archives.GZIP_SUFFIX:
         return suffix if format_of(lower[:-len(suffix)]) else None
+    if ocr and suffix in scans.IMAGE_SUFFIXES:
+        return suffix
     return suffix if suffix in CORPUS_SUFFIXES else None
 
 
-def parse_file(data: bytes, path: str, warnings: list[str]) -> ParsedFile:
+def parse_file(data: bytes, path: str, warnings: list[str],
+               ocr: ImageReader | None = None) -> ParsedFile:
     """The documents in one corpus file's bytes; ``path`` names it in results. Problems that
     cost part of the file or its metadata go to ``warnings``; an unreadable file raises
-    ``DocumentError``."""
-    batches = list(parse_batches(data, path, warnings))
+    ``DocumentError``. With ``ocr``, images and PDF pages without text are read by OCR."""
+    batches = list(parse_batches(data, path, warnings, ocr))
     return ParsedFile([d for batch in batches for d in batch.documents], batches[-1].encoding)
 
 
-def parse_batches(data: bytes, path: str, warnings: list[str]) -> Iterator[ParsedFile]:
+def parse_batches(data: bytes, path: str, warnings: list[str],
+                  ocr: ImageReader | None = None) -> Iterator[ParsedFile]:
     """The documents in one corpus file's bytes, as ``parse_file``, a batch at a time: a
     file's whole, or a container's, ``BATCH_DOCUMENTS`` at a time (so that a mailbox of
     thousands of messages is read a batch within each deadline: ``reading``). At least one
@@ -95,7 +102,7 @@ def parse_batches(data: bytes, path: str, warnings: list[str]) -> Iterator[Parse
     kind = CONTAINERS[suffix][1] if suffix in CONTAINERS else ""
     batch: list[Document] = []
     batches = 0
-    for documents, encoding in _read(data, path, path, warnings, Budget(path), 0):
+    for documents, encoding in _read(data, path, path, warnings, Budget(path), 0, ocr):
         kind = kind or encoding
         batch.extend(documents)
         if len(batch) >= BATCH_DOCUMENTS:
@@ -113,12 +120,13 @@ def parse_jsonl_chunk(data: bytes, first_line: int, path: str, warnings: list[st
 
 
 def _read(data: bytes, name: str, path: str, warnings: list[str], budget: Budget,
-          depth: int) -> Iterator[tuple[list[Document], str]]:
+          depth: int, ocr: ImageReader | None) -> Iterator[tuple[list[Document], str]]:
     """The documents of a file or member called ``name`` whose document is ``path``, with
-    the encoding each was read in; a container's as it reads them, ``depth`` levels down."""
-    suffix = format_of(name)
+    the encoding each was read in; a container's as it reads them, ``depth`` levels down.
+    A container's members are read without OCR (its images are not among them)."""
+    suffix = format_of(name, ocr is not None and depth == 0)
     if suffix not in CONTAINERS:
-        yield _leaf(data, suffix, path, warnings)
+        yield _leaf(data, suffix, path, warnings, ocr if depth == 0 else None)
         return
     items, kind = CONTAINERS[suffix]
     if depth > MAX_NESTING:
@@ -134,7 +142,8 @@ def _read(data: bytes, name: str, path: str, warnings: list[str], budget: Budget
                 item = replace(item, path=f"{item.path}~{position}")
             seen.add(item.path)
             try:
-                yield from _read(item.data, item.name, item.path, warnings, budget, depth + 1)
+                yield from _read(item.data, item.name, item.path, warnings, budget, depth + 1,
+                                 None)
             except DocumentError as error:
                 warnings.append(f"{item.path}: {error}; not read")
     except DocumentError:
@@ -150,23 +159,17 @@ def _wanted(name: str) -> bool:
     return format_of(name) is not None
 
 
-def _leaf(data: bytes, suffix: str | None, path: str,
-          warnings: list[str]) -> tuple[list[Document], str]:
+def _leaf(data: bytes, suffix: str | None, path: str, warnings: list[str],
+          ocr: ImageReader | None) -> tuple[list[Document], str]:
     """The documents of a file that is no container, with the encoding it was read in."""
+    if ocr is not None and suffix in scans.IMAGE_SUFFIXES | pdf.SUFFIXES:
+        reader, kind = ((scans.parse_image, "image") if suffix in scans.IMAGE_SUFFIXES
+                        else (pdf.parse_pdf, "pdf"))
+        return _binary(lambda *args: reader(*args, ocr=ocr), kind, data, path, warnings)
     if suffix in jsonl.SUFFIXES:
         return parse_jsonl_chunk(data.rstrip(b"\r\n"), 1, path, warnings), "utf-8"
     if suffix in BINARY_READERS:
-        reader, kind = BINARY_READERS[suffix]
-        try:
-            document = reader(data, path, warnings)
-        except DocumentError:
-            raise
-        # A damaged file makes a parsing library raise whatever its code met first (zlib,
-        # struct, IndexError, lxml…): any of them means this one file cannot be read.
-        except Exception as error:
-            raise DocumentError(f"cannot read {kind.upper()}: {error or type(error).__name__}"
-                                ) from error
-        return _kept([document], warnings), kind
+        return _binary(*BINARY_READERS[suffix], data, path, warnings)
     declared = html.declared_charset(data) if suffix in html.SUFFIXES else None
     text, encoding = decode(data, path, warnings, declared)
     if suffix in markdown.SUFFIXES:
@@ -176,6 +179,21 @@ def _leaf(data: bytes, suffix: str | None, path: str,
     else:
         document = plain_text.parse_text(text, path, warnings)
     return _kept([document], warnings), encoding
+
+
+def _binary(reader: Callable[[bytes, str, list[str]], Document], kind: str, data: bytes,
+            path: str, warnings: list[str]) -> tuple[list[Document], str]:
+    """The document of a file of a binary format, read by ``reader``."""
+    try:
+        document = reader(data, path, warnings)
+    except DocumentError:
+        raise
+    # A damaged file makes a parsing library raise whatever its code met first (zlib,
+    # struct, IndexError, lxml…): any of them means this one file cannot be read.
+    except Exception as error:
+        raise DocumentError(f"cannot read {kind.upper()}: {error or type(error).__name__}"
+                            ) from error
+    return _kept([document], warnings), kind
 
 
 def _kept(documents: list[Document], warnings: list[str]) -> list[Document]:

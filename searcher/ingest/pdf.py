@@ -5,11 +5,12 @@ date and author of the document's information dictionary (often the day and the 
 whoever saved the file); the title from that dictionary.
 
 A PDF whose pages hold no text (a scan) is refused with that reason rather than indexed as
-nothing; an encrypted one that does not open with the empty password is refused too. The body
-separates the pages with a blank line, unless a paragraph runs on from one to the next;
-``Document.pages`` holds the offset at which each starts, so a passage's page can be named. At
-most ``MAX_PAGES`` pages are read (with a warning), and none once the text is as long as a
-document can be (``MAX_DOCUMENT_CHARS``); pypdf bounds what each stream inflates to (75 MB).
+nothing, unless OCR is on: then such a page is read from its images (``scans``). An encrypted
+one that does not open with the empty password is refused too. The body separates the pages
+with a blank line, unless a paragraph runs on from one to the next; ``Document.pages`` holds
+the offset at which each starts, so a passage's page can be named. At most ``MAX_PAGES``
+pages are read (with a warning), and none once the text is as long as a document can be
+(``MAX_DOCUMENT_CHARS``); pypdf bounds what each stream inflates to (75 MB).
 
     >>> pdf_date("D:20240826083000+08'00'")
     '2024-08-26'
@@ -22,7 +23,9 @@ import re
 from searcher.errors import DocumentError
 from searcher.ingest.bylines import document_fields
 from searcher.ingest.metadata import MAX_DOCUMENT_CHARS, make_document
+from searcher.ingest.ocr import ImageReader
 from searcher.ingest.reflow import reflow
+from searcher.ingest.scans import page_images
 from searcher.models import Document
 
 SUFFIXES = {".pdf"}
@@ -38,8 +41,10 @@ def pdf_date(value: str) -> str | None:
     return "-".join(match.groups()) if match else None
 
 
-def parse_pdf(data: bytes, path: str, warnings: list[str]) -> Document:
-    """The document in a PDF's bytes; ``DocumentError`` when it is encrypted or has no text."""
+def parse_pdf(data: bytes, path: str, warnings: list[str],
+              ocr: ImageReader | None = None) -> Document:
+    """The document in a PDF's bytes; ``DocumentError`` when it is encrypted or has no text.
+    With ``ocr``, a page without text is read from the images drawn on it (``scans``)."""
     # Imported here: ``searcher search`` never reads a PDF and should not pay for pypdf.
     import io
     import logging
@@ -61,13 +66,17 @@ def parse_pdf(data: bytes, path: str, warnings: list[str]) -> Document:
             break
         if length > MAX_DOCUMENT_CHARS:
             break  # the rest would be cut (``formats`` says so)
-        texts.append(page.extract_text() or "")
-        length += len(texts[-1])
+        text = page.extract_text() or ""
+        if ocr is not None and not text.strip():
+            text = ocr.page(page_images(page, number + 1, path, warnings))
+        texts.append(text)
+        length += len(text)
     info = reader.metadata or {}
     fields = {"title": info.get("/Title"), "author": info.get("/Author"),
               "date": pdf_date(str(info.get("/CreationDate") or ""))}
     body, pages = reflow(texts)
     if not body.strip():
-        raise DocumentError("no text layer (a scanned PDF?); not indexed")
+        raise DocumentError("no text layer (a scanned PDF?); not indexed" if ocr is None else
+                            "no text layer, and no text in its pages' images; not indexed")
     fields = document_fields(body, {k: str(v) for k, v in fields.items() if v})
     return make_document(path, body, fields, warnings, pages=pages)

@@ -47,11 +47,12 @@ def resolve_roots(paths: Sequence[Path]) -> list[Path]:
 def corpus_files(paths: list[Path], follow_outside: bool = False,
                  refused: Refused | None = None, base: Path | None = None,
                  exclude: Sequence[str] = (), ignored: Refused | None = None,
-                 skip: Sequence[Path] = ()) -> Iterator[tuple[Path, Path]]:
+                 skip: Sequence[Path] = (), ocr: bool = False) -> Iterator[tuple[Path, Path]]:
     """``(file, base)`` for every corpus file under ``paths``, in a stable order; ``file`` is
     absolute, and a document's path is ``file`` relative to ``base`` (``default_base`` unless
     given). A file or folder whose path relative to its root matches a glob of ``exclude``
-    is left out, as are the folders in ``skip``. What is found but not taken is appended to
+    is left out, as are the folders in ``skip``; images are taken only with ``ocr`` (they
+    are read by OCR). What is found but not taken is appended to
     ``refused`` (a link leaving ``paths``, a folder that cannot be listed) or ``ignored``
     (hidden, another type, excluded, an index folder), with its reason."""
     refused = [] if refused is None else refused
@@ -61,7 +62,7 @@ def corpus_files(paths: list[Path], follow_outside: bool = False,
     skipped = {folder.resolve() for folder in skip}
     for path in resolved:
         if path.is_dir():
-            for file in sorted(_walk(path, refused, exclude, ignored, skipped)):
+            for file in sorted(_walk(path, refused, exclude, ignored, skipped, ocr)):
                 if follow_outside or _inside(file, resolved, refused):
                     yield file, base
         else:
@@ -69,7 +70,7 @@ def corpus_files(paths: list[Path], follow_outside: bool = False,
 
 
 def _walk(root: Path, refused: Refused, exclude: Sequence[str], ignored: Refused,
-          skipped: set[Path]) -> Iterator[Path]:
+          skipped: set[Path], ocr: bool) -> Iterator[Path]:
     def unlisted(error: OSError) -> None:
         if isinstance(error, FileNotFoundError):
             return  # removed while the walk ran: its files are gone, and so removed
@@ -103,7 +104,7 @@ def _walk(root: Path, refused: Refused, exclude: Sequence[str], ignored: Refused
             glob = excluded(file)
             if name.startswith("."):
                 ignored.append((str(file), "hidden file"))
-            elif format_of(name) is None:
+            elif format_of(name, ocr) is None:
                 ignored.append((str(file), "not a corpus file type"))
             elif glob:
                 ignored.append((str(file), f"excluded by {glob}"))
