@@ -70,9 +70,9 @@ def client():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, settings, client):
-    """300 articles as one index (``single``) and as a sharded one (``sharded``)."""
+    """2,000 articles as one index (``single``) and as a sharded one (``sharded``)."""
     root = tmp_path_factory.mktemp("cluster")
-    _write_corpus(root / "corpus", 300, seed=31)
+    _write_corpus(root / "corpus", 2000, seed=31)
     # Reposts of a few articles in other scripts and spellings, in other folders (so, most
     # likely, other shards): collapsed across shards as in one index.
     to_simplified, to_hongkong = opencc.OpenCC("t2s"), opencc.OpenCC("s2hk")
