@@ -10,13 +10,15 @@ so it is a script, run by hand where Tesseract and its data are installed (Debia
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.test_ocr import scanned_pdf  # noqa: E402  (the tests' scanned page, as they make it)
 
 CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -33,19 +35,6 @@ def page(lines: list[str], font_file: str):
     for row, line in enumerate(lines):
         draw.text((30, 30 + 90 * row), line, font=font, fill=0)
     return image
-
-
-def scanned_pdf(image) -> bytes:
-    """A PDF whose only page is ``image``, with no text layer."""
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen import canvas
-
-    out = io.BytesIO()
-    sheet = canvas.Canvas(out, pagesize=(image.width, image.height))
-    sheet.drawImage(ImageReader(image), 0, 0, image.width, image.height)
-    sheet.showPage()
-    sheet.save()
-    return out.getvalue()
 
 
 def searcher(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
