@@ -21,7 +21,9 @@ from searcher.cli.on_cluster import cluster_option, partial_option, shards_optio
 from searcher.cli.printers import Output, Shown, Summary, print_hits, printer_for
 
 if TYPE_CHECKING:
+    from searcher.cluster.searching import ShardedIndex
     from searcher.engine.store import OpenIndex
+    from searcher.search.searcher import IndexSearcher
     from searcher.search.query_syntax import MinimumMatch
     from searcher.search.request import SearchRequest
 
@@ -218,18 +220,22 @@ def search_command(ctx, query, index_dir, path_style, **options):
     for word in request.hints():
         click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
                    f"{word.upper()}", err=True)
-    index = open_searched(ctx, index_dir, options["cluster"], options["partial"])
-    found = print_search(index, request, output, options["by"], path_style)
+    searcher = open_searched(ctx, index_dir, options["cluster"], options["partial"])
+    found = print_search(searcher, request, output, options["by"], path_style)
     sys.exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
 
 
-def open_searched(ctx: click.Context, index_dir: Path, cluster: str | None, partial: bool):
-    """The index ``search`` asks: sharded, on the cluster at ``cluster`` (``--partial``: a
-    shard that does not answer left out), or one index (``open_for_search``)."""
+def open_searched(ctx: click.Context, index_dir: Path, cluster: str | None, partial: bool
+                  ) -> IndexSearcher | ShardedIndex:
+    """What ``search`` searches: one index (``open_for_search``), or a sharded one on the
+    cluster at ``cluster`` (``--partial``: a shard that does not answer left out); both
+    ``search``, ``count`` and ``timeline`` a request."""
     if partial and cluster is None:
         raise click.UsageError("--partial goes with --cluster")
     if cluster is None:
-        return open_for_search(ctx, index_dir)
+        from searcher.search.searcher import IndexSearcher
+
+        return IndexSearcher(open_for_search(ctx, index_dir))
     from searcher.cli.on_cluster import sharded_search
 
     return sharded_search(ctx, cluster, index_dir, partial)
@@ -287,32 +293,20 @@ def search_request(ctx: click.Context, text: str, output: Output, limit: int, so
                                ellipses=not only_matching, find_matches=not listing)
 
 
-def print_search(index: OpenIndex, request: SearchRequest, output: Output, by: str,
-                 path_style: str) -> int:
+def print_search(searcher: IndexSearcher | ShardedIndex, request: SearchRequest,
+                 output: Output, by: str, path_style: str) -> int:
     """Run ``request`` through the collector ``output`` wants (the top hits, a count, a
-    timeline per ``by``) and print what it found; how many articles matched. A sharded
-    index (``searcher.cluster``) collects over its shards."""
-    sharded = getattr(index, "sharded", False)
+    timeline per ``by``) and print what it found; how many articles matched."""
     if output.what == "hits":
-        from searcher.search.ranked import search
-
         with printer_for(output) as printer:
-            result = index.search(request) if sharded else search(index, request)
+            result = searcher.search(request)
             print_hits(printer, result.hits, path_style,
                        Summary(result.total, len(result.hits), result.seconds,
                                tuple(request.filters() + result.notes())))
         return result.total
-    from searcher.search.evaluation import evaluate
-    from searcher.search.timeline import per_period
-
-    with printer_for(output) as printer:
-        if sharded:
-            found = (index.timeline(request, by) if output.what == "timeline"
-                     else Summary(index.count(request)))
-        else:
-            evaluation = evaluate(index, request)  # collected: nothing ranked, none read
-            found = per_period(evaluation, by) if output.what == "timeline" else Summary(
-                len(evaluation))
+    with printer_for(output) as printer:  # collected: nothing ranked, no article read
+        found = (searcher.timeline(request, by) if output.what == "timeline"
+                 else Summary(searcher.count(request)))
         printer.end(found)
     return found.total
 

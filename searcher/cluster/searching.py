@@ -40,10 +40,8 @@ class ShardedIndex:
     ``SHARDS`` names. ``ShardError`` names a shard that cannot be opened or answer; with
     ``partial``, such a shard is left out instead (``unanswered`` says which and why) and
     the others answer, as one index of their files would, unless none is left. Its
-    ``search``, ``count`` and ``timeline`` take a ``SearchRequest`` as ``searcher.search``'s
-    do."""
-
-    sharded = True  # what a command asks to tell it from one index
+    ``search``, ``count`` and ``timeline`` take a ``SearchRequest`` as
+    ``search.searcher.IndexSearcher``'s do."""
 
     def __init__(self, index_dir: Path, client: Client, partial: bool = False) -> None:
         self.layout: Layout = require_layout(index_dir)
