@@ -32,6 +32,7 @@ from searcher.models import Hit
 
 if TYPE_CHECKING:  # rich is imported only when a terminal view is printed (cold start)
     from rich.console import Console
+    from rich.text import Text
 
     from searcher.search.timeline import Timeline
 
@@ -335,42 +336,54 @@ class TextPrinter(_Paged):
     """The terminal view: a header line per hit, its highlighted snippets, a footer."""
 
     def hit(self, hit: Hit) -> None:
+        # One print and one write a hit, not one a line: rich's print costs a fixed tenth of
+        # a millisecond, and a line's write to a terminal is a system call (a served search's
+        # terminal belongs to another process, which must read each one).
         from rich.text import Text
 
-        from searcher.cli.terminal import highlighted, place, print_wrapped
+        lines = self._hit_lines(hit)
+        self.console.print(Text("\n").join(lines), soft_wrap=True)
+
+    def _hit_lines(self, hit: Hit) -> list[Text]:
+        """The hit's lines, each already fitted to the width but its file's: a header, the
+        file, its copies, its snippets, a blank line."""
+        from rich.text import Text
+
+        from searcher.cli.terminal import highlighted, place, wrapped_lines
 
         # The title wins the width: rank, title, date and score on the first line (the title
         # gives way only to the date and score), the file on a line of its own below.
+        width = self.console.width
         header = Text()
         header.append(f"{hit.rank:>2}. ", style="dim")
         details = Text()
         details.append(f"  {hit.date or 'undated'}", style="cyan")
         details.append(f"  {hit.score:.2f}", style="dim")
         title = highlighted(hit.title, hit.title_highlights, "bold")
-        room = self.console.width - header.cell_len - details.cell_len
+        room = width - header.cell_len - details.cell_len
         title.truncate(max(room, 8), overflow="ellipsis")
         header.append_text(title)
         header.append_text(details)
-        header.truncate(self.console.width, overflow="ellipsis")
-        self.console.print(header, no_wrap=True)
+        header.truncate(width, overflow="ellipsis")
         # A file stands whole on a line of its own, never cut or broken by us: past the
         # width the terminal wraps it, and a copy-paste or a click still opens it.
         where = Text("    ")
         where.append_text(place(hit.file, hit.record, "green"))
         if hit.page is not None:
             where.append(f"  p. {hit.page}", style="dim")
-        self.console.print(where, soft_wrap=True)
+        lines = [header, where]
         if hit.copies:
             from searcher.search.hits import also_in
 
-            self.console.print(Text(f"    {also_in(hit)}:", style="dim"), soft_wrap=True)
+            lines.append(Text(f"    {also_in(hit)}:", style="dim"))
             for copy in hit.copies:
                 line = Text("      ")
                 line.append_text(place(copy.file, copy.record, "dim green"))
-                self.console.print(line, soft_wrap=True)
+                lines.append(line)
         for snippet in hit.snippets:
-            print_wrapped(self.console, highlighted(snippet.text, snippet.highlights), indent=4)
-        self.console.print()
+            text = highlighted(snippet.text, snippet.highlights)
+            lines += [line for line, _, _ in wrapped_lines(text, width, indent=4)]
+        return lines + [Text()]
 
     def end(self, found: Summary | None = None) -> None:
         """The footer: how many matched, how many are shown, the time, the filters."""

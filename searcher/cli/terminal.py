@@ -40,20 +40,30 @@ def highlighted(text: str, spans, style: str = "") -> "Text":
     return result
 
 
-def print_wrapped(console: "Console", text: "Text", indent: int = 0,
-                  mark: int | None = None) -> tuple[int, int | None]:
-    """``text`` laid out in the console's width less ``indent``, each paragraph broken by the
-    rules of CJK typesetting (``line_breaking``), never by rich's own wrapping. Returns the
-    lines printed and which of them (0-based) holds the character at offset ``mark``."""
+def wrapped_lines(text: "Text", width: int, indent: int = 0) -> list[tuple["Text", int, int]]:
+    """``text`` laid out in ``width`` cells less ``indent``, each paragraph broken by the rules
+    of CJK typesetting (``line_breaking``), never by rich's own wrapping: each line indented
+    and cut to ``width`` (a word longer than the room), with the offsets it came from."""
     from rich.text import Text
 
     from searcher.cli.line_breaking import text_line_breaks
 
-    lines = text_line_breaks(text.plain, console.width - indent)
-    marked = None
-    for n, (start, end) in enumerate(lines):
+    lines = []
+    for start, end in text_line_breaks(text.plain, width - indent):
         line = Text(" " * indent)
         line.append_text(text[start:end])
+        line.truncate(width, overflow="crop")
+        lines.append((line, start, end))
+    return lines
+
+
+def print_wrapped(console: "Console", text: "Text", indent: int = 0,
+                  mark: int | None = None) -> tuple[int, int | None]:
+    """``text`` printed as ``wrapped_lines`` in the console's width. Returns the lines
+    printed and which of them (0-based) holds the character at offset ``mark``."""
+    lines = wrapped_lines(text, console.width, indent)
+    marked = None
+    for n, (line, start, end) in enumerate(lines):
         console.print(line, no_wrap=True, overflow="crop")
         if mark is not None and marked is None and mark < max(end, start + 1):
             marked = n
