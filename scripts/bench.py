@@ -28,12 +28,14 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
    and after rewriting 1% of the files; wall seconds and the command's counts;
 5. a search typed in a terminal: the slice written as one text file per document and indexed
    by ``searcher index``; then each query run by the ``searcher`` console script (written as
-   pip writes it) with stdout and stderr on a pseudo-terminal 100 columns wide, timed from
+   pip writes it, in a virtual environment of its own where this checkout is installed as
+   ``pip install`` leaves it: ``installed_client``) with stdout and stderr on a pseudo-terminal 100 columns wide, timed from
    spawn to exit, with a pause between runs as a person types (not timed): through the
    resident server (its own runtime folder, stopped at the end), the very first search (no
    server yet: it answers in-process and starts one), the first search after each of a few
    ``searcher index`` runs (the server's open generation changed), in-process
-   (``SEARCHER_NO_SERVER=1``), ``python -c pass`` as the floor, and Recoll's ``recollq`` over
+   (``SEARCHER_NO_SERVER=1``), ``python -c pass`` as the floor (in that environment, and in
+   this one), and Recoll's ``recollq`` over
    the same files (when ``recollindex`` and ``recollq`` are installed: Debian's ``recollcmd``,
    a yardstick, not a dependency) with the time its ``recollindex`` took; and the server's
    resident memory;
@@ -437,7 +439,7 @@ def incremental(docs: list[Document], folder: Path, index_dir: Path) -> dict:
 
 # --- a search typed in a terminal ----------------------------------------------------------
 
-def console_script(folder: Path) -> Path:
+def console_script(folder: Path, python: str = sys.executable) -> Path:
     """The ``searcher`` console script as pip writes it for setup.cfg's entry point: what a
     user's shell runs (the installed one may be older than this checkout)."""
     config = configparser.ConfigParser()
@@ -447,12 +449,34 @@ def console_script(folder: Path) -> Path:
                  if line.split("=")[0].strip() == "searcher")
     module, function = entry.split(":")
     script = folder / "searcher"
-    script.write_text(f"#!{sys.executable}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
+    script.write_text(f"#!{python}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
                       f"from {module} import {function}\nif __name__ == '__main__':\n"
                       f"    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
                       f"    sys.exit({function}())\n", encoding="utf-8")
     script.chmod(0o755)
     return script
+
+
+def installed_client(folder: Path) -> Path:
+    """A virtual environment in ``folder`` holding this checkout as ``pip install`` leaves it
+    (a wheel unpacked, not an editable install), the other packages found in this
+    environment's site-packages through a path line: so the interpreter starts as in a
+    user's own environment, without this one's ``.pth`` import hooks (an editable install's
+    finder, a sandbox's certificate bundle: 25-30 ms a start here). Its Python. pip builds
+    the wheel in isolation, as a user's ``pip install`` does (setuptools from the index)."""
+    import site
+    import venv
+
+    venv.create(folder, with_pip=False)
+    python = folder / "bin" / "python"
+    site_packages = Path(subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True).stdout.strip())
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site_packages), str(REPO)], check=True, capture_output=True)
+    (site_packages / "this-environment.pth").write_text(
+        "".join(f"{path}\n" for path in site.getsitepackages()), encoding="utf-8")
+    return python
 
 
 def in_terminal(command: list[str], env: dict) -> tuple[float, int]:
@@ -517,14 +541,17 @@ def terminal_searches(docs: list[Document], work: Path, runs: int) -> dict:
                    check=True, capture_output=True)
     build_s = time.perf_counter() - started
     (work / "bin").mkdir()
-    script = str(console_script(work / "bin"))
+    python = installed_client(work / "client-env")
+    script = str(console_script(work / "bin", str(python)))
 
     def search(query: BenchQuery) -> list[str]:
         return [script, "search", *query.cli_args(), "--index", str(index)]
 
     results: dict = {"runs_per_query": runs, "pause_s": TYPING_PAUSE,
                      "columns": TERMINAL_COLUMNS, "searcher_index_s": build_s}
-    results["floor"] = latency_summary(typed([sys.executable, "-c", "pass"], env, FLOOR_RUNS))
+    results["floor"] = latency_summary(typed([str(python), "-c", "pass"], env, FLOOR_RUNS))
+    results["floor_this_environment"] = latency_summary(
+        typed([sys.executable, "-c", "pass"], env, FLOOR_RUNS))
     try:
         first, _ = in_terminal(search(QUERIES[0]), env)  # no server yet
         results["no_server_yet_ms"] = first * 1000
@@ -732,6 +759,7 @@ def table(results: dict) -> str:
                 (f"first after a searcher index ({REBUILDS})", term.get("first_after_index_run")),
                 ("in-process (SEARCHER_NO_SERVER=1)", term["in_process"]),
                 ("floor: python -c pass", term["floor"]),
+                ("  the same in this environment", term.get("floor_this_environment")),
                 ("yardstick: Recoll's recollq", term["recollq"])]
         for name, row in rows:
             if row:
