@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import configparser
 import fcntl
 import importlib.metadata
 import inspect
@@ -440,19 +439,11 @@ def incremental(docs: list[Document], folder: Path, index_dir: Path) -> dict:
 # --- a search typed in a terminal ----------------------------------------------------------
 
 def console_script(folder: Path, python: str = sys.executable) -> Path:
-    """The ``searcher`` console script as pip writes it for setup.cfg's entry point: what a
+    """The ``searcher`` command as pip installs it from setup.cfg's ``scripts``: what a
     user's shell runs (the installed one may be older than this checkout)."""
-    config = configparser.ConfigParser()
-    config.read(REPO / "setup.cfg", encoding="utf-8")
-    entry = next(line.split("=", 1)[1].strip() for line in
-                 config["options.entry_points"]["console_scripts"].splitlines()
-                 if line.split("=")[0].strip() == "searcher")
-    module, function = entry.split(":")
+    source = (REPO / "scripts" / "searcher").read_text(encoding="utf-8")
     script = folder / "searcher"
-    script.write_text(f"#!{python}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
-                      f"from {module} import {function}\nif __name__ == '__main__':\n"
-                      f"    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
-                      f"    sys.exit({function}())\n", encoding="utf-8")
+    script.write_text(source.replace("#!python", f"#!{python}", 1), encoding="utf-8")
     script.chmod(0o755)
     return script
 

@@ -479,6 +479,25 @@ def test_the_client_imports_only_the_standard_library_on_its_way_to_the_server(
     assert not modules & {"click", "rich", "numpy", "whoosh", "socket", "signal", "json"}
 
 
+def test_the_installed_command_imports_no_more_than_the_client(server, corpus_index_dir):
+    """``scripts/searcher``, the command pip installs: not pip's console-script template,
+    which imports ``re`` first. Run without ``site`` (-S), whose ``.pth`` files vary by
+    machine, so what is counted is the script's own."""
+    server.start()
+    before = server.requests()
+    done = subprocess.run([sys.executable, "-S", "-X", "importtime",
+                           str(ROOT / "scripts" / "searcher"), "search", "停火", "-c",
+                           "--index", str(corpus_index_dir)], cwd=ROOT,
+                          env={**server.env, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout == b"5\n"
+    assert server.requests() == before + 2
+    modules = {line.split("|")[-1].strip() for line in done.stderr.decode().splitlines()
+               if line.startswith("import time:")}
+    assert "searcher.server.client" in modules
+    assert not modules & {"re", "enum", "click", "rich", "numpy", "socket", "signal", "json"}
+
+
 # --- every output the same as in-process -----------------------------------------------
 
 MODES = {
