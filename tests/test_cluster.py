@@ -454,7 +454,8 @@ def test_index_on_the_cluster_builds_then_updates_nothing(searcher, tmp_path, cl
                      "--cluster", address, "--shards", "2")
     assert first.code == 0
     assert "12 added" in first.stderr and "2 of 2 shards written" in first.stderr
-    again = searcher("index", "--index", str(tmp_path / "index"), "--cluster", address)
+    _configure(tmp_path, f'cluster = "{address}"\n')  # the same cluster, from the config
+    again = searcher("index", "--index", str(tmp_path / "index"))
     assert again.code == 0 and "12 unchanged" in again.stderr and "0 of 2" in again.stderr
     (tmp_path / "corpus" / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
     broken = searcher("index", "--index", str(tmp_path / "index"), "--cluster", address)
@@ -462,6 +463,40 @@ def test_index_on_the_cluster_builds_then_updates_nothing(searcher, tmp_path, cl
     assert re.search(r"^searcher: warning: skipped .*broken\.pdf", broken.stderr, re.M)
     assert searcher("search", "停火", "-c", "--index", str(tmp_path / "index"),
                     "--cluster", address).code in (0, 1)
+
+
+def _configure(tmp_path: Path, text: str) -> Path:
+    """The ``searcher`` fixture's configuration file (in ``tmp_path``), holding ``text``."""
+    config = tmp_path / "config" / "searcher" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_the_config_s_cluster_is_the_default_and_no_cluster_turns_it_off(
+        searcher, built, client, tmp_path):
+    address = client.scheduler.address
+    single, sharded = str(built / "single"), str(built / "sharded")
+    commands = (["search", "停火", "--json", "-n", "20"], ["search", "美國 OR 伊朗", "-c"],
+                ["similar", "article-150.txt", "-n", "3"], ["show", "article-077.txt"],
+                ["stats", "--json"])
+    given = [searcher(*args, "--index", sharded, "--cluster", address) for args in commands]
+    alone = [searcher(*args, "--index", single) for args in commands]
+    config = _configure(tmp_path, f'cluster = "{address}"\n')
+    for args, on_cluster, here in zip(commands, given, alone):
+        assert searcher(*args, "--index", sharded) == on_cluster, args
+        assert searcher(*args, "--index", single, "--no-cluster") == here, args
+    for args, message in (
+            (["search", "停火", "--index", single],
+             f"no sharded index at {single}: .* \\(the cluster key of {config}; --no-cluster "
+             f"for this machine's index\\)"),
+            (["index", "--procs", "2", "--index", sharded],
+             "--procs does not go with --cluster \\(the cluster key of"),
+            (["stats", "--index", sharded, "--cluster", address, "--no-cluster"],
+             "--cluster and --no-cluster are exclusive")):
+        run = searcher(*args)
+        assert run.code == 2 and run.stdout == "", args
+        assert re.fullmatch(f"searcher: error: {message}.*\n", run.stderr), run.stderr
 
 
 def test_cluster_mistakes_are_one_line_and_exit_2(searcher, small, client):
@@ -472,6 +507,9 @@ def test_cluster_mistakes_are_one_line_and_exit_2(searcher, small, client):
              "searcher: error: shard shard-00 of the index at .* is missing"),
             (["search", "停火", "--index", str(small / "index"), "--cluster", "no such"],
              "searcher: error: --cluster 'no such' is not a scheduler's address"),
+            (["search", "停火", "--index", str(small / "index"), "--cluster", "local:65"],
+             "searcher: error: --cluster 'local:65' asks for 65 workers: a local cluster has "
+             "1 to 64"),
             (["index", "--dry-run", "--index", str(small / "index"), "--cluster", address],
              "searcher: error: --dry-run does not go with --cluster")):
         run = searcher(*args)
