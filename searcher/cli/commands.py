@@ -101,7 +101,7 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
         from searcher.cli.on_cluster import index_on_cluster, refuse_with_cluster
 
         if ocr:  # the cluster's workers may have no Tesseract: not silently left out
-            refuse_with_cluster(ctx, "--ocr")
+            refuse_with_cluster(ctx, "--ocr is not available")
 
         return index_on_cluster(ctx, address, analysis_settings(variant_files,
                                                                 userdict_files, segmenter))

@@ -85,9 +85,10 @@ def client_for(ctx: click.Context, address: str):
         return ctx.with_resource(connect(address))
 
 
-def refuse_with_cluster(ctx: click.Context, option: str) -> None:
-    """``option`` was given, which does not go with a cluster."""
-    raise click.UsageError(f"{option} does not go with --cluster{_configured(ctx)}")
+def refuse_with_cluster(ctx: click.Context, refusal: str) -> None:
+    """An option given that does not go with a cluster: ``refusal`` (``--x does not go``)
+    ``with --cluster``."""
+    raise click.UsageError(f"{refusal} with --cluster{_configured(ctx)}")
 
 
 def index_on_cluster(ctx: click.Context, address: str, settings) -> None:
@@ -103,7 +104,7 @@ def index_on_cluster(ctx: click.Context, address: str, settings) -> None:
     given = [name for name in ctx.params if name not in INDEX_OPTIONS
              and ctx.get_parameter_source(name) in _TYPED]  # not the configuration's defaults
     if given:
-        refuse_with_cluster(ctx, f"--{given[0].replace('_', '-')}")
+        refuse_with_cluster(ctx, f"--{given[0].replace('_', '-')} does not go")
     params = ctx.params
     report = build_sharded(params["index_dir"], list(params["paths"]), settings,
                            client_for(ctx, address), shards=params["shards"],

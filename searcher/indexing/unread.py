@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 
 from searcher.engine.store import OpenIndex, reading
-from searcher.indexing.manifest import failed_entry
+from searcher.indexing.manifest import failed_entry, read_manifest
 from searcher.models import Document
 
 
@@ -31,8 +31,8 @@ def stored_document(stored: dict) -> Document:
         pages=tuple(int(start) for start in (stored.get("pages") or "").split(",") if start))
 
 
-def carry_unread(writer, live: OpenIndex, live_manifest: dict, failed: set[str],
-                 new_manifest: dict, report) -> int:
+def carry_unread(writer, live: OpenIndex, failed: set[str], new_manifest: dict,
+                 report) -> int:
     """Write into ``writer`` (a new generation's) the documents ``live`` holds of the files
     that could not be read (``failed``: those it did not write again this run) and of those
     under a folder that could not be listed (in ``report.skipped``; ``unchanged`` files of
@@ -41,7 +41,7 @@ def carry_unread(writer, live: OpenIndex, live_manifest: dict, failed: set[str],
     unlisted = tuple(f"{folder}{os.sep}" for folder, _ in report.skipped)
     reader = live.reader()
     carried = 0
-    for file, entry in live_manifest.items():
+    for file, entry in read_manifest(live.generation).items():
         if file in failed:
             written = set(new_manifest[file].get("paths", []))
         elif file not in new_manifest and file.startswith(unlisted):

@@ -141,11 +141,9 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
 
     ``select``: only the corpus files it accepts belong to this index (a shard's, of a
     sharded index: ``searcher.cluster``). Without ``publish_generation`` the run writes a new
-    generation (as a rebuild does), seals it (checksums recorded, every file synced) and
-    leaves the live one live: the caller publishes it (``store.publish``) or discards it;
-    ``IndexReport.generation`` names it. Unless the run is a rebuild (asked for, or forced),
-    a file it cannot read keeps the documents the live generation holds (``unread``), as
-    in a run that writes into the live one.
+    generation (a file not read keeps the live one's documents, ``unread``, unless rebuilt),
+    seals it (checksums recorded, every file synced) and leaves the live one live: the
+    caller publishes it (``store.publish``) or discards it; ``IndexReport.generation`` names it.
 
     ``ocr``: images, and PDF pages without text, are read by Tesseract (``OcrUnavailableError``
     first when it is not installed); None: as the index was last built (recorded), else not.
@@ -170,8 +168,6 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
             _refuse_wipe(index_dir, previous, plan.roots)
         procs = procs or default_procs(files)
         live = None if rebuild or plan.base_moved else _writable_live(index_dir, settings)
-        # Not published: a new generation, which takes what the run cannot read from the
-        # live one (read, not written).
         lender, live = (live, None) if not publish_generation else (None, live)
         report.rebuilt = live is None
         manifest = previous if live else {}
@@ -233,9 +229,7 @@ def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
                  reading: tuple, lender: OpenIndex | None = None) -> dict:
     """Read the files into ``writer`` (an ``IndexWriter``, or ``_DryRun``), counting
     documents and file outcomes in ``report``; the new manifest. ``reading``: the most bytes
-    and seconds a file may take, how many processes read, and Tesseract (or None).
-    ``lender``: a live generation whose documents of the files not read are written too (a
-    new generation's run; ``unread``)."""
+    and seconds a file may take, how many processes read, and Tesseract (or None)."""
     new_manifest: dict[str, dict] = {}
     written: list[str] = []  # paths of the file in progress (a large one spans results)
     failed: set[str] = set()  # files (or chunks of files) that could not be read
@@ -280,8 +274,7 @@ def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
             done += 1
             if progress:
                 progress(done, len(files))
-        carried = (carry_unread(writer, lender, read_manifest(lender.generation), failed,
-                                new_manifest, report) if lender is not None else 0)
+        carried = carry_unread(writer, lender, failed, new_manifest, report) if lender else 0
         _remove_gone(writer, manifest, new_manifest, report)
         if report.added or report.updated or report.removed or carried:
             writer.commit()
