@@ -53,7 +53,8 @@ def _configured(ctx: click.Context) -> str:
 
 
 @contextlib.contextmanager
-def naming_the_config(ctx: click.Context, errors=(IndexMissingError,)) -> Iterator[None]:
+def naming_the_config(ctx: click.Context, errors: type[Exception] | tuple = IndexMissingError
+                      ) -> Iterator[None]:
     """``errors`` (no sharded index, by default) said with where the cluster came from, when
     the configuration named it: the user did not type ``--cluster``."""
     try:
@@ -62,6 +63,8 @@ def naming_the_config(ctx: click.Context, errors=(IndexMissingError,)) -> Iterat
         if not (note := _configured(ctx)):
             raise
         raise SearcherError(f"{error}{note}") from error
+
+
 partial_option = click.option(
     "--partial", is_flag=True,
     help="With --cluster: a shard that does not answer is left out (named on stderr) "
