@@ -9,7 +9,9 @@ search server, ``searcher.server``) and ``server_idle_minutes`` (how long it wai
 command; 10); ``max_file_seconds`` (``searcher index``'s deadline for reading one file);
 ``stemming`` (``"english"`` or ``"none"``: how ``searcher index`` and ``watch`` build);
 ``ocr`` (true or false: whether ``searcher index`` reads images and scanned PDF pages with
-Tesseract; unset, as the index was built). Paths
+Tesseract; unset, as the index was built); ``cluster`` (the Dask cluster that ``index``,
+``search``, ``show``, ``similar`` and ``stats`` run on, as their ``--cluster`` takes it:
+``cluster_address_problem``; ``--no-cluster`` runs one on this machine's index). Paths
 may start with ``~``; a relative path is relative to the file's folder. Flags and
 ``SEARCHER_INDEX`` win over the file.
 
@@ -20,6 +22,7 @@ may start with ``~``; a relative path is relative to the file's folder. Flags an
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +64,7 @@ class Config:
     max_file_seconds: float | None = None
     stemming: str | None = None
     ocr: bool | None = None
+    cluster: str | None = None
     source: Path | None = field(default=None, compare=False)  # the file it was read from
 
     def option_defaults(self) -> dict[str, object]:
@@ -69,7 +73,7 @@ class Config:
                  "color": self.color, "snippet_count": self.snippets,
                  "path_style": self.path_style,
                  "max_file_seconds": self.max_file_seconds, "stemming": self.stemming,
-                 "ocr": self.ocr}
+                 "ocr": self.ocr, "cluster": self.cluster}
         return {name: value for name, value in named.items() if value is not None}
 
 
@@ -80,7 +84,37 @@ _KEYS: dict[str, tuple[type, tuple | None]] = {
     "snippets": (int, None), "path_style": (str, ("auto", "relative", "absolute")),
     "server": (bool, None), "server_idle_minutes": (int, None),
     "max_file_seconds": (float, None), "ocr": (bool, None),
-    "stemming": (str, ("english", "none"))}  # ``analysis.stemming.STEMMING``: a layer above
+    "stemming": (str, ("english", "none")),  # ``analysis.stemming.STEMMING``: a layer above
+    "cluster": (str, None)}
+
+
+# A Dask scheduler's address, or ``local:N``: N worker processes on this machine.
+_LOCAL_CLUSTER = re.compile(r"local:(\d{1,3})\Z", re.ASCII)
+_SCHEDULER = re.compile(r"(tcp|tls|ucx|inproc)://\S+\Z|[^\s:/]+:\d{1,5}\Z")
+MOST_LOCAL_WORKERS = 64
+
+
+def local_workers(address: str) -> int | None:
+    """How many worker processes ``local:N`` asks for; None for a scheduler's address."""
+    local = _LOCAL_CLUSTER.match(address)
+    return int(local.group(1)) if local else None
+
+
+def cluster_address_problem(address: str) -> str | None:
+    """What is wrong with ``address`` as a cluster's (``--cluster``, the ``cluster`` key),
+    said after it; None when it is a scheduler's address (``tcp://HOST:PORT``,
+    ``HOST:PORT``) or ``local:N``, 1 ≤ N ≤ 64.
+
+        >>> cluster_address_problem("local:0")
+        'asks for 0 workers: a local cluster has 1 to 64'
+    """
+    workers = local_workers(address)
+    if workers is not None:
+        return (None if 1 <= workers <= MOST_LOCAL_WORKERS else
+                f"asks for {workers} workers: a local cluster has 1 to {MOST_LOCAL_WORKERS}")
+    if _SCHEDULER.match(address) and not address.startswith("local:"):
+        return None
+    return "is not a scheduler's address: give tcp://HOST:PORT, HOST:PORT or local:N"
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a configuration of a few lines; anything past this is not one
@@ -130,10 +164,13 @@ def read_config_text(text: str, path: Path) -> Config:
                 or (kind is int and value < 0) or (kind is float and not value > 0) \
                 or (key == "roots" and not all(isinstance(v, str) for v in value)):
             wanted = (" or ".join(repr(a) for a in allowed) if allowed
-                      else {"str": "a path", "list": "a list of paths",
+                      else {"str": "an address" if key == "cluster" else "a path",
+                            "list": "a list of paths",
                             "int": "a number ≥ 0", "float": "a number > 0",
                             "bool": "true or false"}[kind.__name__])
             raise ConfigError(f"{path}: {key} must be {wanted}, not {value!r}")
+    if "cluster" in values and (problem := cluster_address_problem(values["cluster"])):
+        raise ConfigError(f"{path}: cluster {values['cluster']!r} {problem}")
 
     def resolved(name: str) -> Path:
         return path.parent / Path(name).expanduser()  # an absolute path stays as it is
@@ -145,4 +182,5 @@ def read_config_text(text: str, path: Path) -> Config:
                   path_style=values.get("path_style"), server=values.get("server"),
                   server_idle_minutes=values.get("server_idle_minutes"),
                   max_file_seconds=values.get("max_file_seconds"),
-                  stemming=values.get("stemming"), ocr=values.get("ocr"), source=path)
+                  stemming=values.get("stemming"), ocr=values.get("ocr"),
+                  cluster=values.get("cluster"), source=path)

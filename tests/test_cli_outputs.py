@@ -126,6 +126,12 @@ def test_the_configured_index_is_built_from_the_configured_roots(searcher, confi
                                        ('limit = "x"', "limit must be a number"),
                                        ('sort = "best"', "sort must be"),
                                        ("limit = ", "not valid TOML"),
+                                       ('cluster = "local:0"',
+                                        "cluster 'local:0' asks for 0 workers: a local "
+                                        "cluster has 1 to 64"),
+                                       ('cluster = "no such"', "cluster 'no such' is not a "
+                                        "scheduler's address: give tcp://HOST:PORT"),
+                                       ("cluster = 8786", "cluster must be an address"),
                                        pytest.param("x = " + "[" * 5000, "nested too deeply",
                                                     id="nested-5000-deep")])
 def test_a_bad_config_is_one_line_and_exit_2(searcher, config, index_args, text, says):

@@ -303,23 +303,46 @@ def test_a_failed_shard_publishes_nothing(small, settings, client):
 
 
 def test_a_file_that_cannot_be_read_keeps_its_documents(small, settings, client):
-    """A shard is written afresh when its files change: one that holds an indexed file that
-    cannot be read this time is left as it was, so nothing indexed is lost."""
+    """A changed shard is written afresh: a file of it that cannot be read this time keeps
+    the documents its live generation holds, indexed as they were, and the shard's other
+    changes go through; fixed, the file is read again."""
     broken = small / "corpus" / "2025" / "m1" / "article-001.txt"
     shard = _shard_of_file(small, broken)
+    folder = small / "index" / shard_name(shard)
     neighbour = next(f for f in sorted((small / "corpus").rglob("*.txt"))
                      if f != broken and _shard_of_file(small, f) == shard)
-    before = _currents(small / "index")
+
+    def indexed(path: str) -> tuple:
+        """The document's stored fields, fingerprint and day, and the shard's field lengths."""
+        reader = open_index(folder).reader()
+        docnum = reader.find("path", path)
+        assert docnum is not None, f"{path} is not in {folder.name}"
+        return (reader.stored_fields(docnum), reader.fingerprints()[docnum].tolist(),
+                int(reader.days()[docnum]),
+                [reader.field_length(field) for field in ("title", "body")])
+
+    before = indexed("2025/m1/article-001.txt")
     broken.write_bytes(b"\x00\x01 not text")
     neighbour.write_text(" date 2025-05-05 鄰居的新文章。\n", encoding="utf-8")
     report = build_sharded(small / "index", [small / "corpus"], settings, client)
-    assert shard_name(shard) not in report.written
-    assert _currents(small / "index")[shard] == before[shard]
+    assert report.written == [shard_name(shard)]
     shard_report = report.shards[shard_name(shard)]
     assert [file for file, _ in shard_report.skipped] == [str(broken)]
-    assert any("left as it was" in warning for warning in shard_report.warnings)
-    reader = open_index(small / "index" / shard_name(shard)).reader()
-    assert "2025/m1/article-001.txt" in {reader.path(d) for d in range(reader.doc_count)}
+    assert (shard_report.added, shard_report.updated, shard_report.removed) == (0, 1, 0)
+    after = indexed("2025/m1/article-001.txt")
+    assert after[:3] == before[:3]  # the same document, found by the same words
+    assert check_index(folder).healthy
+    with ShardedIndex(small / "index", client) as index:
+        assert index.count("鄰居的新文章") == 1
+        assert "2025/m1/article-001.txt" in {hit.path for hit in index.search(
+            before[0]["title"], limit=None).hits}
+    broken.write_text(" date 2025-05-06 修好的文章。\n", encoding="utf-8")
+    fixed = build_sharded(small / "index", [small / "corpus"], settings, client)
+    assert fixed.written == [shard_name(shard)]
+    assert fixed.shards[shard_name(shard)].updated == 1
+    with ShardedIndex(small / "index", client) as index:
+        assert [hit.path for hit in index.search("修好的文章").hits] == [
+            "2025/m1/article-001.txt"]
 
 
 def test_a_build_killed_after_its_commit_is_finished_by_the_next(small, settings, client):
@@ -454,7 +477,8 @@ def test_index_on_the_cluster_builds_then_updates_nothing(searcher, tmp_path, cl
                      "--cluster", address, "--shards", "2")
     assert first.code == 0
     assert "12 added" in first.stderr and "2 of 2 shards written" in first.stderr
-    again = searcher("index", "--index", str(tmp_path / "index"), "--cluster", address)
+    _configure(tmp_path, f'cluster = "{address}"\n')  # the same cluster, from the config
+    again = searcher("index", "--index", str(tmp_path / "index"))
     assert again.code == 0 and "12 unchanged" in again.stderr and "0 of 2" in again.stderr
     (tmp_path / "corpus" / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
     broken = searcher("index", "--index", str(tmp_path / "index"), "--cluster", address)
@@ -462,6 +486,40 @@ def test_index_on_the_cluster_builds_then_updates_nothing(searcher, tmp_path, cl
     assert re.search(r"^searcher: warning: skipped .*broken\.pdf", broken.stderr, re.M)
     assert searcher("search", "停火", "-c", "--index", str(tmp_path / "index"),
                     "--cluster", address).code in (0, 1)
+
+
+def _configure(tmp_path: Path, text: str) -> Path:
+    """The ``searcher`` fixture's configuration file (in ``tmp_path``), holding ``text``."""
+    config = tmp_path / "config" / "searcher" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_the_config_s_cluster_is_the_default_and_no_cluster_turns_it_off(
+        searcher, built, client, tmp_path):
+    address = client.scheduler.address
+    single, sharded = str(built / "single"), str(built / "sharded")
+    commands = (["search", "停火", "--json", "-n", "20"], ["search", "美國 OR 伊朗", "-c"],
+                ["similar", "article-150.txt", "-n", "3"], ["show", "article-077.txt"],
+                ["stats", "--json"])
+    given = [searcher(*args, "--index", sharded, "--cluster", address) for args in commands]
+    alone = [searcher(*args, "--index", single) for args in commands]
+    config = _configure(tmp_path, f'cluster = "{address}"\n')
+    for args, on_cluster, here in zip(commands, given, alone):
+        assert searcher(*args, "--index", sharded) == on_cluster, args
+        assert searcher(*args, "--index", single, "--no-cluster") == here, args
+    for args, message in (
+            (["search", "停火", "--index", single],
+             f"no sharded index at {single}: .* \\(the cluster key of {config}; --no-cluster "
+             f"for this machine's index\\)"),
+            (["index", "--procs", "2", "--index", sharded],
+             "--procs does not go with --cluster \\(the cluster key of"),
+            (["stats", "--index", sharded, "--cluster", address, "--no-cluster"],
+             "--cluster and --no-cluster are exclusive")):
+        run = searcher(*args)
+        assert run.code == 2 and run.stdout == "", args
+        assert re.fullmatch(f"searcher: error: {message}.*\n", run.stderr), run.stderr
 
 
 def test_cluster_mistakes_are_one_line_and_exit_2(searcher, small, client):
@@ -472,6 +530,9 @@ def test_cluster_mistakes_are_one_line_and_exit_2(searcher, small, client):
              "searcher: error: shard shard-00 of the index at .* is missing"),
             (["search", "停火", "--index", str(small / "index"), "--cluster", "no such"],
              "searcher: error: --cluster 'no such' is not a scheduler's address"),
+            (["search", "停火", "--index", str(small / "index"), "--cluster", "local:65"],
+             "searcher: error: --cluster 'local:65' asks for 65 workers: a local cluster has "
+             "1 to 64"),
             (["index", "--dry-run", "--index", str(small / "index"), "--cluster", address],
              "searcher: error: --dry-run does not go with --cluster")):
         run = searcher(*args)

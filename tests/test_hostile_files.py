@@ -219,6 +219,44 @@ def test_a_folder_that_cannot_be_listed_keeps_what_it_held(cli_env, folder, tmp_
     assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 2)
 
 
+# A run that writes a new generation and leaves it unpublished (a shard's: searcher.cluster),
+# then publishes it, as a sharded build does; its report as JSON.
+_UNPUBLISHED_RUN = """
+import json, sys
+from pathlib import Path
+from searcher.cli.commands import analysis_settings
+from searcher.engine.directory import publish
+from searcher.indexing.update import update_index
+index, folder = Path(sys.argv[1]), Path(sys.argv[2])
+report = update_index(index, [folder], analysis_settings(), publish_generation=False)
+publish(index, index / report.generation)
+print(json.dumps(report.to_json()))
+"""
+
+
+def test_a_new_generation_takes_what_a_folder_that_cannot_be_listed_held(cli_env, folder,
+                                                                         tmp_path):
+    """Written afresh (not into the live generation), the index keeps a folder's documents
+    that it cannot list all the same: they come from the live generation."""
+    (folder / "sub").mkdir()
+    (folder / "sub" / "inner.txt").write_text("颱風過境。", encoding="utf-8")
+    assert index_cli(cli_env, folder, tmp_path / "idx")[0] == 0
+    (folder / "new.txt").write_text("新的停火評論。", encoding="utf-8")
+    (folder / "sub").chmod(0)
+    try:  # in a user namespace of its own, even root is refused a folder of mode 0
+        done = subprocess.run(["unshare", "--user", sys.executable, "-c", _UNPUBLISHED_RUN,
+                               str(tmp_path / "idx"), str(folder)], cwd=ROOT, env=cli_env,
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        (folder / "sub").chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert skipped(json.loads(done.stdout)) == {"sub": "folder not read: Permission denied"}
+    assert paths_found(tmp_path / "idx", "颱風") == {"sub/inner.txt"}
+    assert paths_found(tmp_path / "idx", "停火") == {"good.txt", "new.txt"}
+    again = index_cli(cli_env, folder, tmp_path / "idx")[1]  # listed again: nothing to redo
+    assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 3)
+
+
 WORDS = ["颱風", "地震", "疫苗", "關稅", "選舉", "油價", "股市", "罷工"]
 
 

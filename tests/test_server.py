@@ -254,6 +254,37 @@ def test_a_bad_server_setting_is_the_configuration_error_it_always_is(
     assert served.stderr.decode().endswith("server must be true or false, not 1\n")
 
 
+def test_a_command_the_configuration_sends_to_a_cluster_runs_in_the_client(
+        server, corpus_index_dir, tmp_path):
+    """The config's ``cluster`` key makes ``stats`` read a sharded index (none here): the
+    server's worker declines it, as the client leaves ``--cluster`` alone, so it never runs
+    against the index here; with ``--no-cluster`` the server answers it."""
+    server.start()
+    (tmp_path / "config.toml").write_text('cluster = "tcp://127.0.0.1:9"\n')
+    env = {**server.env, "SEARCHER_CONFIG": str(tmp_path / "config.toml")}
+    args = ["stats", "--index", str(corpus_index_dir)]
+    gate = tmp_path / "gate"  # a worker that ran the command would stop there for good
+    os.mkfifo(gate)
+    os.mkfifo(f"{gate}.go")
+    reader = os.open(gate, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        declined = subprocess.run(
+            [sys.executable, "-m", "searcher", *args], cwd=ROOT,
+            env={**env, "SEARCHER_SERVER_TEST_GATE": str(gate)}, stdin=subprocess.DEVNULL,
+            capture_output=True, timeout=WAIT)
+        assert os.read(reader, 64) == b""  # no worker came to the gate
+    finally:
+        os.close(reader)
+    assert outcome(declined) == outcome(in_process(args, env))
+    assert declined.returncode == 2
+    assert declined.stderr.decode().startswith(
+        f"searcher: error: no sharded index at {corpus_index_dir}")
+    (tmp_path / "served").mkdir()
+    here = GatedClient([*args, "--no-cluster"], env, tmp_path / "served")
+    here.release()
+    assert here.finish() == outcome(in_process(args, server.env))
+
+
 def test_a_running_server_stops_when_the_configuration_turns_it_off(
         server, corpus_index_dir, tmp_path):
     pid = server.start()["pid"]

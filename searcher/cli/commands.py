@@ -17,7 +17,8 @@ from searcher.cli.exit_status import ExitStatus
 from searcher.cli.messages import json_line, one_line, warn_about
 from searcher.cli.options import (
     MinimumMatchType, color_option, index_option, json_option, path_style_option)
-from searcher.cli.on_cluster import cluster_option, partial_option, shards_option
+from searcher.cli.on_cluster import (
+    cluster_address, cluster_option, naming_the_config, partial_option, shards_option)
 from searcher.cli.printers import Output, Shown, Summary, print_hits, printer_for
 
 if TYPE_CHECKING:
@@ -80,7 +81,8 @@ if TYPE_CHECKING:
 @click.pass_context
 def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run, strict, rebuild,
                   variant_files, userdict_files, wait, segmenter, stemming, procs, follow,
-                  max_file_mb, max_file_seconds, ocr, verbose, as_json, cluster, shards):
+                  max_file_mb, max_file_seconds, ocr, verbose, as_json, cluster, no_cluster,
+                  shards):
     """Build or update the index from corpus files or folders (default: the index's roots,
     else ./corpus). Exit 0 when every file was read, 1 when one was skipped (the rest is
     indexed; each skipped file is named), 2 when the run failed (or, with --strict, a file
@@ -94,14 +96,15 @@ def index_command(ctx, paths, index_dir, add, remove, replace, exclude, dry_run,
       searcher index --variants my-names.txt --json
       searcher index ~/評論 --index ~/評論索引 --cluster tcp://scheduler:8786 --shards 16
     """
-    if cluster is not None:
-        from searcher.cli.on_cluster import index_on_cluster
+    address = cluster_address(ctx)
+    if address is not None:
+        from searcher.cli.on_cluster import index_on_cluster, refuse_with_cluster
 
         if ocr:  # the cluster's workers may have no Tesseract: not silently left out
-            raise click.UsageError("--ocr is not available with --cluster")
+            refuse_with_cluster(ctx, "--ocr is not available")
 
-        return index_on_cluster(ctx, analysis_settings(variant_files, userdict_files,
-                                                       segmenter))
+        return index_on_cluster(ctx, address, analysis_settings(variant_files,
+                                                                userdict_files, segmenter))
     config = ctx.obj
     report = build(index_dir, list(paths), rebuild, variant_files, userdict_files, wait,
                    show_progress=sys.stderr.isatty() and not as_json, procs=procs,
@@ -220,7 +223,7 @@ def search_command(ctx, query, index_dir, path_style, **options):
     for word in request.hints():
         click.echo(f"searcher: hint: {word!r} is searched as a word; the operator is "
                    f"{word.upper()}", err=True)
-    searcher = open_searched(ctx, index_dir, options["cluster"], options["partial"])
+    searcher = open_searched(ctx, index_dir, cluster_address(ctx), options["partial"])
     found = print_search(searcher, request, output, options["by"], path_style)
     sys.exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
 
@@ -321,7 +324,8 @@ def print_search(searcher: IndexSearcher | ShardedIndex, request: SearchRequest,
                    "terminal].")
 @color_option
 @cluster_option
-def show_command(ref, query, index_dir, as_json, pager, color, cluster):
+@click.pass_context
+def show_command(ctx, ref, query, index_dir, as_json, pager, color, **_):
     """Print one indexed document with its metadata, as the indexer read it; given a QUERY,
     with its matches highlighted.
 
@@ -339,10 +343,11 @@ def show_command(ref, query, index_dir, as_json, pager, color, cluster):
     from searcher.engine.store import open_index
     from searcher.search.documents import get_document, highlight_document
 
-    if cluster is not None:  # its shard, read here: the cluster is not asked
+    if cluster_address(ctx) is not None:  # its shard, read here: the cluster is not asked
         from searcher.cluster.documents import sharded_document
 
-        index, stored = sharded_document(index_dir, ref)
+        with naming_the_config(ctx):
+            index, stored = sharded_document(index_dir, ref)
     else:
         index = open_index(index_dir)
         stored = get_document(index, ref)
@@ -370,7 +375,7 @@ def show_command(ref, query, index_dir, as_json, pager, color, cluster):
 @cluster_option
 @click.pass_context
 def similar_command(ctx, ref, index_dir, limit, no_collapse, as_json, path_style, color,
-                    cluster):
+                    **_):
     """Articles most like one article (its key terms, through the same analysis chain).
 
     \b
@@ -381,11 +386,12 @@ def similar_command(ctx, ref, index_dir, limit, no_collapse, as_json, path_style
     from searcher.engine.store import open_index
     from searcher.search.similar import similar
 
-    if cluster is not None:
+    address = cluster_address(ctx)
+    if address is not None:
         from searcher.cli.on_cluster import sharded_search
         from searcher.cluster.similar import sharded_similar
 
-        hits = sharded_similar(sharded_search(ctx, cluster, index_dir), ref, limit,
+        hits = sharded_similar(sharded_search(ctx, address, index_dir), ref, limit,
                                collapse=not no_collapse)
     else:
         hits = similar(open_index(index_dir), ref, limit, collapse=not no_collapse)
@@ -399,7 +405,8 @@ def similar_command(ctx, ref, index_dir, limit, no_collapse, as_json, path_style
 @json_option
 @color_option
 @cluster_option
-def stats_command(index_dir, as_json, color, cluster):
+@click.pass_context
+def stats_command(ctx, index_dir, as_json, color, **_):
     """What the index holds: documents, date range, undated count, size, top terms, and the
     analysis settings it was built with.
 
@@ -411,10 +418,11 @@ def stats_command(index_dir, as_json, color, cluster):
     from searcher.engine.store import open_index
     from searcher.search.stats import index_stats
 
-    if cluster is not None:  # its shards, read here: the cluster is not asked
+    if cluster_address(ctx) is not None:  # its shards, read here: the cluster is not asked
         from searcher.cluster.stats import sharded_stats
 
-        stats = sharded_stats(index_dir)
+        with naming_the_config(ctx):
+            stats = sharded_stats(index_dir)
     else:
         stats = index_stats(open_index(index_dir))
     with printer_for(Output("stats", "json" if as_json else "text", color=color)) as printer:

@@ -11,9 +11,9 @@ removed and the index stays as it was.
 
 A changed shard is written whole (a shard, not the index: its files are read again, the
 others only stat'ed): a write into the live generation, as an unsharded incremental run does,
-would be live at once, and could not wait for the other shards. So a shard holding a file
-that could not be read this time, whose documents are indexed, is left as it was (with a
-warning): written afresh, it would lose them.
+would be live at once, and could not wait for the other shards. A file of the shard that
+cannot be read this time keeps its documents all the same: the new generation takes them
+from the live one (``indexing.unread``), as an unsharded run keeps them.
 
 Workers read the corpus and write the shards at the paths given, so on a real cluster both
 are on a file system every worker mounts at the same place.
@@ -21,7 +21,6 @@ are on a file system every worker mounts at the same place.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -35,10 +34,8 @@ from searcher.cluster.connect import refuse_daemonic_worker
 from searcher.cluster.layout import (
     Layout, bring_forward, empty_layout, read_layout, write_layout)
 from searcher.cluster.placement import ShardSelection
-from searcher.engine.directory import (
-    current_generation, discard, index_exists, publish, writer_lock)
+from searcher.engine.directory import discard, index_exists, publish, writer_lock
 from searcher.errors import SearcherError
-from searcher.indexing.manifest import read_manifest
 from searcher.indexing.update import IndexReport, update_index
 
 
@@ -121,13 +118,6 @@ def _run_shard(folder: Path, paths: list[Path], settings: AnalysisSettings,
                              procs=1)
         if not (trial.rebuilt or trial.added or trial.updated or trial.removed):
             return trial
-        # Unless new settings force a rebuild (which drops an unreadable file's documents,
-        # sharded or not): every shard must change its settings together.
-        if not trial.rebuilt and (lost := _would_lose(folder, trial)):
-            trial.warnings.append(
-                f"{folder.name} left as it was: writing it afresh would lose the documents of "
-                f"{lost}, which could not be read this time (fix or remove it)")
-            return trial
     written = update_index(folder, paths, settings, select=selection, procs=1,
                            publish_generation=False)
     if trial is None or trial.rebuilt:
@@ -136,19 +126,6 @@ def _run_shard(folder: Path, paths: list[Path], settings: AnalysisSettings,
     # generation holds every document afresh).
     return replace(written, added=trial.added, updated=trial.updated, removed=trial.removed,
                    unchanged=trial.unchanged, rebuilt=False)
-
-
-def _would_lose(folder: Path, trial: IndexReport) -> str | None:
-    """A file (or folder) the trial could not read that holds documents in the shard's live
-    generation: a shard written afresh would drop them, where an unsharded incremental run
-    keeps them."""
-    manifest = read_manifest(current_generation(folder))
-    for skipped, _ in trial.skipped:
-        inside = f"{skipped}{os.sep}"
-        if any(file == skipped or file.startswith(inside) for file in manifest
-               if manifest[file].get("paths")):
-            return skipped
-    return None
 
 
 def _publish(layout: Layout, new: dict[int, str]) -> None:

@@ -10,15 +10,13 @@ workers' environment (``distributed.worker.daemon: false``), else a build fails 
 from __future__ import annotations
 
 import multiprocessing
-import re
 
 import dask
 from distributed import Client
 
+from searcher.config import cluster_address_problem, local_workers
 from searcher.errors import SearcherError
 
-LOCAL = re.compile(r"local:(\d{1,3})\Z")
-ADDRESS = re.compile(r"(tcp|tls|ucx|inproc)://\S+\Z|[^\s:/]+:\d{1,5}\Z")
 CONNECT_SECONDS = 10
 
 
@@ -29,18 +27,14 @@ class ClusterError(SearcherError):
 def connect(address: str) -> Client:
     """A client of the cluster at ``address`` (``tcp://HOST:PORT``, ``HOST:PORT`` or
     ``local:N``); close it when done (a local cluster ends with it)."""
-    local = LOCAL.match(address)
-    if local:
-        workers = int(local.group(1))
-        if not 1 <= workers <= 64:
-            raise ClusterError(f"--cluster {address}: a local cluster has 1 to 64 workers")
+    if problem := cluster_address_problem(address):
+        raise ClusterError(f"--cluster {address!r} {problem}")
+    workers = local_workers(address)
+    if workers is not None:
         # Read by each nanny whenever it starts a worker, restarts included: set for good.
         dask.config.set({"distributed.worker.daemon": False})
         return Client(n_workers=workers, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=None)
-    if not ADDRESS.match(address):
-        raise ClusterError(f"--cluster {address!r} is not a scheduler's address: give "
-                           f"tcp://HOST:PORT, HOST:PORT or local:N")
     try:
         return Client(address, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError) as error:

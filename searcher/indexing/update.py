@@ -40,6 +40,7 @@ from searcher.engine.store import OpenIndex, create_generation, open_index
 from searcher.errors import IndexDamagedError, IndexIncompatibleError, IndexRootsError
 from searcher.indexing.manifest import MANIFEST, failed_entry, read_manifest, write_manifest
 from searcher.indexing.reading import FILE_SECONDS, MAX_FILE_BYTES, read_files
+from searcher.indexing.unread import carry_unread
 from searcher.ingest.ocr import find_tesseract
 from searcher.ingest.walk import corpus_files, default_base, resolve_roots
 from searcher.models import Document
@@ -140,9 +141,9 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
 
     ``select``: only the corpus files it accepts belong to this index (a shard's, of a
     sharded index: ``searcher.cluster``). Without ``publish_generation`` the run writes a new
-    generation (as a rebuild does), seals it (checksums recorded, every file synced) and
-    leaves the live one live: the caller publishes it (``store.publish``) or discards it;
-    ``IndexReport.generation`` names it.
+    generation (a file not read keeps the live one's documents, ``unread``, unless rebuilt),
+    seals it (checksums recorded, every file synced) and leaves the live one live: the
+    caller publishes it (``store.publish``) or discards it; ``IndexReport.generation`` names it.
 
     ``ocr``: images, and PDF pages without text, are read by Tesseract (``OcrUnavailableError``
     first when it is not installed); None: as the index was last built (recorded), else not.
@@ -151,7 +152,6 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
     recorded = read_meta(index_dir) or {}
     plan = _plan(index_dir, recorded, paths, add, remove, replace, exclude, fallback, ocr)
     tesseract = find_tesseract() if plan.ocr else None
-    rebuild = rebuild or not publish_generation  # a write into the live one is live at once
     report = IndexReport(dry_run=dry_run, ocr=plan.ocr)
     report.roots = [str(root) for root in plan.roots]
     # before the lock: a wrong path leaves nothing behind
@@ -168,6 +168,7 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
             _refuse_wipe(index_dir, previous, plan.roots)
         procs = procs or default_procs(files)
         live = None if rebuild or plan.base_moved else _writable_live(index_dir, settings)
+        lender, live = (live, None) if not publish_generation else (None, live)
         report.rebuilt = live is None
         manifest = previous if live else {}
         if plan.ocr != (recorded.get("ocr") is True):
@@ -177,7 +178,7 @@ def update_index(index_dir: Path, paths: Sequence[Path], settings: AnalysisSetti
             _write_files(_DryRun(), files, manifest, report, progress, live is not None, reading)
         else:
             _write(index_dir, live, settings, _provenance(settings, plan), files, manifest,
-                   report, progress, procs, reading, publish_generation)
+                   report, progress, procs, reading, publish_generation, lender)
     report.seconds = time.monotonic() - started
     return report
 
@@ -198,13 +199,14 @@ def _writable_live(index_dir: Path, settings: AnalysisSettings) -> OpenIndex | N
 def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, meta: dict,
            files: list[tuple[Path, Path]], manifest: dict, report: IndexReport,
            progress: Progress | None, procs: int, reading: tuple,
-           publish_generation: bool = True) -> None:
+           publish_generation: bool = True, lender: OpenIndex | None = None) -> None:
     """Write the run into the live generation, or into a new one then published (or only
-    sealed, without ``publish_generation``)."""
+    sealed, without ``publish_generation``; ``lender``: the live one, which lends the new
+    one what the run cannot read)."""
     target = live or create_generation(index_dir, settings, meta)
     try:
         new_manifest = _write_files(target.writer(procs), files, manifest, report, progress,
-                                    live is not None, reading)
+                                    live is not None, reading, lender)
         write_manifest(target.generation, new_manifest)
         if live is None and publish_generation:
             publish(index_dir, target.generation)
@@ -224,7 +226,7 @@ def _write(index_dir: Path, live: OpenIndex | None, settings: AnalysisSettings, 
 
 def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
                  report: IndexReport, progress: Progress | None, incremental: bool,
-                 reading: tuple) -> dict:
+                 reading: tuple, lender: OpenIndex | None = None) -> dict:
     """Read the files into ``writer`` (an ``IndexWriter``, or ``_DryRun``), counting
     documents and file outcomes in ``report``; the new manifest. ``reading``: the most bytes
     and seconds a file may take, how many processes read, and Tesseract (or None)."""
@@ -272,8 +274,9 @@ def _write_files(writer, files: list[tuple[Path, Path]], manifest: dict,
             done += 1
             if progress:
                 progress(done, len(files))
+        carried = carry_unread(writer, lender, failed, new_manifest, report) if lender else 0
         _remove_gone(writer, manifest, new_manifest, report)
-        if report.added or report.updated or report.removed:
+        if report.added or report.updated or report.removed or carried:
             writer.commit()
         else:
             writer.cancel()  # nothing to write: the live index stays as it is

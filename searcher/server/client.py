@@ -9,8 +9,10 @@ that only read an index. The rest runs here: ``index`` and ``check`` (they write
 writer's lock), ``variants --add``, ``browse`` and the pager on a terminal (``show`` on a
 terminal unless ``--no-pager`` or ``--json``, ``search --pager``: the server's worker is not
 in the terminal's foreground process group, so the pager's or the browser's keys, Ctrl-Z and
-window size changes would not reach it), help, version and typos. ``SEARCHER_NO_SERVER=1``
-(or ``server = false`` in config.toml) runs everything here.
+window size changes would not reach it), help, version and typos, and a sharded index's
+commands (``--cluster``; the server's worker declines those that config.toml's ``cluster``
+key sends to a cluster). ``SEARCHER_NO_SERVER=1`` (or ``server = false`` in config.toml)
+runs everything here.
 
 Anything amiss on the way (no runtime folder, no server, a stale socket, a server of another
 version, a worker that died before writing a byte) and the command runs here instead: the

@@ -12,6 +12,10 @@ Before the command's first byte reaches the client's stdout or stderr the client
 last reply. Ctrl-C in the client (``CANCEL``), or the client going away, interrupts the
 command as Ctrl-C interrupts it in-process (exit 130). ``SEARCHER_SERVER_TEST_GATE`` (in the
 client's environment) stops the worker at a point a test names.
+
+A command that the client's configuration sends to a Dask cluster (its ``cluster`` key) is
+declined, once the worker has taken the client's environment and folder over to read that
+configuration: the client runs it, as it runs one given ``--cluster``.
 """
 
 from __future__ import annotations
@@ -89,16 +93,42 @@ def _serve(conn, server: ServerState) -> int:
                 wire.DECLINED, f"file names and the locale are decoded differently here "
                                f"({server.compatibility.decode()})"))
             return 0
+        _take_over(request, fds, lambda: _announce_output(conn))
+        fds = []
+        if _on_a_configured_cluster():
+            conn.sendall(wire.text_reply(wire.DECLINED, "the configuration names a cluster"))
+            return 0
         conn.sendall(wire.ACCEPTED)
         if conn.recv(1) != wire.GO:
             return 0  # the client gave up: it answers in-process
         conn.settimeout(None)
-        _take_over(request, fds, lambda: _announce_output(conn))
-        fds = []
     finally:
         for fd in fds:
             os.close(fd)
     return _run(conn, server)
+
+
+def _on_a_configured_cluster() -> bool:
+    """Whether the command (``sys.argv``, the client's own) would run on the cluster that
+    the client's configuration names (its ``cluster`` key, no ``--no-cluster``): the client
+    runs it, as it runs one given ``--cluster``. A sharded index is searched on its cluster,
+    never by the server."""
+    from searcher.cli.main import cli
+    from searcher.config import load_config
+    from searcher.errors import SearcherError
+
+    try:
+        if load_config().cluster is None:
+            return False
+    except SearcherError:
+        return False  # the command says what is wrong with it, served or not
+    args = sys.argv[1:]
+    while args[:1] == ["--debug"]:
+        args = args[1:]
+    command = cli.commands.get(args[0]) if args else None
+    options = args[1:args.index("--")] if "--" in args else args[1:]
+    return (command is not None and any(param.name == "cluster" for param in command.params)
+            and "--no-cluster" not in options)
 
 
 def _take_over(request: wire.Request, fds: list[int], announce) -> None:
