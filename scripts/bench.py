@@ -8,12 +8,16 @@ Whoosh baseline, cold and warm query latency, and incremental ``searcher index``
     python3 scripts/bench.py --mb 16 --skip-baseline --skip-incremental   # server, recollq
     python3 scripts/bench.py --mb 16 --cluster 4 --skip-baseline --skip-cold \
         --skip-incremental --skip-terminal           # a sharded index on 4 local workers
+    python3 scripts/bench.py --mb 20 --procs 2 --tantivy --skip-baseline   # tantivy beside
 
 What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bodies):
 
 1. indexing: ``searcher.indexing.update.index_documents`` (``--procs`` is passed through when the
    library accepts it) and the naive baseline, jieba's ``ChineseAnalyzer`` in a three-field
-   Whoosh schema with the default writer. Each build runs in its own fresh (spawned) process
+   Whoosh schema with the default writer; with ``--tantivy``, tantivy (Rust: a yardstick, not
+   a dependency) indexing the terms searcher's chain makes of the slice, its time split into
+   the chain's and tantivy's (``scripts/bench_tantivy.py``), with as many indexing threads as
+   searcher has processes. Each build runs in its own fresh (spawned) process
    holding the slice in memory; it reports wall seconds (MB/s, docs/s), the index size on disk
    and memory (Linux ``/proc``): the process's RSS before the build and at its peak
    (``VmHWM``), the largest worker's peak RSS, and the peak PSS summed over the process and its
@@ -88,6 +92,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_corpus import DEFAULT_BENCH, bench_documents, scaled  # noqa: E402
+from bench_tantivy import build_tantivy  # noqa: E402
 
 from searcher.models import Document  # noqa: E402
 
@@ -723,6 +728,20 @@ def table(results: dict) -> str:
                              f"{row['index_mib']:>10.1f}")
         if "ratio_mb_per_s" in indexing:
             lines.append(f"  {'ours / baseline (MB/s)':<24}{indexing['ratio_mb_per_s']:>7.2f}x")
+        if "tantivy" in indexing:
+            row = indexing["tantivy"]
+            label = f"tantivy (threads={row['threads']})"
+            lines.append(f"  {label:<24}{row['mb_per_s']:>7.3f}"
+                         f"{row['docs_per_s']:>8.1f}{row['seconds']:>9.1f}{'':>32}"
+                         f"{row['index_mib']:>10.1f}")
+            lines.append(f"    (our chain {row['analysis_s']:.1f} s + tantivy indexing "
+                         f"{row['index_s']:.1f} s; joining its input {row['convert_s']:.1f} s "
+                         f"not counted)")
+            if "searcher_over_tantivy_s" in indexing:
+                lines.append(f"  {'searcher / tantivy (s)':<24}"
+                             f"{indexing['searcher_over_tantivy_s']:>7.2f}x")
+        elif "tantivy_missing" in indexing:
+            lines.append(f"  (no tantivy row: {indexing['tantivy_missing']})")
         lines.append("")
     latency_rows = []
     if "cold_cli" in results:
@@ -808,6 +827,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mb", type=float, default=8.0, help="slice size in MB (default: 8)")
     parser.add_argument("--procs", type=int, help="indexing processes, if the library takes it")
     parser.add_argument("--skip-baseline", action="store_true", help="no jieba+Whoosh baseline")
+    parser.add_argument("--tantivy", action="store_true",
+                        help="also index the slice's terms (searcher's chain) in tantivy, "
+                             "a yardstick (scripts/bench_tantivy.py)")
     parser.add_argument("--skip-cold", action="store_true", help="no cold CLI queries")
     parser.add_argument("--skip-incremental", action="store_true",
                         help="no incremental `searcher index` runs")
@@ -850,7 +872,8 @@ def run(args: argparse.Namespace, work: Path) -> dict:
                        "index_documents_takes_procs": "procs" in parameters,
                        "runs": args.runs, "rounds": args.rounds,
                        "index": str(args.index) if args.index else None,
-                       "skip_baseline": args.skip_baseline, "skip_cold": args.skip_cold,
+                       "skip_baseline": args.skip_baseline, "tantivy": args.tantivy,
+                       "skip_cold": args.skip_cold,
                        "skip_incremental": args.skip_incremental,
                        "skip_terminal": args.skip_terminal, "cluster": args.cluster,
                        "queries": [asdict(q) for q in QUERIES]},
@@ -871,6 +894,19 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         baseline = in_fresh_process(_build_baseline, str(args.bench_dir), args.mb,
                                     str(work / "baseline"))
         indexing["baseline"] = {"procs": 1, **throughput(baseline, text_bytes)}
+    if args.tantivy:
+        threads = indexing["ours"]["procs"] if "ours" in indexing else procs or 1
+        print(f"indexing the same terms with tantivy ({threads} threads) ...", file=sys.stderr)
+        row = in_fresh_process(build_tantivy, str(args.bench_dir), args.mb,
+                               str(work / "tantivy"), threads, args.copies)
+        if "missing" in row:
+            print(f"note: {row['missing']}; no tantivy row", file=sys.stderr)
+            indexing["tantivy_missing"] = row["missing"]
+        else:
+            indexing["tantivy"] = throughput(row, text_bytes)
+            if "ours" in indexing:
+                indexing["searcher_over_tantivy_s"] = (indexing["ours"]["seconds"]
+                                                       / row["seconds"])
     if "ours" in indexing and "baseline" in indexing:
         indexing["ratio_mb_per_s"] = (indexing["ours"]["mb_per_s"]
                                       / indexing["baseline"]["mb_per_s"])
@@ -903,7 +939,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.copies > 1 and not args.skip_baseline:
         raise SystemExit("--copies goes with --skip-baseline (the baseline indexes one copy)")
     if args.keep:
-        taken = [n for n in ("searcher", "baseline", "incremental") if (args.keep / n).exists()]
+        taken = [n for n in ("searcher", "baseline", "tantivy", "incremental")
+                 if (args.keep / n).exists()]
         if taken:
             raise SystemExit(f"{args.keep} already holds {', '.join(taken)}: choose another "
                              f"--keep folder or remove them")

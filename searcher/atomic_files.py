@@ -38,6 +38,25 @@ def replace_file(path: Path, content: str | bytes) -> None:
     fsync_dir(path.parent)
 
 
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Write a file of a cache whole or not at all (a temporary file of this process's, then
+    a rename), in a folder made only its owner's; not flushed to disk: what a cache holds is
+    checked when read, and made again when it fails. ``OSError`` if it cannot be written."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass  # never made
+        raise
+
+
 def fsync_dir(path: Path) -> None:
     """Make a folder's entries (files created, renamed or removed in it) durable."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)

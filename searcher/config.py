@@ -39,6 +39,13 @@ def config_dir() -> Path:
     return Path(base) / "searcher"
 
 
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/searcher/`` (``~/.cache/searcher/``): what can be made again (OCR's
+    text, the sorted query dictionary)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "searcher"
+
+
 def config_file() -> Path:
     return Path(os.environ.get("SEARCHER_CONFIG") or config_dir() / "config.toml")
 

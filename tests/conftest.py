@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import termios
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,16 @@ def grouped(tokens) -> dict[str, list[int]]:
     for term, position, _, _ in tokens:
         positions.setdefault(term, []).append(position)
     return {term: sorted(found) for term, found in positions.items()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory) -> Iterator[Path]:
+    """A cache folder of the suite's own (``$XDG_CACHE_HOME``: the sorted query dictionary,
+    OCR's text), for this process and the commands it runs."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

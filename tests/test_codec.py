@@ -6,6 +6,7 @@ never a different result."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import re
 import struct
@@ -24,6 +25,8 @@ from searcher.analysis.chain import AnalysisChain
 from searcher.engine.whoosh.codec import Frequencies, PositionList, SearcherCodec
 from searcher.engine.format.postings import decode_positions, encode_positions
 from searcher.engine.format.records import FormatError, pack_ints, unpack_ints
+from searcher.engine.format.stored import (
+    GB18030_JSON, STORED_DEFLATE_LEVEL, STORED_HEADER, decode_stored_fields, encode_stored_fields)
 from searcher.engine.whoosh.reader import GenerationReader
 from searcher.engine.whoosh.schema import FoldExceptions, build_schema, document_fields
 from searcher.engine.store import open_index
@@ -32,7 +35,7 @@ from searcher.ingest.plain_text import parse_text
 from searcher.search.compiler import compile_query
 from searcher.search.plan import plan_terms
 from searcher.search.ranked import search
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, corpus_texts
 
 QUERIES = ("停火", "俄羅斯 美國", '"烏克蘭"', "川普 OR 特朗普", "中國 -美國")
 
@@ -313,6 +316,74 @@ def test_files_of_another_format_version_are_refused(index_copy):
     file.write_bytes(bytes(data))
     with pytest.raises(IndexDamagedError, match="format version 99"):
         _answers(index_copy)
+
+
+def test_a_term_in_one_document_of_a_field_without_values_has_no_record(corpus_index):
+    """Its entry holds its document and weight (format 3): about half of all terms. A term
+    of a positional field, or in more documents, keeps its record."""
+    [(leaf, _)] = corpus_index.reader()._leaves
+    terms = leaf._terms.file
+    without = Counter()
+    for key, info in terms.items_from(b""):
+        field, _ = terms.decode_key(key)
+        positional = field.endswith("_units")
+        assert (info.length == 0) == (not positional and info.doc_frequency() == 1), field
+        without[field] += info.length == 0
+        if info.length == 0:
+            postings = terms.read_postings(field, info)
+            assert list(postings.docnums) == [info.min_id()]
+            assert list(postings.weights) == [info.weight()] and info.weight() >= 1
+    assert without["body"] > 1000 and without["doc_id"] > 0
+
+
+def test_an_index_of_format_2_is_read_as_before(tmp_path, settings, monkeypatch):
+    """Format 2 wrote a record for every term: its files are still read, to the same
+    answers."""
+    from searcher.engine.format import records, terms
+    from searcher.indexing.update import update_index
+
+    update_index(tmp_path / "new", [CORPUS], settings, procs=1)
+    expected = _answers(tmp_path / "new")
+    add_entries = terms.TermsWriter._add_entries
+    monkeypatch.setattr(records, "FORMAT_VERSION", 2)
+    monkeypatch.setattr(terms.TermsWriter, "_add_entries",
+                        lambda self, keys, data, lengths, columns, valueless:
+                        add_entries(self, keys, data, lengths, columns, False))
+    update_index(tmp_path / "old", [CORPUS], settings, procs=1)
+    monkeypatch.undo()
+    for file in [*_generation(tmp_path / "old").glob("*.terms"),
+                 *_generation(tmp_path / "old").glob("*.postings")]:
+        assert struct.unpack("<H", file.read_bytes()[4:6]) == (2,)
+    [(leaf, _)] = open_index(tmp_path / "old").reader()._leaves
+    assert all(info.length > 0 for _, info in leaf._terms.file.items_from(b""))
+    assert _answers(tmp_path / "old") == expected
+
+
+def test_stored_fields_read_back_every_character_in_less_than_utf8():
+    """In GB18030: every Unicode character but a lone surrogate reads back, and Chinese text
+    takes less than in UTF-8 (deflated both)."""
+    everything = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+    stored = encode_stored_fields(3, {"body": everything, "path": "a.txt"})
+    assert stored[STORED_HEADER.size:][:1] == GB18030_JSON
+    assert decode_stored_fields(3, stored) == {"body": everything, "path": "a.txt"}
+    texts = {"body": "\n".join(corpus_texts().values())}
+    utf8 = zlib.compress(json.dumps(texts, ensure_ascii=False).encode(), STORED_DEFLATE_LEVEL)
+    assert len(encode_stored_fields(0, texts)) < 0.92 * len(utf8)
+
+
+def test_stored_fields_with_surrogate_escapes_and_older_ones_read_as_written():
+    """A file name's undecodable bytes (surrogate escapes) are kept in UTF-8, as every value
+    was before GB18030 (still read)."""
+    value = {"path": "a/\udcff\udcfe.txt", "body": "停火"}
+    stored = encode_stored_fields(5, value)
+    assert stored[STORED_HEADER.size:][:1] != GB18030_JSON
+    assert decode_stored_fields(5, stored) == value
+    older = zlib.compress(json.dumps({"body": "停火協議"}, ensure_ascii=False).encode())
+    header = STORED_HEADER.pack(9, zlib.crc32(older, 9))
+    assert decode_stored_fields(9, header + older) == {"body": "停火協議"}
+    damaged = GB18030_JSON + older[:-3]  # cut short, its checksum made to match
+    with pytest.raises(FormatError, match="does not inflate"):
+        decode_stored_fields(9, STORED_HEADER.pack(9, zlib.crc32(damaged, 9)) + damaged)
 
 
 def test_format_errors_name_what_is_damaged():

@@ -13,7 +13,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from searcher.analysis.query_dictionary import QUERY_WORDS, QuerySegmenter, SortedWords
+from searcher.analysis.query_dictionary import (
+    QUERY_USER_WORDS, QuerySegmenter, SortedWords, base_cache, open_query_words)
 from searcher.cli.main import _Group, cli
 from searcher.engine.store import current_generation
 from tests.conftest import ROOT, Run
@@ -87,16 +88,16 @@ def test_show_of_raw_bytes_names_no_document_and_blames_no_index(searcher, corpu
     assert "no document" in result.stderr and "damaged" not in result.stderr
 
 
-def test_a_query_dictionary_with_a_damaged_frequency_falls_back(tmp_path, corpus_index_dir,
-                                                                corpus_index):
+def test_a_query_dictionary_with_a_damaged_frequency_falls_back(corpus_index_dir, corpus_index):
     generation = current_generation(corpus_index_dir)
-    data = (generation / QUERY_WORDS).read_bytes()
+    user = (generation / QUERY_USER_WORDS).read_bytes()
+    [base] = base_cache().glob("*.txt")
+    data = base.read_bytes()
     at = data.index("\n停火 ".encode()) + len("\n停火 ".encode())
-    damaged = tmp_path / QUERY_WORDS
-    damaged.write_bytes(data[:at] + b"x" + data[at + 1:])  # same size: the header still fits
-    words = SortedWords(damaged)
+    damaged = data[:at] + b"x" + data[at + 1:]  # same size: the header still fits
+    words = SortedWords(user, QUERY_USER_WORDS, SortedWords(damaged, base.name))
     assert QuerySegmenter(words).tokenize("停火協議") is None  # the full segmenter takes over
-    healthy = QuerySegmenter(SortedWords(generation / QUERY_WORDS)).tokenize("停火协议")
+    healthy = QuerySegmenter(open_query_words(generation)).tokenize("停火协议")
     assert healthy and "".join(w for w, _, _ in healthy) == "停火协议"
     assert corpus_index.chain.query_words("停火協議") == [w for w, _, _ in healthy]
 

@@ -234,7 +234,7 @@ def test_a_flipped_byte_in_any_file_is_found_and_repaired(searcher, built, corpu
     files = [p for p in generation(built).iterdir() if not p.name.endswith("WRITELOCK")]
     kinds = {file_kind(p): p.name for p in files} | {"CURRENT": None}
     assert {"toc", "terms", "postings", "_stored.col", "day.col", "_body_len.col", "searcher.json",
-            "files.json", "query-words.txt", "checksums.json"} <= kinds.keys()
+            "files.json", "query-userwords.txt", "checksums.json"} <= kinds.keys()
     for kind, name in sorted(kinds.items()):
         index = tmp_path / f"flipped-{kind}"
         shutil.copytree(built, index, symlinks=True)
@@ -251,7 +251,7 @@ def test_a_flipped_byte_in_any_file_is_found_and_repaired(searcher, built, corpu
             # but if it does, it says so: the same answer or an error, never another answer
             assert (searched.code == 2 and one_clear_line(searched)
                     or searched.stdout == before[0].stdout), (kind, searched.stderr)
-        elif kind == "query-words.txt":  # left unused: queries cut by the full dictionary
+        elif kind == "query-userwords.txt":  # left unused: queries cut by the full dictionary
             assert results(searcher, index) == before
         else:
             searched = searcher("search", *QUERIES[0], "--index", str(index))

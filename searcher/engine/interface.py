@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from searcher.engine.format.postings import TermPostings, decode_positions
+from searcher.engine.format.records import FormatError
 
 if TYPE_CHECKING:
     from searcher.analysis.chain import AnalysisChain
@@ -67,6 +68,8 @@ class Postings:
         how many each has, and all of them, one document after another. Only these
         documents' positions are decoded."""
         if self._area is None:
+            if any(postings.position_lengths is None for _, postings in self._parts):
+                raise FormatError("a term of a positional field has no positions")
             lengths = np.concatenate([np.asarray(postings.position_lengths, np.int64)
                                       for _, postings in self._parts])
             self._byte_starts = np.zeros(len(lengths) + 1, np.int64)

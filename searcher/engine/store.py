@@ -25,7 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from searcher.analysis.chain import AnalysisChain
-from searcher.analysis.query_dictionary import QUERY_WORDS, SortedWords, write_query_words
+from searcher.analysis.query_dictionary import (
+    QUERY_FILES, QUERY_WORDS, open_query_words, write_query_words)
 from searcher.analysis.settings import (
     ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
 from searcher.analysis.segmenters import SEGMENTERS
@@ -84,11 +85,10 @@ class OpenIndex:
         repair = (published and self.chain.query_dictionary is None
                   and self.chain.settings.segmenter == "rjieba")
         try:
-            integrity.begin_writing(self.generation,
-                                    rewriting=(QUERY_WORDS,) if repair else ())
-            if repair:
-                write_query_words(self.generation / QUERY_WORDS,
-                                  self.chain.segmenter.user_frequencies)
+            integrity.begin_writing(self.generation, rewriting=QUERY_FILES if repair else ())
+            if repair:  # in the current layout, an older generation's whole copy dropped
+                write_query_words(self.generation, self.chain.segmenter.user_frequencies)
+                (self.generation / QUERY_WORDS).unlink(missing_ok=True)
             return self.opened.writer(procs, snapshot)
         except BaseException:
             if snapshot is not None:
@@ -146,15 +146,14 @@ def _open_generation(index_dir: Path, generation: Path | None,
               if generation.is_dir() else [])
     # A damaged query dictionary is left unused (queries are cut with the full dictionary:
     # the same words, slower) and rewritten by the next writer; any other damage is fatal.
-    dictionary_sound = not any(d.file == QUERY_WORDS for d in damage)
-    damage = [d for d in damage if d.file != QUERY_WORDS]
+    dictionary_sound = not any(d.file in QUERY_FILES for d in damage)
+    damage = [d for d in damage if d.file not in QUERY_FILES]
     if damage:
         raise damaged(index_dir, f"{generation.name}/" + integrity.describe(damage))
     meta = _read_versions(index_dir, generation)
-    try:  # mapped now: the generation may go later
-        query_dictionary = SortedWords(generation / QUERY_WORDS) if dictionary_sound else None
-    except (OSError, ValueError, IndexError):
-        query_dictionary = None  # none, or damaged: queries load the full dictionary (slower)
+    # read (or mapped) now: the generation may go later; none, or damaged: queries load the
+    # full dictionary (slower)
+    query_dictionary = open_query_words(generation) if dictionary_sound else None
     chain = AnalysisChain(AnalysisSettings.from_json(meta["settings"]), query_dictionary)
     try:
         opened = backend().open(generation, chain)
@@ -211,7 +210,7 @@ def _start_generation(index_dir: Path, generation: Path, settings: AnalysisSetti
     write_meta(generation, full_meta)
     chain = AnalysisChain(settings)
     if settings.segmenter == "rjieba":  # the dictionary queries are segmented with
-        write_query_words(generation / QUERY_WORDS, chain.segmenter.user_frequencies)
+        write_query_words(generation, chain.segmenter.user_frequencies)
     return OpenIndex(index_dir, generation, full_meta, chain, backend().create(generation, chain))
 
 

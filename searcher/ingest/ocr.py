@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from searcher.atomic_files import write_cache_file
+from searcher.config import cache_dir
 from searcher.errors import DocumentError, SearcherError
 
 INSTALL = "apt install tesseract-ocr tesseract-ocr-chi-tra tesseract-ocr-chi-sim"
@@ -80,8 +82,7 @@ def find_tesseract() -> Tesseract:
 
 
 def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "searcher" / "ocr"
+    return cache_dir() / "ocr"
 
 
 def cache_key(data: bytes, languages: tuple[str, ...]) -> str:
@@ -158,15 +159,8 @@ class ImageReader:
 
     def _store(self, key: str, text: str) -> None:
         """Keep ``text`` in the cache, if it can be written (else the next run reads again)."""
-        folder = self.tesseract.cache
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            temporary = folder / f"{key}.{os.getpid()}.tmp"
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
-                         0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-            os.replace(temporary, folder / f"{key}.txt")  # whole or not at all
+            write_cache_file(self.tesseract.cache / f"{key}.txt", text.encode("utf-8"))
         except OSError:
             pass
 

@@ -21,7 +21,9 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 
-FORMAT_VERSION = 2  # 2: positions as variable-length integers, not deflated
+FORMAT_VERSION = 3  # 2: positions as variable-length integers, not deflated; 3: no record
+# for a term in one document of a field without values (``terms``)
+READ_VERSIONS = (2, 3)  # 2's files are 3's, but that every term has a record
 DEFLATE_LEVEL = 1  # level 6 saves 4% more at three times the writing cost
 SMALL_PAYLOAD = 48  # not worth deflating (most terms have a posting or two)
 # Record and block header: deflated?, stored length, CRC32 of both and the stored bytes.
@@ -169,6 +171,6 @@ def check_header(header: bytes, magic: bytes, what: str) -> None:
         raise FormatError(f"a {what} file is truncated") from None
     if found != magic:
         raise FormatError(f"a {what} file is damaged or not searcher's")
-    if version != FORMAT_VERSION:
+    if version not in READ_VERSIONS:
         raise FormatError(f"a {what} file has format version {version}, "
-                          f"this searcher reads {FORMAT_VERSION}")
+                          f"this searcher reads {READ_VERSIONS[0]} to {FORMAT_VERSION}")
