@@ -230,6 +230,7 @@ def _measure_build(build: Callable[[list[Document]], None], bench_dir: str, mb: 
             "largest_worker_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             / 1024,
             "peak_tree_pss_mib": tree_pss / 1024,
+            "index_bytes": _tree_bytes(Path(index_dir)),
             "index_mib": _tree_bytes(Path(index_dir)) / 2**20}
 
 
@@ -638,6 +639,7 @@ def _measure_tree(build: Callable[[], dict], index_dir: str) -> dict:
     figures = build()
     seconds = time.perf_counter() - started
     return {**figures, "seconds": seconds, "peak_tree_pss_mib": sampler.stop() / 1024,
+            "index_bytes": _tree_bytes(Path(index_dir)),
             "index_mib": _tree_bytes(Path(index_dir)) / 2**20}
 
 
@@ -717,7 +719,8 @@ def table(results: dict) -> str:
     indexing = results.get("indexing", {})
     if indexing:
         lines.append(f"{'indexing':<26}{'MB/s':>7}{'docs/s':>8}{'seconds':>9}"
-                     f"{'RSS before':>12}{'peak RSS':>10}{'tree PSS':>10}{'index MB':>10}")
+                     f"{'RSS before':>12}{'peak RSS':>10}{'tree PSS':>10}{'index MiB':>10}"
+                     f"{'× text':>8}")
         for key, name in (("ours", "searcher"), ("baseline", "jieba ChineseAnalyzer")):
             if key in indexing:
                 row = indexing[key]
@@ -725,7 +728,8 @@ def table(results: dict) -> str:
                 lines.append(f"  {label:<24}{row['mb_per_s']:>7.3f}{row['docs_per_s']:>8.1f}"
                              f"{row['seconds']:>9.1f}{row['rss_before_mib']:>11.0f}M"
                              f"{row['peak_rss_mib']:>9.0f}M{row['peak_tree_pss_mib']:>9.0f}M"
-                             f"{row['index_mib']:>10.1f}")
+                             f"{row['index_mib']:>10.1f}"
+                             f"{row['index_bytes'] / (piece['text_mb'] * 1e6):>7.2f}x")
         if "ratio_mb_per_s" in indexing:
             lines.append(f"  {'ours / baseline (MB/s)':<24}{indexing['ratio_mb_per_s']:>7.2f}x")
         if "tantivy" in indexing:
@@ -803,7 +807,7 @@ def table(results: dict) -> str:
 def cluster_table(cluster: dict) -> list[str]:
     heading = f"sharded: {cluster['workers']} local workers, {cluster['files']} files"
     lines = [f"{heading:<34}"
-             f"{'build s':>9}{'MB/s':>7}{'tree PSS':>10}{'index MB':>10}"
+             f"{'build s':>9}{'MB/s':>7}{'tree PSS':>10}{'index MiB':>10}"
              f"{'p50 ms':>9}{'p99 ms':>9}"]
     single, sharded = cluster["single"], cluster["sharded"]
     for name, row in ((f"one index (procs={single['procs'] or 'default'})", single),
