@@ -138,14 +138,23 @@ class AnalysisChain:
 
     def unit_positions(self, text: str) -> dict[str, list[int]]:
         """Each unit term's positions, in order: ``unit_tokens`` grouped by term, without
-        offsets, computed per text (the indexing hot path: ``positions``)."""
+        offsets, computed per text (``unit_terms``)."""
         return positions.unit_positions(text)
+
+    def unit_terms(self, text: str) -> positions.TextTerms:
+        """``unit_positions`` as arrays: what the writers pool (the indexing hot path:
+        ``positions``)."""
+        return positions.unit_terms(text)
 
     def word_positions(self, text: str) -> dict[str, list[int]]:
         """Each word term's positions, in order: ``word_tokens`` grouped by term, without
-        offsets, from one call into the segmenter and a look-up per word (the indexing hot
-        path: ``positions``)."""
+        offsets, from one call into the segmenter and a look-up per word (``positions``)."""
         return positions.word_positions(self.segmenter.cut(fold(text)), self._word_terms)
+
+    def word_counts(self, text: str) -> positions.TextTerms:
+        """Each word term and its count (no positions): what the writers pool for a words
+        field, which keeps none (the indexing hot path: ``positions``)."""
+        return positions.word_counts(self.segmenter.cut(fold(text)), self._word_terms)
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""
