@@ -39,9 +39,10 @@ from searcher.analysis.stemming import stemmer
 from searcher.analysis.units import SPACE_UNIT, is_gap, units
 from searcher.analysis.variants import VariantTable
 
-# Words whose terms a chain keeps (``positions.WordTerms``): about 25 MB. On 24 MB of the
-# bench, 96% of words are found there (97% with no limit).
-WORD_TERMS_LIMIT = 100_000
+# Words whose terms a chain keeps (``positions.WordTerms``): about 27 MB (most are kept
+# only as known: indexed as themselves). On 48 MB of the bench, 264,000 words were worked out
+# (193,000 with no limit).
+WORD_TERMS_LIMIT = 150_000
 
 
 class AnalysisChain:

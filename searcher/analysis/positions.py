@@ -12,11 +12,13 @@ call per character and per word; grouped by term, they are what this module retu
   own (``fold_each``) from tables indexed by code point, filled on first sight; a unit
   starts where the kind changes; terms and positions are grouped by one sort, and stay
   arrays;
-* words: the segmenter's words (one call into it per text) looked up in a table of word →
-  the terms indexed at its position, filled on first sight: words repeat (nine lookups in ten
-  find it on a megabyte of news, more as a build goes on), so a word's canonical term and
-  sub-words are worked out once per process, not once per occurrence. A words field keeps
-  no positions: its terms are counted (``word_counts``: no Python call per word).
+* words: the segmenter's words (one call into it per text), their terms from a table of
+  word → the terms indexed at its position, filled on first sight: words repeat (nine
+  lookups in ten find it on a megabyte of news, more as a build goes on), so a word's
+  canonical term and sub-words are worked out once per process, not once per occurrence. A
+  words field keeps no positions: its words are counted (in C), and only the distinct words
+  not indexed as themselves (gaps, variants, long words' sub-words) are replaced by their
+  terms (``word_counts``: no Python call per word).
 
     >>> unit_positions("乾隆說 OK，乾隆")  # 乾 alone folds as 干
     {'乾': [0, 6], '隆': [1, 7], '说': [2], ' ': [3], 'ok': [4], ',': [5], '干': [0, 6]}
@@ -186,26 +188,58 @@ class _Chars(dict):
 _CHARS = _Chars()
 
 
-class WordTerms(dict):
-    """Word → the terms indexed at its position (``terms_of(word)``), filled on first sight;
-    emptied when it holds ``limit`` words, which bounds its memory."""
+class WordTerms:
+    """Word → the terms indexed at its position (``terms_of(word)``; none for white space),
+    worked out on first sight. Most words are indexed as themselves: only the others are
+    kept with their terms (``special``), the rest only as ``known``. Emptied when it knows
+    ``limit`` words, which bounds its memory."""
 
     def __init__(self, terms_of: Callable[[str], tuple[str, ...]], limit: int) -> None:
-        super().__init__()
         self.terms_of = terms_of
         self.limit = limit
+        self.known: set[str] = set()
+        self.special: dict[str, tuple[str, ...]] = {}
 
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        if len(self) >= self.limit:
-            self.clear()
-        terms = self[word] = self.terms_of(word)
-        return terms
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def __getitem__(self, word: str) -> tuple[str, ...]:
+        if word not in self.known:
+            self.make_room()
+            self.learn((word,))
+        return self.special.get(word, (word,))
+
+    def make_room(self) -> None:
+        """Forget every word if full."""
+        if len(self.known) >= self.limit:
+            self.known.clear()
+            self.special.clear()
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Work out the terms of words not known."""
+        special, terms_of = self.special, self.terms_of
+        for word in words:
+            terms = () if word.isspace() else terms_of(word)
+            if terms != (word,):
+                special[word] = terms
+            self.known.add(word)
 
 
-def word_counts(words: Iterable[str], terms: WordTerms) -> TextTerms:
-    """Each term of a text's words and its count (no positions): ``terms[word]`` of each
-    word but white space, counted in C."""
-    found = Counter(chain.from_iterable(map(terms.__getitem__, filterfalse(str.isspace, words))))
+def word_counts(words: Iterable[str], table: WordTerms) -> TextTerms:
+    """Each term of a text's words and its count (no positions): the words counted (in C),
+    then those not indexed as themselves (``table.special``) replaced by their terms."""
+    found = Counter(words)
+    table.make_room()  # before the look-ups: what this text's words are is then kept
+    table.learn(found.keys() - table.known)
+    special = table.special
+    replaced = found.keys() & special.keys()
+    if replaced:
+        terms: Counter[str] = Counter()
+        for word in replaced:
+            count = found.pop(word)
+            for term in special[word]:
+                terms[term] += count
+        found.update(terms)
     return TextTerms(list(found), np.fromiter(found.values(), np.int64, len(found)))
 
 
