@@ -61,11 +61,12 @@ class CountedPostings:
         self.run_docnums.append(docnum)
         self.run_lengths.append(len(counts))
         if self.deltas is not None and len(counts):
-            positions = found.positions.astype(np.int64)
-            deltas = np.diff(positions, prepend=0)
+            positions = found.positions
+            deltas = np.empty(len(positions), np.uint32)  # each term's first set below
+            np.subtract(positions[1:], positions[:-1], out=deltas[1:], casting="unsafe")
             firsts = np.cumsum(counts) - counts
             deltas[firsts] = positions[firsts]
-            self.deltas.frombytes(deltas.astype(np.uint32).tobytes())
+            self.deltas.frombytes(deltas.tobytes())
         return len(ids) - known
 
     def add_term(self, term: str, docnums: Sequence[int], counts: Iterable[int],
