@@ -39,9 +39,10 @@ from searcher.analysis.stemming import stemmer
 from searcher.analysis.units import SPACE_UNIT, is_gap, units
 from searcher.analysis.variants import VariantTable
 
-# Words whose terms a chain keeps (``positions.WordTerms``): about 25 MB. On 24 MB of the
-# bench, 96% of words are found there (97% with no limit).
-WORD_TERMS_LIMIT = 100_000
+# Words whose terms a chain keeps (``positions.WordTerms``): about 27 MB (most are kept
+# only as known: indexed as themselves). On 48 MB of the bench, 264,000 words were worked out
+# (193,000 with no limit).
+WORD_TERMS_LIMIT = 150_000
 
 
 class AnalysisChain:
@@ -138,14 +139,23 @@ class AnalysisChain:
 
     def unit_positions(self, text: str) -> dict[str, list[int]]:
         """Each unit term's positions, in order: ``unit_tokens`` grouped by term, without
-        offsets, computed per text (the indexing hot path: ``positions``)."""
+        offsets, computed per text (``unit_terms``)."""
         return positions.unit_positions(text)
+
+    def unit_terms(self, text: str) -> positions.TextTerms:
+        """``unit_positions`` as arrays: what the writers pool (the indexing hot path:
+        ``positions``)."""
+        return positions.unit_terms(text)
 
     def word_positions(self, text: str) -> dict[str, list[int]]:
         """Each word term's positions, in order: ``word_tokens`` grouped by term, without
-        offsets, from one call into the segmenter and a look-up per word (the indexing hot
-        path: ``positions``)."""
+        offsets, from one call into the segmenter and a look-up per word (``positions``)."""
         return positions.word_positions(self.segmenter.cut(fold(text)), self._word_terms)
+
+    def word_counts(self, text: str) -> positions.TextTerms:
+        """Each word term and its count (no positions): what the writers pool for a words
+        field, which keeps none (the indexing hot path: ``positions``)."""
+        return positions.word_counts(self.segmenter.cut(fold(text)), self._word_terms)
 
     def char_tokens(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """One term per character (paths: any substring is a phrase over them)."""

@@ -1,19 +1,24 @@
 """A text's terms with their positions, computed per text rather than per character or word:
 the index-time hot path (``AnalysisChain.unit_positions`` and ``word_positions``).
 
-The writers need each term of a field and its positions, nothing else. The token streams
-(``AnalysisChain.unit_tokens``, ``word_tokens``), which queries, snippets and ``similar`` use
-for their offsets, make a Python call per character and per word; grouped by term, they are
-what this module returns (``tests/test_positions.py`` compares the two):
+The writers need each term of a field and its count, and the positions of a field that keeps
+them (``TextTerms``), nothing else. The token streams (``AnalysisChain.unit_tokens``,
+``word_tokens``), which queries, snippets and ``similar`` use for their offsets, make a Python
+call per character and per word; grouped by term, they are what this module returns
+(``tests/test_positions.py`` compares the two):
 
 * units: the folded text's code points as an array (numpy); each character's kind (one unit
   per CJK character or mark, runs of word characters and of white space) and its fold on its
   own (``fold_each``) from tables indexed by code point, filled on first sight; a unit
-  starts where the kind changes; terms and positions are grouped by one sort;
-* words: the segmenter's words (one call into it per text) looked up in a table of word →
-  the terms indexed at its position, filled on first sight: words repeat (nine lookups in ten
-  find it on a megabyte of news, more as a build goes on), so a word's canonical term and
-  sub-words are worked out once per process, not once per occurrence.
+  starts where the kind changes; terms and positions are grouped by one sort, and stay
+  arrays;
+* words: the segmenter's words (one call into it per text), their terms from a table of
+  word → the terms indexed at its position, filled on first sight: words repeat (nine
+  lookups in ten find it on a megabyte of news, more as a build goes on), so a word's
+  canonical term and sub-words are worked out once per process, not once per occurrence. A
+  words field keeps no positions: its words are counted (in C), and only the distinct words
+  not indexed as themselves (gaps, variants, long words' sub-words) are replaced by their
+  terms (``word_counts``: no Python call per word).
 
     >>> unit_positions("乾隆說 OK，乾隆")  # 乾 alone folds as 干
     {'乾': [0, 6], '隆': [1, 7], '说': [2], ' ': [3], 'ok': [4], ',': [5], '干': [0, 6]}
@@ -24,8 +29,10 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import filterfalse
+from itertools import chain, filterfalse
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,12 +66,40 @@ def _kinds_of(codes: np.ndarray) -> np.ndarray:
     return kinds
 
 
+class TextTerms(NamedTuple):
+    """A text's terms in one field, as the writers pool them: each distinct term (in no
+    particular order) and its count; in a field that keeps positions, every position, a
+    term's after the term before's (``counts`` of each, ascending)."""
+
+    terms: list[str]
+    counts: np.ndarray
+    positions: np.ndarray | None = None
+
+    @classmethod
+    def from_positions(cls, by_term: dict[str, list[int]]) -> TextTerms:
+        counts = np.fromiter(map(len, by_term.values()), np.int64, len(by_term))
+        return cls(list(by_term), counts,
+                   np.fromiter(chain.from_iterable(by_term.values()), np.int64,
+                               int(counts.sum())))
+
+    def positions_by_term(self) -> dict[str, list[int]]:
+        """Each term and its positions, in order."""
+        bounds = [0, *np.cumsum(self.counts).tolist()]
+        positions = self.positions.tolist()
+        return dict(zip(self.terms, map(positions.__getitem__, map(slice, bounds, bounds[1:]))))
+
+
 def unit_positions(text: str) -> dict[str, list[int]]:
-    """Each unit term of ``text`` and its positions, in order: a unit of its folded text
+    """Each unit term of ``text`` and its positions, in order (``unit_terms``)."""
+    return unit_terms(text).positions_by_term()
+
+
+def unit_terms(text: str) -> TextTerms:
+    """Each unit term of ``text``, its count and its positions: a unit of its folded text
     (every run of white space is ``SPACE_UNIT``) and, where a one-character unit folds
     otherwise on its own (``fold_each``), that fold too, at the same position."""
     if len(text) < SHORT_TEXT:
-        return _unit_positions_each(text)
+        return TextTerms.from_positions(_unit_positions_each(text))
     folded = fold(text)
     codes = code_points(folded)
     kinds = _kinds_of(codes)
@@ -128,8 +163,8 @@ def _run_terms(text: str, starts: np.ndarray, ends: np.ndarray, runs: dict[str, 
     return terms
 
 
-def _grouped(keys: np.ndarray, runs: list[str]) -> dict[str, list[int]]:
-    """``term << 32 | position`` keys as each term's positions, in order; a term below
+def _grouped(keys: np.ndarray, runs: list[str]) -> TextTerms:
+    """``term << 32 | position`` keys as terms, counts and positions; a term below
     ``_CODES`` is that code point, one above is ``runs[term - _CODES]``."""
     keys.sort()
     terms = keys >> _POSITION_BITS
@@ -138,10 +173,8 @@ def _grouped(keys: np.ndarray, runs: list[str]) -> dict[str, list[int]]:
     first_run = bisect.bisect_left(codes, _CODES)
     names = [*map(_CHARS.__getitem__, codes[:first_run]),
              *(runs[code - _CODES] for code in codes[first_run:])]
-    bounds = firsts.tolist()
-    bounds.append(keys.size)
-    positions = (keys & ((1 << _POSITION_BITS) - 1)).tolist()
-    return dict(zip(names, map(positions.__getitem__, map(slice, bounds, bounds[1:]))))
+    counts = np.diff(firsts, append=keys.size)
+    return TextTerms(names, counts, keys & ((1 << _POSITION_BITS) - 1))
 
 
 class _Chars(dict):
@@ -155,20 +188,59 @@ class _Chars(dict):
 _CHARS = _Chars()
 
 
-class WordTerms(dict):
-    """Word → the terms indexed at its position (``terms_of(word)``), filled on first sight;
-    emptied when it holds ``limit`` words, which bounds its memory."""
+class WordTerms:
+    """Word → the terms indexed at its position (``terms_of(word)``; none for white space),
+    worked out on first sight. Most words are indexed as themselves: only the others are
+    kept with their terms (``special``), the rest only as ``known``. Emptied when it knows
+    ``limit`` words, which bounds its memory."""
 
     def __init__(self, terms_of: Callable[[str], tuple[str, ...]], limit: int) -> None:
-        super().__init__()
         self.terms_of = terms_of
         self.limit = limit
+        self.known: set[str] = set()
+        self.special: dict[str, tuple[str, ...]] = {}
 
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        if len(self) >= self.limit:
-            self.clear()
-        terms = self[word] = self.terms_of(word)
-        return terms
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def __getitem__(self, word: str) -> tuple[str, ...]:
+        if word not in self.known:
+            self.make_room()
+            self.learn((word,))
+        return self.special.get(word, (word,))
+
+    def make_room(self) -> None:
+        """Forget every word if full."""
+        if len(self.known) >= self.limit:
+            self.known.clear()
+            self.special.clear()
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Work out the terms of words not known."""
+        special, terms_of = self.special, self.terms_of
+        for word in words:
+            terms = () if word.isspace() else terms_of(word)
+            if terms != (word,):
+                special[word] = terms
+            self.known.add(word)
+
+
+def word_counts(words: Iterable[str], table: WordTerms) -> TextTerms:
+    """Each term of a text's words and its count (no positions): the words counted (in C),
+    then those not indexed as themselves (``table.special``) replaced by their terms."""
+    found = Counter(words)
+    table.make_room()  # before the look-ups: what this text's words are is then kept
+    table.learn(found.keys() - table.known)
+    special = table.special
+    replaced = found.keys() & special.keys()
+    if replaced:
+        terms: Counter[str] = Counter()
+        for word in replaced:
+            count = found.pop(word)
+            for term in special[word]:
+                terms[term] += count
+        found.update(terms)
+    return TextTerms(list(found), np.fromiter(found.values(), np.int64, len(found)))
 
 
 def word_positions(words: Iterable[str], terms: WordTerms) -> dict[str, list[int]]:

@@ -22,6 +22,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
 from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fingerprint import BANDS, fingerprint
 from searcher.analysis.fold import fold, fold_exceptions
+from searcher.analysis.positions import TextTerms
 from searcher.analysis.settings import AnalysisSettings
 from searcher.dates import day_number
 from searcher.engine.whoosh.codec import Frequencies, PositionList
@@ -67,8 +68,18 @@ class ChainAnalyzer(Analyzer):
         return {"words": chain.word_tokens, "units": chain.unit_tokens,
                 "chars": chain.char_tokens}[self.stream](value)
 
+    def text_terms(self, value: str, positions: bool) -> TextTerms:
+        """Each term of ``value`` and its count, and, if ``positions`` (a units field's
+        always), its positions: all that indexing needs."""
+        chain = self._chain()
+        if self.stream == "units":
+            return chain.unit_terms(value)
+        if self.stream == "words" and not positions:
+            return chain.word_counts(value)
+        return TextTerms.from_positions(self.positions_by_term(value))
+
     def positions_by_term(self, value: str) -> dict[str, list[int]]:
-        """Each term and its positions, in order: all that indexing needs."""
+        """Each term and its positions, in order."""
         chain = self._chain()
         if self.stream == "units":
             return chain.unit_positions(value)
@@ -115,7 +126,7 @@ class PathID(ID):
 
 class ChainText(TEXT):
     """A text field whose indexing skips Whoosh's per-token objects: the chain's terms and
-    their positions (``positions_by_term``) go straight to the postings pool. Searching and
+    their counts and positions (``text_terms``) go straight to the postings pool. Searching and
     anything else that calls the analyzer see the same terms and positions. A field with
     ``phrase`` keeps positions, encoded as ``codec.PositionList`` (no pickle); one without
     keeps each document's count of a term (``codec.Frequencies``)."""
@@ -126,8 +137,13 @@ class ChainText(TEXT):
         self.format = format_(field_boost=self.format.field_boost)
 
     def positions_by_term(self, value: str) -> dict[str, list[int]]:
-        """Each term of ``value`` and its positions, in order: what our writers pool."""
+        """Each term of ``value`` and its positions, in order."""
         return self.analyzer.positions_by_term(value)
+
+    def text_terms(self, value: str) -> TextTerms:
+        """Each term of ``value`` and its count, and its positions if the field keeps them:
+        what our writers pool."""
+        return self.analyzer.text_terms(value, isinstance(self.format, PositionList))
 
     def index(self, value, **kwargs):
         encode = self.format.encode

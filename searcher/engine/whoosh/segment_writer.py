@@ -152,9 +152,9 @@ class TermAtATimeSegmentWriter(DurableCommit, TermAtATime, SegmentWriter):
             field = self.schema[fieldname]
             length = 0
             if isinstance(field.format, (PositionList, Frequencies)):
-                by_term = field.positions_by_term(value)
-                length = sum(map(len, by_term.values()))
-                self.pool.add_positions(fieldname, docnum, by_term)
+                found = field.text_terms(value)
+                length = int(found.counts.sum())
+                self.pool.add_terms(fieldname, docnum, found)
             elif field.indexed:
                 postings = list(field.index(value))
                 if field.scorable:

@@ -19,6 +19,7 @@ import numpy as np
 
 from whoosh.writing import PostingPool
 
+from searcher.analysis.positions import TextTerms
 from searcher.engine.format.postings import TermPostings, TermPostingsToWrite, position_starts
 from searcher.engine.format.term_batch import TermBatch
 from searcher.engine.whoosh.codec import Frequencies, PositionList, value_bytes
@@ -49,22 +50,23 @@ class CountedPostings:
         self.run_docnums, self.run_lengths = array("I"), array("I")
         self.deltas = array("I") if positional else None
 
-    def add_document(self, docnum: int, by_term: dict[str, list[int]]) -> int:
-        """A document's terms and their positions; how many terms are new."""
+    def add_document(self, docnum: int, found: TextTerms) -> int:
+        """A document's terms, their counts and (a positional field's) positions; how many
+        terms are new."""
         ids = self.ids
         known = len(ids)
-        self.terms.extend(map(ids.__getitem__, by_term))
-        counts = list(map(len, by_term.values()))
-        self.counts.extend(counts)
+        self.terms.extend(map(ids.__getitem__, found.terms))
+        counts = found.counts
+        self.counts.frombytes(counts.astype(np.uint32).tobytes())
         self.run_docnums.append(docnum)
         self.run_lengths.append(len(counts))
-        if self.deltas is not None and counts:
-            positions = np.fromiter(chain.from_iterable(by_term.values()), np.int64,
-                                    sum(counts))
-            deltas = np.diff(positions, prepend=0)
+        if self.deltas is not None and len(counts):
+            positions = found.positions
+            deltas = np.empty(len(positions), np.uint32)  # each term's first set below
+            np.subtract(positions[1:], positions[:-1], out=deltas[1:], casting="unsafe")
             firsts = np.cumsum(counts) - counts
             deltas[firsts] = positions[firsts]
-            self.deltas.frombytes(deltas.astype(np.uint32).tobytes())
+            self.deltas.frombytes(deltas.tobytes())
         return len(ids) - known
 
     def add_term(self, term: str, docnums: Sequence[int], counts: Iterable[int],
@@ -146,12 +148,12 @@ class TermPool(PostingPool):
         raise NotImplementedError("searcher's writers pool postings a document or a term "
                                   "at a time")
 
-    def add_positions(self, fieldname: str, docnum: int, by_term: dict[str, list[int]]) -> None:
-        """A document's terms in a text field, each with its positions."""
+    def add_terms(self, fieldname: str, docnum: int, found: TextTerms) -> None:
+        """A document's terms in a text field, each with its count (and positions)."""
         field = self._field(fieldname)
-        new_terms = field.add_document(docnum, by_term)
-        positions = sum(map(len, by_term.values())) if field.deltas is not None else 0
-        self._grew(new_terms * TERM_BYTES + len(by_term) * POSTING_BYTES
+        new_terms = field.add_document(docnum, found)
+        positions = len(found.positions) if field.deltas is not None else 0
+        self._grew(new_terms * TERM_BYTES + len(found.terms) * POSTING_BYTES
                    + positions * POSITION_BYTES)
 
     def add_values(self, fieldname: str, docnum: int, postings) -> None:
