@@ -21,7 +21,7 @@ import pytest
 
 from searcher.engine.integrity import record_checksums
 from searcher.engine.store import open_index
-from tests.conftest import ROOT, Run
+from tests.conftest import CORPUS, ROOT, Run
 
 QUERIES = (("停火", "--json"), ("俄羅斯", "--since", "2025-10", "-l"))
 MEMORY_LIMIT = 4 << 30  # address space of a CLI run: a runaway read fails, not the machine
@@ -32,11 +32,44 @@ def one_clear_line(run: Run) -> bool:
 
 
 
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    """A copy of the sample corpus (``work/corpus``) indexed by ``searcher index`` (``idx``),
+    once for the module, in ``live/``; ``pristine/`` keeps them as built."""
+    from click.testing import CliRunner
+
+    from searcher.cli.main import cli
+
+    top = tmp_path_factory.mktemp("integrity")
+    corpus, index = top / "live" / "work" / "corpus", top / "live" / "idx"
+    shutil.copytree(CORPUS, corpus)
+    env = {"XDG_CONFIG_HOME": str(top / "config"), "SEARCHER_INDEX": None, "LANG": "C",
+           "LC_ALL": "C"}
+    done = CliRunner().invoke(cli, ["index", str(corpus), "--index", str(index)],
+                              prog_name="searcher", env=env)
+    assert done.exit_code == 0, done.output
+    shutil.copytree(top / "live", top / "pristine", symlinks=True)
+    return top
+
+
 @pytest.fixture
-def built(searcher, corpus_copy, tmp_path) -> Path:
-    index = tmp_path / "idx"
-    assert searcher("index", str(corpus_copy), "--index", str(index)).code == 0
-    return index
+def live(built_once) -> Path:
+    """The corpus and its index as built, in their places (the index records the corpus's
+    path; copies keep times, so nothing reads as changed): what this test changes is gone."""
+    shutil.rmtree(built_once / "live")
+    shutil.copytree(built_once / "pristine", built_once / "live", symlinks=True)
+    return built_once / "live"
+
+
+@pytest.fixture
+def built(live) -> Path:
+    return live / "idx"
+
+
+@pytest.fixture
+def corpus_copy(live) -> Path:
+    """The corpus ``built`` indexed (this module's, not conftest's fresh copy)."""
+    return live / "work" / "corpus"
 
 
 def generation(index: Path) -> Path:
@@ -180,10 +213,9 @@ def test_planted_links_are_not_written_through(searcher, built, tmp_path):
 
 
 @pytest.mark.parametrize("current", ["outside", "absolute", "not utf-8"])
-def test_current_names_only_a_generation_of_the_folder(searcher, built, corpus_copy, tmp_path,
-                                                       current):
+def test_current_names_only_a_generation_of_the_folder(searcher, built, corpus_copy, current):
     before = results(searcher, built)
-    elsewhere = tmp_path / "elsewhere"
+    elsewhere = built.parent / "elsewhere"
     shutil.copytree(built, elsewhere)  # a whole index, outside the folder
     content = {"outside": f"../elsewhere/{generation(built).name}\n".encode(),
                "absolute": f"{generation(elsewhere)}\n".encode(),
