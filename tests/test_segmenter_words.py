@@ -207,6 +207,39 @@ def test_a_planted_or_damaged_base_is_built_again(built, tmp_path, monkeypatch, 
         assert base.is_file() and not base.is_symlink() and base.read_bytes() == expected
 
 
+@pytest.mark.parametrize("plant", ["base flipped", "note elsewhere", "note garbled"])
+def test_a_build_records_the_true_base_whatever_the_cache_notes(built, tmp_path, settings,
+                                                                plant):
+    """A build finds the sorted base through a note named by ``dict.txt``'s SHA-256 instead
+    of sorting it again; a note whose base is not as noted, or that names a path, or is not a
+    note, is passed over: the build sorts, and records the base a query can trust."""
+    from searcher.indexing.update import update_index
+    from tests.conftest import CORPUS
+
+    first = (built / "CURRENT").read_text().strip()
+    recorded = (built / first / QUERY_USER_WORDS).read_bytes().split(b"\n")[0]
+    base = _base_file()
+    expected = base.read_bytes()
+    [note] = base_cache().glob("from-*")
+    if plant == "base flipped":
+        at = expected.index("\n停火 ".encode()) + len("\n停火 ".encode())
+        digit = b"1" if expected[at:at + 1] != b"1" else b"2"
+        base.write_bytes(expected[:at] + digit + expected[at + 1:])
+    elif plant == "note elsewhere":
+        elsewhere = tmp_path / "elsewhere.txt"
+        elsewhere.write_bytes(expected)
+        note.write_text(f"../../{elsewhere.stem} {len(expected)} 0\n")
+    else:
+        note.write_bytes(b"\xff" * 300)
+    update_index(built, [CORPUS], settings, rebuild=True)
+    second = (built / "CURRENT").read_text().strip()
+    assert second != first
+    assert (built / second / QUERY_USER_WORDS).read_bytes().split(b"\n")[0] == recorded
+    assert base.read_bytes() == expected
+    assert note.read_text().split()[0] == base.stem
+    _agrees_with_the_full_segmenter(open_index(built).chain, settings)
+
+
 def test_a_fifo_in_place_of_the_base_is_not_waited_on(built, tmp_path, settings):
     """Opened without blocking, in a process bounded by the test: a FIFO with no writer
     would otherwise wait forever."""

@@ -52,14 +52,20 @@ MAX_WORDS_BYTES = 64 << 20  # what a dictionary file may hold (jieba's: 5 MB)
 FILLER = "\U000f0000\U000f0001"
 
 
-def base_words() -> bytes:
-    """The base layer: jieba's ``dict.txt`` (the one rjieba embeds) as ``word freq tag``
-    lines sorted by their bytes, each once, under a ``#total N bytes M`` line."""
+def _jieba_dictionary() -> Path:
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
         raise FileNotFoundError("jieba is not installed")
-    source = Path(spec.origin).parent / "dict.txt"
-    lines = sorted(set(read_regular(source, MAX_WORDS_BYTES).splitlines()))
+    return Path(spec.origin).parent / "dict.txt"
+
+
+def base_words(source: bytes | None = None) -> bytes:
+    """The base layer: jieba's ``dict.txt`` (the one rjieba embeds; or ``source``, its
+    bytes) as ``word freq tag`` lines sorted by their bytes, each once, under a ``#total N
+    bytes M`` line."""
+    if source is None:
+        source = read_regular(_jieba_dictionary(), MAX_WORDS_BYTES)
+    lines = sorted(set(source.splitlines()))
     total = sum(map(int, re.findall(rb" (\d+)", b"\n".join(lines))))
     body = b"\n".join(lines) + b"\n"
     return b"#total %d bytes %d\n" % (total, len(body)) + body
@@ -73,15 +79,8 @@ def base_cache() -> Path:
 def write_query_words(generation: Path, userwords: tuple[tuple[str, int], ...]) -> None:
     """Write the generation's layer of the query dictionary: the user words at their
     frequencies, as rjieba's ``add_word`` gives them, over the base (put in the cache if it
-    is not there yet). About a tenth of a second, once per index build."""
-    import hashlib
-
-    data = base_words()
-    digest = hashlib.sha256(data).hexdigest()
-    crc = zlib.crc32(data)
-    if _mapped_base(digest, len(data), crc) is None:
-        _store_base(digest, data)
-    base = SortedWords(data, "the base dictionary")
+    is not there yet): a few milliseconds once the base is cached."""
+    digest, size, crc, base = _base_for_build()
     total, lines = base.total, {}
     for word, freq in dict(userwords).items():
         known, _ = base.frequency(word)
@@ -91,8 +90,36 @@ def write_query_words(generation: Path, userwords: tuple[tuple[str, int], ...]) 
     body = b"".join(lines[key] for key in sorted(lines))
     replace_file(generation / QUERY_USER_WORDS,
                  b"#total %d bytes %d base %s %d %08x\n" % (total, len(body),
-                                                            digest.encode(), len(data), crc)
+                                                            digest.encode(), size, crc)
                  + body)
+
+
+def _base_for_build() -> tuple[str, int, int, SortedWords]:
+    """The base as a build records it (SHA-256, size, CRC32) and its words. Sorting 5 MB
+    costs a third of a second, so it is done once per ``dict.txt``: a note in the cache,
+    named by the SHA-256 of ``dict.txt`` as installed, names the sorted base it gave, which
+    is used if it is there as noted (the cache is the user's own, as the config is)."""
+    import hashlib
+
+    source = read_regular(_jieba_dictionary(), MAX_WORDS_BYTES)
+    note = base_cache() / f"from-{hashlib.sha256(source).hexdigest()}"
+    try:
+        digest, size, crc = read_regular(note, 256).decode("ascii").split()
+        base = (_mapped_base(digest, int(size), int(crc, 16))
+                if re.fullmatch(r"[0-9a-f]{64}", digest) else None)
+        if base is not None:
+            return digest, int(size), int(crc, 16), base
+    except (OSError, ValueError, UnicodeDecodeError, FileTooLargeError, NotRegularFileError):
+        pass
+    data = base_words(source)
+    digest, crc = hashlib.sha256(data).hexdigest(), zlib.crc32(data)
+    if _mapped_base(digest, len(data), crc) is None:
+        _store_base(digest, data)
+    try:
+        write_cache_file(note, b"%s %d %08x\n" % (digest.encode(), len(data), crc))
+    except OSError:
+        pass  # the next build sorts again
+    return digest, len(data), crc, SortedWords(data, "the base dictionary")
 
 
 def open_query_words(generation: Path) -> SortedWords | None:
