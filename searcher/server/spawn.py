@@ -23,7 +23,7 @@ LOG_MOST_BYTES = 1 << 20  # the log is started afresh beyond this
 
 
 def run_in_process(start_server: bool) -> NoReturn:
-    """Run the command as the console script always did; then, if asked, start a server
+    """Run the command in this process, as before the server; then, if asked, start a server
     holding the indexes the command opened."""
     from searcher.cli import main  # first: the package's ``main`` names a module once loaded
 

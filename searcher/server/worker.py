@@ -233,7 +233,7 @@ def _run(conn, server: ServerState) -> int:
 
 
 def _run_command() -> int:
-    """The console script's command, with the exit status Python would give its
+    """The ``searcher`` command as it runs in-process, with the exit status Python would give its
     exception (as ``searcher.cli.main`` runs it, the arguments and program name from
     ``sys.argv`` and ``__main__``)."""
     from searcher.cli.main import cli
