@@ -31,18 +31,18 @@ What it measures, all on the same slice (text MB = UTF-8 bytes of titles and bod
    ``searcher index --json`` (its own default ``--procs``), then re-indexed with nothing changed
    and after rewriting 1% of the files; wall seconds and the command's counts;
 5. a search typed in a terminal: the slice written as one text file per document and indexed
-   by ``searcher index``; then each query run by the ``searcher`` console script (written as
-   pip writes it, in a virtual environment of its own where this checkout is installed as
-   ``pip install`` leaves it: ``installed_client``) with stdout and stderr on a pseudo-terminal 100 columns wide, timed from
-   spawn to exit, with a pause between runs as a person types (not timed): through the
-   resident server (its own runtime folder, stopped at the end), the very first search (no
-   server yet: it answers in-process and starts one), the first search after each of a few
-   ``searcher index`` runs (the server's open generation changed), in-process
-   (``SEARCHER_NO_SERVER=1``), ``python -c pass`` as the floor (in that environment, and in
-   this one), and Recoll's ``recollq`` over
-   the same files (when ``recollindex`` and ``recollq`` are installed: Debian's ``recollcmd``,
-   a yardstick, not a dependency) with the time its ``recollindex`` took; and the server's
-   resident memory;
+   by ``searcher index``; then each query run by the ``searcher`` command
+   (``scripts/searcher`` as pip installs it, in a virtual environment of its own where this
+   checkout is installed as ``pip install`` leaves it: ``installed_client``) with stdout and
+   stderr on a pseudo-terminal 100 columns wide, timed from spawn to exit, with a pause
+   between runs as a person types (not timed): through the resident server (its own runtime
+   folder, stopped at the end), the very first search (no server yet: it answers in-process
+   and starts one), the first search after each of a few ``searcher index`` runs (the
+   server's open generation changed), in-process (``SEARCHER_NO_SERVER=1``), ``python -c
+   pass`` as the floor (in that environment, and in this one), and Recoll's ``recollq`` over
+   the same files (when ``recollindex`` and ``recollq`` are installed: Debian's
+   ``recollcmd``, a yardstick, not a dependency) with the time its ``recollindex`` took; and
+   the server's resident memory;
 6. a sharded index (``--cluster N``, docs/cluster.md): the slice written as JSON Lines files
    (as in 4), built by ``searcher.cluster.build.build_sharded`` on a Dask ``LocalCluster`` of
    N worker processes (one shard each), beside one index of the same files built by
