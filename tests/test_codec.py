@@ -26,7 +26,8 @@ from searcher.engine.whoosh.codec import Frequencies, PositionList, SearcherCode
 from searcher.engine.format.postings import decode_positions, encode_positions
 from searcher.engine.format.records import FormatError, pack_ints, unpack_ints
 from searcher.engine.format.stored import (
-    GB18030_JSON, STORED_DEFLATE_LEVEL, STORED_HEADER, decode_stored_fields, encode_stored_fields)
+    GB18030_JSON, GB18030_WORDS_JSON, STORED_DEFLATE_LEVEL, STORED_HEADER, decode_stored_fields,
+    encode_stored_fields)
 from searcher.engine.whoosh.reader import GenerationReader
 from searcher.engine.whoosh.schema import FoldExceptions, build_schema, document_fields
 from searcher.engine.store import open_index
@@ -364,7 +365,7 @@ def test_stored_fields_read_back_every_character_in_less_than_utf8():
     takes less than in UTF-8 (deflated both)."""
     everything = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
     stored = encode_stored_fields(3, {"body": everything, "path": "a.txt"})
-    assert stored[STORED_HEADER.size:][:1] == GB18030_JSON
+    assert stored[STORED_HEADER.size:][:1] == GB18030_WORDS_JSON
     assert decode_stored_fields(3, stored) == {"body": everything, "path": "a.txt"}
     texts = {"body": "\n".join(corpus_texts().values())}
     utf8 = zlib.compress(json.dumps(texts, ensure_ascii=False).encode(), STORED_DEFLATE_LEVEL)
@@ -384,6 +385,49 @@ def test_stored_fields_with_surrogate_escapes_and_older_ones_read_as_written():
     damaged = GB18030_JSON + older[:-3]  # cut short, its checksum made to match
     with pytest.raises(FormatError, match="does not inflate"):
         decode_stored_fields(9, STORED_HEADER.pack(9, zlib.crc32(damaged, 9)) + damaged)
+
+
+def test_the_preset_dictionary_shrinks_each_article_and_is_the_one_its_script_builds():
+    """Deflated with ``stored_words.txt`` each sample article is smaller than without, and
+    reads back; a value deflated without it (written earlier) still reads; the shipped file is
+    what ``scripts/build_stored_dictionary.py`` makes of the pinned jieba and OpenCC."""
+    import sys
+
+    from searcher.engine.format.stored import STORED_WORDS
+
+    for name, text in corpus_texts().items():
+        value = {"title": name, "body": text}
+        stored = encode_stored_fields(4, value)
+        plain = zlib.compress(json.dumps(value, ensure_ascii=False).encode("gb18030"),
+                              STORED_DEFLATE_LEVEL)
+        assert len(stored) - STORED_HEADER.size - 1 < 0.97 * len(plain), name
+        assert decode_stored_fields(4, stored) == value
+        earlier = GB18030_JSON + plain
+        assert decode_stored_fields(4, STORED_HEADER.pack(4, zlib.crc32(earlier, 4))
+                                    + earlier) == value
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    try:
+        from build_stored_dictionary import stored_words as built_words
+    finally:
+        sys.path.pop(0)
+    assert STORED_WORDS.read_text(encoding="utf-8").split() == built_words()
+
+
+def test_stored_fields_need_the_very_dictionary_they_were_deflated_with(tmp_path, monkeypatch):
+    """An edited or damaged ``stored_words.txt`` is an error naming it, never another text."""
+    from searcher.engine.format import stored
+
+    written = encode_stored_fields(2, {"body": "俄羅斯與烏克蘭停火談判"})
+    edited = tmp_path / "stored_words.txt"
+    edited.write_text(stored.STORED_WORDS.read_text(encoding="utf-8") + "停火\n",
+                      encoding="utf-8")
+    monkeypatch.setattr(stored, "STORED_WORDS", edited)
+    stored.stored_words.cache_clear()
+    try:
+        with pytest.raises(FormatError, match="stored_words.txt is not the dictionary"):
+            decode_stored_fields(2, written)
+    finally:
+        stored.stored_words.cache_clear()
 
 
 def test_format_errors_name_what_is_damaged():

@@ -141,12 +141,13 @@ def unseal(read: Callable[[int, int], bytes], offset: int, what: str, file_size:
     return inflate(stored, limit, what) if flag else bytes(stored), end
 
 
-def inflate(stored: bytes, limit: int, what: str) -> bytes:
-    """``stored`` (zlib) inflated, but never past ``limit`` bytes nor past what deflate can
-    make of ``stored``'s size (``DEFLATE_MAX_RATIO``): a few bytes of a damaged or planted
-    file never cost gigabytes. ``FormatError`` when it does not inflate, or would go past."""
+def inflate(stored: bytes, limit: int, what: str, zdict: bytes = b"") -> bytes:
+    """``stored`` (zlib, deflated with the preset dictionary ``zdict`` if given) inflated,
+    but never past ``limit`` bytes nor past what deflate can make of ``stored``'s size
+    (``DEFLATE_MAX_RATIO``): a few bytes of a damaged or planted file never cost gigabytes.
+    ``FormatError`` when it does not inflate, or would go past."""
     limit = min(limit, DEFLATE_MAX_RATIO * len(stored) + 64)
-    inflater = zlib.decompressobj()
+    inflater = zlib.decompressobj(zdict=zdict) if zdict else zlib.decompressobj()
     try:
         payload = inflater.decompress(stored, limit + 1)
     except zlib.error:
