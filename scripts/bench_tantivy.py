@@ -3,8 +3,8 @@ the same terms, so that searcher's build time can be set beside an engine built 
 
 tantivy is a benchmark aid, not a dependency (``pip install tantivy``); without it the row is
 left out with a note. Its input is searcher's own analysis chain's output, the index-time calls
-searcher's writers make (``AnalysisChain.word_positions`` and ``unit_positions``), for each
-document's title and body:
+searcher's writers make (``AnalysisChain.word_counts`` and ``unit_terms``: the terms the
+writers pool), for each document's title and body:
 
 * ``title``, ``body``: the words (sub-words and variant canons included) each as often as the
   text holds it, joined by spaces, in a field tokenized at white space that keeps each
@@ -27,19 +27,23 @@ from pathlib import Path
 
 from bench_corpus import bench_documents, scaled
 
+from searcher.analysis.positions import TextTerms
+
 SPACE_TOKEN = "\u2420"  # a run of white space, as a unit (searcher's SPACE_UNIT is a space)
 WRITER_HEAP = 512 << 20  # tantivy's indexing memory, split among its threads
 
 
-def _words_text(positions: dict[str, list[int]]) -> str:
+def _words_text(words: TextTerms) -> str:
     """A words field's terms, each as often as it occurs, joined by spaces."""
-    return " ".join(term for term, found in positions.items() for _ in found)
+    return " ".join(term for term, count in zip(words.terms, words.counts.tolist())
+                    for _ in range(count))
 
 
-def _units_text(positions: dict[str, list[int]]) -> str:
+def _units_text(units: TextTerms) -> str:
     """A units field's terms in position order (one a position), joined by spaces."""
-    slots = [""] * (1 + max((found[-1] for found in positions.values()), default=-1))
-    for term, found in positions.items():
+    by_term = units.positions_by_term()
+    slots = [""] * (1 + max((found[-1] for found in by_term.values()), default=-1))
+    for term, found in by_term.items():
         token = SPACE_TOKEN if term.isspace() else term
         for position in found:
             if not slots[position]:
@@ -61,9 +65,9 @@ def build_tantivy(bench_dir: str, mb: float, index_dir: str, threads: int,
 
     docs = list(scaled(bench_documents(Path(bench_dir), mb), copies))
     chain = AnalysisChain(AnalysisSettings.default())
-    chain.word_positions("载入")  # the segmenter's dictionary loads before the clock starts
+    chain.word_counts("载入")  # the segmenter's dictionary loads before the clock starts
     started = time.perf_counter()
-    analysed = [[(chain.word_positions(text), chain.unit_positions(text))
+    analysed = [[(chain.word_counts(text), chain.unit_terms(text))
                  for text in (doc.title, doc.body)] for doc in docs]
     analysis_s = time.perf_counter() - started
 
