@@ -13,7 +13,8 @@ The dictionary is in two layers, so that a small index stays small:
 
 * the base, jieba's ``dict.txt`` (the one rjieba embeds) sorted by UTF-8 bytes, 5 MB, the
   same for every index of an installation: built once into the user's cache
-  (``$XDG_CACHE_HOME/searcher/query-words/<its SHA-256>.txt``) and mapped from there;
+  (``$XDG_CACHE_HOME/searcher/query-words/<its SHA-256>.txt``, and a note ``from-<dict.txt's
+  SHA-256>`` naming it, so a build does not sort again) and mapped from there;
 * in each generation, ``QUERY_USER_WORDS``: the index's user words at the frequencies rjieba
   gave them (a user word replaces the base's), the combined total, and the base's SHA-256,
   size and CRC32.
