@@ -48,6 +48,7 @@ QUERY_USER_WORDS = "query-userwords.txt"  # in each generation built with rjieba
 QUERY_WORDS = "query-words.txt"  # the whole dictionary, in generations built before it
 QUERY_FILES = (QUERY_USER_WORDS, QUERY_WORDS)
 MAX_WORDS_BYTES = 64 << 20  # what a dictionary file may hold (jieba's: 5 MB)
+KNOWN_WORDS = 1 << 16  # words whose look-up a dictionary keeps (a query looks up tens)
 # Takes up the rest of the total; private-use characters, so no query contains it (one that
 # does is segmented by the full dictionary).
 FILLER = "\U000f0000\U000f0001"
@@ -200,6 +201,7 @@ class SortedWords:
                  base: SortedWords | None = None) -> None:
         self._data = data
         self._base = base
+        self._known: dict[str, tuple[int | None, bool]] = {}  # words looked up, as found
         header_end = data.find(b"\n")
         header = data[:header_end].split()
         self.total = int(header[1])
@@ -236,6 +238,14 @@ class SortedWords:
     def frequency(self, word: str) -> tuple[int | None, bool]:
         """The word's frequency (None if it is not a word), and whether any word begins
         with it."""
+        known = self._known.get(word)
+        if known is None:
+            if len(self._known) >= KNOWN_WORDS:
+                self._known.clear()
+            known = self._known[word] = self._look_up(word)
+        return known
+
+    def _look_up(self, word: str) -> tuple[int | None, bool]:
         key = word.encode("utf-8")
         freq, longer = self._own_frequency(key)
         if self._base is None or (freq is not None and longer):

@@ -63,6 +63,14 @@ class Postings:
         self._byte_starts: np.ndarray | None = None
         self._area: np.ndarray | None = None
 
+    @property
+    def memory_bound(self) -> int:
+        """About how many bytes these postings hold once their positions are read: their
+        arrays (documents, weights, each document's positions' start) and positions area."""
+        area = sum(int(np.sum(postings.position_lengths, dtype=np.int64))
+                   for _, postings in self._parts if postings.position_lengths is not None)
+        return 4 * 8 * self.doc_frequency + area
+
     def positions_in(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of the term in each of ``docs`` (ascending documents that hold it):
         how many each has, and all of them, one document after another. Only these

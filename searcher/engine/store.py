@@ -31,6 +31,7 @@ from searcher.analysis.settings import (
     ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.engine import held, integrity
+from searcher.engine.cache import CachingReader
 from searcher.engine.directory import (
     CURRENT, GENERATION_NAME, META, current_generation, damaged, discard, index_exists,
     new_generation, read_pointer, refuse_unsafe_generation, write_meta, writer_lock)
@@ -63,10 +64,11 @@ class OpenIndex:
 
     def reader(self) -> IndexReader:
         """One reader for the life of this object (opening one costs more than most
-        queries). It sees the generation as it was when first asked for."""
+        queries), keeping what searches read again (``cache``). It sees the generation as it
+        was when first asked for."""
         if self._reader is None:
             with reading(self):
-                self._reader = self.opened.reader()
+                self._reader = CachingReader(self.opened.reader())
         return self._reader
 
     def writer(self, procs: int = 1) -> IndexWriter:

@@ -14,6 +14,7 @@ and a stem: ``economi`` lights up economies).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -24,6 +25,7 @@ from searcher.models import Snippet
 SNIPPET_WIDTH = 90
 CONTEXT_BEFORE = 20
 MAX_SNIPPETS = 3
+KEPT_TEXTS, KEPT_TEXT_CHARS = 128, 50_000  # foldings kept: a few pages of hits' articles
 PREFIX = "\0"  # ends a needle that is a word's start (no query or text holds a NUL)
 _RUN_RE = re.compile(f"{RUN_CHAR_RE.pattern}*")
 
@@ -60,12 +62,30 @@ def match_spans(text: str, needles: list[str], exceptions: list[list] | None = N
     """Where folded ``needles`` occur in ``text``, under both foldings the index uses (phrase
     by phrase, and character by character: searched again only where the two differ); given
     the text's ``fold_exceptions`` (kept in the index), without folding it anew."""
-    folded = fold_again(text, exceptions) if exceptions is not None else None
-    if folded is None:
-        folded = fold(text)
-    each = fold_each(text)
+    fold_text = kept_foldings if len(text) <= KEPT_TEXT_CHARS else foldings
+    folded, each = fold_text(text, _frozen(exceptions))
     spans = find_spans(folded, needles)
     return merge_spans(spans + find_spans(each, needles)) if each != folded else spans
+
+
+def foldings(text: str, exceptions: tuple[tuple, ...] | None) -> tuple[str, str]:
+    """``text`` folded as a phrase and character by character, the first from its
+    ``exceptions`` when they are the text's."""
+    folded = fold_again(text, exceptions) if exceptions is not None else None
+    return (fold(text) if folded is None else folded), fold_each(text)
+
+
+# The foldings of the articles last shown: a reader keeps their stored fields, so the same
+# text comes again (its hash computed once). Long texts are folded anew: memory stays bounded.
+kept_foldings = functools.lru_cache(maxsize=KEPT_TEXTS)(foldings)
+
+
+def _frozen(exceptions: list[list] | None) -> tuple[tuple, ...] | None:
+    """Fold exceptions as a cache key; None for none, or for what cannot be exceptions."""
+    try:
+        return None if exceptions is None else tuple(map(tuple, exceptions))
+    except TypeError:
+        return None
 
 
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -1,0 +1,121 @@
+"""What searches keep between them: a reader's postings and stored fields (``engine.cache``),
+the foldings of the articles last shown (``snippets``), the query dictionary's look-ups. Each
+is bounded, and a search through them answers as one without them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from searcher.analysis import query_dictionary
+from searcher.analysis.fold import fold, fold_exceptions
+from searcher.analysis.query_dictionary import QUERY_USER_WORDS, SortedWords
+from searcher.engine.cache import CachingReader
+from searcher.engine.store import open_index
+from searcher.search import snippets
+from searcher.search.ranked import search
+
+QUERIES = ["停火", "俄羅斯 烏克蘭", "特朗普", '"委內瑞拉"', "关税 停火", "川普 -普丁",
+           "特朗普 OR 伊朗"]
+
+
+def _same_postings(ours, theirs) -> None:
+    assert ours.docs.tolist() == theirs.docs.tolist()
+    assert ours.weights.tolist() == theirs.weights.tolist()
+    counts, positions = ours.positions_in(ours.docs)
+    expected = theirs.positions_in(theirs.docs)
+    assert counts.tolist() == expected[0].tolist()
+    assert positions.tolist() == expected[1].tolist()
+
+
+def test_a_reader_keeps_postings_within_its_budget(corpus_index_dir):
+    plain = open_index(corpus_index_dir).opened.reader()
+    common = plain.postings("body_units", "美")
+    rare = plain.postings("body_units", "委")
+    assert common.memory_bound > rare.memory_bound > 0
+    reader = CachingReader(plain, postings_bytes=common.memory_bound + rare.memory_bound - 1)
+    first = reader.postings("body_units", "美")
+    assert reader.postings("body_units", "美") is first  # kept
+    _same_postings(first, common)
+    reader.postings("body_units", "委")  # over the budget with both: the older goes
+    assert reader.postings("body_units", "委") is reader.postings("body_units", "委")
+    assert reader.postings("body_units", "美") is not first
+    small = CachingReader(plain, postings_bytes=rare.memory_bound - 1)
+    assert small.postings("body_units", "委") is not small.postings("body_units", "委")
+    _same_postings(small.postings("body_units", "委"), rare)
+
+
+def test_kept_stored_fields_are_copies_and_bounded(corpus_index_dir):
+    plain = open_index(corpus_index_dir).opened.reader()
+    reader = CachingReader(plain, stored_documents=2)
+    for _ in range(2):  # as read, then as kept
+        reader.stored_fields(0)["title"] = "changed by a caller"
+        assert reader.stored_fields(0) == plain.stored_fields(0)
+    for docnum in (1, 2, 0):
+        assert reader.stored_fields(docnum) == plain.stored_fields(docnum)
+    assert len(reader._stored) == 2
+    assert reader.doc_count == plain.doc_count  # the rest is the reader's own
+
+
+def _answers(index, query: str) -> list[tuple]:
+    result = search(index, query, limit=10)
+    return [(hit.path, hit.score, hit.snippets, hit.matches, hit.title_highlights)
+            for hit in result.hits] + [result.total]
+
+
+def test_searches_answer_the_same_again_and_as_without_caches(corpus_index_dir):
+    index = open_index(corpus_index_dir)
+    uncached = open_index(corpus_index_dir)
+    uncached._reader = CachingReader(uncached.opened.reader(), postings_bytes=0,
+                                     stored_documents=0)
+    for query in QUERIES:
+        expected = _answers(uncached, query)
+        assert len(expected) > 1, query  # each query finds something
+        assert _answers(index, query) == expected
+        assert _answers(index, query) == expected  # from what the first kept
+
+
+def test_kept_foldings_match_fresh_ones_and_long_texts_are_not_kept():
+    text = "藉口著作：乾隆年間的藉口，川普與特朗普。"
+    exceptions = fold_exceptions(text)
+    assert exceptions  # the phrase rules fold some characters by their neighbours
+    needles = [fold("藉口"), fold("川普"), fold("特朗普")]
+    snippets.kept_foldings.cache_clear()
+    spans = snippets.match_spans(text, needles, exceptions)
+    assert snippets.kept_foldings.cache_info().currsize == 1
+    assert snippets.match_spans(text, needles, exceptions) == spans
+    assert snippets.kept_foldings.cache_info().hits == 1
+    assert spans == snippets.match_spans(text, needles)  # folded anew: the same
+    assert snippets.match_spans(text, needles, [["not", "exceptions"]]) == spans
+    long_text = text * (snippets.KEPT_TEXT_CHARS // len(text) + 1)
+    before = snippets.kept_foldings.cache_info().currsize
+    assert len(snippets.match_spans(long_text, needles, [])) > len(spans)
+    assert snippets.kept_foldings.cache_info().currsize == before
+
+
+def test_the_query_dictionary_keeps_its_look_ups_bounded(corpus_index, monkeypatch):
+    monkeypatch.setattr(query_dictionary, "KNOWN_WORDS", 3)
+    data = (corpus_index.generation / QUERY_USER_WORDS).read_bytes()
+    fresh = SortedWords(data, QUERY_USER_WORDS)
+    words = SortedWords(data, QUERY_USER_WORDS)
+    text = "俄羅斯與烏克蘭停火"
+    for _ in range(2):
+        for i in range(len(text)):
+            for j in range(i + 1, len(text) + 1):
+                assert words.frequency(text[i:j]) == fresh._look_up(text[i:j])
+                assert len(words._known) <= 3
+    assert words.words_in(text) == fresh.words_in(text)
+
+
+@pytest.mark.parametrize("field", ["body_units", "title_units"])
+def test_positions_read_through_the_cache_are_the_readers(corpus_index_dir, field):
+    plain = open_index(corpus_index_dir).opened.reader()
+    reader = CachingReader(plain)
+    for text in ("普", "停", "美"):
+        kept = reader.postings(field, text)
+        some = kept.docs[::2]
+        for _ in range(2):  # again, from the kept postings
+            counts, positions = kept.positions_in(some)
+            expected = plain.postings(field, text).positions_in(some)
+            assert np.array_equal(counts, expected[0])
+            assert np.array_equal(positions, expected[1])
