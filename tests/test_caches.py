@@ -75,22 +75,26 @@ def test_searches_answer_the_same_again_and_as_without_caches(corpus_index_dir):
         assert _answers(index, query) == expected  # from what the first kept
 
 
-def test_kept_foldings_match_fresh_ones_and_long_texts_are_not_kept():
+def test_kept_foldings_match_fresh_ones_within_their_budget():
     text = "藉口著作：乾隆年間的藉口，川普與特朗普。"
     exceptions = fold_exceptions(text)
     assert exceptions  # the phrase rules fold some characters by their neighbours
     needles = [fold("藉口"), fold("川普"), fold("特朗普")]
-    snippets.kept_foldings.cache_clear()
+    kept = snippets.KeptFoldings(most_chars=2 * len(text))
+    frozen = tuple(map(tuple, exceptions))
+    assert kept(text, frozen) == snippets.foldings(text, frozen)
+    assert kept(text, frozen) is kept(text, frozen)
+    assert kept(text, None) == (fold(text), snippets.fold_each(text))
+    assert len(kept) == 2 and kept.chars == 2 * len(text)
+    longer = text + "。"
+    kept(longer, None)  # over the budget: the least recent go
+    assert len(kept) == 1 and kept.chars == len(longer)
+    kept(longer * 3, None)  # over the budget alone: not kept
+    assert len(kept) == 1
     spans = snippets.match_spans(text, needles, exceptions)
-    assert snippets.kept_foldings.cache_info().currsize == 1
-    assert snippets.match_spans(text, needles, exceptions) == spans
-    assert snippets.kept_foldings.cache_info().hits == 1
+    assert snippets.match_spans(text, needles, exceptions) == spans  # as kept
     assert spans == snippets.match_spans(text, needles)  # folded anew: the same
     assert snippets.match_spans(text, needles, [["not", "exceptions"]]) == spans
-    long_text = text * (snippets.KEPT_TEXT_CHARS // len(text) + 1)
-    before = snippets.kept_foldings.cache_info().currsize
-    assert len(snippets.match_spans(long_text, needles, [])) > len(spans)
-    assert snippets.kept_foldings.cache_info().currsize == before
 
 
 def test_the_query_dictionary_keeps_its_look_ups_bounded(corpus_index, monkeypatch):

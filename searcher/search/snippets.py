@@ -14,8 +14,9 @@ and a stem: ``economi`` lights up economies).
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from searcher.analysis.fold import fold, fold_again, fold_each
@@ -25,7 +26,7 @@ from searcher.models import Snippet
 SNIPPET_WIDTH = 90
 CONTEXT_BEFORE = 20
 MAX_SNIPPETS = 3
-KEPT_TEXTS, KEPT_TEXT_CHARS = 128, 50_000  # foldings kept: a few pages of hits' articles
+KEPT_CHARS = 4_000_000  # the texts whose foldings are kept, in characters: pages of hits
 PREFIX = "\0"  # ends a needle that is a word's start (no query or text holds a NUL)
 _RUN_RE = re.compile(f"{RUN_CHAR_RE.pattern}*")
 
@@ -62,8 +63,7 @@ def match_spans(text: str, needles: list[str], exceptions: list[list] | None = N
     """Where folded ``needles`` occur in ``text``, under both foldings the index uses (phrase
     by phrase, and character by character: searched again only where the two differ); given
     the text's ``fold_exceptions`` (kept in the index), without folding it anew."""
-    fold_text = kept_foldings if len(text) <= KEPT_TEXT_CHARS else foldings
-    folded, each = fold_text(text, _frozen(exceptions))
+    folded, each = kept_foldings(text, _frozen(exceptions))
     spans = find_spans(folded, needles)
     return merge_spans(spans + find_spans(each, needles)) if each != folded else spans
 
@@ -75,9 +75,39 @@ def foldings(text: str, exceptions: tuple[tuple, ...] | None) -> tuple[str, str]
     return (fold(text) if folded is None else folded), fold_each(text)
 
 
-# The foldings of the articles last shown: a reader keeps their stored fields, so the same
-# text comes again (its hash computed once). Long texts are folded anew: memory stays bounded.
-kept_foldings = functools.lru_cache(maxsize=KEPT_TEXTS)(foldings)
+class KeptFoldings:
+    """``foldings`` of the texts last shown, up to ``most_chars`` characters of them: a
+    reader keeps the articles' stored fields, so the same texts come again (their hashes
+    computed once) as a search is repeated, refined or paged."""
+
+    def __init__(self, most_chars: int) -> None:
+        self.most_chars = most_chars
+        self.chars = 0
+        self._kept: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str, exceptions: tuple[tuple, ...] | None) -> tuple[str, str]:
+        key = text, exceptions
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        found = foldings(text, exceptions)
+        with self._lock:
+            if key not in self._kept and len(text) <= self.most_chars:
+                self._kept[key] = found
+                self.chars += len(text)
+                while self.chars > self.most_chars:
+                    (dropped, _), _ = self._kept.popitem(last=False)
+                    self.chars -= len(dropped)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+kept_foldings = KeptFoldings(KEPT_CHARS)
 
 
 def _frozen(exceptions: list[list] | None) -> tuple[tuple, ...] | None:
