@@ -43,6 +43,8 @@ POSITION_BITS = 32  # a phrase key: the document number above, a position below
 # Sets of document numbers are compared through a mask of every number up to the largest
 # when it spans at most this many times their sizes: one pass each, not a search each.
 MASK_SPAN = 64
+# As many needles at least, their places are looked up in a table, not by binary search.
+PLACES_TABLE = 256
 # The most terms a ``Prefix`` stands for (Lucene's default limit on a query's clauses): a
 # prefix matching more is refused with a message, rather than cut to some of its words.
 MAX_EXPANSIONS = 1024
@@ -160,7 +162,18 @@ def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         in_b, in_a = _common(b, a)
         return in_a, in_b
     found = _members(b, a)
-    return np.flatnonzero(found), np.searchsorted(b, a[found])
+    return np.flatnonzero(found), _places(b, a[found])
+
+
+def _places(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Where each of ``needles`` (ascending, each in ``haystack``, ascending document
+    numbers) stands in ``haystack``: through a table of places as long as the largest number
+    when the needles are many (a look-up each), else by binary search (few needles)."""
+    if len(needles) < PLACES_TABLE or int(haystack[-1]) >= MASK_SPAN * len(needles):
+        return np.searchsorted(haystack, needles)
+    table = np.empty(int(haystack[-1]) + 1, np.int64)  # only the haystack's slots are read
+    table[haystack] = np.arange(len(haystack))
+    return table[needles]
 
 
 def _sum_by_document(parts: list[Matches], doc_count: int
@@ -315,7 +328,7 @@ class _Evaluation:
         if docs is None:
             docs = postings.docs
         else:
-            weights = weights[np.searchsorted(postings.docs, docs)]
+            weights = weights[_places(postings.docs, docs)]
         term_idf = self.postings.statistics.idf(field, text)
         lengths = np.frombuffer(self.reader.length_codes(field), np.uint8)[docs]
         return Matches(docs, bm25(term_idf, weights, self._norms(field)[lengths]))
