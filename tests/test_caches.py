@@ -123,3 +123,16 @@ def test_positions_read_through_the_cache_are_the_readers(corpus_index_dir, fiel
             expected = plain.postings(field, text).positions_in(some)
             assert np.array_equal(counts, expected[0])
             assert np.array_equal(positions, expected[1])
+
+
+def test_places_by_table_and_by_search_agree():
+    from searcher.search import matching
+
+    rng = np.random.default_rng(7)
+    for size, many in ((40_000, 30_000), (40_000, 300), (10**9, 5_000), (500, 400)):
+        haystack = np.unique(rng.integers(0, size, many)).astype(np.int64)
+        for fraction in (1.0, 0.5, 0.01):
+            needles = np.sort(rng.choice(haystack, max(1, int(len(haystack) * fraction)),
+                                         replace=False))
+            places = matching._places(haystack, needles)
+            assert (haystack[places] == needles).all()
