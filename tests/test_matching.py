@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from searcher.search import plan as m
-from searcher.search.matching import evaluate
+from searcher.search import matching
+from searcher.search.matching import Matches, evaluate
 from searcher.analysis.fold import fold
 from searcher.analysis.units import units
 from searcher.indexing.update import update_index
@@ -238,3 +240,23 @@ def test_ties_rank_by_path_whatever_the_document_numbers(tmp_path, settings):
     assert [path for path, _ in rankings[1][1]] == names
     assert [path for path, _ in rankings[1][0]] == names[:5]
     assert [path for path, _ in rankings[1][2]] == names[:7]
+
+
+def test_parts_combined_by_sorting_add_up_as_by_counting():
+    # Few documents in a large index are combined by sorting them; the sums must be the
+    # very numbers counting gives (the same additions in the same order), or ties reorder.
+    rng = np.random.default_rng(3)
+    parts = []
+    for size in (50, 7, 300, 120, 1):
+        docs = np.unique(rng.integers(0, 2_000, size)).astype(np.int64)
+        parts.append(Matches(docs, rng.random(len(docs)) * 10))
+    total = sum(len(part) for part in parts)
+    counted = matching._sum_by_document(parts, 2_000)  # arrays as long as the index
+    sorted_ = matching._sum_by_document(parts, total * matching.FEW_DOCUMENTS + 1)
+    for ours, theirs in zip(sorted_, counted):
+        assert ours.dtype.kind == theirs.dtype.kind
+        assert ours.tolist() == theirs.tolist()
+    for at_least in (1, 2, 3):
+        assert (matching._union([p.docs for p in parts], 2_000, at_least).tolist()
+                == matching._union([p.docs for p in parts], total * matching.FEW_DOCUMENTS + 1,
+                                   at_least).tolist())

@@ -43,6 +43,9 @@ POSITION_BITS = 32  # a phrase key: the document number above, a position below
 # Sets of document numbers are compared through a mask of every number up to the largest
 # when it spans at most this many times their sizes: one pass each, not a search each.
 MASK_SPAN = 64
+# Parts holding fewer documents in all than this fraction of the index's are combined by
+# sorting them, not in arrays as long as the index.
+FEW_DOCUMENTS = 16
 # As many needles at least, their places are looked up in a table, not by binary search.
 PLACES_TABLE = 256
 # The most terms a ``Prefix`` stands for (Lucene's default limit on a query's clauses): a
@@ -180,8 +183,18 @@ def _sum_by_document(parts: list[Matches], doc_count: int
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The documents of any of ``parts``, each one's scores added up (in the parts' order,
     as a running sum would), and how many parts hold it. Counted in arrays as long as the
-    index has documents: faster than sorting the parts together, and no slower at scale."""
+    index has documents when the parts hold many (faster than sorting them together), else
+    over the documents they hold, sorted (an array per document of a large index would cost
+    more than the parts)."""
     docs = np.concatenate([part.docs for part in parts])
+    if len(docs) * FEW_DOCUMENTS < doc_count:
+        found = np.unique(docs)
+        scores, counts = np.zeros(len(found)), np.zeros(len(found), np.int64)
+        for part in parts:  # added in the parts' order, as the counting below adds them
+            places = np.searchsorted(found, part.docs)
+            scores[places] += part.scores
+            counts[places] += 1
+        return found, scores, counts
     counts = np.bincount(docs, minlength=doc_count)
     scores = np.bincount(docs, weights=np.concatenate([part.scores for part in parts]),
                          minlength=doc_count)
@@ -193,7 +206,11 @@ def _union(arrays: list[np.ndarray], doc_count: int, at_least: int = 1) -> np.nd
     """The documents in at least ``at_least`` of these arrays, ascending."""
     if not arrays:
         return NO_DOCS
-    counts = np.bincount(np.concatenate(arrays), minlength=doc_count)
+    docs = np.concatenate(arrays)
+    if len(docs) * FEW_DOCUMENTS < doc_count:
+        found, counts = np.unique(docs, return_counts=True)
+        return found[counts >= at_least]
+    counts = np.bincount(docs, minlength=doc_count)
     return np.flatnonzero(counts >= at_least)
 
 
