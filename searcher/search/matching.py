@@ -188,7 +188,7 @@ def _sum_by_document(parts: list[Matches], doc_count: int
     more than the parts)."""
     docs = np.concatenate([part.docs for part in parts])
     if len(docs) * FEW_DOCUMENTS < doc_count:
-        found = np.unique(docs)
+        found = _distinct(docs)
         scores, counts = np.zeros(len(found)), np.zeros(len(found), np.int64)
         for part in parts:  # added in the parts' order, as the counting below adds them
             places = np.searchsorted(found, part.docs)
@@ -202,13 +202,23 @@ def _sum_by_document(parts: list[Matches], doc_count: int
     return found, scores[found], counts[found]
 
 
+def _distinct(docs: np.ndarray) -> np.ndarray:
+    """The distinct values of ``docs``, ascending (a sort: numpy's ``unique`` hashes, and
+    that is slower for document numbers)."""
+    docs = np.sort(docs)
+    return docs[np.concatenate(([True], docs[1:] != docs[:-1]))] if len(docs) else docs
+
+
 def _union(arrays: list[np.ndarray], doc_count: int, at_least: int = 1) -> np.ndarray:
     """The documents in at least ``at_least`` of these arrays, ascending."""
     if not arrays:
         return NO_DOCS
     docs = np.concatenate(arrays)
     if len(docs) * FEW_DOCUMENTS < doc_count:
-        found, counts = np.unique(docs, return_counts=True)
+        found = _distinct(docs)
+        if at_least == 1:
+            return found
+        counts = np.bincount(np.searchsorted(found, docs), minlength=len(found))
         return found[counts >= at_least]
     counts = np.bincount(docs, minlength=doc_count)
     return np.flatnonzero(counts >= at_least)
@@ -369,7 +379,9 @@ class _Evaluation:
             candidates = candidates[_members(within, candidates)]
         sure = self.run(node.certain, candidates).docs if node.certain else NO_DOCS
         rest = candidates[~_members(sure, candidates)]
-        docs = np.union1d(sure, self._adjacent(node, rest))
+        # Both are among the candidates (ascending): kept by mask, not sorted together.
+        adjacent = self._adjacent(node, rest)
+        docs = candidates[_members(sure, candidates) | _members(adjacent, candidates)]
         scores = np.zeros(len(docs))
         for text in node.terms:
             scores += self._bm25f(node.field, text, docs).scores * node.boost
