@@ -136,3 +136,16 @@ def test_places_by_table_and_by_search_agree():
                                          replace=False))
             places = matching._places(haystack, needles)
             assert (haystack[places] == needles).all()
+
+
+def test_the_postings_budget_grows_with_the_index(tmp_path, corpus_index):
+    from searcher.engine import cache
+
+    small = cache.postings_budget(corpus_index.generation)
+    assert small == cache.POSTINGS_BYTES  # the bundled corpus is far below it
+    generation = tmp_path / "gen"
+    generation.mkdir()
+    with open(generation / "big.seg", "wb") as file:  # sparse: no bytes written
+        file.truncate(cache.POSTINGS_BYTES * cache.POSTINGS_SHARE * 2)
+    assert cache.postings_budget(generation) == 2 * cache.POSTINGS_BYTES
+    assert corpus_index.reader()._most_postings_bytes == small

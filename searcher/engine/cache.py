@@ -1,9 +1,10 @@
 """What one open generation keeps between searches: its terms' decoded postings and its
 recently shown documents' stored fields, each in a bounded least-recently-used cache.
 
-A generation never changes once written (a new one is opened when ``CURRENT`` moves), so
-nothing here is ever stale: the cache lives and dies with the reader it wraps, as Lucene's
-caches live with a segment's reader. Searches that follow one another share their words (a
+A reader sees its generation as it was when opened (segments are written once, never
+changed), and the cache lives and dies with the reader it wraps, as Lucene's caches live with
+a segment's reader: nothing kept is stale to it, and a newer index is read by a new reader
+(the server opens one when ``CURRENT`` moves). Searches that follow one another share their words (a
 common character's postings are in most of them) and show the same articles again (``browse``
 paging, a query refined): those reads and decodes happen once. Other reads pass through.
 
@@ -16,11 +17,22 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 from searcher.engine.interface import IndexReader, Postings
 
-POSTINGS_BYTES = 64 << 20  # decoded postings kept, positions included once read
+POSTINGS_BYTES = 64 << 20  # decoded postings kept at least, positions included once read
+POSTINGS_SHARE = 4  # or a quarter of the generation's bytes, when that is more
 STORED_DOCUMENTS = 512  # documents' stored fields kept (a few pages of hits)
+
+
+def postings_budget(generation: Path) -> int:
+    """How many bytes of decoded postings to keep for ``generation``: ``POSTINGS_BYTES``, or
+    a share of its files when that is more (a query's common characters hold more documents,
+    and more bytes, the larger the archive: about 240 MiB for the benchmark's 16 queries over
+    835 MB of text)."""
+    size = sum(entry.stat().st_size for entry in generation.iterdir() if entry.is_file())
+    return max(POSTINGS_BYTES, size // POSTINGS_SHARE)
 
 
 class CachingReader:

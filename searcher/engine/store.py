@@ -31,7 +31,7 @@ from searcher.analysis.settings import (
     ANALYSIS_VERSION, AnalysisSettings, variant_sources_sha256)
 from searcher.analysis.segmenters import SEGMENTERS
 from searcher.engine import held, integrity
-from searcher.engine.cache import CachingReader
+from searcher.engine.cache import CachingReader, postings_budget
 from searcher.engine.directory import (
     CURRENT, GENERATION_NAME, META, current_generation, damaged, discard, index_exists,
     new_generation, read_pointer, refuse_unsafe_generation, write_meta, writer_lock)
@@ -68,7 +68,8 @@ class OpenIndex:
         was when first asked for."""
         if self._reader is None:
             with reading(self):
-                self._reader = CachingReader(self.opened.reader())
+                self._reader = CachingReader(self.opened.reader(),
+                                             postings_budget(self.generation))
         return self._reader
 
     def writer(self, procs: int = 1) -> IndexWriter:
