@@ -10,6 +10,7 @@ import pytest
 from searcher.analysis import query_dictionary
 from searcher.analysis.fold import fold, fold_exceptions
 from searcher.analysis.query_dictionary import QUERY_USER_WORDS, SortedWords
+from searcher.engine import cache
 from searcher.engine.cache import CachingReader
 from searcher.engine.store import open_index
 from searcher.search import snippets
@@ -47,13 +48,16 @@ def test_a_reader_keeps_postings_within_its_budget(corpus_index_dir):
 
 def test_kept_stored_fields_are_copies_and_bounded(corpus_index_dir):
     plain = open_index(corpus_index_dir).opened.reader()
-    reader = CachingReader(plain, stored_documents=2)
+    sizes = [cache.STORED_OVERHEAD + sum(len(value) for value in plain.stored_fields(docnum)
+                                         .values() if isinstance(value, (str, list)))
+             for docnum in (0, 1, 2)]
+    reader = CachingReader(plain, stored_chars=sum(sorted(sizes)[1:]))  # any two, not three
     for _ in range(2):  # as read, then as kept
         reader.stored_fields(0)["title"] = "changed by a caller"
         assert reader.stored_fields(0) == plain.stored_fields(0)
     for docnum in (1, 2, 0):
         assert reader.stored_fields(docnum) == plain.stored_fields(docnum)
-    assert len(reader._stored) == 2
+    assert len(reader._stored) == 2 and reader._stored.size == sizes[2] + sizes[0]
     assert reader.doc_count == plain.doc_count  # the rest is the reader's own
 
 
@@ -67,7 +71,7 @@ def test_searches_answer_the_same_again_and_as_without_caches(corpus_index_dir):
     index = open_index(corpus_index_dir)
     uncached = open_index(corpus_index_dir)
     uncached._reader = CachingReader(uncached.opened.reader(), postings_bytes=0,
-                                     stored_documents=0)
+                                     stored_chars=0)
     for query in QUERIES:
         expected = _answers(uncached, query)
         assert len(expected) > 1, query  # each query finds something
@@ -85,12 +89,12 @@ def test_kept_foldings_match_fresh_ones_within_their_budget():
     assert kept(text, frozen) == snippets.foldings(text, frozen)
     assert kept(text, frozen) is kept(text, frozen)
     assert kept(text, None) == (fold(text), snippets.fold_each(text))
-    assert len(kept) == 2 and kept.chars == 2 * len(text)
+    assert len(kept.kept) == 2 and kept.kept.size == 2 * len(text)
     longer = text + "。"
     kept(longer, None)  # over the budget: the least recent go
-    assert len(kept) == 1 and kept.chars == len(longer)
+    assert len(kept.kept) == 1 and kept.kept.size == len(longer)
     kept(longer * 3, None)  # over the budget alone: not kept
-    assert len(kept) == 1
+    assert len(kept.kept) == 1
     spans = snippets.match_spans(text, needles, exceptions)
     assert snippets.match_spans(text, needles, exceptions) == spans  # as kept
     assert spans == snippets.match_spans(text, needles)  # folded anew: the same
@@ -148,4 +152,4 @@ def test_the_postings_budget_grows_with_the_index(tmp_path, corpus_index):
     with open(generation / "big.seg", "wb") as file:  # sparse: no bytes written
         file.truncate(cache.POSTINGS_BYTES * cache.POSTINGS_SHARE * 2)
     assert cache.postings_budget(generation) == 2 * cache.POSTINGS_BYTES
-    assert corpus_index.reader()._most_postings_bytes == small
+    assert corpus_index.reader()._postings.most == small

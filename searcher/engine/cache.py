@@ -15,15 +15,15 @@ paging, a query refined): those reads and decodes happen once. Other reads pass 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
+from searcher.bounded_cache import BoundedCache
 from searcher.engine.interface import IndexReader, Postings
 
 POSTINGS_BYTES = 64 << 20  # decoded postings kept at least, positions included once read
 POSTINGS_SHARE = 4  # or a quarter of the generation's bytes, when that is more
-STORED_DOCUMENTS = 512  # documents' stored fields kept (a few pages of hits)
+STORED_CHARS = 16_000_000  # documents' stored fields kept, in characters of their values
+STORED_OVERHEAD = 64  # what a document costs besides its values' characters
 
 
 def postings_budget(generation: Path) -> int:
@@ -37,49 +37,32 @@ def postings_budget(generation: Path) -> int:
 
 class CachingReader:
     """An ``IndexReader`` keeping the postings and stored fields it was asked for, up to
-    ``postings_bytes`` of postings (by ``Postings.memory_bound``) and ``stored_documents``
-    documents; safe to share between threads."""
+    ``postings_bytes`` of postings (by ``Postings.memory_bound``) and ``stored_chars``
+    characters of stored fields (the values' lengths: pages of hits and their copies, not a
+    few long books); safe to share between threads."""
 
     def __init__(self, reader: IndexReader, postings_bytes: int = POSTINGS_BYTES,
-                 stored_documents: int = STORED_DOCUMENTS) -> None:
+                 stored_chars: int = STORED_CHARS) -> None:
         self._reader = reader
-        self._postings: OrderedDict[tuple[str, str], tuple[Postings, int]] = OrderedDict()
-        self._postings_bytes = 0
-        self._most_postings_bytes = postings_bytes
-        self._stored: OrderedDict[int, dict] = OrderedDict()
-        self._most_stored = stored_documents
-        self._lock = threading.Lock()
+        self._postings = BoundedCache(postings_bytes)
+        self._stored = BoundedCache(stored_chars)
 
     def __getattr__(self, name: str):
         return getattr(self._reader, name)  # what is not cached is the reader's own
 
     def postings(self, field: str, text: str) -> Postings:
         key = (field, text)
-        with self._lock:
-            if key in self._postings:
-                self._postings.move_to_end(key)
-                return self._postings[key][0]
-        postings = self._reader.postings(field, text)
-        size = postings.memory_bound
-        with self._lock:
-            if key not in self._postings and size <= self._most_postings_bytes:
-                self._postings[key] = postings, size
-                self._postings_bytes += size
-                while self._postings_bytes > self._most_postings_bytes:
-                    _, (_, dropped) = self._postings.popitem(last=False)
-                    self._postings_bytes -= dropped
+        postings = self._postings.get(key)
+        if postings is None:
+            postings = self._reader.postings(field, text)
+            self._postings.keep(key, postings, postings.memory_bound)
         return postings
 
     def stored_fields(self, docnum: int) -> dict:
         """The document's stored fields: a copy of what is kept, so a caller may change it."""
-        with self._lock:
-            stored = self._stored.get(docnum)
-            if stored is not None:
-                self._stored.move_to_end(docnum)
-                return dict(stored)
-        stored = self._reader.stored_fields(docnum)
-        with self._lock:
-            self._stored[docnum] = stored
-            if len(self._stored) > self._most_stored:
-                self._stored.popitem(last=False)
+        stored = self._stored.get(docnum)
+        if stored is None:
+            stored = self._reader.stored_fields(docnum)
+            self._stored.keep(docnum, stored, STORED_OVERHEAD + sum(
+                len(value) for value in stored.values() if isinstance(value, (str, list))))
         return dict(stored)

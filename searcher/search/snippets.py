@@ -15,12 +15,11 @@ and a stem: ``economi`` lights up economies).
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 
 from searcher.analysis.fold import fold, fold_again, fold_each
 from searcher.analysis.units import RUN_CHAR_RE
+from searcher.bounded_cache import BoundedCache
 from searcher.models import Snippet
 
 SNIPPET_WIDTH = 90
@@ -81,30 +80,14 @@ class KeptFoldings:
     computed once) as a search is repeated, refined or paged."""
 
     def __init__(self, most_chars: int) -> None:
-        self.most_chars = most_chars
-        self.chars = 0
-        self._kept: OrderedDict[tuple, tuple[str, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self.kept = BoundedCache(most_chars)
 
     def __call__(self, text: str, exceptions: tuple[tuple, ...] | None) -> tuple[str, str]:
-        key = text, exceptions
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-                return found
-        found = foldings(text, exceptions)
-        with self._lock:
-            if key not in self._kept and len(text) <= self.most_chars:
-                self._kept[key] = found
-                self.chars += len(text)
-                while self.chars > self.most_chars:
-                    (dropped, _), _ = self._kept.popitem(last=False)
-                    self.chars -= len(dropped)
+        found = self.kept.get((text, exceptions))
+        if found is None:
+            found = foldings(text, exceptions)
+            self.kept.keep((text, exceptions), found, len(text))
         return found
-
-    def __len__(self) -> int:
-        return len(self._kept)
 
 
 kept_foldings = KeptFoldings(KEPT_CHARS)
