@@ -15,6 +15,7 @@ and a stem: ``economi`` lights up economies).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from searcher.analysis.fold import fold, fold_again, fold_each
@@ -117,7 +118,8 @@ def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_
     """Up to ``most`` windows of ``text`` (all when None), preferring ones that show matches
     not yet shown; each ``context`` characters either side of its match when given, else
     ``width`` wide; an ellipsis marks where a window cuts the text, unless ``ellipses`` is
-    false (passages for pipelines: ``-o``).
+    false (passages for pipelines: ``-o``). ``spans`` ascending and apart, as ``match_spans``
+    gives them.
 
     White space inside a window is collapsed to single spaces (highlights follow).
     """
@@ -131,8 +133,8 @@ def make_snippets(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_
     for span in spans:
         first_of_surface.setdefault(text[span[0]:span[1]], span)
     # The first occurrence of each distinct match first, then the others, left to right.
-    candidates = list(first_of_surface.values()) + [s for s in spans
-                                                    if s not in first_of_surface.values()]
+    firsts = set(first_of_surface.values())
+    candidates = list(first_of_surface.values()) + [s for s in spans if s not in firsts]
     for start, end in candidates:
         if len(windows) >= most:
             break
@@ -152,18 +154,21 @@ def _window(text: str, start: int, end: int, spans: list[tuple[int, int]],
     becomes one space, with the highlight offsets moved to match."""
     prefix = "…" if start > 0 and ellipses else ""
     window = text[start:end]
-    runs = [(run.start(), run.end()) for run in _SPACE_RUN_RE.finditer(window)]
+    # Runs of two or more: a run keeps its first character (as a space), the rest is gone.
+    runs = [(run.start(), run.end()) for run in _LONG_SPACE_RUN_RE.finditer(window)]
 
     def moved(offset: int) -> int:  # an offset in the window → its offset in the snippet
-        # Each run keeps its first character: the rest of it, up to ``offset``, is gone.
         return len(prefix) + offset - sum(min(max(offset - a - 1, 0), b - a - 1)
                                           for a, b in runs if a < offset)
 
+    # The spans that reach into the window (``match_spans``'s: ascending, apart).
+    inside = spans[max(bisect_left(spans, (start,)) - 1, 0):bisect_left(spans, (end,))]
     highlights = tuple((moved(max(s, start) - start), moved(min(e, end) - start))
-                       for s, e in spans if s < end and e > start)
-    body = _SPACE_RUN_RE.sub(" ", window) if runs else window
+                       for s, e in inside if s < end and e > start)
+    body = _SPACE_RUN_RE.sub(" ", window)
     suffix = "…" if end < len(text) and ellipses else ""
     return Snippet(prefix + body + suffix, tuple(h for h in highlights if h[0] < h[1]))
 
 
 _SPACE_RUN_RE = re.compile(r"\s+")  # as ``str.isspace`` has it
+_LONG_SPACE_RUN_RE = re.compile(r"\s\s+")
