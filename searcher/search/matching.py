@@ -43,6 +43,9 @@ POSITION_BITS = 32  # a phrase key: the document number above, a position below
 # Sets of document numbers are compared through a mask of every number up to the largest
 # when it spans at most this many times their sizes: one pass each, not a search each.
 MASK_SPAN = 64
+# Needles fewer than a haystack's length over this are searched for, not masked: a search
+# costs about 30 times what setting a mask's element does.
+FEW_NEEDLES = 32
 # Parts holding fewer documents in all than this fraction of the index's are combined by
 # sorting them, not in arrays as long as the index.
 FEW_DOCUMENTS = 16
@@ -146,11 +149,13 @@ def top(matches: Matches, limit: int | None,
 def _members(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     """Whether each of ``needles`` (non-negative) is in ``haystack`` (ascending): by a mask
     as long as the largest value when that is not much longer than the two (document
-    numbers: cheaper than a binary search each), else by binary search (phrase keys)."""
+    numbers: cheaper than a binary search each), else by binary search (phrase keys, or a
+    few needles in a long haystack: a hundred top documents among a common character's)."""
     if not len(haystack) or not len(needles):
         return np.zeros(len(needles), bool)
     largest = max(int(haystack[-1]), int(needles.max()))
-    if largest < MASK_SPAN * (len(haystack) + len(needles)):
+    if (largest < MASK_SPAN * (len(haystack) + len(needles))
+            and len(needles) * FEW_NEEDLES >= len(haystack)):
         mask = np.zeros(largest + 1, bool)
         mask[haystack] = True
         return mask[needles]
