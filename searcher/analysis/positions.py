@@ -29,10 +29,10 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain, filterfalse
-from typing import NamedTuple
 
 import numpy as np
 
@@ -66,14 +66,29 @@ def _kinds_of(codes: np.ndarray) -> np.ndarray:
     return kinds
 
 
-class TextTerms(NamedTuple):
+class TextTerms:
     """A text's terms in one field, as the writers pool them: each distinct term (in no
     particular order) and its count; in a field that keeps positions, every position, a
-    term's after the term before's (``counts`` of each, ascending)."""
+    term's after the term before's (``counts`` of each, ascending). Terms the chain numbers
+    (``WordTerms``) come as their numbers (``ids``) in its ``names``, the strings listed
+    only if asked for (``terms``): the writers pool the numbers."""
 
-    terms: list[str]
-    counts: np.ndarray
-    positions: np.ndarray | None = None
+    __slots__ = ("_terms", "counts", "positions", "ids", "names")
+
+    def __init__(self, terms: list[str] | None, counts: np.ndarray,
+                 positions: np.ndarray | None = None, ids: np.ndarray | None = None,
+                 names: list[str] | None = None) -> None:
+        self._terms = terms
+        self.counts = counts
+        self.positions = positions
+        self.ids = ids
+        self.names = names
+
+    @property
+    def terms(self) -> list[str]:
+        if self._terms is None:
+            self._terms = list(map(self.names.__getitem__, self.ids.tolist()))
+        return self._terms
 
     @classmethod
     def from_positions(cls, by_term: dict[str, list[int]]) -> TextTerms:
@@ -188,59 +203,130 @@ class _Chars(dict):
 _CHARS = _Chars()
 
 
+class _Numbering(dict):
+    """String → its number, a string not seen yet taking the next (``names``: each
+    number's string): looked up in C, a Python call only for a new string."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __missing__(self, name: str) -> int:
+        number = self[name] = len(self.names)
+        self.names.append(name)
+        return number
+
+
+# What a numbered string is known to be as a word: not yet worked out, indexed as itself, or
+# indexed as other terms (none for a gap or white space; a variant's canonical term, a long
+# word's sub-words).
+_UNKNOWN, _ITSELF, _REPLACED = 0, 1, 2
+
+
 class WordTerms:
     """Word → the terms indexed at its position (``terms_of(word)``; none for white space),
-    worked out on first sight. Most words are indexed as themselves: only the others are
-    kept with their terms (``special``), the rest only as ``known``. Emptied when it knows
-    ``limit`` words, which bounds its memory."""
+    worked out on first sight. Words and terms are numbered as they come (``names``), and a
+    word indexed otherwise than as itself keeps its terms' numbers, so that a text's words
+    are replaced by their terms as arrays (``counted_terms``) and the writers pool the
+    numbers, not the strings (``TextTerms.ids``). Emptied when it knows ``limit`` words,
+    which bounds its memory: it then numbers afresh, in a new ``names``."""
 
     def __init__(self, terms_of: Callable[[str], tuple[str, ...]], limit: int) -> None:
         self.terms_of = terms_of
         self.limit = limit
-        self.known: set[str] = set()
-        self.special: dict[str, tuple[str, ...]] = {}
+        self._forget()
+
+    def _forget(self) -> None:
+        self.numbers = _Numbering()
+        self.names = self.numbers.names
+        self._known = 0  # words worked out
+        # Per number: _UNKNOWN, _ITSELF or _REPLACED; a replaced word's terms are
+        # ``_replacements[_first:_first + _sizes]``.
+        self._kinds = np.zeros(1 << 10, np.uint8)
+        self._first = np.zeros(1 << 10, np.int32)
+        self._sizes = np.zeros(1 << 10, np.int32)
+        self._replacements = array("i")
 
     def __len__(self) -> int:
-        return len(self.known)
+        return self._known
 
     def __getitem__(self, word: str) -> tuple[str, ...]:
-        if word not in self.known:
+        number = self.numbers.get(word)
+        if number is None or self._kinds[number] == _UNKNOWN:
             self.make_room()
-            self.learn((word,))
-        return self.special.get(word, (word,))
+            number = int(self.numbered((word,), 1)[0])
+        if self._kinds[number] == _ITSELF:
+            return (word,)
+        first = int(self._first[number])
+        terms = self._replacements[first:first + int(self._sizes[number])]
+        return tuple(map(self.names.__getitem__, terms))
 
     def make_room(self) -> None:
         """Forget every word if full."""
-        if len(self.known) >= self.limit:
-            self.known.clear()
-            self.special.clear()
+        if self._known >= self.limit:
+            self._forget()
 
-    def learn(self, words: Iterable[str]) -> None:
-        """Work out the terms of words not known."""
-        special, terms_of = self.special, self.terms_of
-        for word in words:
-            terms = () if word.isspace() else terms_of(word)
-            if terms != (word,):
-                special[word] = terms
-            self.known.add(word)
+    def numbered(self, words: Iterable[str], count: int) -> np.ndarray:
+        """The numbers of ``count`` words, each worked out if not known."""
+        numbers = np.fromiter(map(self.numbers.__getitem__, words), np.int64, count)
+        self._grow()
+        unknown = numbers[self._kinds[numbers] == _UNKNOWN]
+        if unknown.size:
+            self._learn(np.unique(unknown).tolist())
+        return numbers
+
+    def _grow(self) -> None:
+        """Room in the per-number arrays for every number given."""
+        size = len(self._kinds)
+        if len(self.names) > size:
+            more = max(len(self.names), 2 * size) - size
+            self._kinds = np.concatenate((self._kinds, np.zeros(more, np.uint8)))
+            self._first = np.concatenate((self._first, np.zeros(more, np.int32)))
+            self._sizes = np.concatenate((self._sizes, np.zeros(more, np.int32)))
+
+    def _learn(self, numbers: list[int]) -> None:
+        """Work out the terms of the words numbered ``numbers``."""
+        names, number_of, replacements = self.names, self.numbers.__getitem__, self._replacements
+        for number in numbers:
+            word = names[number]
+            terms = () if word.isspace() else self.terms_of(word)
+            if terms == (word,):
+                self._kinds[number] = _ITSELF
+            else:
+                self._kinds[number] = _REPLACED
+                self._first[number] = len(replacements)
+                self._sizes[number] = len(terms)
+                replacements.extend(map(number_of, terms))
+        self._known += len(numbers)
+        self._grow()  # the terms' numbers
+
+    def counted_terms(self, numbers: np.ndarray, counts: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The terms (numbers) of distinct words (``numbers``, known) occurring ``counts``
+        times each, and the terms' counts: the words indexed as themselves kept, the others
+        replaced by their terms, a term's counts summed."""
+        replaced = self._kinds[numbers] == _REPLACED
+        if not replaced.any():
+            return numbers, counts
+        words = numbers[replaced]
+        sizes = self._sizes[words]
+        ends = np.cumsum(sizes)
+        at = np.repeat(self._first[words] - (ends - sizes), sizes) + np.arange(ends[-1])
+        terms = np.frombuffer(self._replacements, np.int32)[at] if at.size else at
+        numbers, inverse = np.unique(np.concatenate((numbers[~replaced], terms)),
+                                     return_inverse=True)
+        weights = np.concatenate((counts[~replaced], np.repeat(counts[replaced], sizes)))
+        return numbers, np.bincount(inverse, weights, len(numbers)).astype(np.int64)
 
 
 def word_counts(words: Iterable[str], table: WordTerms) -> TextTerms:
     """Each term of a text's words and its count (no positions): the words counted (in C),
-    then those not indexed as themselves (``table.special``) replaced by their terms."""
+    numbered, and those not indexed as themselves replaced by their terms (as arrays)."""
     found = Counter(words)
     table.make_room()  # before the look-ups: what this text's words are is then kept
-    table.learn(found.keys() - table.known)
-    special = table.special
-    replaced = found.keys() & special.keys()
-    if replaced:
-        terms: Counter[str] = Counter()
-        for word in replaced:
-            count = found.pop(word)
-            for term in special[word]:
-                terms[term] += count
-        found.update(terms)
-    return TextTerms(list(found), np.fromiter(found.values(), np.int64, len(found)))
+    numbers, counts = table.counted_terms(
+        table.numbered(found, len(found)), np.fromiter(found.values(), np.int64, len(found)))
+    return TextTerms(None, counts, ids=numbers, names=table.names)
 
 
 def word_positions(words: Iterable[str], terms: WordTerms) -> dict[str, list[int]]:
