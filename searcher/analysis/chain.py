@@ -39,9 +39,9 @@ from searcher.analysis.stemming import stemmer
 from searcher.analysis.units import SPACE_UNIT, is_gap, units
 from searcher.analysis.variants import VariantTable
 
-# Words whose terms a chain keeps (``positions.WordTerms``): about 27 MB (most are kept
-# only as known: indexed as themselves). On 48 MB of the bench, 264,000 words were worked out
-# (193,000 with no limit).
+# Words whose terms a chain keeps (``positions.WordTerms``, numbered with their terms):
+# about 29 MB. When full, it keeps the half found in the most texts: on 48 MB of the bench,
+# 209,000 words were worked out (264,000 forgetting all, 193,000 with no limit).
 WORD_TERMS_LIMIT = 150_000
 # Sub-words of this many characters or more can only be variant members: looked up only
 # where a member's first _HEAD characters are (``_subwords``).

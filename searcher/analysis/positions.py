@@ -16,9 +16,10 @@ call per character and per word; grouped by term, they are what this module retu
   word → the terms indexed at its position, filled on first sight: words repeat (nine
   lookups in ten find it on a megabyte of news, more as a build goes on), so a word's
   canonical term and sub-words are worked out once per process, not once per occurrence. A
-  words field keeps no positions: its words are counted (in C), and only the distinct words
-  not indexed as themselves (gaps, variants, long words' sub-words) are replaced by their
-  terms (``word_counts``: no Python call per word).
+  words field keeps no positions: its words are counted (in C) and numbered (the table
+  numbers words and terms), and those not indexed as themselves (gaps, variants, long
+  words' sub-words) are replaced by their terms' numbers as arrays (``word_counts``: no
+  Python call per word); the writers pool the numbers.
 
     >>> unit_positions("乾隆說 OK，乾隆")  # 乾 alone folds as 干
     {'乾': [0, 6], '隆': [1, 7], '说': [2], ' ': [3], 'ok': [4], ',': [5], '干': [0, 6]}
@@ -257,7 +258,7 @@ class WordTerms:
         self._sizes = np.zeros(1 << 10, np.int32)
         self._texts = np.zeros(1 << 10, np.int32)
         self._replacements = array("i")
-        self._sums = np.zeros(1 << 10, np.int64)  # scratch: a text's count of each term
+        self._sums = np.zeros(1 << 10, np.int32)  # scratch: a text's count of each term
         self._places = np.zeros(1 << 10, np.int32)  # scratch: where a term is in a text's
         self._grow()
 
@@ -323,15 +324,16 @@ class WordTerms:
         return numbers
 
     def _grow(self) -> None:
-        """Room in the per-number arrays for every number given."""
+        """Room in the per-number arrays for every number given, grown by a quarter at a
+        time (doubling left up to half of them unused)."""
         size = len(self._kinds)
         if len(self.names) > size:
-            more = max(len(self.names), 2 * size) - size
+            more = max(len(self.names), size + size // 4) - size
             self._kinds = np.concatenate((self._kinds, np.zeros(more, np.uint8)))
             self._first = np.concatenate((self._first, np.zeros(more, np.int32)))
             self._sizes = np.concatenate((self._sizes, np.zeros(more, np.int32)))
             self._texts = np.concatenate((self._texts, np.zeros(more, np.int32)))
-            self._sums = np.zeros(size + more, np.int64)
+            self._sums = np.zeros(size + more, np.int32)
             self._places = np.zeros(size + more, np.int32)
 
     def _learn(self, numbers: list[int]) -> None:
@@ -370,7 +372,7 @@ class WordTerms:
         places = np.arange(len(terms), dtype=np.int32)
         self._places[terms] = places  # a term's last place among them
         terms = terms[self._places[terms] == places]
-        return terms, self._sums[terms]
+        return terms, self._sums[terms].astype(np.int64)
 
 
 def word_counts(words: Iterable[str], table: WordTerms) -> TextTerms:

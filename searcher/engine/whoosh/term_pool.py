@@ -85,7 +85,7 @@ class CountedPostings:
         table = self._by_chain_number
         if len(table) < len(found.names):
             table = self._by_chain_number = np.concatenate(
-                (table, np.full(max(len(found.names), 2 * len(table)) - len(table), -1,
+                (table, np.full(max(len(found.names), len(table) * 5 // 4) - len(table), -1,
                                 np.int32)))
         numbers = table[found.ids]
         new = numbers < 0
