@@ -345,11 +345,14 @@ def test_an_index_of_format_2_is_read_as_before(tmp_path, settings, monkeypatch)
 
     update_index(tmp_path / "new", [CORPUS], settings, procs=1)
     expected = _answers(tmp_path / "new")
-    add_entries = terms.TermsWriter._add_entries
+    add_entries, encode_term_batch = terms.TermsWriter._add_entries, terms.encode_term_batch
     monkeypatch.setattr(records, "FORMAT_VERSION", 2)
     monkeypatch.setattr(terms.TermsWriter, "_add_entries",
                         lambda self, keys, data, lengths, columns, valueless:
                         add_entries(self, keys, data, lengths, columns, False))
+    monkeypatch.setattr(terms, "encode_term_batch",
+                        lambda batch, field_lengths, leave_out_single:
+                        encode_term_batch(batch, field_lengths, False))
     update_index(tmp_path / "old", [CORPUS], settings, procs=1)
     monkeypatch.undo()
     for file in [*_generation(tmp_path / "old").glob("*.terms"),

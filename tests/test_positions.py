@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from searcher.analysis import chain as chain_module
 from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fold import fold, fold_each
-from searcher.analysis.positions import SHORT_TEXT, WordTerms
+from searcher.analysis.positions import SHORT_TEXT, WordTerms, word_counts
 from searcher.analysis.units import _CJK, RUN_CHAR_RE, UNIT_RE
 from tests.conftest import corpus_texts, grouped
 
@@ -171,10 +171,14 @@ def test_a_chain_keeps_a_bounded_table_of_words(monkeypatch, settings):
         _assert_as_tokens(forgetful, text)
 
 
-def test_the_word_table_forgets_all_when_full():
+def test_the_word_table_keeps_its_commonest_words_when_full():
     looked_up = []
-    table = WordTerms(lambda word: looked_up.append(word) or (word.upper(),), limit=3)
-    for word in "abcabcdab":
-        assert table[word] == (word.upper(),)
-    assert len(table) <= 3
-    assert looked_up == list("abcdab")  # d filled it: a and b were looked up again
+    table = WordTerms(lambda word: looked_up.append(word) or (word.upper(),), limit=4)
+    for text in ("ab", "ac", "ad", "ae", "cd"):
+        counted = word_counts(text, table)
+        assert sorted(counted.terms) == sorted(text.upper())
+        assert counted.counts.tolist() == [1, 1]
+    # e filled it: a (in four texts) and b (the first of the others) were kept, c and d were
+    # looked up again
+    assert looked_up == list("abcdecd")
+    assert table["a"] == ("A",) and len(table) == 5  # a text's words are all kept

@@ -39,10 +39,13 @@ from searcher.analysis.stemming import stemmer
 from searcher.analysis.units import SPACE_UNIT, is_gap, units
 from searcher.analysis.variants import VariantTable
 
-# Words whose terms a chain keeps (``positions.WordTerms``): about 27 MB (most are kept
-# only as known: indexed as themselves). On 48 MB of the bench, 264,000 words were worked out
-# (193,000 with no limit).
+# Words whose terms a chain keeps (``positions.WordTerms``, numbered with their terms):
+# about 29 MB. When full, it keeps the half found in the most texts: on 48 MB of the bench,
+# 209,000 words were worked out (264,000 forgetting all, 193,000 with no limit).
 WORD_TERMS_LIMIT = 150_000
+# Sub-words of this many characters or more can only be variant members: looked up only
+# where a member's first _HEAD characters are (``_subwords``).
+_HEAD = 4
 
 
 class AnalysisChain:
@@ -105,19 +108,38 @@ class AnalysisChain:
     def _subwords(self, word: str, position: int, start: int) -> list[tuple[str, int, int, int]]:
         """Dictionary words of 2 and 3 characters inside a longer word (jieba's search mode)
         and variant members of any length, as their group's term, at the word's own
-        position."""
+        position: by size, then by place."""
         is_word, members = self.segmenter.is_word, self._variant_members
         found = []
         seen = {word}
-        for size in range(2, min(len(word), max(3, self.variants.longest) + 1)):
+        for size in range(2, min(len(word), 4)):
             for i in range(len(word) - size + 1):
                 sub = word[i:i + size]
-                if sub in seen:
-                    continue
-                if sub in members or (size <= 3 and is_word(sub)):
+                if sub not in seen and (sub in members or is_word(sub)):
                     seen.add(sub)
                     found.append((members.get(sub, sub), position, start + i, start + i + size))
+        longest = min(len(word) - 1, self.variants.longest)
+        if longest < _HEAD:
+            return found
+        # Longer pieces can only be members: looked up only where a member's head is (a long
+        # Latin or digit run has hundreds of pieces, and the heads rule out nearly all).
+        heads = self._member_heads
+        starts = [i for i in range(len(word) - _HEAD + 1) if word[i:i + _HEAD] in heads]
+        for size in range(_HEAD, longest + 1):
+            for i in starts:
+                if i + size > len(word):
+                    break
+                sub = word[i:i + size]
+                if sub not in seen and sub in members:
+                    seen.add(sub)
+                    found.append((members[sub], position, start + i, start + i + size))
         return found
+
+    @functools.cached_property
+    def _member_heads(self) -> frozenset[str]:
+        """The first ``_HEAD`` characters of every variant member that long."""
+        return frozenset(member[:_HEAD] for member in self._variant_members
+                         if len(member) >= _HEAD)
 
     @functools.cached_property
     def _variant_members(self) -> dict[str, str]:

@@ -44,10 +44,13 @@ coincidence.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 import numpy as np
+
+from searcher.analysis.fold import code_points
 
 SHINGLE = 4  # characters per shingle
 ROWS = 5  # bins per band
@@ -77,15 +80,30 @@ _BAND_OFFSETS = _mix(np.arange(ROWS + 1, ROWS + BANDS + 1, dtype=np.uint64) * _G
 
 
 # Letters and digits: ``re``'s ``\w`` is ``str.isalnum`` or ``_`` (the same Unicode tables), so
-# this drops everything else at C speed, with no per-process table.
-_NOT_TEXT_RE = re.compile(r"[\W_]+")
+# this keeps exactly them, with no table written by hand.
+_NOT_TEXT_RE = re.compile(r"[\W_]")
+_UNSEEN = 2  # in the table of which code points are letters and digits: not looked at yet
+
+
+@functools.cache
+def _text_table() -> np.ndarray:
+    """Per code point: 1 for a letter or digit, 0 for anything else, ``_UNSEEN`` until
+    first seen."""
+    return np.full(0x110000, _UNSEEN, np.uint8)
 
 
 def _text_codes(folded: str) -> np.ndarray:
-    """The code points of ``folded``'s letters and digits (``str.isalnum``), as uint64."""
-    text = _NOT_TEXT_RE.sub("", folded)
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(
-        np.uint64)
+    """The code points of ``folded``'s letters and digits (``str.isalnum``), as uint64: from
+    a table by code point, filled on first sight (a regular expression's pass over every
+    article cost more than the fingerprint's arithmetic)."""
+    codes = code_points(folded)
+    table = _text_table()
+    kinds = table[codes]
+    if (kinds == _UNSEEN).any():
+        for code in np.unique(codes[kinds == _UNSEEN]).tolist():
+            table[code] = _NOT_TEXT_RE.match(chr(code)) is None
+        kinds = table[codes]
+    return codes[kinds.view(bool)].astype(np.uint64)
 
 
 def _hashes(codes: np.ndarray) -> np.ndarray:

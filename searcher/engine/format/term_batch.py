@@ -83,9 +83,11 @@ class EncodedTerms:
     columns: dict[str, list]
 
 
-def encode_term_batch(batch: TermBatch, field_lengths: np.ndarray) -> EncodedTerms:
+def encode_term_batch(batch: TermBatch, field_lengths: np.ndarray,
+                      leave_out_single: bool = False) -> EncodedTerms:
     """Every term's record (``seal(payload) + area``, as ``encode_postings`` and ``seal``
-    make it) and entry; ``field_lengths``: every document's length of the field."""
+    make it) and entry; ``field_lengths``: every document's length of the field. With
+    ``leave_out_single``, a term in one document has no record (its length is 0)."""
     bounds = np.asarray(batch.bounds, np.int64)
     starts = bounds[:-1]
     df = np.diff(bounds)
@@ -130,8 +132,9 @@ def encode_term_batch(batch: TermBatch, field_lengths: np.ndarray) -> EncodedTer
         view = memoryview(area_bytes)
         crcs = [zlib.crc32(view[a:b]) for a, b in zip(area_bounds, area_bounds[1:])]
         _put_u32(payloads, at, np.array(crcs, np.int64))
+    kept = (df > 1).tolist() if leave_out_single else None
     records, lengths = _sealed(payloads.tobytes(), offsets.tolist(),
-                               area_bytes, area_bounds if positional else None)
+                               area_bytes, area_bounds if positional else None, kept)
     return EncodedTerms(records, lengths, _statistics(bounds, docnums, counts, weight_max,
                                                       field_lengths))
 
@@ -154,12 +157,16 @@ def _statistics(bounds: np.ndarray, docnums: np.ndarray, counts: np.ndarray,
     }
 
 
-def _sealed(payloads: bytes, offsets: list[int], area: bytes,
-            area_bounds: list[int] | None) -> tuple[bytes, list[int]]:
-    """Each payload sealed (``records.seal``) and followed by its positions area."""
+def _sealed(payloads: bytes, offsets: list[int], area: bytes, area_bounds: list[int] | None,
+            kept: list[bool] | None) -> tuple[bytes, list[int]]:
+    """Each payload sealed (``records.seal``) and followed by its positions area; a term
+    not ``kept`` (when given) has none (its length is 0)."""
     parts, lengths = [], []
     view = memoryview(payloads)
     for n, (a, b) in enumerate(zip(offsets, offsets[1:])):
+        if kept is not None and not kept[n]:
+            lengths.append(0)
+            continue
         if b - a > SMALL_PAYLOAD:
             record = seal(payloads[a:b])
         else:  # too short to deflate, stored as it is: most terms

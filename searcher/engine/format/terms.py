@@ -193,9 +193,11 @@ class TermsWriter:
         """A batch of the field's terms, encoded a slice at a time in one vectorised pass
         (``term_batch``); ``field_lengths``: every document's length of the field."""
         for part in batch.slices():
-            encoded = encode_term_batch(part, field_lengths)
+            # The records left out are never made: the pass leaves them out itself.
+            encoded = encode_term_batch(part, field_lengths,
+                                        leave_out_single=batch.deltas is None)
             self._add_entries(part.terms, encoded.records, encoded.lengths, encoded.columns,
-                              valueless=batch.deltas is None)
+                              valueless=False)
 
     def _add_entries(self, terms: list[bytes], records: bytes, lengths: list[int],
                      columns: Mapping[str, list], valueless: bool) -> None:

@@ -49,13 +49,19 @@ class CountedPostings:
         self.terms, self.counts = array("I"), array("I")
         self.run_docnums, self.run_lengths = array("I"), array("I")
         self.deltas = array("I") if positional else None
+        # The chain's numbering of terms, when it gives one (``_numbers_of``).
+        self._names: list[str] | None = None
+        self._by_chain_number = np.empty(0, np.int32)
 
     def add_document(self, docnum: int, found: TextTerms) -> int:
         """A document's terms, their counts and (a positional field's) positions; how many
         terms are new."""
         ids = self.ids
         known = len(ids)
-        self.terms.extend(map(ids.__getitem__, found.terms))
+        if found.ids is None:
+            self.terms.extend(map(ids.__getitem__, found.terms))
+        else:
+            self.terms.frombytes(self._numbers_of(found).astype(np.uint32).tobytes())
         counts = found.counts
         self.counts.frombytes(counts.astype(np.uint32).tobytes())
         self.run_docnums.append(docnum)
@@ -68,6 +74,27 @@ class CountedPostings:
             deltas[firsts] = positions[firsts]
             self.deltas.frombytes(deltas.tobytes())
         return len(ids) - known
+
+    def _numbers_of(self, found: TextTerms) -> np.ndarray:
+        """The numbers of terms the chain numbered (``found.ids`` in ``found.names``): from
+        a table by the chain's number, the term looked up by name only on first sight (and
+        again once the chain numbers afresh: a new ``names``)."""
+        if found.names is not self._names:
+            self._names = found.names
+            self._by_chain_number = np.full(1 << 10, -1, np.int32)
+        table = self._by_chain_number
+        if len(table) < len(found.names):
+            table = self._by_chain_number = np.concatenate(
+                (table, np.full(max(len(found.names), len(table) * 5 // 4) - len(table), -1,
+                                np.int32)))
+        numbers = table[found.ids]
+        new = numbers < 0
+        if new.any():
+            fresh = found.ids[new]
+            numbers[new] = table[fresh] = np.fromiter(
+                map(self.ids.__getitem__, map(found.names.__getitem__, fresh.tolist())),
+                np.int32, fresh.size)
+        return numbers
 
     def add_term(self, term: str, docnums: Sequence[int], counts: Iterable[int],
                  deltas: Iterable[int]) -> bool:
@@ -153,7 +180,7 @@ class TermPool(PostingPool):
         field = self._field(fieldname)
         new_terms = field.add_document(docnum, found)
         positions = len(found.positions) if field.deltas is not None else 0
-        self._grew(new_terms * TERM_BYTES + len(found.terms) * POSTING_BYTES
+        self._grew(new_terms * TERM_BYTES + len(found.counts) * POSTING_BYTES
                    + positions * POSITION_BYTES)
 
     def add_values(self, fieldname: str, docnum: int, postings) -> None:
