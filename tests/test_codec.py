@@ -494,3 +494,28 @@ def test_the_table_of_contents_names_our_classes_as_every_index_recorded_them(co
     recorded = set(re.findall(rb"searcher\.engine\.[a-z_.]+", toc.read_bytes()))
     assert recorded == {b"searcher.engine.codec", b"searcher.engine.schema"}
     assert {module.encode() for module, _ in ALLOWED if module.startswith("searcher")} == recorded
+
+
+def test_stored_fields_have_their_offsets_written_and_old_segments_still_read(
+        tmp_path, settings, monkeypatch, corpus_index):
+    """A segment's stored-fields column holds each value's offset (a reader need not sum
+    the lengths in Python); a segment written without them, as before, reads the same."""
+    from whoosh.columns import VarBytesColumn
+
+    from searcher.engine.whoosh import codec
+    from searcher.indexing.update import update_index
+
+    def child(leaf):
+        return leaf._perdoc._cached_reader("_stored", codec.STORED_FIELDS_COLUMN)._child
+
+    [(leaf, _)] = corpus_index.reader()._leaves
+    assert child(leaf).had_stored_offsets
+    monkeypatch.setattr(codec, "VarBytesColumn", lambda **_: VarBytesColumn())
+    monkeypatch.setattr(codec, "STORED_FIELDS_COLUMN", codec.StoredFieldsColumn())
+    update_index(tmp_path / "old", [CORPUS], settings)
+    [(old, _)] = open_index(tmp_path / "old").reader()._leaves
+    assert not child(old).had_stored_offsets
+    paths = sorted(leaf.stored_fields(n)["path"] for n in range(leaf.doc_count_all()))
+    assert sorted(old.stored_fields(n)["path"] for n in range(old.doc_count_all())) == paths
+    assert [old.stored_fields(n)["body"] for n in range(old.doc_count_all())] == [
+        leaf.stored_fields(n)["body"] for n in range(leaf.doc_count_all())]
