@@ -1,7 +1,8 @@
 """The fields of an indexed article, in one table: what each holds, how it is indexed, how a
 query reaches it and how much a match in it weighs. The engine builds its schema from this
 table, the query compiler its field boosts and unit fields, the query parser its ``field:``
-prefixes, and ``show`` its metadata lines.
+prefixes, and ``show`` its metadata lines. ``stored_tags`` and ``page_starts`` read back the
+two stored values the schema joins with commas.
 
     >>> FIELDS["title"].units, FIELDS["title"].boost
     ('title_units', 2.0)
@@ -71,3 +72,14 @@ QUERY_FIELDS: tuple[str, ...] = tuple(f.name for f in _TABLE if f.queryable)
 # What ``show`` prints above an article's body, in this order.
 METADATA_FIELDS: tuple[str, ...] = ("path", "doc_id", "title", "date", "author", "source", "url",
                                     "tags", "file")
+
+
+def stored_tags(stored: dict) -> tuple[str, ...]:
+    """An article's tags, from its stored fields (the schema joins them with commas)."""
+    return tuple(stored["tags"].split(",")) if stored.get("tags") else ()
+
+
+def page_starts(stored: dict) -> list[int]:
+    """Where each page of a paged document (a PDF) starts in its body, from its stored
+    fields (the schema joins them with commas); empty for others."""
+    return [int(start) for start in (stored.get("pages") or "").split(",") if start]

@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING
 
 from searcher.cli.messages import json_line, one_line, safe
 from searcher.errors import SearcherError
-from searcher.fields import METADATA_FIELDS
+from searcher.fields import METADATA_FIELDS, page_starts
 from searcher.models import Hit
 
 if TYPE_CHECKING:  # rich is imported only when a terminal view is printed (cold start)
@@ -482,8 +482,6 @@ class DocumentPrinter(_Paged):
         self.stream, self.as_json = stream, as_json
 
     def end(self, found: Shown) -> None:
-        from searcher.search.hits import page_starts  # not at the top: ``--version`` loads us
-
         stored, spans = found.stored, found.spans
         body = stored.get("body", "")
         pages = page_starts(stored)

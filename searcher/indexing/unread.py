@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from searcher.engine.store import OpenIndex, reading
+from searcher.fields import page_starts, stored_tags
 from searcher.indexing.manifest import failed_entry, read_manifest
 from searcher.models import Document
 
@@ -27,8 +28,7 @@ def stored_document(stored: dict) -> Document:
         path=stored["path"], body=stored.get("body") or "", title=stored.get("title") or "",
         date=stored.get("date"), author=stored.get("author"), source=stored.get("source"),
         url=stored.get("url"),
-        tags=tuple(stored["tags"].split(",")) if stored.get("tags") else (),
-        pages=tuple(int(start) for start in (stored.get("pages") or "").split(",") if start))
+        tags=stored_tags(stored), pages=tuple(page_starts(stored)))
 
 
 def carry_unread(writer, live: OpenIndex, failed: set[str], new_manifest: dict,

@@ -17,6 +17,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from searcher.engine.store import OpenIndex, reading
+from searcher.fields import page_starts, stored_tags
 from searcher.models import Copy, Hit
 from searcher.search.snippets import MAX_SNIPPETS, make_snippets, match_spans
 
@@ -65,7 +66,7 @@ def make_hit(rank: int, stored: dict, score: float, needles: list[str],
                title_highlights=tuple(match_spans(title, needles)) if needles else (),
                file=where.file, record=where.record,
                url=stored.get("url"), source=stored.get("source"),
-               tags=tuple(stored["tags"].split(",")) if stored.get("tags") else (),
+               tags=stored_tags(stored),
                page=bisect_right(pages, spans[0][0] if spans else 0) if pages else None,
                match_count=len(spans), copies=copies)
 
@@ -80,8 +81,3 @@ def copy_of(stored: dict) -> Copy:
     place, or a copy's."""
     return Copy(stored["path"], stored.get("file", ""),
                 stored["path"].partition("#")[2] or None)
-
-
-def page_starts(stored: dict) -> list[int]:
-    """Where each page of a paged document (a PDF) starts in its body; empty for others."""
-    return [int(start) for start in stored.get("pages", "").split(",") if start]

@@ -12,6 +12,7 @@ from rich.text import Text
 from searcher.cli.line_breaking import text_line_breaks
 from searcher.cli.messages import one_line, safe
 from searcher.cli.terminal import timeline_bars
+from searcher.fields import stored_tags
 from searcher.search.browsing import Article, Row
 from searcher.search.timeline import Timeline
 
@@ -60,7 +61,7 @@ def _metadata_lines(article: Article, width: int) -> list[Text]:
         out.append(Text(title[start:end], style="bold"))
     details = [stored.get("date") or "undated", stored.get("author"), stored.get("source")]
     meta = [" · ".join(d for d in details if d), article.file, stored.get("url"),
-            ", ".join(stored["tags"].split(",")) if stored.get("tags") else None]
+            ", ".join(stored_tags(stored)) or None]
     for line in filter(None, meta):
         piece = Text(safe(line).replace("\t", " ").replace("\n", " "), style="dim")
         piece.truncate(width, overflow="ellipsis")
