@@ -67,9 +67,8 @@ class Postings:
     def memory_bound(self) -> int:
         """About how many bytes these postings hold once their positions are read: their
         arrays (documents, weights, each document's positions' start) and positions area."""
-        area = sum(int(np.sum(postings.position_lengths, dtype=np.int64))
-                   for _, postings in self._parts if postings.position_lengths is not None)
-        return 4 * 8 * self.doc_frequency + area
+        return 4 * 8 * self.doc_frequency + sum(postings.area_length
+                                                 for _, postings in self._parts)
 
     def positions_in(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of the term in each of ``docs`` (ascending documents that hold it):

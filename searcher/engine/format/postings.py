@@ -55,6 +55,7 @@ class TermPostings:
         self.values = values  # VALUES_BYTES: each posting's value as written
         self.position_lengths = position_lengths
         self.area_crc = 0  # the CRC32 of the positions area, as the record gives it
+        self.area_length = 0  # its bytes: the sum of ``position_lengths``
         self._positions_area = positions_area
 
     @cached_property

@@ -366,6 +366,7 @@ class TermsReader:
         if end + area != info.offset + info.length or end + area > self._postings_size:
             raise FormatError("a postings record is not where its term says")
         if postings.position_lengths is not None:
+            postings.area_length = area
             crc = postings.area_crc
             postings._positions_area = lambda: self._read_area(end, area, crc)
         return postings
