@@ -10,6 +10,7 @@ import pytest
 from searcher.analysis import query_dictionary
 from searcher.analysis.fold import fold, fold_exceptions
 from searcher.analysis.query_dictionary import QUERY_USER_WORDS, SortedWords
+from searcher.bounded_cache import BoundedCache
 from searcher.engine import cache
 from searcher.engine.cache import CachingReader
 from searcher.engine.store import open_index
@@ -79,22 +80,29 @@ def test_searches_answer_the_same_again_and_as_without_caches(corpus_index_dir):
         assert _answers(index, query) == expected  # from what the first kept
 
 
-def test_kept_foldings_match_fresh_ones_within_their_budget():
+def test_a_bounded_cache_keeps_the_most_recent_within_its_budget():
+    kept = BoundedCache(most=10)
+    kept.keep("a", "A", 4)
+    kept.keep("b", "B", 4)
+    assert kept.get("a") == "A"  # now the most recent: "b" goes first
+    kept.keep("c", "C", 4)
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == ("A", None, "C")
+    assert len(kept) == 2 and kept.size == 8
+    kept.keep("d", "D", 11)  # over the budget alone: not kept, nothing dropped for it
+    assert kept.get("d") is None and len(kept) == 2
+    kept.keep("a", "other", 1)  # kept already: as it was
+    assert kept.get("a") == "A" and kept.size == 8
+
+
+def test_kept_foldings_are_the_fresh_ones():
     text = "藉口著作：乾隆年間的藉口，川普與特朗普。"
     exceptions = fold_exceptions(text)
     assert exceptions  # the phrase rules fold some characters by their neighbours
     needles = [fold("藉口"), fold("川普"), fold("特朗普")]
-    kept = snippets.KeptFoldings(most_chars=2 * len(text))
     frozen = tuple(map(tuple, exceptions))
-    assert kept(text, frozen) == snippets.foldings(text, frozen)
-    assert kept(text, frozen) is kept(text, frozen)
-    assert kept(text, None) == (fold(text), snippets.fold_each(text))
-    assert len(kept.kept) == 2 and kept.kept.size == 2 * len(text)
-    longer = text + "。"
-    kept(longer, None)  # over the budget: the least recent go
-    assert len(kept.kept) == 1 and kept.kept.size == len(longer)
-    kept(longer * 3, None)  # over the budget alone: not kept
-    assert len(kept.kept) == 1
+    assert snippets.kept_foldings(text, frozen) == snippets.foldings(text, frozen)
+    assert snippets.kept_foldings(text, frozen) is snippets.kept_foldings(text, frozen)
+    assert snippets.kept_foldings(text, None) == (fold(text), snippets.fold_each(text))
     spans = snippets.match_spans(text, needles, exceptions)
     assert snippets.match_spans(text, needles, exceptions) == spans  # as kept
     assert spans == snippets.match_spans(text, needles)  # folded anew: the same

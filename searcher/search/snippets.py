@@ -75,23 +75,19 @@ def foldings(text: str, exceptions: tuple[tuple, ...] | None) -> tuple[str, str]
     return (fold(text) if folded is None else folded), fold_each(text)
 
 
-class KeptFoldings:
-    """``foldings`` of the texts last shown, up to ``most_chars`` characters of them: a
-    reader keeps the articles' stored fields, so the same texts come again (their hashes
-    computed once) as a search is repeated, refined or paged."""
-
-    def __init__(self, most_chars: int) -> None:
-        self.kept = BoundedCache(most_chars)
-
-    def __call__(self, text: str, exceptions: tuple[tuple, ...] | None) -> tuple[str, str]:
-        found = self.kept.get((text, exceptions))
-        if found is None:
-            found = foldings(text, exceptions)
-            self.kept.keep((text, exceptions), found, len(text))
-        return found
+# The foldings of the texts last shown, up to ``KEPT_CHARS`` characters of them: a reader
+# keeps the articles' stored fields, so the same texts come again (their hashes computed
+# once) as a search is repeated, refined or paged.
+_kept = BoundedCache(KEPT_CHARS)
 
 
-kept_foldings = KeptFoldings(KEPT_CHARS)
+def kept_foldings(text: str, exceptions: tuple[tuple, ...] | None) -> tuple[str, str]:
+    """``foldings``, kept for the texts last shown."""
+    found = _kept.get((text, exceptions))
+    if found is None:
+        found = foldings(text, exceptions)
+        _kept.keep((text, exceptions), found, len(text))
+    return found
 
 
 def _frozen(exceptions: list[list] | None) -> tuple[tuple, ...] | None:
