@@ -1,6 +1,7 @@
 """Benchmark the analysis chain's index-time path alone: what the writers ask of it for each
-document (``ChainAnalyzer.positions_by_term`` of the words and units fields of the title,
-body and author, and of the path's characters), on a slice of each ``../shared/bench`` file.
+document (``ChainAnalyzer.text_terms`` of the words and units fields of the title, body and
+author, and of the path's characters: a words field's counts, the others' positions), on a
+slice of each ``../shared/bench`` file.
 
     python3 scripts/bench_chain.py                  # 2 MB of each file, three runs
     python3 scripts/bench_chain.py --mb 4 --runs 3 --files news-xwlb.jsonl
@@ -8,8 +9,10 @@ body and author, and of the path's characters), on a slice of each ``../shared/b
     python3 scripts/bench_chain.py --digest new.txt # no timing: what the chain gives
 
 ``--digest FILE`` writes, for every document of the slice, a SHA-256 of the terms and
-positions of each of its fields (terms in sorted order), one line each: run it under two
-checkouts (``PYTHONPATH``) and compare the files to see that a change kept the chain's output.
+positions of each of its fields (terms in sorted order; the words fields' positions too, from
+``positions_by_term``, though the writers keep only their counts), one line each: run it under
+two checkouts (``PYTHONPATH``) and compare the files to see that a change kept the chain's
+output.
 
 Each run is a fresh process (spawned), so per-process caches (the chain's table of words, its
 tables by code point) start cold, as at the start of a build; ``--warm MB`` first analyses
@@ -39,13 +42,15 @@ FILES = ("news-xwlb.jsonl", "laws-tw.jsonl", "commentary-bedtimenews.jsonl")
 
 
 def index_terms(analyzers, doc) -> int:
-    """What the writers ask of the chain for one document (``positions_by_term`` of each
-    analysed field); the number of terms."""
+    """What the writers ask of the chain for one document (``text_terms`` of each analysed
+    field, as ``ChainText.text_terms`` asks: positions but in a words field); the number of
+    terms."""
     words, units, chars = analyzers
-    found = len(chars.positions_by_term(doc.path))
+    found = len(chars.text_terms(doc.path, True).counts)
     for value in (doc.title, doc.body, doc.author):
         if value:
-            found += len(words.positions_by_term(value)) + len(units.positions_by_term(value))
+            found += (len(words.text_terms(value, False).counts)
+                      + len(units.text_terms(value, True).counts))
     return found
 
 
@@ -75,7 +80,7 @@ def _run(bench: str, name: str, mb: float, warm: float) -> tuple[float, float, i
     docs = list(bench_documents(Path(bench), mb, [name]))
     text_bytes = sum(len(d.title.encode()) + len(d.body.encode()) for d in docs)
     chain = AnalysisChain(AnalysisSettings.default())
-    chain.word_positions("预热")  # loads the segmenter, off the clock
+    chain.word_counts("预热")  # loads the segmenter, off the clock
     analyzers = [ChainAnalyzer(stream, chain) for stream in ("words", "units", "chars")]
     if warm:  # the documents after the slice, off the clock
         for doc in list(bench_documents(Path(bench), mb + warm, [name]))[len(docs):]:

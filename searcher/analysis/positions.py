@@ -1,5 +1,5 @@
 """A text's terms with their positions, computed per text rather than per character or word:
-the index-time hot path (``AnalysisChain.unit_positions`` and ``word_positions``).
+the index-time hot path (``AnalysisChain.unit_terms`` and ``word_counts``).
 
 The writers need each term of a field and its count, and the positions of a field that keeps
 them (``TextTerms``), nothing else. The token streams (``AnalysisChain.unit_tokens``,

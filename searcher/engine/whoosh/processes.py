@@ -166,7 +166,7 @@ class SegmentsPerProcessWriter(DurableCommit, TermAtATime, MpWriter):
         dies (the others may then never take another job: one killed while reading the queue
         keeps its lock). A put that waits wakes when a process takes a job: waiting for a
         process's end instead, with a timeout, left both writers idle a third of the whole
-        bench's build (70.9 s; 45.7 s now)."""
+        bench's build."""
         while True:
             self._check_tasks()
             try:
