@@ -12,6 +12,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 from rich.cells import cell_len
+from rich.console import Console
 
 from searcher.analysis.fold import fold
 from searcher.cli.line_breaking import NO_LINE_END, NO_LINE_START, line_breaks
@@ -267,6 +268,30 @@ def test_any_text_is_laid_out_within_the_width(text, width):
     lines = line_breaks(text, width)
     assert "".join(text[s:e] for s, e in lines).replace(" ", "") == text.replace(" ", "")
     assert all(cell_len(text[s:e]) <= max(width, 2) for s, e in lines)
+
+
+CONSOLE = Console(force_terminal=True, width=40)  # renders styles to compare them
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TOKENS, max_size=30).map("".join), st.integers(min_value=1, max_value=40),
+       st.integers(min_value=0, max_value=6), st.sampled_from(["", "dim"]),
+       st.lists(st.tuples(st.integers(0, 200), st.integers(1, 12),
+                          st.sampled_from(["bold red", "bold", "green"])), max_size=6))
+def test_a_wrapped_line_is_the_text_it_came_from_indented(text, width, indent, style, spans):
+    from rich.text import Text
+
+    from searcher.cli.terminal import wrapped_lines
+
+    styled = Text(text, style=style)
+    for start, length, span_style in spans:
+        styled.stylize(span_style, start, start + length)
+    for line, start, end in wrapped_lines(styled, width, indent):
+        expected = Text(" " * indent)  # rich's own slice: characters and styles
+        expected.append_text(styled[start:end])
+        expected.truncate(width, overflow="crop")
+        assert line.plain == expected.plain
+        assert list(line.render(CONSOLE)) == list(expected.render(CONSOLE))
 
 
 def test_documents_indexed_from_no_file_print_their_given_name(searcher, tmp_path, settings):

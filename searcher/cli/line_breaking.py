@@ -11,7 +11,10 @@ start a line with ``，``.
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from bisect import bisect_right
+from itertools import accumulate
+
+from rich.cells import get_character_cell_size
 
 # Closing punctuation, and marks that belong to the character before them.
 NO_LINE_START = frozenset("，。、；：？！）」』》〉】〕］｝〗〙…‥—・·,.;:?!)]}’”%％〞")
@@ -28,6 +31,9 @@ def line_breaks(text: str, width: int) -> list[tuple[int, int]]:
     out in ``width`` cells. No line is wider than ``width`` unless a single character is;
     spaces at a break are dropped."""
     width = max(width, 2)
+    # Cells before each offset, measured once (rich's width of each character): a line's
+    # end is then a binary search, not a sum a character at a time.
+    cells = [0, *accumulate(map(get_character_cell_size, text))]
     lines: list[tuple[int, int]] = []
     start = 0
     while start < len(text):
@@ -35,10 +41,7 @@ def line_breaks(text: str, width: int) -> list[tuple[int, int]]:
             start += 1  # a break's space belongs to neither line
         if start >= len(text):
             break
-        end, used = start, 0
-        while end < len(text) and used + cell_len(text[end]) <= width:
-            used += cell_len(text[end])
-            end += 1
+        end = bisect_right(cells, cells[start] + width, start) - 1
         if end == start:  # one character wider than the line
             end += 1
         elif end < len(text):

@@ -338,11 +338,15 @@ class TextPrinter(_Paged):
     def hit(self, hit: Hit) -> None:
         # One print and one write a hit, not one a line: rich's print costs a fixed tenth of
         # a millisecond, and a line's write to a terminal is a system call (a served search's
-        # terminal belongs to another process, which must read each one).
+        # terminal belongs to another process, which must read each one). The lines are
+        # fitted already, so they are printed as the segments they render to: rich's soft
+        # wrap would split them apart and join them again, for the same segments.
+        from rich.segment import Segments
         from rich.text import Text
 
-        lines = self._hit_lines(hit)
-        self.console.print(Text("\n").join(lines), soft_wrap=True)
+        text = Text("\n").join(self._hit_lines(hit))
+        text.expand_tabs()  # as rich's wrap does (a file's name may hold a tab)
+        self.console.print(Segments(text.render(self.console, end="\n")), soft_wrap=True)
 
     def _hit_lines(self, hit: Hit) -> list[Text]:
         """The hit's lines, each already fitted to the width but its file's: a header, the
