@@ -188,17 +188,21 @@ def decode_positions(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     ends = np.cumsum(lengths)
     if lengths.min() < 1 or ends[-1] != len(data) or not last[ends - 1].all():
         raise FormatError("a postings record's positions are damaged")
-    counts = np.add.reduceat(last.astype(np.int64), ends - lengths)
     if last.all():  # every value a byte: most of a common character's
-        return counts, data.astype(np.int64)
+        return lengths.astype(np.int64), data.astype(np.int64)
     value_ends = np.flatnonzero(last)
+    counts = np.diff(np.searchsorted(value_ends, ends), prepend=0)
     sizes = np.diff(value_ends, prepend=-1)
-    if sizes.max() > _VBYTE_MAX:
+    longest = int(sizes.max())
+    if longest > _VBYTE_MAX:
         raise FormatError("a postings record's positions are damaged")
     values = data[value_ends].astype(np.int64)
-    for k in range(1, int(sizes.max())):
-        longer = sizes > k
-        values[longer] |= (data[value_ends[longer] - k].astype(np.int64) & 0x7F) << (7 * k)
+    # The few values longer than a byte, by index (a mask as long as all of them, each
+    # round, cost most of the decode): each round adds the next byte back.
+    longer = np.flatnonzero(sizes > 1)
+    for k in range(1, longest):
+        values[longer] |= (data[value_ends[longer] - k] & 0x7F).astype(np.int64) << (7 * k)
+        longer = longer[sizes[longer] > k + 1]
     if values.max() >= 1 << 32:
         raise FormatError("a postings record's positions are damaged")
     return counts, values
