@@ -44,6 +44,24 @@ class BoundedCache:
                 return
             self._kept[key] = value, size
             self.size += size
-            while self.size > self.most:
-                _, (_, dropped) = self._kept.popitem(last=False)
-                self.size -= dropped
+            self._drop_over_budget()
+
+    def room(self) -> int:
+        """How much more may be kept before anything is dropped."""
+        return self.most - self.size
+
+    def resize(self, key: Hashable, size: int) -> None:
+        """A kept value now costs ``size`` (it grew, or shrank): the least recently used
+        dropped while over the budget, the value itself too if it is the least recent."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                return
+            self._kept[key] = found[0], size
+            self.size += size - found[1]
+            self._drop_over_budget()
+
+    def _drop_over_budget(self) -> None:
+        while self.size > self.most:
+            _, (_, dropped) = self._kept.popitem(last=False)
+            self.size -= dropped

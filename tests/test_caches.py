@@ -92,6 +92,11 @@ def test_a_bounded_cache_keeps_the_most_recent_within_its_budget():
     assert kept.get("d") is None and len(kept) == 2
     kept.keep("a", "other", 1)  # kept already: as it was
     assert kept.get("a") == "A" and kept.size == 8
+    kept.resize("a", 9)  # grown: the least recent other ("c") goes
+    assert (kept.get("a"), kept.get("c"), kept.size) == ("A", None, 9)
+    kept.keep("e", "E", 1)
+    kept.resize("a", 11)  # over the budget alone, and now the least recent: it goes
+    assert (kept.get("a"), kept.get("e"), kept.size) == (None, "E", 1)
 
 
 def test_kept_foldings_are_the_fresh_ones():
@@ -135,6 +140,51 @@ def test_positions_read_through_the_cache_are_the_readers(corpus_index_dir, fiel
             expected = plain.postings(field, text).positions_in(some)
             assert np.array_equal(counts, expected[0])
             assert np.array_equal(positions, expected[1])
+
+
+def _read_until_whole_pays(reader: CachingReader, field: str, text: str, docs) -> None:
+    """Read these documents' positions of the term kept by ``reader`` until decoding it
+    whole pays (as searches do, one read or more each)."""
+    postings = reader.postings(field, text)
+    for _ in range(100):
+        if postings.decoding_whole_pays:
+            return
+        postings.positions_in(docs)
+    raise AssertionError("decoding whole never pays")
+
+
+@pytest.mark.parametrize("field", ["body_units", "title_units"])
+def test_positions_decoded_whole_are_the_ones_read_in_part(corpus_index_dir, field):
+    plain = open_index(corpus_index_dir).opened.reader()
+    reader = CachingReader(plain)
+    for text in ("普", "停", "美"):
+        docs = plain.postings(field, text).docs
+        _read_until_whole_pays(reader, field, text, docs[:1])
+        before = reader._postings.size
+        postings = reader.postings(field, text)  # the next search's look-up decodes it
+        assert not postings.decoding_whole_pays and postings.whole_growth == 0
+        assert reader._postings.size - before == postings.memory_bound - plain.postings(
+            field, text).memory_bound  # its cost now the decoded positions'
+        for some in (docs, docs[::2], docs[-1:], docs[:0]):
+            counts, positions = postings.positions_in(some)
+            expected = plain.postings(field, text).positions_in(some)
+            assert counts.tolist() == expected[0].tolist()
+            assert positions.tolist() == expected[1].tolist()
+
+
+def test_positions_are_decoded_whole_only_with_room_in_the_budget(corpus_index_dir):
+    plain = open_index(corpus_index_dir).opened.reader()
+    term = plain.postings("body_units", "美")
+    term.positions_in(term.docs[:1])
+    budget = term.memory_bound + term.whole_growth - 1  # kept, but not decoded whole
+    reader = CachingReader(plain, postings_bytes=budget)
+    _read_until_whole_pays(reader, "body_units", "美", term.docs[:1])
+    postings = reader.postings("body_units", "美")
+    assert postings.decoding_whole_pays  # it would pay, but the room is not there
+    assert reader._postings.size == term.memory_bound <= budget
+    roomy = CachingReader(plain, postings_bytes=budget + 1)
+    _read_until_whole_pays(roomy, "body_units", "美", term.docs[:1])
+    assert not roomy.postings("body_units", "美").decoding_whole_pays
 
 
 def test_places_by_table_and_by_search_agree():

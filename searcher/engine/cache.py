@@ -8,6 +8,11 @@ a segment's reader: nothing kept is stale to it, and a newer index is read by a 
 common character's postings are in most of them) and show the same articles again (``browse``
 paging, a query refined): those reads and decodes happen once. Other reads pass through.
 
+A kept term's positions are decoded for the documents a search asks about; once those reads
+have cost what decoding all of them would (``Postings.decoding_whole_pays``), the next search
+to look the term up decodes them whole, if the budget has room for them, and later reads
+gather them: on the benchmark's 16 queries, a fifth of a warm search.
+
     >>> reader = CachingReader(open_index(Path("index")).opened.reader())  # doctest: +SKIP
     >>> reader.postings("body", "停火") is reader.postings("body", "停火")      # doctest: +SKIP
     True
@@ -56,6 +61,11 @@ class CachingReader:
         if postings is None:
             postings = self._reader.postings(field, text)
             self._postings.keep(key, postings, postings.memory_bound)
+        elif postings.decoding_whole_pays and postings.whole_growth <= self._postings.room():
+            # Only with room to spare: were the decoded positions to push other terms out,
+            # searches that cycle through more terms than fit would read every one again.
+            postings.decode_whole()
+            self._postings.resize(key, postings.memory_bound)
         return postings
 
     def stored_fields(self, docnum: int) -> dict:
