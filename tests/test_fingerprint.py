@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import opencc
 import pytest
 from hypothesis import given, strategies as st
@@ -15,7 +16,7 @@ from hypothesis import given, strategies as st
 from searcher.analysis.fingerprint import (
     BANDS, MIN_CHARACTERS, estimated_resemblance, fingerprint, resemblance, shared_bands)
 from searcher.analysis.fold import fold
-from searcher.search.collapse import Group, collapse
+from searcher.search.collapse import Group, collapse, collapse_rows
 from tests.conftest import ROOT, corpus_texts
 
 ARTICLES = corpus_texts()  # five Traditional (Taiwan) commentaries
@@ -148,3 +149,8 @@ def test_groups_are_the_connected_documents_in_rank_order(key_sets, random):
     for group in groups:
         ranks = [position[doc] for doc in members(group)]
         assert ranks == sorted(ranks)
+    # The same groups from a table of fingerprints, a row a document (zeros: no key).
+    table = np.zeros((200, 3), np.int64)
+    for docnum, key_set in keys.items():
+        table[docnum, :len(key_set)] = [key + 1 for key in key_set]
+    assert collapse_rows(ranked, table) == groups

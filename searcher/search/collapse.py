@@ -57,10 +57,30 @@ def collapse(ranked: Iterable[int],
     ``keys_of`` gives a document's keys (a function or a mapping). Groups in rank order."""
     get_keys = keys_of.__getitem__ if isinstance(keys_of, Mapping) else keys_of
     order = list(ranked)
-    # Union-find over rank positions; a root is always its set's best rank, so a group's
-    # leader is its root.
+    ranks, keys = [], []
+    for rank, docnum in enumerate(order):
+        for key in get_keys(docnum):
+            ranks.append(rank)
+            keys.append(key)
+    return _groups(order, np.array(ranks, np.int64), np.array(keys, np.int64))
+
+
+def collapse_rows(ranked: list[int], fingerprints: np.ndarray) -> list[Group]:
+    """``collapse`` with each document's keys its row of ``fingerprints`` (zeros: none)."""
+    rows = fingerprints[np.array(ranked, np.int64)]
+    ranks = np.repeat(np.arange(len(ranked), dtype=np.int64), rows.shape[1])
+    keys = rows.ravel()
+    held = keys != 0
+    return _groups(ranked, ranks[held], keys[held])
+
+
+def _groups(order: list[int], ranks: np.ndarray, keys: np.ndarray) -> list[Group]:
+    """The documents of ``order`` grouped by the ``keys`` their ``ranks`` (places in
+    ``order``) hold."""
+    # Each rank is linked to the best rank holding each of its keys (found by sorting the
+    # pairs, not a dictionary look-up a key); the few links then join sets in a union-find
+    # over ranks, whose root is always its set's best rank: a group's leader.
     parent = list(range(len(order)))
-    owner: dict[int, int] = {}  # band key -> the best rank holding it
 
     def root(rank: int) -> int:
         while parent[rank] != rank:
@@ -68,12 +88,15 @@ def collapse(ranked: Iterable[int],
             rank = parent[rank]
         return rank
 
-    for rank, docnum in enumerate(order):
-        for key in get_keys(docnum):
-            first = owner.setdefault(key, rank)
-            if first != rank:
-                a, b = root(first), root(rank)
-                parent[max(a, b)] = min(a, b)
+    if len(keys):
+        by_key = np.lexsort((ranks, keys))
+        keys, ranks = keys[by_key], ranks[by_key]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        best = np.repeat(ranks[starts], np.diff(np.append(starts, len(keys))))
+        linked = ranks != best
+        for rank, first in zip(ranks[linked].tolist(), best[linked].tolist()):
+            a, b = root(first), root(rank)
+            parent[max(a, b)] = min(a, b)
     members: dict[int, list[int]] = {}
     for rank, docnum in enumerate(order):
         members.setdefault(root(rank), []).append(docnum)
@@ -114,8 +137,7 @@ def _grouped_top(order: Callable[[int | None], list[tuple[int, float]]], limit: 
     depth = None if limit is None else 4 * limit + 40
     while True:
         ranking = order(depth)
-        groups = collapse((docnum for docnum, _ in ranking),
-                          lambda docnum: [key for key in fingerprints[docnum].tolist() if key])
+        groups = collapse_rows([docnum for docnum, _ in ranking], fingerprints)
         if depth is None or len(groups) >= limit or len(ranking) < depth:
             return depth, ranking, groups
         depth *= 4
