@@ -14,6 +14,7 @@ from searcher.bounded_cache import BoundedCache
 from searcher.engine import cache
 from searcher.engine.cache import CachingReader
 from searcher.engine.store import open_index
+from searcher.errors import QuerySyntaxError
 from searcher.search import snippets
 from searcher.search.ranked import search
 
@@ -185,6 +186,24 @@ def test_positions_are_decoded_whole_only_with_room_in_the_budget(corpus_index_d
     roomy = CachingReader(plain, postings_bytes=budget + 1)
     _read_until_whole_pays(roomy, "body_units", "美", term.docs[:1])
     assert not roomy.postings("body_units", "美").decoding_whole_pays
+
+
+def test_compiled_queries_are_kept_for_their_chain(corpus_index_dir, monkeypatch):
+    from searcher.search import compiler
+
+    monkeypatch.setattr(compiler, "KEPT_QUERIES", 2)
+    index, other = open_index(corpus_index_dir), open_index(corpus_index_dir)
+    first = compiler.compile_query("俄罗斯 停火", index.chain)
+    assert compiler.compile_query("俄罗斯 停火", index.chain) is first
+    assert compiler.compile_query("俄罗斯 停火", other.chain) == first  # its own, the same
+    assert compiler.compile_query("俄罗斯 停火", other.chain) is not first
+    assert compiler.compile_query("俄罗斯 停火", index.chain, "1") != first
+    compiler.compile_query("普京", index.chain)  # a third query: the least recent goes
+    assert compiler.compile_query("俄罗斯 停火", index.chain) is not first
+    with pytest.raises(QuerySyntaxError):  # errors are raised each time, never kept
+        compiler.compile_query('"停火', index.chain)
+    with pytest.raises(QuerySyntaxError):
+        compiler.compile_query('"停火', index.chain)
 
 
 def test_places_by_table_and_by_search_agree():

@@ -29,12 +29,13 @@ collect the folded strings to highlight for it.
 
 from __future__ import annotations
 
-import dataclasses
+import weakref
 from dataclasses import dataclass
 
 from searcher.analysis.chain import AnalysisChain
 from searcher.analysis.fold import fold
 from searcher.analysis.units import RUN_CHAR_RE, is_cjk, units
+from searcher.bounded_cache import BoundedCache
 from searcher.dates import DateRange
 from searcher.engine.interface import NO_DAY
 from searcher.errors import QuerySyntaxError
@@ -50,6 +51,7 @@ WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside anoth
 MEMBER_CHARACTERS_BOOST = 0.1
 PHRASE_BONUS = 1.0  # words typed together that also stand together
 MAX_TERMS = 64
+KEPT_QUERIES = 256  # compiled queries kept a chain (an open generation's): a few KiB each
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,21 @@ class LeadItem:
     idf_term: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class CompiledQuery:
     """A plan for ``matching``, the folded strings to highlight for it, and the items whose
     first place in the body the lead bonus looks at (the query's required words and phrases
     that may stand in the body; none inside an ``OR``)."""
 
     plan: p.Node
-    needles: list[str]
-    leads: list[LeadItem] = dataclasses.field(default_factory=list)
+    needles: tuple[str, ...]
+    leads: tuple[LeadItem, ...] = ()
+
+
+# The queries compiled for each chain in use, the most recent kept: a query typed again
+# (repeated, paged, refined word by word in ``browse``) is parsed and segmented once. A
+# chain is an open generation's, so what is kept is never stale, and goes with it.
+_kept: weakref.WeakKeyDictionary[AnalysisChain, BoundedCache] = weakref.WeakKeyDictionary()
 
 
 def compile_query(text: str, chain: AnalysisChain,
@@ -77,13 +85,25 @@ def compile_query(text: str, chain: AnalysisChain,
     """Parse and compile query text for this chain (raises ``QuerySyntaxError``); with
     ``min_match`` (a ``MinimumMatch``, or ``2``, ``"75%"``, ``"-1"`` as
     ``parse_minimum_match`` reads them), an article needs only that many of its words."""
+    kept = _kept.get(chain)
+    if kept is None:
+        kept = _kept.setdefault(chain, BoundedCache(KEPT_QUERIES))
+    compiled = kept.get((text, min_match))
+    if compiled is None:
+        compiled = _compile(text, chain, min_match)
+        kept.keep((text, min_match), compiled, 1)
+    return compiled
+
+
+def _compile(text: str, chain: AnalysisChain,
+             min_match: qs.MinimumMatch | str | int | None) -> CompiledQuery:
     compiler = _Compiler(chain)
     tree = qs.parse(text)
     if min_match is not None and not isinstance(min_match, qs.MinimumMatch):
         min_match = qs.parse_minimum_match(min_match)
     query = compiler.compile(tree) if min_match is None else compiler.at_least(tree, min_match)
-    return CompiledQuery(query, sorted(compiler.needles, key=len, reverse=True),
-                         list(compiler.leads))
+    return CompiledQuery(query, tuple(sorted(compiler.needles, key=len, reverse=True)),
+                         tuple(compiler.leads))
 
 
 def day_range(dates: DateRange) -> p.DayRange:

@@ -14,6 +14,7 @@ id.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from searcher.engine.store import OpenIndex, reading
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from searcher.search.request import SearchRequest
 
 
-def hydrate(index: OpenIndex, top: TopDocs, needles: list[str],
+def hydrate(index: OpenIndex, top: TopDocs, needles: Sequence[str],
             request: SearchRequest | None = None) -> list[Hit]:
     """The hits of ``top``, ranked from 1, each made from its stored fields with its copies'
     places, matching ``needles``; their snippets, context and matches as ``request`` asks
@@ -42,7 +43,7 @@ def hydrate(index: OpenIndex, top: TopDocs, needles: list[str],
                 for rank, (docnum, score) in enumerate(top.scored, 1)]
 
 
-def make_hit(rank: int, stored: dict, score: float, needles: list[str],
+def make_hit(rank: int, stored: dict, score: float, needles: Sequence[str],
              snippets: int | None = MAX_SNIPPETS, context: int | None = None,
              ellipses: bool = True, find_matches: bool = True,
              copies: tuple[Copy, ...] = ()) -> Hit:

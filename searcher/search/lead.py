@@ -21,6 +21,8 @@ proximity added nothing on top of it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from searcher.analysis.units import units
@@ -34,7 +36,7 @@ LEAD_DEPTH = 100  # the best this many by BM25F are re-ranked
 FIELD = "body"
 
 
-def lead_bonus(postings: PostingsCache, items: list[LeadItem], docs: np.ndarray
+def lead_bonus(postings: PostingsCache, items: Sequence[LeadItem], docs: np.ndarray
                ) -> np.ndarray:
     """The lead bonus of each of ``docs`` (ascending) for a query's ``items``, from the
     search's ``postings`` (most of them read already by its evaluation)."""

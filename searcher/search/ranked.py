@@ -10,7 +10,7 @@ then the hits shown hydrated (``hits.hydrate``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,7 +111,7 @@ def dated_order(index: OpenIndex, scored: list[tuple[int, float]], newest: bool
 
 
 def ranked(index: OpenIndex, found: matching.Matches, limit: int | None,
-           leads: list[LeadItem] | None = None,
+           leads: Sequence[LeadItem] | None = None,
            postings: matching.PostingsCache | None = None) -> list[tuple[int, float]]:
     """``(docnum, score)`` of the best ``limit`` of ``found``, best first (ties by path); given
     the query's ``leads``, its best ``LEAD_DEPTH`` by BM25F re-ranked with the lead bonus

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from searcher.analysis.fold import fold, fold_again, fold_each
 from searcher.analysis.units import RUN_CHAR_RE
@@ -58,7 +58,7 @@ def _is_latin(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def match_spans(text: str, needles: list[str], exceptions: list[list] | None = None
+def match_spans(text: str, needles: Sequence[str], exceptions: list[list] | None = None
                 ) -> list[tuple[int, int]]:
     """Where folded ``needles`` occur in ``text``, under both foldings the index uses (phrase
     by phrase, and character by character: searched again only where the two differ); given
