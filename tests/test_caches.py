@@ -73,12 +73,35 @@ def test_searches_answer_the_same_again_and_as_without_caches(corpus_index_dir):
     index = open_index(corpus_index_dir)
     uncached = open_index(corpus_index_dir)
     uncached._reader = CachingReader(uncached.opened.reader(), postings_bytes=0,
-                                     stored_chars=0)
+                                     stored_chars=0, derived_bytes=0)
     for query in QUERIES:
         expected = _answers(uncached, query)
         assert len(expected) > 1, query  # each query finds something
         assert _answers(index, query) == expected
         assert _answers(index, query) == expected  # from what the first kept
+        assert _answers(index, query) == expected  # phrases' documents kept the second
+    assert len(index.reader().derived._kept) > 0 and len(uncached.reader().derived._kept) == 0
+
+
+def test_a_phrase_kept_inside_one_query_answers_for_any_other(corpus_index_dir):
+    # Its documents are kept the second time it is asked for, among only the candidates of
+    # the query around it; what is kept is where it stands in every document.
+    index = open_index(corpus_index_dir)
+    uncached = open_index(corpus_index_dir)
+    uncached._reader = CachingReader(uncached.opened.reader(), derived_bytes=0)
+    for query in ['关税 "停火"'] * 3 + ['"停火"', '俄羅斯 "停火"', "停火"]:
+        assert _answers(index, query) == _answers(uncached, query), query
+
+
+def test_derived_sets_are_kept_from_their_second_ask_within_their_budget():
+    derived = cache.DerivedSets(most_bytes=2 * (8 * 10 + cache.STORED_OVERHEAD))
+    docs = {key: np.arange(10, dtype=np.int64) + key for key in range(3)}
+    for key in docs:
+        assert not derived.recurs(key) and derived.get(key) is None  # asked once: not kept
+        assert derived.recurs(key)
+        derived.keep(key, docs[key])
+        assert derived.get(key) is docs[key]
+    assert derived.get(0) is None  # the third over the budget: the least recent went
 
 
 def test_a_bounded_cache_keeps_the_most_recent_within_its_budget():

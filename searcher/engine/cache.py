@@ -13,6 +13,11 @@ have cost what decoding all of them would (``Postings.decoding_whole_pays``), th
 to look the term up decodes them whole, if the budget has room for them, and later reads
 gather them: on the benchmark's 16 queries, a fifth of a warm search.
 
+Searches also keep what they derive from postings and ask for again (``derived``): the
+documents where a phrase of characters stands, found by reading positions, is the largest
+part of a query of common words on a large archive, and the same phrase recurs in the
+queries that refine it.
+
     >>> reader = CachingReader(open_index(Path("index")).opened.reader())  # doctest: +SKIP
     >>> reader.postings("body", "停火") is reader.postings("body", "停火")      # doctest: +SKIP
     True
@@ -20,7 +25,10 @@ gather them: on the benchmark's 16 queries, a fifth of a warm search.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
+
+import numpy as np
 
 from searcher.bounded_cache import BoundedCache
 from searcher.engine.interface import IndexReader, Postings
@@ -29,6 +37,8 @@ POSTINGS_BYTES = 64 << 20  # decoded postings kept at least, positions included 
 POSTINGS_SHARE = 4  # or a quarter of the generation's bytes, when that is more
 STORED_CHARS = 16_000_000  # documents' stored fields kept, in characters of their values
 STORED_OVERHEAD = 64  # what a document costs besides its values' characters
+DERIVED_BYTES = 16 << 20  # document sets searches derive from postings (phrases' documents)
+ASKED_KEYS = 4096  # the keys whose asks are counted, at most (then counting starts over)
 
 
 def postings_budget(generation: Path) -> int:
@@ -44,13 +54,15 @@ class CachingReader:
     """An ``IndexReader`` keeping the postings and stored fields it was asked for, up to
     ``postings_bytes`` of postings (by ``Postings.memory_bound``) and ``stored_chars``
     characters of stored fields (the values' lengths: pages of hits and their copies, not a
-    few long books); safe to share between threads."""
+    few long books), and ``derived`` document sets up to ``derived_bytes``; safe to share
+    between threads."""
 
     def __init__(self, reader: IndexReader, postings_bytes: int = POSTINGS_BYTES,
-                 stored_chars: int = STORED_CHARS) -> None:
+                 stored_chars: int = STORED_CHARS, derived_bytes: int = DERIVED_BYTES) -> None:
         self._reader = reader
         self._postings = BoundedCache(postings_bytes)
         self._stored = BoundedCache(stored_chars)
+        self.derived = DerivedSets(derived_bytes)
 
     def __getattr__(self, name: str):
         return getattr(self._reader, name)  # what is not cached is the reader's own
@@ -76,3 +88,29 @@ class CachingReader:
             self._stored.keep(docnum, stored, STORED_OVERHEAD + sum(
                 len(value) for value in stored.values() if isinstance(value, (str, list))))
         return dict(stored)
+
+
+class DerivedSets:
+    """Document sets that searches derive from the generation's postings (where a phrase
+    stands), by the searches' own keys, kept from the second time a key is asked for, as
+    Lucene's query cache keeps a query's documents once it recurs: a set asked for once is
+    not worth computing whole. Up to ``most_bytes`` of them, the least recently used dropped
+    first; safe to share between threads."""
+
+    def __init__(self, most_bytes: int) -> None:
+        self._kept = BoundedCache(most_bytes)
+        self._asked: dict[Hashable, int] = {}
+
+    def get(self, key: Hashable) -> np.ndarray | None:
+        return self._kept.get(key)
+
+    def recurs(self, key: Hashable) -> bool:
+        """Count an ask for ``key``: whether it was asked for before."""
+        if len(self._asked) >= ASKED_KEYS:
+            self._asked.clear()
+        asked = self._asked.get(key, 0)
+        self._asked[key] = asked + 1
+        return asked > 0
+
+    def keep(self, key: Hashable, docs: np.ndarray) -> None:
+        self._kept.keep(key, docs, docs.nbytes + STORED_OVERHEAD)

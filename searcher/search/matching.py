@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,9 @@ from searcher.search.plan import (
     AllOf, AnyOf, AtLeast, DayRange, Everything, Node, Phrase, Prefix, Term, WithBonus,
     Without)
 from searcher.search.scoring_statistics import IndexStatistics, Statistics
+
+if TYPE_CHECKING:
+    from searcher.engine.cache import DerivedSets
 
 NO_DOCS = np.zeros(0, np.int64)
 POSITION_BITS = 32  # a phrase key: the document number above, a position below
@@ -96,6 +100,8 @@ class PostingsCache:
         self.reader = reader
         self._postings: dict[tuple[str, str], Postings] = {}
         self.statistics = statistics or IndexStatistics(reader, self)
+        self.derived: DerivedSets | None = getattr(reader, "derived", None)
+        """The reader's kept document sets, where it keeps them (``engine.cache``)."""
 
     def __call__(self, field: str, text: str) -> Postings:
         key = (field, text)
@@ -306,6 +312,9 @@ class _Evaluation:
         if isinstance(node, Prefix):
             return self.maybe(self.expanded(node))
         if isinstance(node, Phrase):
+            kept = self.postings.derived.get(node) if self.postings.derived else None
+            if kept is not None:  # where it stands: fewer than where its terms all do
+                return kept
             docs = _intersection([self.postings(node.field, t).docs for t in node.terms])
             if node.unless is not None:
                 docs = docs[~_members(self.run(node.unless).docs, docs)]
@@ -379,6 +388,30 @@ class _Evaluation:
         return scores
 
     def phrase(self, node: Phrase, within: np.ndarray | None) -> Matches:
+        docs = self._kept_phrase_docs(node)
+        if docs is None:
+            docs = self._phrase_docs(node, within)
+        elif within is not None:
+            docs = docs[_members(within, docs)]
+        scores = np.zeros(len(docs))
+        for text in node.terms:
+            scores += self._bm25f(node.field, text, docs).scores * node.boost
+        return Matches(docs, scores)
+
+    def _kept_phrase_docs(self, node: Phrase) -> np.ndarray | None:
+        """The documents where the phrase stands, as the reader keeps them once the phrase
+        recurs (then found among all documents, once); None where not kept."""
+        derived = self.postings.derived
+        if derived is None:
+            return None
+        docs = derived.get(node)
+        if docs is None and derived.recurs(node):
+            docs = self._phrase_docs(node, None)
+            derived.keep(node, docs)
+        return docs
+
+    def _phrase_docs(self, node: Phrase, within: np.ndarray | None) -> np.ndarray:
+        """The documents where the phrase stands (among ``within``)."""
         candidates = self.maybe(node)
         if within is not None:
             candidates = candidates[_members(within, candidates)]
@@ -386,11 +419,7 @@ class _Evaluation:
         rest = candidates[~_members(sure, candidates)]
         # Both are among the candidates (ascending): kept by mask, not sorted together.
         adjacent = self._adjacent(node, rest)
-        docs = candidates[_members(sure, candidates) | _members(adjacent, candidates)]
-        scores = np.zeros(len(docs))
-        for text in node.terms:
-            scores += self._bm25f(node.field, text, docs).scores * node.boost
-        return Matches(docs, scores)
+        return candidates[_members(sure, candidates) | _members(adjacent, candidates)]
 
     def _adjacent(self, node: Phrase, docs: np.ndarray) -> np.ndarray:
         """Those of ``docs`` (each holding every term) where the phrase's terms stand at
