@@ -40,6 +40,13 @@ def record_misses() -> None:
     missed = []
 
 
+def take_misses() -> list[str]:
+    """What ``missed`` recorded since ``record_misses``; recording stops."""
+    global missed
+    taken, missed = missed or [], None
+    return taken
+
+
 def hold(index_dir: Path) -> OpenIndex | None:
     """Open the live generation of ``index_dir`` and keep it for ``reuse``: the generation
     newly held, or None when it was held already (unchanged), cannot be opened, or changed

@@ -1,9 +1,10 @@
 """``searcher server start|stop|status``: this user's search server for this installation.
 
 ``status`` says what it holds (pid, version, since when, requests, the indexes it holds
-open, its memory) and exits 0, or 1 when none runs; ``stop`` stops it and waits until it has
-exited; ``start`` starts one (the first search does that anyway) and waits until it
-answers. A server of another version is told to exit by any of them.
+open, its memory, and its spare worker's requests and memory) and exits 0, or 1 when none
+runs; ``stop`` stops it and waits until it has exited; ``start`` starts one (the first
+search does that anyway) and waits until it answers. A server of another version is told
+to exit by any of them.
 """
 
 from __future__ import annotations
@@ -76,13 +77,21 @@ def status_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(status, ensure_ascii=False))
         return
-    rss = f"{status['rss_bytes'] / 1e6:.1f} MB" if status["rss_bytes"] else "unknown"
     click.echo(f"search server {status['pid']}: {status['identity']}\n"
                f"since {status['since']} ({status['seconds']} s), {status['requests']} "
                f"requests, exits after {status['idle_minutes']:g} min idle\n"
-               f"memory: {rss} resident")
+               f"memory: {_megabytes(status['rss_bytes'])} resident")
+    if status.get("spare"):
+        spare = status["spare"]
+        click.echo(f"spare worker {spare['pid']}: {spare['served']} requests answered, "
+                   f"{_megabytes(spare['private_bytes'])} of its own "
+                   f"({_megabytes(spare['rss_bytes'])} resident)")
     for index in status["indexes"]:
         click.echo(f"holds {index['path']} ({index['generation']})")
+
+
+def _megabytes(size: int | None) -> str:
+    return f"{size / 1e6:.1f} MB" if size else "unknown"
 
 
 @server_command.command("stop")

@@ -11,14 +11,15 @@ processes do not copy it by touching it), and only then put the socket in place:
 that exists is a server ready to answer. A socket left by a dead server is replaced.
 
 The loop keeps one spare worker (``spare``) forked and warming ahead of the next
-connection; the spare takes it, and the loop forks the next. While no spare is ready (a
-burst of commands, or the spare still warming) the loop accepts itself, checks the peer is
-this user (``SO_PEERCRED``) and forks a plain ``worker``; it never reads a request, so a
-slow client holds up nobody. Workers name the indexes they had to open (not held, or changed
-since) on a pipe, and the loop holds them for the next command. Children are reaped as they
-exit. It exits after ``server_idle_minutes`` (10) without a connection, and on SIGTERM
-(``searcher server stop``, a worker of another version), removing its socket if it is still
-its own; its spare sees it go and exits too.
+connection; the spare takes it, answers it and waits for the next, and the loop forks a new
+spare only once it has exited. While no spare is ready (a burst of commands, the spare busy
+or still warming) the loop accepts itself, checks the peer is this user (``SO_PEERCRED``)
+and forks a plain ``worker``, which answers one request and exits; the loop never reads a
+request, so a slow client holds up nobody. Workers name the indexes they had to open (not
+held, or changed since) on a pipe, and the loop holds them for the next spare. Children are
+reaped as they exit. It exits after ``server_idle_minutes`` (10) without a connection, and
+on SIGTERM (``searcher server stop``, a worker of another version), removing its socket if
+it is still its own; its spare sees it go and exits too.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ from searcher.server.state import (
 from searcher.server.worker import serve, start_child
 
 IDLE_MINUTES = 10
+# Requests a spare worker answers before it exits: a new one's warming (15-30 ms of CPU)
+# spread over a thousand searches is nothing, and a thousand bound what its bounded caches
+# do not (the allocator's fragmentation, descriptors a broken pipe leaves).
+SPARE_REQUESTS = 1000
 LOCK_WAIT = 5.0  # seconds for a server of another version to let go of the lock
 REHEARSALS = (["-c"], [], ["--json"], ["--color", "always"])
 MOST_SPARE_FAILURES = 3  # spares that die warming up, in a row: then plain forks only
@@ -56,11 +61,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle-minutes", type=float, default=None,
                         help="Exit after this long without a command [default: the "
                              "configuration's server_idle_minutes, else 10].")
+    parser.add_argument("--spare-requests", type=int, default=SPARE_REQUESTS, metavar="N",
+                        help="Requests the spare worker answers before it exits, and the "
+                             f"next is forked; 1: one each [default: {SPARE_REQUESTS}].")
     args = parser.parse_args(argv)
-    sys.exit(serve_forever([Path(folder) for folder in args.hold], args.idle_minutes))
+    if args.spare_requests < 1:
+        parser.error("--spare-requests must be at least 1")
+    sys.exit(serve_forever([Path(folder) for folder in args.hold], args.idle_minutes,
+                           args.spare_requests))
 
 
-def serve_forever(indexes: list[Path], idle_minutes: float | None = None) -> int:
+def serve_forever(indexes: list[Path], idle_minutes: float | None = None,
+                  spare_requests: int = SPARE_REQUESTS) -> int:
     directory = wire.runtime_dir()
     tag = wire.tag()
     identity = wire.identity()
@@ -83,8 +95,8 @@ def serve_forever(indexes: list[Path], idle_minutes: float | None = None) -> int
         notes_read, notes = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         alive, alive_write = os.pipe2(os.O_CLOEXEC)
         listening = _listen(directory, tag)
-        state = ServerState(pid, identity, wire.compatibility(), idle_minutes, listening[0],
-                            notes, alive, StatusPage(),
+        state = ServerState(pid, identity, wire.compatibility(), idle_minutes, spare_requests,
+                            listening[0], notes, alive, StatusPage(),
                             (notes_read, alive_write, signals, signalled))
         print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} server {pid} ready: {identity}",
               flush=True)
@@ -195,7 +207,8 @@ def _loop(state: ServerState, notes_read: int, signals: int) -> None:
                 "since": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
                 "idle_minutes": state.idle_minutes,
                 "indexes": [{"path": str(index.index_dir), "generation": index.generation.name}
-                            for index in held.held()]})
+                            for index in held.held()],
+                "spare": spare.described()})
             changed = False
         spare.fork_if_none()
         wait = state.idle_minutes * 60 - (time.monotonic() - last)
@@ -214,11 +227,15 @@ def _loop(state: ServerState, notes_read: int, signals: int) -> None:
             if kind == HOLD:
                 _hold(Path(value))
                 changed = True
-            elif spare.noted(kind, value):  # it took a connection
-                last = time.monotonic()
+            elif spare.noted(kind, value):
+                changed = True
+                last = time.monotonic() if kind == TAKEN else last
         if exited:
             spare.forget_if_exited()
-        if state.listener in ready and (conn := accept(state.listener, state.status)):
+            changed = True
+        # Not when the spare turned out ready meanwhile: the connection is its to take.
+        if state.listener in ready and not spare.ready \
+                and (conn := accept(state.listener, state.status)):
             last = time.monotonic()
             with conn:
                 _fork(state, lambda state: serve(conn, state))
@@ -227,16 +244,18 @@ def _loop(state: ServerState, notes_read: int, signals: int) -> None:
 class _Spare:
     """The spare worker kept forked ahead of the next connection (``spare``): its pid, a
     descriptor readable once it has exited, whether it is warm and waiting, whether it took a
-    connection. The next is forked once it has exited, not as soon as it took one: warming
-    up would compete for the processor with the search it is answering. One that exits
-    without taking a connection failed to warm up: after ``MOST_SPARE_FAILURES`` in a row
-    (or where the system cannot watch a process) there are none."""
+    connection, how many it answered. The next is forked once it has exited, not as soon as
+    it took one: warming up would compete for the processor with the search it is
+    answering, and it answers the next itself. One that exits without taking a connection
+    failed to warm up: after ``MOST_SPARE_FAILURES`` in a row (or where the system cannot
+    watch a process) there are none."""
 
     def __init__(self, state: ServerState) -> None:
         self.state = state
         self.pid: int | None = None
         self.exit: int | None = None
         self.ready = self.taken = False
+        self.served = 0
         self.failures = 0 if hasattr(os, "pidfd_open") else MOST_SPARE_FAILURES
 
     def fork_if_none(self) -> None:
@@ -255,15 +274,20 @@ class _Spare:
         return self.pid is not None and self.exit in ready
 
     def noted(self, kind: bytes, value: str) -> bool:
-        """Take a worker's note in; whether it says the spare took a connection."""
-        if self.pid is None or value != str(self.pid):
+        """Take a worker's note in; whether it was the spare's (ready, or taking a
+        connection)."""
+        pid, _, served = value.partition(" ")
+        if self.pid is None or pid != str(self.pid) or kind not in (READY, TAKEN):
             return False
         if kind == READY:
-            self.ready = True
-        elif kind == TAKEN:
+            self.ready, self.served = True, int(served or 0)
+        else:
             self.ready, self.taken, self.failures = False, True, 0
-            return True
-        return False
+        return True
+
+    def described(self) -> dict | None:
+        """For the status page: its pid and the requests it answered."""
+        return {"pid": self.pid, "served": self.served} if self.pid is not None else None
 
     def forget_if_exited(self) -> None:
         """After ``exited_in``, and its notes read."""
@@ -271,7 +295,7 @@ class _Spare:
             self.failures += 1
             print("a spare worker exited without taking a connection", flush=True)
         os.close(self.exit)
-        self.pid, self.exit, self.ready, self.taken = None, None, False, False
+        self.pid, self.exit, self.ready, self.taken, self.served = None, None, False, False, 0
 
 
 def _fork(state: ServerState, child) -> int:

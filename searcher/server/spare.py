@@ -1,5 +1,5 @@
 """The spare worker: forked ahead of the next connection, it warms itself while nobody waits,
-then takes that connection.
+then takes that connection, and the next, and so on, keeping what its readers read.
 
 Warming: a reader opened on each held index, for this process alone (the server itself never
 keeps an index file open: forked processes would share its offsets), and a search rehearsed
@@ -8,8 +8,16 @@ of the server's memory it writes to (copy-on-write) and for every reader and col
 about half of what a search costs in a fresh fork (measured on the bundled corpus: 1,900 page
 faults and 13 ms of CPU for ``searcher search 停火``; 180 and 7.5 ms in a warmed spare, whose
 warming took 15 ms while nobody waited). Then it tells the server it is ready, waits for a
-connection (or the server's end) and tells the server it took one; the server forks the next
-spare once it has answered.
+connection (or the server's end) and tells the server it took one.
+
+After each request it gives its own process state back (``worker.serve_again``) and is ready
+again, so the next search finds the postings, stored fields and foldings the last ones read
+(a search typed again costs about half of what it cost first). An index a command opened
+that it did not hold (or that changed since) it holds from then on, reader open. It exits
+instead, and the server forks the next spare, when a request leaves it unfit (interrupted,
+a bug of ours, a thread, child or client's descriptor left: ``process_state``), after
+``ServerState.spare_requests`` requests (its caches are bounded; the count bounds what they
+do not see, such as the allocator's fragmentation), and when the server is gone.
 
 ``rehearse`` also serves the server's own start-up, where it loads what commands load on
 first use.
@@ -22,12 +30,14 @@ import io
 import os
 import select
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import NoReturn
 
+from searcher.server.process_state import ProcessState
 from searcher.server.state import READY, TAKEN, ServerState, accept, note
-from searcher.server.worker import serve
+from searcher.server.worker import serve_again, stop_for_tests
 
 REHEARSAL_QUERY = "的 中国"  # words in nearly every Chinese article; two, so an AND
 # A terminal's search: it runs nearly all a pipe's does, and the styling (measured on the
@@ -48,20 +58,32 @@ def rehearse(index_dir: Path, rehearsals) -> None:
 
 
 def wait_for_connection(server: ServerState) -> NoReturn:
-    """Warm up, take the next connection and answer it; exit (never return into the
-    server's loop)."""
+    """Warm up, then take connections and answer them one after another; exit (never
+    return into the server's loop)."""
     try:
         _warm_up()
-        note(server.notes, READY, str(os.getpid()))
-        conn = _next_connection(server)
+        state = ProcessState()
     except BaseException:  # a bug of ours: the server forks no more spares after a few
         with contextlib.suppress(BaseException):
             traceback.print_exc(file=sys.__stderr__)
         os._exit(1)
-    if conn is None:
-        os._exit(0)
-    note(server.notes, TAKEN, str(os.getpid()))
-    serve(conn, server)
+    pid = os.getpid()
+    served = 0
+    while served < server.spare_requests:
+        note(server.notes, READY, f"{pid} {served}")
+        stop_for_tests("ready", wait=False)
+        conn = _next_connection(server)
+        if conn is None:
+            os._exit(0)
+        note(server.notes, TAKEN, str(pid))
+        answered = serve_again(conn, server, state)
+        served += 1
+        if answered.unfit:
+            print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} spare worker {pid} exits after "
+                  f"{served} requests: {answered.unfit}", flush=True)
+            os._exit(0)
+        _hold(answered.opened)
+    os._exit(0)
 
 
 def _warm_up() -> None:
@@ -71,6 +93,17 @@ def _warm_up() -> None:
     indexes = held.held()
     if indexes:
         rehearse(indexes[-1].index_dir, SPARE_REHEARSALS)
+
+
+def _hold(folders: tuple[str, ...]) -> None:
+    """Hold the index ``folders`` a command opened, readers open, for the next requests (as
+    the server holds them for the next spare)."""
+    from searcher.engine import held
+
+    for folder in folders:
+        held.hold(Path(folder))
+    if folders:
+        held.open_readers()
 
 
 def _next_connection(server: ServerState):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 # What a worker tells the server, each note a kind byte, a value and a NUL.
 HOLD = b"H"  # value: an index folder a command opened that the server did not hold
-READY = b"R"  # value: a spare worker's pid; it is warm and waits for a connection
+READY = b"R"  # value: a spare worker's pid and requests answered; it waits for a connection
 TAKEN = b"T"  # value: a spare worker's pid; it took a connection
 
 
@@ -62,6 +62,7 @@ class ServerState:
     identity: str
     compatibility: bytes
     idle_minutes: float
+    spare_requests: int  # the most requests a spare worker answers before it exits
     listener: object  # the listening socket
     notes: int  # write end of the pipe workers note things on (``note``)
     alive: int  # read end of a pipe whose write end only the server holds: EOF, it is gone
