@@ -49,10 +49,22 @@ def main() -> None:
     except KeyboardInterrupt:  # before the server took the command on: nothing ran
         sys.exit(INTERRUPTED)
     if isinstance(outcome, int):
-        sys.exit(outcome)
+        _exit(outcome)
     from searcher.server.spawn import run_in_process
 
     run_in_process(start_server=outcome == START_SERVER)
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code`` now (never returns): the server ran the command, and this process
+    wrote at most a line of its own, so the interpreter's finalization (2-3 ms of freeing
+    memory) is skipped. A flush that fails exits 120, as Python's own exit would."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = 120
+    os._exit(code)
 
 
 def _servable(args: list[str]) -> bool:
