@@ -11,6 +11,7 @@ SEARCHER_SERVER_TEST_GATE hook.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -612,3 +613,186 @@ def test_show_on_a_terminal_pages_in_process_and_without_the_pager_is_served(
     unpaged = [*paged, "--no-pager"]
     assert run_in_pty(unpaged, env) == run_in_pty(unpaged, {**env, "SEARCHER_NO_SERVER": "1"})
     assert shared_server.requests() == before + 2  # the unpaged one, and this status
+
+
+# --- the spare worker answers request after request --------------------------------------
+
+
+class ReadyGate:
+    """The spare worker's pid each time it is ready for a connection (and has told the
+    server so): a server started with ``env`` writes it into a FIFO this holds open."""
+
+    def __init__(self, folder: Path) -> None:
+        path = folder / "ready"
+        os.mkfifo(path)
+        self.env = {"SEARCHER_SERVER_TEST_GATE": f"{path}:ready"}
+        self._reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self._writer = os.open(path, os.O_WRONLY)  # no end of file between two spares
+        self._pids = b""
+        self.seen: set[int] = set()
+
+    def next(self) -> int:
+        """The pid of the next spare to be ready (waited for)."""
+        while b"\n" not in self._pids:
+            ready, _, _ = select.select([self._reader], [], [], WAIT)
+            assert ready, "no spare worker became ready"
+            self._pids += os.read(self._reader, 64)
+        line, self._pids = self._pids.split(b"\n", 1)
+        self.seen.add(int(line))
+        return int(line)
+
+    def close(self) -> None:
+        os.close(self._reader)
+        os.close(self._writer)
+
+
+class WatchedServer(Server):
+    """A server started by ``python -m searcher.server`` whose spare worker tells ``gate``
+    each time it is ready; ``pid`` is the first spare's. Tests make one connection at a
+    time and wait for the spare to be ready again before the next: so the spare, ready, is
+    the one to take it (the server does not accept a connection then)."""
+
+    def __init__(self, env: dict, folder: Path, options: list[str]) -> None:
+        super().__init__(env)
+        self.gate = ReadyGate(folder)
+        self.log_file = folder / "server.log"
+        with open(self.log_file, "wb") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "searcher.server", *options],
+                                            env={**env, **self.gate.env}, stdout=log)
+        self.pid = self.gate.next()
+
+    def log(self) -> str:
+        return self.log_file.read_text()
+
+
+@pytest.fixture
+def spare_options() -> list[str]:
+    """The server's options for ``spare`` (a test parametrizes them)."""
+    return []
+
+
+@pytest.fixture
+def spare(server, tmp_path, spare_options):
+    """``server`` as a ``WatchedServer``, its first spare warm and ready."""
+    watched = WatchedServer(server.env, tmp_path, spare_options)
+    yield watched
+    watched.stop()
+    watched.process.wait(timeout=WAIT)
+    for pid in watched.gate.seen:  # a failed test's spare, held at a gate, left behind
+        with contextlib.suppress(OSError):
+            if b"searcher.server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
+    watched.gate.close()
+
+
+def test_the_spare_answers_request_after_request_as_a_process_of_its_own_would(
+        spare, corpus_index_dir, tmp_path):
+    index = str(corpus_index_dir)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    relative = os.path.relpath(corpus_index_dir, elsewhere)
+    from_elsewhere = {**spare.env, "PYTHONPATH": str(ROOT)}  # this checkout's client there
+    colours = {**spare.env, "NO_COLOR": "1"}
+    steps = [  # (args, environment, working folder or None for a terminal 72 wide)
+        (["search", "停火", "--index", index], spare.env, ROOT),
+        (["search", "停火", "--color", "always", "--index", index], colours, ROOT),
+        (["search", "停火", "--color", "always", "--index", index], spare.env, ROOT),
+        (["search", "停火", "-l", "--index", relative], from_elsewhere, elsewhere),
+        (["search", "停火", "--json", "--index", index], spare.env, ROOT),
+        (["search", "停火", "--index", index], {**spare.env, "COLUMNS": "60"}, None),
+        (["search", "停火", "--index", index], colours, None),
+        (["search", "停火", "--since", "2025-13", "--index", index], spare.env, ROOT),
+        (["search", "普京", "-o", "--index", index], spare.env, ROOT),
+        (["show", CORPUS_FILE, "普京", "--index", index], spare.env, ROOT),
+        (["similar", CORPUS_FILE, "-n", "2", "--index", index], spare.env, ROOT),
+        (["stats", "--json", "--index", index], spare.env, ROOT),
+        (["variants", "川普", "--index", index], spare.env, ROOT),
+        (["search", "停火", "--index", index], spare.env, None),
+    ]
+    for args, env, cwd in steps:
+        if cwd is None:
+            view = without_time(run_in_pty(args, env, 72, size_variables=True))
+            assert spare.gate.next() == spare.pid, args  # it answered, and is ready again
+            alone = run_in_pty(args, {**env, "SEARCHER_NO_SERVER": "1"}, 72,
+                               size_variables=True)
+            assert view == without_time(alone), args
+            assert "\x1b[" in view and "停火" in view  # a terminal's view, styled
+        else:
+            served = run(args, env, cwd)
+            assert spare.gate.next() == spare.pid, args
+            assert outcome(served) == outcome(in_process(args, env, cwd)), args
+    # The status page counts a spare's requests as the server hears it is ready again.
+    status = wait_until(lambda: (status := spare.status())["spare"]["served"] >= len(steps)
+                        and status, "the spare's requests counted")
+    assert status["spare"]["pid"] == spare.pid and status["spare"]["private_bytes"] > 0
+    assert re.search(rf"^spare worker {spare.pid}: \d+ requests answered, [\d.]+ MB of its own",
+                     run(["server", "status"], spare.env).stdout.decode(), re.M)
+
+
+def test_the_clients_output_ends_when_the_command_does_though_the_spare_lives_on(
+        spare, corpus_index_dir, tmp_path):
+    """Its descriptors are let go of before the exit status is sent: a pipeline's reader
+    (``searcher search … | cat``) or a terminal reaches the end of the output as the
+    command exits, while the spare, held here, waits to answer the next."""
+    args = ["search", "停火", "--index", str(corpus_index_dir)]
+    client = GatedClient(args, spare.env, tmp_path, point="replied")
+    assert client.worker == spare.pid
+    assert client.process.wait(timeout=WAIT) == 0
+    output = b""
+    while True:  # to the end of the pipe, which no writer holds any more
+        ready, _, _ = select.select([client.process.stdout], [], [], WAIT)
+        assert ready, "the spare still holds the client's stdout"
+        chunk = os.read(client.process.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        output += chunk
+    assert not gone(spare.pid)
+    client.release()
+    assert spare.gate.next() == spare.pid
+    assert outcome(subprocess.CompletedProcess([], 0, output, client.process.stderr.read())) \
+        == outcome(in_process(args, spare.env))
+
+
+def test_an_interrupted_request_is_the_spares_last(spare, corpus_index_dir, tmp_path):
+    args = ["search", "停火", "--index", str(corpus_index_dir)]
+    assert outcome(run(args, spare.env)) == outcome(in_process(args, spare.env))
+    assert spare.gate.next() == spare.pid
+    client = GatedClient(args, spare.env, tmp_path)  # Ctrl-C works in a spare reused
+    assert client.worker == spare.pid
+    client.process.send_signal(signal.SIGINT)
+    assert client.finish() == (130, "", b"")
+    assert spare.gate.next() != spare.pid  # a new spare: the interrupted one exited
+    assert gone(spare.pid)
+    assert f"spare worker {spare.pid} exits after 2 requests: interrupted" in spare.log()
+
+
+def test_a_spare_reused_sees_the_index_as_the_last_index_run_left_it(spare, tmp_path):
+    index = own_index(tmp_path, spare.env)
+    search = ["search", "停火 OR 熊猫", "--index", str(index), "--json"]
+    assert outcome(run(search, spare.env)) == outcome(in_process(search, spare.env))
+    assert spare.gate.next() == spare.pid  # holding the index now
+    (tmp_path / "corpus" / "panda.txt").write_text("熊猫\n\n熊猫在成都。\n", encoding="utf-8")
+    assert in_process(["index", "--index", str(index)], spare.env).returncode == 0
+    updated = run(search, spare.env)
+    assert spare.gate.next() == spare.pid
+    assert outcome(updated) == outcome(in_process(search, spare.env))
+    assert "panda.txt" in updated.stdout.decode()
+    (tmp_path / "corpus" / "panda.txt").unlink()
+    assert in_process(["index", "--rebuild", "--index", str(index)], spare.env).returncode == 0
+    rebuilt = run(search, spare.env)
+    assert spare.gate.next() == spare.pid
+    assert outcome(rebuilt) == outcome(in_process(search, spare.env))
+    assert "panda.txt" not in rebuilt.stdout.decode()
+
+
+@pytest.mark.parametrize("spare_options", [["--spare-requests", "2"]])
+def test_a_spare_exits_after_its_most_requests(spare, corpus_index_dir):
+    args = ["search", "停火", "-c", "--index", str(corpus_index_dir)]
+    assert run(args, spare.env).stdout == b"5\n"
+    assert spare.gate.next() == spare.pid
+    assert run(args, spare.env).stdout == b"5\n"
+    following = spare.gate.next()
+    assert following != spare.pid
+    wait_until(lambda: gone(spare.pid), "the spare's exit")
+    assert run(args, spare.env).stdout == b"5\n"
+    assert spare.gate.next() == following
