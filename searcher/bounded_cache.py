@@ -50,15 +50,18 @@ class BoundedCache:
         """How much more may be kept before anything is dropped."""
         return self.most - self.size
 
-    def resize(self, key: Hashable, size: int) -> None:
-        """A kept value now costs ``size`` (it grew, or shrank): the least recently used
-        dropped while over the budget, the value itself too if it is the least recent."""
+    def put(self, key: Hashable, value: object, size: int) -> None:
+        """Keep ``value`` for ``key`` in place of what was kept (now the most recent), at its
+        new cost: the least recently used dropped while over the budget; a value costing
+        more than the budget alone is not kept (nor what was kept for ``key``)."""
         with self._lock:
-            found = self._kept.get(key)
-            if found is None:
+            found = self._kept.pop(key, None)
+            if found is not None:
+                self.size -= found[1]
+            if size > self.most:
                 return
-            self._kept[key] = found[0], size
-            self.size += size - found[1]
+            self._kept[key] = value, size
+            self.size += size
             self._drop_over_budget()
 
     def _drop_over_budget(self) -> None:

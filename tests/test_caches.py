@@ -93,15 +93,24 @@ def test_a_phrase_kept_inside_one_query_answers_for_any_other(corpus_index_dir):
         assert _answers(index, query) == _answers(uncached, query), query
 
 
-def test_derived_sets_are_kept_from_their_second_ask_within_their_budget():
-    derived = cache.DerivedSets(most_bytes=2 * (8 * 10 + cache.STORED_OVERHEAD))
-    docs = {key: np.arange(10, dtype=np.int64) + key for key in range(3)}
-    for key in docs:
-        assert not derived.recurs(key) and derived.get(key) is None  # asked once: not kept
-        assert derived.recurs(key)
-        derived.keep(key, docs[key])
-        assert derived.get(key) is docs[key]
-    assert derived.get(0) is None  # the third over the budget: the least recent went
+def test_what_a_phrase_search_learned_is_kept_and_extended(corpus_index_dir):
+    from searcher.search import matching
+    from searcher.search.compiler import compile_query
+
+    index = open_index(corpus_index_dir)
+    uncached = open_index(corpus_index_dir)
+    uncached._reader = CachingReader(uncached.opened.reader(), derived_bytes=0)
+    phrase = compile_query('"停火"', index.chain).plan.items[1]  # in the body
+    assert phrase.field == "body_units"
+    holding = matching.evaluate(uncached.reader(), phrase).docs.tolist()
+    _answers(index, '关税 "停火"')  # checks only the articles with 关税
+    kept = index.reader().derived.get(phrase)
+    assert isinstance(kept, matching.PhraseDocs) and kept.checked is not None
+    assert kept.found.tolist() == [doc for doc in holding if doc in kept.checked.tolist()]
+    assert len(kept.found) < len(holding)  # some it did not check
+    assert _answers(index, '"停火"') == _answers(uncached, '"停火"')  # checks the rest
+    kept = index.reader().derived.get(phrase)
+    assert kept.checked is None and kept.found.tolist() == holding  # every article, kept
 
 
 def test_a_bounded_cache_keeps_the_most_recent_within_its_budget():
@@ -116,11 +125,11 @@ def test_a_bounded_cache_keeps_the_most_recent_within_its_budget():
     assert kept.get("d") is None and len(kept) == 2
     kept.keep("a", "other", 1)  # kept already: as it was
     assert kept.get("a") == "A" and kept.size == 8
-    kept.resize("a", 9)  # grown: the least recent other ("c") goes
-    assert (kept.get("a"), kept.get("c"), kept.size) == ("A", None, 9)
-    kept.keep("e", "E", 1)
-    kept.resize("a", 11)  # over the budget alone, and now the least recent: it goes
-    assert (kept.get("a"), kept.get("e"), kept.size) == (None, "E", 1)
+    kept.put("c", "C2", 9)  # in place of what was kept, grown: the least recent ("a") goes
+    assert (kept.get("a"), kept.get("c"), kept.size) == (None, "C2", 9)
+    kept.put("e", "E", 1)
+    kept.put("c", "C3", 11)  # over the budget alone: it goes, the rest stays
+    assert (kept.get("c"), kept.get("e"), kept.size) == (None, "E", 1)
 
 
 def test_kept_foldings_are_the_fresh_ones():
@@ -209,6 +218,22 @@ def test_positions_are_decoded_whole_only_with_room_in_the_budget(corpus_index_d
     roomy = CachingReader(plain, postings_bytes=budget + 1)
     _read_until_whole_pays(roomy, "body_units", "美", term.docs[:1])
     assert not roomy.postings("body_units", "美").decoding_whole_pays
+
+
+def test_a_large_area_is_read_in_part_however_often(corpus_index_dir, monkeypatch):
+    from searcher.engine import interface
+
+    plain = open_index(corpus_index_dir).opened.reader()
+    term = plain.postings("body_units", "美")
+    term.positions_in(term.docs[:1])
+    monkeypatch.setattr(interface, "WHOLE_AREA_MOST", term.whole_growth // 3 - 1)
+    reader = CachingReader(plain)
+    kept = reader.postings("body_units", "美")
+    for _ in range(100):
+        kept.positions_in(kept.docs)
+    assert not kept.decoding_whole_pays
+    monkeypatch.setattr(interface, "WHOLE_AREA_MOST", term.whole_growth // 3)
+    assert kept.decoding_whole_pays
 
 
 def test_compiled_queries_are_kept_for_their_chain(corpus_index_dir, monkeypatch):

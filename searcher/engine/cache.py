@@ -13,10 +13,10 @@ have cost what decoding all of them would (``Postings.decoding_whole_pays``), th
 to look the term up decodes them whole, if the budget has room for them, and later reads
 gather them: on the benchmark's 16 queries, a fifth of a warm search.
 
-Searches also keep what they derive from postings and ask for again (``derived``): the
-documents where a phrase of characters stands, found by reading positions, is the largest
-part of a query of common words on a large archive, and the same phrase recurs in the
-queries that refine it.
+Searches also keep what they derive from postings and may ask for again (``derived``):
+where a phrase of characters stands, found by reading positions, is the largest part of a
+query of common words on a large archive, and the same phrase recurs in the queries that
+repeat or refine it; a search checks only the documents no earlier one did.
 
     >>> reader = CachingReader(open_index(Path("index")).opened.reader())  # doctest: +SKIP
     >>> reader.postings("body", "停火") is reader.postings("body", "停火")      # doctest: +SKIP
@@ -28,8 +28,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from pathlib import Path
 
-import numpy as np
-
 from searcher.bounded_cache import BoundedCache
 from searcher.engine.interface import IndexReader, Postings
 
@@ -38,7 +36,6 @@ POSTINGS_SHARE = 4  # or a quarter of the generation's bytes, when that is more
 STORED_CHARS = 16_000_000  # documents' stored fields kept, in characters of their values
 STORED_OVERHEAD = 64  # what a document costs besides its values' characters
 DERIVED_BYTES = 16 << 20  # document sets searches derive from postings (phrases' documents)
-ASKED_KEYS = 4096  # the keys whose asks are counted, at most (then counting starts over)
 
 
 def postings_budget(generation: Path) -> int:
@@ -77,7 +74,7 @@ class CachingReader:
             # Only with room to spare: were the decoded positions to push other terms out,
             # searches that cycle through more terms than fit would read every one again.
             postings.decode_whole()
-            self._postings.resize(key, postings.memory_bound)
+            self._postings.put(key, postings, postings.memory_bound)
         return postings
 
     def stored_fields(self, docnum: int) -> dict:
@@ -91,26 +88,18 @@ class CachingReader:
 
 
 class DerivedSets:
-    """Document sets that searches derive from the generation's postings (where a phrase
-    stands), by the searches' own keys, kept from the second time a key is asked for, as
-    Lucene's query cache keeps a query's documents once it recurs: a set asked for once is
-    not worth computing whole. Up to ``most_bytes`` of them, the least recently used dropped
-    first; safe to share between threads."""
+    """What searches derive from the generation's postings and may ask for again (what a
+    search learned of where a phrase stands), by the searches' own keys, up to
+    ``most_bytes`` as they count them, the least recently used dropped first: Lucene keeps a
+    recurring query's documents in its query cache, this a phrase's, document by document
+    as searches check them. Safe to share between threads."""
 
     def __init__(self, most_bytes: int) -> None:
         self._kept = BoundedCache(most_bytes)
-        self._asked: dict[Hashable, int] = {}
 
-    def get(self, key: Hashable) -> np.ndarray | None:
+    def get(self, key: Hashable):
         return self._kept.get(key)
 
-    def recurs(self, key: Hashable) -> bool:
-        """Count an ask for ``key``: whether it was asked for before."""
-        if len(self._asked) >= ASKED_KEYS:
-            self._asked.clear()
-        asked = self._asked.get(key, 0)
-        self._asked[key] = asked + 1
-        return asked > 0
-
-    def keep(self, key: Hashable, docs: np.ndarray) -> None:
-        self._kept.keep(key, docs, docs.nbytes + STORED_OVERHEAD)
+    def put(self, key: Hashable, value: object, size: int) -> None:
+        """Keep ``value`` for ``key`` (in place of what was kept), costing ``size`` bytes."""
+        self._kept.put(key, value, size + STORED_OVERHEAD)

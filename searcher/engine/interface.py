@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 # What a read of some documents' positions costs besides their bytes, in bytes of a whole
 # decode: about 45 µs of array calls, where decoding takes 20-30 ns a byte.
 READ_COST = 2048
+# The largest positions area decoded whole: more would stall the search that pays for it
+# (20-30 ns a byte: about 25 ms a MiB); a larger term's positions are read in part.
+WHOLE_AREA_MOST = 1 << 20
 # The day an undated document has (``IndexReader.days``): past every date, so a date range
 # never holds it.
 NO_DAY = 2**31 - 1
@@ -82,8 +85,10 @@ class Postings:
     @property
     def decoding_whole_pays(self) -> bool:
         """Whether decoding the positions whole would have cost no more than reading them in
-        part has cost so far (as one rents skis until their price is spent, then buys)."""
-        return self._area is not None and self._spent >= len(self._area[1])
+        part has cost so far (as one rents skis until their price is spent, then buys), and
+        the area is at most ``WHOLE_AREA_MOST``."""
+        return self._area is not None and self._spent >= len(self._area[1]) \
+            and len(self._area[1]) <= WHOLE_AREA_MOST
 
     @property
     def whole_growth(self) -> int:

@@ -91,6 +91,21 @@ class Matches:
 NO_MATCHES = Matches(NO_DOCS, np.zeros(0))
 
 
+@dataclass(frozen=True)
+class PhraseDocs:
+    """What a reader keeps of a phrase between searches: the documents ``found`` to hold it
+    among those ``checked`` so far (None: all of them). A search checks only the documents
+    it asks about that no search checked before; a phrase recurs across queries that repeat
+    or refine one another (each word of a query is also the phrase of its characters)."""
+
+    checked: np.ndarray | None
+    found: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.found.nbytes + (0 if self.checked is None else self.checked.nbytes)
+
+
 class PostingsCache:
     """A search's postings, each term's read and decoded once: the plan's evaluation and the
     lead bonus (``search.lead``) look at the same terms. Both score with ``statistics``: the
@@ -101,7 +116,7 @@ class PostingsCache:
         self._postings: dict[tuple[str, str], Postings] = {}
         self.statistics = statistics or IndexStatistics(reader, self)
         self.derived: DerivedSets | None = getattr(reader, "derived", None)
-        """The reader's kept document sets, where it keeps them (``engine.cache``)."""
+        """What the reader keeps that searches derive (``PhraseDocs``), where it keeps it."""
 
     def __call__(self, field: str, text: str) -> Postings:
         key = (field, text)
@@ -213,6 +228,11 @@ def _sum_by_document(parts: list[Matches], doc_count: int
     return found, scores[found], counts[found]
 
 
+def _merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two ascending arrays of different documents as one."""
+    return np.sort(np.concatenate((a, b)))
+
+
 def _distinct(docs: np.ndarray) -> np.ndarray:
     """The distinct values of ``docs``, ascending (a sort: numpy's ``unique`` hashes, and
     that is slower for document numbers)."""
@@ -313,8 +333,8 @@ class _Evaluation:
             return self.maybe(self.expanded(node))
         if isinstance(node, Phrase):
             kept = self.postings.derived.get(node) if self.postings.derived else None
-            if kept is not None:  # where it stands: fewer than where its terms all do
-                return kept
+            if kept is not None and kept.checked is None:  # where it stands, in every document
+                return kept.found
             docs = _intersection([self.postings(node.field, t).docs for t in node.terms])
             if node.unless is not None:
                 docs = docs[~_members(self.run(node.unless).docs, docs)]
@@ -388,27 +408,27 @@ class _Evaluation:
         return scores
 
     def phrase(self, node: Phrase, within: np.ndarray | None) -> Matches:
-        docs = self._kept_phrase_docs(node)
-        if docs is None:
-            docs = self._phrase_docs(node, within)
-        elif within is not None:
-            docs = docs[_members(within, docs)]
+        docs = self._phrase_docs_kept(node, within)
         scores = np.zeros(len(docs))
         for text in node.terms:
             scores += self._bm25f(node.field, text, docs).scores * node.boost
         return Matches(docs, scores)
 
-    def _kept_phrase_docs(self, node: Phrase) -> np.ndarray | None:
-        """The documents where the phrase stands, as the reader keeps them once the phrase
-        recurs (then found among all documents, once); None where not kept."""
+    def _phrase_docs_kept(self, node: Phrase, within: np.ndarray | None) -> np.ndarray:
+        """``_phrase_docs``, through what the reader keeps of the phrase (``PhraseDocs``):
+        only documents no earlier search checked are checked now, and kept with the rest."""
         derived = self.postings.derived
         if derived is None:
-            return None
-        docs = derived.get(node)
-        if docs is None and derived.recurs(node):
-            docs = self._phrase_docs(node, None)
-            derived.keep(node, docs)
-        return docs
+            return self._phrase_docs(node, within)
+        kept = derived.get(node) or PhraseDocs(NO_DOCS, NO_DOCS)
+        if kept.checked is not None:  # not every document yet
+            asked = self.maybe(node) if within is None else within
+            new = asked[~_members(kept.checked, asked)]
+            if len(new):
+                kept = PhraseDocs(None if within is None else _merged(kept.checked, new),
+                                  _merged(kept.found, self._phrase_docs(node, new)))
+                derived.put(node, kept, kept.nbytes)
+        return kept.found if within is None else kept.found[_members(within, kept.found)]
 
     def _phrase_docs(self, node: Phrase, within: np.ndarray | None) -> np.ndarray:
         """The documents where the phrase stands (among ``within``)."""
