@@ -725,7 +725,7 @@ def test_the_spare_answers_request_after_request_as_a_process_of_its_own_would(
     status = wait_until(lambda: (status := spare.status())["spare"]["served"] >= len(steps)
                         and status, "the spare's requests counted")
     assert status["spare"]["pid"] == spare.pid and status["spare"]["private_bytes"] > 0
-    assert re.search(rf"^spare worker {spare.pid}: \d+ requests answered, [\d.]+ MB of its own",
+    assert re.search(rf"^spare worker {spare.pid}: \d+ requests? answered, [\d.]+ MB of its own",
                      run(["server", "status"], spare.env).stdout.decode(), re.M)
 
 

@@ -83,7 +83,8 @@ def status_command(as_json: bool) -> None:
                f"memory: {_megabytes(status['rss_bytes'])} resident")
     if status.get("spare"):
         spare = status["spare"]
-        click.echo(f"spare worker {spare['pid']}: {spare['served']} requests answered, "
+        served = spare["served"]
+        click.echo(f"spare worker {spare['pid']}: {served} request{'s' * (served != 1)} answered, "
                    f"{_megabytes(spare['private_bytes'])} of its own "
                    f"({_megabytes(spare['rss_bytes'])} resident)")
     for index in status["indexes"]:
