@@ -39,20 +39,8 @@ class BoundedCache:
             return found[0]
 
     def keep(self, key: Hashable, value: object, size: int) -> None:
-        with self._lock:
-            if key in self._kept or size > self.most:
-                return
-            self._kept[key] = value, size
-            self.size += size
-            self._drop_over_budget()
-
-    def room(self) -> int:
-        """How much more may be kept before anything is dropped."""
-        return self.most - self.size
-
-    def put(self, key: Hashable, value: object, size: int) -> None:
-        """Keep ``value`` for ``key`` in place of what was kept (now the most recent), at its
-        new cost: the least recently used dropped while over the budget; a value costing
+        """Keep ``value`` for ``key`` (in place of what was kept; now the most recent) at
+        ``size``: the least recently used dropped while over the budget; a value costing
         more than the budget alone is not kept (nor what was kept for ``key``)."""
         with self._lock:
             found = self._kept.pop(key, None)
@@ -63,6 +51,10 @@ class BoundedCache:
             self._kept[key] = value, size
             self.size += size
             self._drop_over_budget()
+
+    def room(self) -> int:
+        """How much more may be kept before anything is dropped."""
+        return self.most - self.size
 
     def _drop_over_budget(self) -> None:
         while self.size > self.most:

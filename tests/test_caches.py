@@ -80,7 +80,7 @@ def test_searches_answer_the_same_again_and_as_without_caches(corpus_index_dir):
         assert _answers(index, query) == expected
         assert _answers(index, query) == expected  # from what the first kept
         assert _answers(index, query) == expected  # phrases' documents kept the second
-    assert len(index.reader().derived._kept) > 0 and len(uncached.reader().derived._kept) == 0
+    assert len(index.reader().derived) > 0 and len(uncached.reader().derived) == 0
 
 
 def test_a_phrase_kept_inside_one_query_answers_for_any_other(corpus_index_dir):
@@ -123,12 +123,13 @@ def test_a_bounded_cache_keeps_the_most_recent_within_its_budget():
     assert len(kept) == 2 and kept.size == 8
     kept.keep("d", "D", 11)  # over the budget alone: not kept, nothing dropped for it
     assert kept.get("d") is None and len(kept) == 2
-    kept.keep("a", "other", 1)  # kept already: as it was
-    assert kept.get("a") == "A" and kept.size == 8
-    kept.put("c", "C2", 9)  # in place of what was kept, grown: the least recent ("a") goes
-    assert (kept.get("a"), kept.get("c"), kept.size) == (None, "C2", 9)
-    kept.put("e", "E", 1)
-    kept.put("c", "C3", 11)  # over the budget alone: it goes, the rest stays
+    kept.keep("a", "A1", 1)  # in place of what was kept, at its new cost
+    assert kept.get("a") == "A1" and kept.size == 5 and len(kept) == 2
+    kept.keep("c", "C2", 10)  # grown: the least recent ("a") goes
+    assert (kept.get("a"), kept.get("c"), kept.size) == (None, "C2", 10)
+    kept.keep("c", "C2", 9)
+    kept.keep("e", "E", 1)
+    kept.keep("c", "C3", 11)  # over the budget alone: it goes, the rest stays
     assert (kept.get("c"), kept.get("e"), kept.size) == (None, "E", 1)
 
 

@@ -25,7 +25,6 @@ repeat or refine it; a search checks only the documents no earlier one did.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from pathlib import Path
 
 from searcher.bounded_cache import BoundedCache
@@ -35,7 +34,7 @@ POSTINGS_BYTES = 64 << 20  # decoded postings kept at least, positions included 
 POSTINGS_SHARE = 4  # or a quarter of the generation's bytes, when that is more
 STORED_CHARS = 16_000_000  # documents' stored fields kept, in characters of their values
 STORED_OVERHEAD = 64  # what a document costs besides its values' characters
-DERIVED_BYTES = 16 << 20  # document sets searches derive from postings (phrases' documents)
+DERIVED_BYTES = 16 << 20  # what searches derive from postings (where phrases stand)
 
 
 def postings_budget(generation: Path) -> int:
@@ -59,7 +58,9 @@ class CachingReader:
         self._reader = reader
         self._postings = BoundedCache(postings_bytes)
         self._stored = BoundedCache(stored_chars)
-        self.derived = DerivedSets(derived_bytes)
+        self.derived = BoundedCache(derived_bytes)
+        """What searches derive from the postings and may ask for again, by their own keys
+        and costs (``matching.PhraseDocs``): the reader only bounds it."""
 
     def __getattr__(self, name: str):
         return getattr(self._reader, name)  # what is not cached is the reader's own
@@ -74,7 +75,7 @@ class CachingReader:
             # Only with room to spare: were the decoded positions to push other terms out,
             # searches that cycle through more terms than fit would read every one again.
             postings.decode_whole()
-            self._postings.put(key, postings, postings.memory_bound)
+            self._postings.keep(key, postings, postings.memory_bound)
         return postings
 
     def stored_fields(self, docnum: int) -> dict:
@@ -86,20 +87,3 @@ class CachingReader:
                 len(value) for value in stored.values() if isinstance(value, (str, list))))
         return dict(stored)
 
-
-class DerivedSets:
-    """What searches derive from the generation's postings and may ask for again (what a
-    search learned of where a phrase stands), by the searches' own keys, up to
-    ``most_bytes`` as they count them, the least recently used dropped first: Lucene keeps a
-    recurring query's documents in its query cache, this a phrase's, document by document
-    as searches check them. Safe to share between threads."""
-
-    def __init__(self, most_bytes: int) -> None:
-        self._kept = BoundedCache(most_bytes)
-
-    def get(self, key: Hashable):
-        return self._kept.get(key)
-
-    def put(self, key: Hashable, value: object, size: int) -> None:
-        """Keep ``value`` for ``key`` (in place of what was kept), costing ``size`` bytes."""
-        self._kept.put(key, value, size + STORED_OVERHEAD)

@@ -40,7 +40,7 @@ from searcher.search.plan import (
 from searcher.search.scoring_statistics import IndexStatistics, Statistics
 
 if TYPE_CHECKING:
-    from searcher.engine.cache import DerivedSets
+    from searcher.bounded_cache import BoundedCache
 
 NO_DOCS = np.zeros(0, np.int64)
 POSITION_BITS = 32  # a phrase key: the document number above, a position below
@@ -55,6 +55,7 @@ FEW_NEEDLES = 32
 FEW_DOCUMENTS = 16
 # As many needles at least, their places are looked up in a table, not by binary search.
 PLACES_TABLE = 256
+PHRASE_OVERHEAD = 512  # bytes a kept phrase costs besides its arrays (its plan node, itself)
 # The most terms a ``Prefix`` stands for (Lucene's default limit on a query's clauses): a
 # prefix matching more is refused with a message, rather than cut to some of its words.
 MAX_EXPANSIONS = 1024
@@ -102,8 +103,10 @@ class PhraseDocs:
     found: np.ndarray
 
     @property
-    def nbytes(self) -> int:
-        return self.found.nbytes + (0 if self.checked is None else self.checked.nbytes)
+    def size(self) -> int:
+        """What keeping it costs: its arrays, and its key (a plan node) and itself."""
+        return PHRASE_OVERHEAD + self.found.nbytes + (
+            0 if self.checked is None else self.checked.nbytes)
 
 
 class PostingsCache:
@@ -115,7 +118,7 @@ class PostingsCache:
         self.reader = reader
         self._postings: dict[tuple[str, str], Postings] = {}
         self.statistics = statistics or IndexStatistics(reader, self)
-        self.derived: DerivedSets | None = getattr(reader, "derived", None)
+        self.derived: BoundedCache | None = getattr(reader, "derived", None)
         """What the reader keeps that searches derive (``PhraseDocs``), where it keeps it."""
 
     def __call__(self, field: str, text: str) -> Postings:
@@ -332,7 +335,8 @@ class _Evaluation:
         if isinstance(node, Prefix):
             return self.maybe(self.expanded(node))
         if isinstance(node, Phrase):
-            kept = self.postings.derived.get(node) if self.postings.derived else None
+            derived = self.postings.derived
+            kept = derived.get(node) if derived is not None else None
             if kept is not None and kept.checked is None:  # where it stands, in every document
                 return kept.found
             docs = _intersection([self.postings(node.field, t).docs for t in node.terms])
@@ -427,7 +431,7 @@ class _Evaluation:
             if len(new):
                 kept = PhraseDocs(None if within is None else _merged(kept.checked, new),
                                   _merged(kept.found, self._phrase_docs(node, new)))
-                derived.put(node, kept, kept.nbytes)
+                derived.keep(node, kept, kept.size)
         return kept.found if within is None else kept.found[_members(within, kept.found)]
 
     def _phrase_docs(self, node: Phrase, within: np.ndarray | None) -> np.ndarray:
