@@ -4,6 +4,7 @@ to another program."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -134,6 +135,36 @@ def test_broken_pipe_exits_quietly(cli_env, corpus_index_dir):
     process.stdout.close()  # the reader is gone before the first line is written
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0 and stderr == ""
+
+
+def test_broken_pipe_leaves_no_descriptor_behind(cli_env, corpus_index_dir, monkeypatch):
+    """The server's spare worker runs command after command in one process: a reader that went
+    away must not cost it a descriptor each time."""
+    from searcher.cli.main import cli
+
+    for name in ("NO_COLOR", "SEARCHER_INDEX", "COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+
+    def search_into_a_closed_pipe() -> int:
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        with open(write_end, "w", encoding="utf-8") as stdout, monkeypatch.context() as patch:
+            patch.setattr(sys, "stdout", stdout)
+            with pytest.raises(SystemExit) as done:
+                cli.main(["search", "停火", "--json", "--index", str(corpus_index_dir)],
+                         prog_name="searcher")
+        return done.value.code
+
+    def open_descriptors() -> int:
+        gc.collect()  # a search's index files close with the objects that hold them
+        return len(os.listdir("/proc/self/fd"))
+
+    assert search_into_a_closed_pipe() == 0  # the index opened, the caches filled
+    before = open_descriptors()
+    assert search_into_a_closed_pipe() == 0
+    assert open_descriptors() == before
 
 
 def test_index_command_json_summary_and_incremental_counts(searcher, corpus_copy, tmp_path,

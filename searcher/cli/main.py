@@ -55,7 +55,9 @@ class _Group(click.Group):
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, as grep and ripgrep do, and keep
             # Python from complaining when it flushes stdout on exit. (click would exit 1.)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)  # the spare worker serves on: no descriptor left per request
             sys.exit(ExitStatus.FOUND)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
