@@ -393,6 +393,21 @@ def test_a_worker_killed_before_writing_leaves_the_answer_to_the_client(
     assert client.finish() == outcome(in_process(args, server.env))
 
 
+def test_a_client_that_stopped_waiting_gets_nothing_from_its_worker(
+        server, corpus_index_dir, tmp_path):
+    """On a swamped machine a client may stop waiting before the worker takes the command
+    on, and answer in-process: the worker, holding the client's descriptors by then, writes
+    nothing to them (no traceback of a broken pipe), and the server answers on."""
+    server.start()
+    args = ["search", "停火", "--index", str(corpus_index_dir)]
+    client = GatedClient(args, server.env, tmp_path, point="accept")
+    client.process.kill()
+    client.process.wait(timeout=WAIT)
+    client.release()
+    assert client.process.stdout.read() == b"" and client.process.stderr.read() == b""
+    assert outcome(run(args, server.env)) == outcome(in_process(args, server.env))
+
+
 def test_a_worker_killed_after_its_first_output_is_an_error_not_a_second_answer(
         server, corpus_index_dir, tmp_path):
     server.start()

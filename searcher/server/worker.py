@@ -127,8 +127,13 @@ def _serve(conn, server: ServerState, state: ProcessState) -> Answered:
         if _on_a_configured_cluster(config):
             conn.sendall(wire.text_reply(wire.DECLINED, "the configuration names a cluster"))
             return Answered(0)
-        conn.sendall(wire.ACCEPTED)
-        if conn.recv(1) != wire.GO:
+        stop_for_tests("accept")
+        try:
+            conn.sendall(wire.ACCEPTED)
+            go = conn.recv(1)
+        except OSError:  # the client stopped waiting for us (a swamped machine) and left
+            go = b""
+        if go != wire.GO:
             return Answered(0)  # the client gave up: it answers in-process
         conn.settimeout(None)
     finally:
@@ -283,11 +288,12 @@ def _flush_as_python_exits(code: int) -> int:
 def stop_for_tests(point: str, wait: bool = True) -> None:
     """Tests only: with SEARCHER_SERVER_TEST_GATE=PATH[:POINT] in the environment, write this
     pid into the FIFO at PATH at ``point``, then wait until the FIFO PATH.go has been opened
-    for writing and closed. The points, in the client's environment: ``start`` (the
-    default), before the command runs; ``output``, before its first byte; ``replied``, once
-    the exit status is sent. In the server's environment: ``ready``, each time the spare
-    worker is ready for a connection (and has told the server so), written only if a reader
-    has the FIFO open, and without waiting (``wait`` false)."""
+    for writing and closed. The points, in the client's environment: ``accept``, before
+    the worker tells the client it takes the command on (its descriptors taken over);
+    ``start`` (the default), before the command runs; ``output``, before its first byte;
+    ``replied``, once the exit status is sent. In the server's environment: ``ready``, each
+    time the spare worker is ready for a connection (and has told the server so), written
+    only if a reader has the FIFO open, and without waiting (``wait`` false)."""
     gate = os.environ.get("SEARCHER_SERVER_TEST_GATE")
     if not gate:
         return
