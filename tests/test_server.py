@@ -800,6 +800,36 @@ def test_a_spare_reused_sees_the_index_as_the_last_index_run_left_it(spare, tmp_
     assert "panda.txt" not in rebuilt.stdout.decode()
 
 
+def test_a_waiting_spare_opens_and_warms_an_index_rebuilt_under_it(spare, tmp_path):
+    """A ``searcher index`` run while the spare waits (cron's, say): the spare opens the new
+    generation before any search asks for it, and tells the server to hold it too."""
+    index = own_index(tmp_path, spare.env)
+    search = ["search", "熊猫", "--index", str(index), "--json"]
+    assert run(search, spare.env).returncode == 1
+    assert spare.gate.next() == spare.pid  # holding the index now
+    (tmp_path / "corpus" / "panda.txt").write_text("熊猫\n\n熊猫在成都。\n", encoding="utf-8")
+    assert in_process(["index", "--rebuild", "--index", str(index)], spare.env).returncode == 0
+    generation = str(index / (index / "CURRENT").read_text().strip())
+    assert spare.gate.next() == spare.pid  # ready again, though no search came
+
+    def open_in_spare() -> set[str]:
+        files = set()
+        for fd in os.listdir(f"/proc/{spare.pid}/fd"):
+            with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+                files.add(os.readlink(f"/proc/{spare.pid}/fd/{fd}"))
+        return files
+
+    wait_until(lambda: any(file.startswith(generation + os.sep) for file in open_in_spare()),
+               "the spare's reader on the new generation")
+    served = run(search, spare.env)
+    assert spare.gate.next() == spare.pid
+    assert outcome(served) == outcome(in_process(search, spare.env))
+    assert "panda.txt" in served.stdout.decode()
+    wait_until(lambda: any(held["generation"] == os.path.basename(generation)
+                           for held in spare.status()["indexes"]),
+               "the server holding the new generation")
+
+
 @pytest.mark.parametrize("spare_options", [["--spare-requests", "2"]])
 def test_a_spare_exits_after_its_most_requests(spare, corpus_index_dir):
     args = ["search", "停火", "-c", "--index", str(corpus_index_dir)]

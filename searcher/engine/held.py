@@ -112,6 +112,14 @@ def held() -> list[OpenIndex]:
     return [index for _, index in _held.values()]
 
 
+def changed() -> list[Path]:
+    """The held index folders whose pointers or live generation changed since they were held
+    (a ``searcher index`` since, or one under way in place). The folder's own stat is left
+    out: a writer's lock and the generation it is still building change only that."""
+    return [Path(key) for key, (signature, index) in _held.items()
+            if (_signature(key, index.generation.name) or (None,))[1:] != signature[1:]]
+
+
 def _signature(index_dir: str, generation: str) -> tuple | None:
     """What changes when anything ``open_index`` reads or checks changes: the stat of the
     folder, its pointers, the generation folder and each of its entries; None when the

@@ -13,7 +13,10 @@ connection (or the server's end) and tells the server it took one.
 After each request it gives its own process state back (``worker.serve_again``) and is ready
 again, so the next search finds the postings, stored fields and foldings the last ones read
 (a search typed again costs about half of what it cost first). An index a command opened
-that it did not hold (or that changed since) it holds from then on, reader open. It exits
+that it did not hold (or that changed since) it holds from then on, reader open. While it
+waits it looks once a second for a held index that changed (``searcher index``, from cron
+say) and opens and warms the new generation then, so the first search after a build does
+not pay for that (``_refresh``). It exits
 instead, and the server forks the next spare, when a request leaves it unfit (interrupted,
 a bug of ours, a thread, child or client's descriptor left: ``process_state``), after
 ``ServerState.spare_requests`` requests (its caches are bounded; the count bounds what they
@@ -26,6 +29,7 @@ first use.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import select
@@ -36,13 +40,16 @@ from pathlib import Path
 from typing import NoReturn
 
 from searcher.server.process_state import ProcessState
-from searcher.server.state import READY, TAKEN, ServerState, accept, note
+from searcher.server.state import HOLD, READY, TAKEN, ServerState, accept, note
 from searcher.server.worker import serve_again, stop_for_tests
 
 REHEARSAL_QUERY = "的 中国"  # words in nearly every Chinese article; two, so an AND
 # A terminal's search: it runs nearly all a pipe's does, and the styling (measured on the
 # bundled corpus, a plain search then costs 7.5 ms CPU after it, 7.4 after both, 13.4 cold).
 SPARE_REHEARSALS = (["--color", "always"],)
+# How often a spare waiting for a connection looks for a held index rebuilt under it: a few
+# stat calls an index each time.
+REFRESH_SECONDS = 1.0
 
 
 def rehearse(index_dir: Path, rehearsals) -> None:
@@ -70,9 +77,8 @@ def wait_for_connection(server: ServerState) -> NoReturn:
     pid = os.getpid()
     served = 0
     while served < server.spare_requests:
-        note(server.notes, READY, f"{pid} {served}")
-        stop_for_tests("ready", wait=False)
-        conn = _next_connection(server)
+        _ready(server, served)
+        conn = _next_connection(server, served)
         if conn is None:
             os._exit(0)
         note(server.notes, TAKEN, str(pid))
@@ -106,12 +112,41 @@ def _hold(folders: tuple[str, ...]) -> None:
         held.open_readers()
 
 
-def _next_connection(server: ServerState):
-    """The next connection from this user; None once the server is gone."""
+def _ready(server: ServerState, served: int) -> None:
+    """Tell the server (and a test's gate) that this spare waits for a connection."""
+    note(server.notes, READY, f"{os.getpid()} {served}")
+    stop_for_tests("ready", wait=False)
+
+
+def _next_connection(server: ServerState, served: int):
+    """The next connection from this user; None once the server is gone. While none comes,
+    an index rebuilt meanwhile is opened and warmed (``_refresh``)."""
     while True:
-        ready, _, _ = select.select([server.listener, server.alive], [], [])
+        ready, _, _ = select.select([server.listener, server.alive], [], [], REFRESH_SECONDS)
         if server.alive in ready:
             return None
+        if not ready:
+            if _refresh(server):
+                _ready(server, served)
+            continue
         conn = accept(server.listener, server.status)
         if conn is not None:
             return conn
+
+
+def _refresh(server: ServerState) -> bool:
+    """Open anew each held index that changed since it was held (a ``searcher index`` run,
+    typically by cron) and rehearse a search on it, so that the first search after a build
+    finds it open and warm rather than opening it itself; tell the server to hold it too (a
+    spare forked later starts with it). Whether any was opened."""
+    from searcher.engine import held
+
+    opened = [index for folder in held.changed() if (index := held.hold(folder)) is not None]
+    if not opened:
+        return False
+    held.open_readers()
+    for index in opened:
+        rehearse(index.index_dir, SPARE_REHEARSALS)
+        note(server.notes, HOLD, str(index.index_dir))
+    gc.collect()  # the replaced generations' files close now: a rebuild may have deleted them
+    return True
