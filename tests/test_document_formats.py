@@ -58,6 +58,17 @@ def make_scan() -> bytes:
     return out.getvalue()
 
 
+def make_docx_of(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def make_docx() -> bytes:
     import docx
 
@@ -317,6 +328,29 @@ def test_metadata_comes_from_the_documents_own_properties(archive, path, title, 
 def test_pdf_pages_are_recorded_as_offsets():
     data = make_pdf([["第一頁停火"], ["第二頁談判"], ["第三頁結論"]], "MSung-Light", "t", "a")
     document = parse_file(data, "a.pdf", []).documents[0]
+    assert [document.body[start:start + 3] for start in document.pages] == ["第一頁", "第二頁",
+                                                                            "第三頁"]
+
+
+def test_invisible_characters_inside_words_do_not_split_them(tmp_path):
+    """Zero-width spaces and joiners, a byte order mark and soft hyphens, as editors, web
+    pages and converters leave them inside words, in a text file and a Word file."""
+    text = "其院\u200b長之職期不\u200d予延長，得調\ufeff任之。Trans\u00adpacific talks\u2060."
+    files = {"a.txt": lambda: text.encode("utf-8"), "b.docx": lambda: make_docx_of([text])}
+    _, run, searcher = index_archive(tmp_path, files)
+    assert run.code == 0, run.stderr
+    for query in ['"院長之職"', '"不予延長"', '"調任之"', "Transpacific", '"talks."']:
+        found = searcher("search", query, "-l")
+        assert sorted(Path(line).name for line in found.stdout.split()) == ["a.txt", "b.docx"], \
+            query
+    assert searcher("search", "pacific", "-l").code == 1  # one word again, not two
+
+
+def test_invisible_characters_removed_move_the_page_starts():
+    from searcher.ingest.metadata import make_document
+
+    body = "第一\u200b頁甲\u00ad乙第二頁丙第\ufeff三頁"
+    document = make_document("a.pdf", body, {}, [], pages=(0, 7, 11))
     assert [document.body[start:start + 3] for start in document.pages] == ["第一頁", "第二頁",
                                                                             "第三頁"]
 

@@ -21,6 +21,7 @@ stays whole.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from searcher.dates import normalize_date
@@ -69,6 +70,7 @@ def make_document(path: str, body: str, fields: dict, warnings: list[str],
     """A Document from a body and the metadata ``fields`` its format supplied (title, date,
     author, source, url, tags; anything else is ignored); ``pages``: where each page starts."""
     body, fields = _without_surrogates(path, body, fields, warnings)
+    body, pages = _visible(body, pages)
     date = None
     written_date = _field(fields, "date")
     if written_date:
@@ -118,5 +120,20 @@ def _without_surrogates(path: str, body: str, fields: dict,
 
 def _field(fields: dict, key: str) -> str | None:
     value = fields.get(key)
-    text = str(value).strip() if value is not None else ""
+    text = _INVISIBLE_RE.sub("", str(value)).strip() if value is not None else ""
     return text or None
+
+
+# Characters that draw nothing yet split a word for the analysis chain, left inside words by
+# editors, web pages and converters: soft hyphen, zero-width space, non-joiner and joiner,
+# word joiner, a byte order mark inside the text. (Lucene's ICU folding drops them too.)
+_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
+def _visible(body: str, pages: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """``body`` without invisible characters, and the ``pages``' starts moved with it."""
+    removed = [match.start() for match in _INVISIBLE_RE.finditer(body)]
+    if not removed:
+        return body, pages
+    return (_INVISIBLE_RE.sub("", body),
+            tuple(start - bisect.bisect_left(removed, start) for start in pages))
