@@ -346,6 +346,25 @@ def test_invisible_characters_inside_words_do_not_split_them(tmp_path):
     assert searcher("search", "pacific", "-l").code == 1  # one word again, not two
 
 
+def test_a_word_a_page_breaks_in_its_source_or_with_wbr_is_found_whole(tmp_path):
+    """A browser draws nothing for ``<wbr>``, nor for a line break in the source between two
+    CJK characters (CSS Text 3's rule for wide characters): the word is one word."""
+    extra = "<p>專家認為蛋白<wbr>石外交奏效，第四職等以下者為\n純勞工身分之工員。</p>"
+    page = article_page().replace("</article>", f"{extra}</article>")
+    _, run, searcher = index_archive(tmp_path, {"page.html": page.encode})
+    assert run.code == 0, run.stderr
+    for query in ["蛋白石外交", '"蛋白石外交"', '"者為純勞工"']:
+        assert searcher("search", query, "-l").stdout.strip().endswith("page.html"), query
+
+
+def test_only_breaks_between_wide_characters_outside_preformatted_text_are_dropped():
+    from searcher.ingest.html import _without_soft_breaks
+
+    source = "<p>者為\n 純勞工 and\nmore 中文\nText 한국\n어</p><PRE>第一行\n第二行</PRE>"
+    assert _without_soft_breaks(source) == ("<p>者為純勞工 and\nmore 中文\nText 한국\n어</p>"
+                                            "<PRE>第一行\n第二行</PRE>")
+
+
 def test_invisible_characters_removed_move_the_page_starts():
     from searcher.ingest.metadata import make_document
 

@@ -65,6 +65,13 @@ _SAVED_FROM_RE = re.compile(r"saved from url=\(\d+\)(\S+)")
 _HTTP_HEADER = r"\AHTTP/\d(?:\.\d)? \d{3}[^\n]*\n(?:[^\r\n][^\n]*\n)*?\r?\n"
 _HTTP_HEADER_RE = re.compile(_HTTP_HEADER)
 _HTTP_HEADER_BYTES_RE = re.compile(_HTTP_HEADER.encode())
+_PRE_RE = re.compile(r"(<pre\b.*?</pre\s*>)", re.IGNORECASE | re.DOTALL)
+_WBR_RE = re.compile(r"<wbr\s*/?>", re.IGNORECASE)
+# Wide characters (CJK punctuation, kana, Han, compatibility ideographs, full-width forms;
+# not Hangul, which sets spaces), on both sides of a line break in the source.
+_WIDE = "\u2e80-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff" \
+        "\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
+_CJK_SOURCE_BREAK_RE = re.compile(rf"(?<=[{_WIDE}])[ \t]*\r?\n[ \t]*(?=[{_WIDE}])")
 _XML_ENCODING_RE = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:+-]+)", re.I)
 _META_RE = re.compile(rb"<meta\b[^>]*>", re.I)
 _CHARSET_RE = re.compile(rb"charset\s*=\s*[\"']?\s*([\w.:+-]+)", re.I)
@@ -262,13 +269,13 @@ def _is_clutter(attributes: dict[str, str]) -> bool:
 def visible_text(html: str) -> str:
     """A page's visible text, one line per block, without its scripts, styles, navigation,
     headers, footers, asides and forms (an e-book chapter, a page with no article found)."""
-    return _parse(html)[0].facts.text
+    return _parse(_without_soft_breaks(html))[0].facts.text
 
 
 def parse_html(text: str, path: str, warnings: list[str]) -> Document:
     """The article in a page's text: what trafilatura finds, else (with a warning) the whole
     visible text."""
-    text = _without_saved_header(text)
+    text = _without_soft_breaks(_without_saved_header(text))
     parser, outsized = _parse(text)
     body = ""
     if outsized:
@@ -283,6 +290,16 @@ def _without_saved_header(text: str) -> str:
     """A page's text less the HTTP header a download tool saved before it."""
     header = _HTTP_HEADER_RE.match(text[:MAX_HEADER])
     return text[header.end():] if header else text
+
+
+def _without_soft_breaks(html: str) -> str:
+    """A page's source less what a browser draws as nothing inside a word: ``<wbr>`` (a
+    place a line may break), and a line break between two CJK characters (CSS Text 3's
+    rule for wide characters; an HTML parser would make a space of it, splitting the word).
+    Preformatted text keeps its lines."""
+    parts = _PRE_RE.split(html)
+    parts[::2] = [_WBR_RE.sub("", _CJK_SOURCE_BREAK_RE.sub("", part)) for part in parts[::2]]
+    return "".join(parts)
 
 
 def _parse(html: str) -> tuple[_Extractor, str | None]:
