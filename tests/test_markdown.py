@@ -54,6 +54,13 @@ def test_markdown_is_rendered_to_its_text():
                         "日期 事件\n九月 停火\n\n停火協議文本\n\n編者按\n\n詳見原文。")
 
 
+def test_a_soft_line_break_between_chinese_characters_joins_them():
+    """A writer who wraps the source's lines breaks words (新臺幣三 / 千元); a browser draws
+    nothing there. Between Latin words, and at a hard break, the line break stays."""
+    doc, _ = read("a.md", "每件新臺幣三\n千元，**逾三年**未\n超過五年。Soft\nbreak.  \n硬換\\\n行。\n")
+    assert doc.body == "每件新臺幣三千元，逾三年未超過五年。Soft\nbreak.\n硬換\n行。"
+
+
 def test_a_long_file_is_rendered_in_pieces_and_cut_with_a_warning(monkeypatch):
     text = "\n\n".join(f"第{i}段，**停火**談判。" for i in range(40))
     monkeypatch.setattr(markdown, "_PIECE_CHARS", 100)

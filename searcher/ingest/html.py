@@ -31,6 +31,7 @@ from html.parser import HTMLParser
 
 from searcher.ingest.metadata import make_document
 from searcher.ingest.page_metadata import PageFacts, Placed, page_fields
+from searcher.ingest.reflow import between_wide
 from searcher.models import Document
 
 SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -67,11 +68,7 @@ _HTTP_HEADER_RE = re.compile(_HTTP_HEADER)
 _HTTP_HEADER_BYTES_RE = re.compile(_HTTP_HEADER.encode())
 _PRE_RE = re.compile(r"(<pre\b.*?</pre\s*>)", re.IGNORECASE | re.DOTALL)
 _WBR_RE = re.compile(r"<wbr\s*/?>", re.IGNORECASE)
-# Wide characters (CJK punctuation, kana, Han, compatibility ideographs, full-width forms;
-# not Hangul, which sets spaces), on both sides of a line break in the source.
-_WIDE = "\u2e80-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff" \
-        "\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
-_CJK_SOURCE_BREAK_RE = re.compile(rf"(?<=[{_WIDE}])[ \t]*\r?\n[ \t]*(?=[{_WIDE}])")
+_CJK_SOURCE_BREAK_RE = between_wide(r"[ \t]*\r?\n[ \t]*")
 _XML_ENCODING_RE = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:+-]+)", re.I)
 _META_RE = re.compile(rb"<meta\b[^>]*>", re.I)
 _CHARSET_RE = re.compile(rb"charset\s*=\s*[\"']?\s*([\w.:+-]+)", re.I)

@@ -47,6 +47,19 @@ _SENTENCE_END = "。！？!?…．.」』”）)"
 _LIST_ITEM_RE = re.compile(r"[•●■◆▪·\-–—*]\s|\(?\d{1,2}[.)]\s|\d{1,2}、|[一二三四五六七八九十]+、")
 
 
+# Wide characters, which set no spaces between words: CJK punctuation, kana, Han,
+# compatibility ideographs, full-width forms (not Hangul, which sets spaces).
+_WIDE = "\u2e80-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff" \
+        "\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
+
+
+def between_wide(pattern: str) -> re.Pattern:
+    """``pattern`` where it stands between two wide characters: a break there, such as a
+    wrapped line's end, is no break at all in text that sets no spaces (CSS Text 3 draws
+    nothing for it)."""
+    return re.compile(f"(?<=[{_WIDE}])(?:{pattern})(?=[{_WIDE}])")
+
+
 def reflow(pages: list[str]) -> tuple[str, tuple[int, ...]]:
     """The body of a document from its pages' extracted text, and the offset at which each
     page starts in it."""
