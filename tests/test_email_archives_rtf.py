@@ -238,6 +238,21 @@ def test_each_member_and_message_is_found_by_its_words(sources, query, path):
     assert [hit["path"] for hit in searcher("search", query, "--json").json_lines()] == [path]
 
 
+def test_a_flowed_message_is_read_as_it_was_written(tmp_path):
+    """``format=flowed`` (RFC 3676): the sender's program broke the lines at spaces it added
+    (DelSp=no: between Chinese characters a space nobody typed), within a quote's depth."""
+    text = "停火談判持續 \r\n到深夜，雙方 \r\n> 引述 \r\n> 的話 \r\n未能達成共識。\r\n"
+    message = ("From: a@b.c\r\nSubject: flowed\r\nContent-Type: text/plain; charset=gbk; "
+               "format=flowed\r\nContent-Transfer-Encoding: 8bit\r\n\r\n").encode() \
+        + text.encode("gbk")
+    _, run, searcher = index_archive(tmp_path, {"flowed.eml": lambda: message})
+    assert run.code == 0, run.stderr
+    for query in ['"持續到深夜"', '"引述的話"']:
+        assert [Path(hit).name for hit in printed(searcher("search", query))] \
+            == ["flowed.eml"], query
+    assert searcher("search", '"雙方引述"').code == 1  # a quote is not the line before it
+
+
 def test_a_message_has_its_subject_date_and_sender(sources):
     _, _, searcher = sources
     hits = {hit["path"]: hit for query in ("半导体", "交換人質", "查收", "颱風警報")

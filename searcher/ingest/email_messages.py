@@ -41,12 +41,16 @@ from searcher.ingest import html
 from searcher.ingest.decoding import decode
 from searcher.ingest.members import MAX_MEMBERS, Budget, Member, member_path
 from searcher.ingest.metadata import make_document
+from searcher.ingest.reflow import between_wide
 from searcher.models import Document
 
 EML_SUFFIXES = {".eml"}
 MBOX_SUFFIXES = {".mbox", ".mbx"}
 
 _FROM_LINE_RE = re.compile(rb"^From ", re.MULTILINE)
+# A flowed line's space, until its neighbours are known (``unflowed``).
+_SOFT_BREAK = "\ufdd0"  # a noncharacter: no text holds it
+_SOFT_BREAK_RE = between_wide(_SOFT_BREAK)
 _8BIT_RE = re.compile("[\udc80-\udcff]")  # a header's raw bytes, as ``email`` keeps them
 
 
@@ -99,7 +103,9 @@ def _message_items(message: Message, path: str, wanted: Callable[[str], bool],
     if "html" in texts and (page := _part_text(texts["html"], path, warnings, page=True)):
         body = html.visible_text(page)
     if body is None and "plain" in texts:
-        body = _part_text(texts["plain"], path, warnings, page=False)
+        body = _part_text(plain := texts["plain"], path, warnings, page=False)
+        if body and str(plain.get_param("format", "")).lower() == "flowed":
+            body = unflowed(body, delete_space=str(plain.get_param("delsp", "")).lower() == "yes")
     yield make_document(path, (body or "").strip(), _fields(message, path), warnings)
     for name, part in attachments:
         if not name or not wanted(name):
@@ -108,6 +114,32 @@ def _message_items(message: Message, path: str, wanted: Callable[[str], bool],
         if not budget.admit(len(content), warnings):
             return
         yield Member(name, content, member_path(path, name))
+
+
+def unflowed(text: str, delete_space: bool) -> str:
+    """A ``format=flowed`` text (RFC 3676) as it was written: a line that ends in a space (a
+    soft break, which the sender's program made; not a signature's ``-- ``) runs on into the
+    next line of the same quote depth, without its space when ``delete_space`` (DelSp=yes)
+    or when the space stands between two wide characters (Chinese sets none: a program
+    that could break the line only at a space put it there). A stuffed space is removed.
+
+    >>> unflowed("停火談判持續 \\r\\n到深夜。 \\r\\nIt went on \\r\\nall night.\\r\\n-- \\r\\n王", False)
+    '停火談判持續到深夜。 It went on all night.\\n-- \\n王'
+    """
+    lines, flowing = [], False
+    for line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        quote, content = line[:depth], line[depth:]
+        content = content[1:] if content.startswith(" ") else content  # stuffed
+        if flowing and lines and lines[-1][0] == quote:
+            lines[-1][1].append(content)
+        else:
+            lines.append((quote, [content]))
+        flowing = content.endswith(" ") and content != "-- "
+        if flowing:
+            lines[-1][1][-1] = content[:-1] + ("" if delete_space else _SOFT_BREAK)
+    joined = "\n".join(quote + "".join(pieces) for quote, pieces in lines)
+    return _SOFT_BREAK_RE.sub("", joined).replace(_SOFT_BREAK, " ")
 
 
 def _fields(message: Message, path: str) -> dict:
