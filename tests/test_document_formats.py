@@ -365,6 +365,34 @@ def test_only_breaks_between_wide_characters_outside_preformatted_text_are_dropp
                                             "<PRE>第一行\n第二行</PRE>")
 
 
+LAW = ("第 1 條 本規則依石油管理法（以下簡稱本法）第十七條第三項規定訂定之。第 2 條 本規則所稱加氣站，"
+       "係指備有儲氣設施及流量式加氣機，為汽車固定容器加注液化石油氣之場所。第 3 條 中央主管機關依本規則"
+       "應執行事項，得委任所屬機關或委託其他機關辦理。")
+WRAPPED = "加氣站設置管理規則\n\n" + "\n".join(LAW[i:i + 30] for i in range(0, len(LAW), 30))
+
+
+def test_a_hard_wrapped_text_file_is_found_across_its_wraps(tmp_path):
+    """A text wrapped at a fixed width (a BBS post, an old editor's file, in Big5): a word
+    or phrase the wrap cut is found, as in a PDF."""
+    _, run, searcher = index_archive(tmp_path, {"wrapped.txt": lambda: WRAPPED.encode("big5")})
+    assert run.code == 0, run.stderr
+    for query in ["其他機關", '"第三項規定"', '"設施及流量式"', '"委託其他機關辦理"']:
+        assert searcher("search", query, "-l").stdout.strip().endswith("wrapped.txt"), query
+
+
+@pytest.mark.parametrize("text", [
+    "\n".join(["美國總統川普表示，將重新評估對台軍售與關稅。", "俄羅斯與烏克蘭的停火談判仍在僵持。",
+               "各方立場分歧，談判陷入僵局", "聯合國安理會就加沙人道主義走廊舉行緊急會議。",
+               "以色列與伊朗之間的緊張局勢持續升級，霍爾木茲海峽航運受阻。"]),
+    "刚刚过去的端午\n龙舟赛有点费选手\n6月5号，重庆秀山龙舟翻船\n伤亡三女一男\n"
+    "据说连救生衣都没有穿\n三天后，湖北黄梅县龙舟侧翻\n一位57岁的运动员没救上来",
+], ids=["a paragraph a line", "a transcript, a phrase a line"])
+def test_a_text_written_line_by_line_keeps_its_lines(text):
+    from searcher.ingest.reflow import unwrapped
+
+    assert unwrapped(text) == text
+
+
 def test_invisible_characters_removed_move_the_page_starts():
     from searcher.ingest.metadata import make_document
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from searcher.ingest.metadata import make_document
+from searcher.ingest.reflow import unwrapped
 from searcher.models import Document
 
 SUFFIXES = {".txt", ".text"}
@@ -45,4 +46,4 @@ def parse_text(text: str, path: str, warnings: list[str]) -> Document:
             consumed += 1
         if consumed:
             text = "\n".join(lines[consumed:])
-    return make_document(path, text.strip(), fields, warnings)
+    return make_document(path, unwrapped(text.strip()), fields, warnings)

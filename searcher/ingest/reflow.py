@@ -43,6 +43,12 @@ _PAGE_NUMBER_RE = re.compile(
     r"|\d{1,4}\s*(?:/|of)\s*\d{1,4}|第\s*\d{1,4}\s*[頁页](?:\s*[,，/／]?\s*共\s*\d{1,4}\s*[頁页])?"
     r"|[頁页]\s*\d{1,4}", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+WRAPPED_LINES = 4
+WRAPPED_WIDTH = 160  # columns (CJK characters count two): 80 characters of Chinese
+WRAPPED_SLACK = 2  # columns: a wrap at any character leaves full lines this even
+WRAPPED_FULL = 0.5  # of the lines, full
+WRAPPED_SHARE = 0.3  # of the lines, full and ending mid-sentence
 _SENTENCE_END = "。！？!?…．.」』”）)"
 _LIST_ITEM_RE = re.compile(r"[•●■◆▪·\-–—*]\s|\(?\d{1,2}[.)]\s|\d{1,2}、|[一二三四五六七八九十]+、")
 
@@ -58,6 +64,32 @@ def between_wide(pattern: str) -> re.Pattern:
     wrapped line's end, is no break at all in text that sets no spaces (CSS Text 3 draws
     nothing for it)."""
     return re.compile(f"(?<=[{_WIDE}])(?:{pattern})(?=[{_WIDE}])")
+
+
+def unwrapped(text: str) -> str:
+    """A plain text's lines joined where a hard wrap broke them (a BBS post, a file from an
+    editor that wraps, a mail at 72 columns), as a PDF's are; the text as it is unless it is
+    wrapped: at least ``WRAPPED_LINES`` lines, full ones at most ``WRAPPED_WIDTH`` wide and
+    within ``WRAPPED_SLACK`` of one width or a character of one length (Chinese wraps at any
+    character), half of the lines
+    full and ``WRAPPED_SHARE`` of them full yet ending mid-sentence. A text written a
+    paragraph or a phrase to a line (a transcript's) has lines of every width, ending where
+    the writer ended them: it is left as it is."""
+    lines = [line.rstrip() for line in _LINE_BREAK_RE.split(text)]
+    filled = [line for line in lines if line.strip()]
+    if len(filled) < WRAPPED_LINES:
+        return text
+    widths = sorted(_width(line) for line in filled)
+    typical = widths[round(_TYPICAL * (len(widths) - 1))]
+    lengths = sorted(len(line) for line in filled)  # a wrap by characters, not columns
+    typical_length = lengths[round(_TYPICAL * (len(lengths) - 1))]
+    full = [line for line in filled if typical - WRAPPED_SLACK <= _width(line) <= typical
+            or typical_length - 1 <= len(line) <= typical_length]
+    mid_sentence = sum(1 for line in full if line[-1] not in _SENTENCE_END)
+    if typical > WRAPPED_WIDTH or len(full) < WRAPPED_FULL * len(filled) \
+            or mid_sentence < WRAPPED_SHARE * len(filled):
+        return text
+    return "\n".join(_paragraphs(lines, typical)[0])
 
 
 def reflow(pages: list[str]) -> tuple[str, tuple[int, ...]]:
