@@ -114,16 +114,33 @@ def held() -> list[OpenIndex]:
 
 def changed() -> list[Path]:
     """The held index folders whose pointers or live generation changed since they were held
-    (a ``searcher index`` since, or one under way in place). The folder's own stat is left
-    out: a writer's lock and the generation it is still building change only that."""
+    (a ``searcher index`` since, or one under way in place): four stat calls an index, their
+    results compared (a writer adds, renames or removes files in a generation, which changes the
+    generation folder's). The folder's own stat is left out: a writer's lock and the
+    generation it is still building change only that."""
     return [Path(key) for key, (signature, index) in _held.items()
-            if (_signature(key, index.generation.name) or (None,))[1:] != signature[1:]]
+            if (_pointers(key, index.generation.name) or (None,))[1:] != signature[1:4]]
 
 
 def _signature(index_dir: str, generation: str) -> tuple | None:
     """What changes when anything ``open_index`` reads or checks changes: the stat of the
     folder, its pointers, the generation folder and each of its entries; None when the
     folder or the generation is gone."""
+    parts = _pointers(index_dir, generation)
+    if parts is None:
+        return None
+    try:
+        with os.scandir(os.path.join(index_dir, generation)) as entries:
+            listed = sorted((entry.name, _stat_key(entry.stat(follow_symlinks=False)))
+                            for entry in entries)
+    except OSError:
+        return None
+    return parts + tuple(listed)
+
+
+def _pointers(index_dir: str, generation: str) -> tuple | None:
+    """The stat of the folder, its pointers and the generation folder (``_signature``'s
+    first four parts); None when the folder, ``CURRENT`` or the generation is gone."""
     from searcher.engine.directory import CURRENT, PREVIOUS
 
     parts = []
@@ -135,12 +152,6 @@ def _signature(index_dir: str, generation: str) -> tuple | None:
             if path != os.path.join(index_dir, PREVIOUS):
                 return None
             parts.append(None)
-    try:
-        with os.scandir(os.path.join(index_dir, generation)) as entries:
-            parts.extend(sorted((entry.name, _stat_key(entry.stat(follow_symlinks=False)))
-                                for entry in entries))
-    except OSError:
-        return None
     return tuple(parts)
 
 
