@@ -79,14 +79,24 @@ _WRITTEN_DATE_RE = re.compile(
     r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
     r"(?:[T\s]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?")
 
+# ISO 8601's basic form, as sites' <meta name="pubdate"> and file names give it: 20250930,
+# 20250930T0800, 20250930080000+0800.
+_COMPACT_DATE_RE = re.compile(
+    r"(\d{4})(\d{2})(\d{2})(?:T?\d{4}(?:\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
 
 def normalize_date(text: str) -> str | None:
     """A date as commentary writes it → ``YYYY-MM-DD``, or None if it is not a real date.
 
-    Accepts 2025-09-30, 2025/9/30, 2025.9.30, 2025年9月30日, 2025 年 3 月 31 日 and ISO
-    timestamps (2025-09-30T08:00:00+08:00: the calendar date as written, zone ignored).
+    Accepts 2025-09-30, 2025/9/30, 2025.9.30, 2025年9月30日, 2025 年 3 月 31 日, ISO
+    timestamps (2025-09-30T08:00:00+08:00: the calendar date as written, zone ignored) and
+    their basic form (20250930, 20250930T080000Z).
+
+    >>> [normalize_date(text) for text in ("19340430", "20250930T0800+0800", "20251301")]
+    ['1934-04-30', '2025-09-30', None]
     """
-    match = _WRITTEN_DATE_RE.fullmatch(text.strip())
+    text = text.strip()
+    match = _WRITTEN_DATE_RE.fullmatch(text) or _COMPACT_DATE_RE.fullmatch(text)
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())

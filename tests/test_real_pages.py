@@ -449,6 +449,15 @@ def test_a_publication_date_meta_is_read_by_its_name(key):
     assert page_fields_of(head)["date"] is None
 
 
+@pytest.mark.parametrize("content, date", [("19340430", "1934-04-30"),
+                                           ("20250930T083000+0800", "2025-09-30")])
+def test_a_publication_date_in_iso_basic_form_is_read(content, date):
+    """``<meta name="pubdate" content="19340430">``, as some sites write it (before 1995
+    too, a statute's or an archive's date): read, not indexed as undated."""
+    head = f'<title>加氣站設置管理規則</title><meta name="pubdate" content="{content}">'
+    assert page_fields_of(head)["date"] == date
+
+
 def test_the_byline_after_a_headline_set_on_two_lines_wins_over_the_pages_clock():
     body = ('<div class="top">香港時間：2017年09月10日 星期日</div><div>揭頁版</div><div>昔日晴報</div>'
             "<div>專頁</div><div>港人首置上車盤 或市價一半</div><div>轉售擬設限 只可賣予政府</div>"
