@@ -103,6 +103,18 @@ def test_phrase_hit_highlights_the_whole_phrase(corpus_index):
         assert set(hit.matches) == {"俄烏停火"}
 
 
+@pytest.mark.parametrize("phrase", ["俄烏停火", "委內瑞拉變天", "斯總統普"])
+def test_a_phrase_pasted_with_a_space_between_chinese_characters_finds_it_whole(corpus_index,
+                                                                               phrase):
+    """A phrase copied from a PDF or a wrapped page carries a space where a line broke: the
+    articles that write it without one are found, and highlighted."""
+    pasted = f'"{phrase[:2]} {phrase[2:]}"'
+    assert not containing(f"{phrase[:2]} {phrase[2:]}")
+    assert paths(corpus_index, pasted) == containing(phrase)
+    for hit in search(corpus_index, pasted).hits:
+        assert set(hit.matches) == {phrase}
+
+
 def test_unquoted_word_inside_a_longer_word_is_found(corpus_index):
     # 烏停 is no word; its characters still occur, and Ctrl-F would find them.
     assert paths(corpus_index, "烏停") == containing("烏停")

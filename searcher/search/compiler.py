@@ -129,8 +129,10 @@ class _Compiler:
         if isinstance(node, qs.Phrase):
             folded = fold(node.text.strip())
             if positive:
-                self.needles[folded] = None
-                self.lead(node.field, (folded,), folded)
+                spellings = tuple(dict.fromkeys([folded,
+                                                 "".join(_without_spaces_in_cjk(list(folded)))]))
+                self.needles.update(dict.fromkeys(spellings))
+                self.lead(node.field, spellings, folded)
             return self.units(folded, node.field, node.text)
         if isinstance(node, qs.DateFilter):
             return day_range(node.range)
@@ -275,10 +277,15 @@ class _Compiler:
                 raise QuerySyntaxError(f"nothing to search for in {written!r}")
             certain = p.Term(f, word) if word and FIELDS[f].kind == "words" else None
             boost_here = FIELDS[f].boost * boost
-            per_field.append(p.Term(unit_field, sequence[0], boost=boost_here)
-                             if len(sequence) == 1 else
-                             p.Phrase(unit_field, tuple(sequence), boost=boost_here,
-                                      unless=unless, certain=certain))
+            # White space between two Chinese characters of a phrase is a copy's layout (a
+            # line a PDF wrapped, pasted): the text may have it or not.
+            spellings = dict.fromkeys([tuple(sequence), _without_spaces_in_cjk(sequence)])
+            nodes = tuple(p.Term(unit_field, spelling[0], boost=boost_here)
+                          if len(spelling) == 1 else
+                          p.Phrase(unit_field, spelling, boost=boost_here, unless=unless,
+                                   certain=certain if spelling == tuple(sequence) else None)
+                          for spelling in spellings)
+            per_field.append(nodes[0] if len(nodes) == 1 else p.AnyOf(nodes))
         return p.AnyOf(tuple(per_field)) if len(per_field) > 1 else per_field[0]
 
     def whole_word(self, folded: str) -> str | None:
@@ -289,3 +296,21 @@ class _Compiler:
         if not is_cjk(folded) or self.chain.variants.members(folded) != (folded,):
             return None  # (jieba may cut a word out of the middle of a Latin or digit run)
         return folded if self.chain.query_words(folded) == [folded] else None
+
+
+def _without_spaces_in_cjk(sequence: list[str]) -> tuple[str, ...]:
+    """A phrase's units less the white space that stands between two Chinese characters.
+
+    >>> _without_spaces_in_cjk(["所", "屬", " ", "機", "關", " ", "ok"])
+    ('所', '屬', '機', '關', ' ', 'ok')
+    """
+    joined, before = [], ""
+    for index, unit in enumerate(sequence):
+        if unit.isspace():
+            after = next((u for u in sequence[index + 1:] if not u.isspace()), "")
+            if before and after and is_cjk(before[-1]) and is_cjk(after[0]):
+                continue
+        else:
+            before = unit
+        joined.append(unit)
+    return tuple(joined)
