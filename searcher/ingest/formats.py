@@ -1,9 +1,9 @@
 """Which reader reads which file, and the limits every document is held to.
 
 A file's bytes become ``Document``s by its name's suffix (``format_of``): binary formats (PDF,
-DOCX, EPUB, ODT, RTF) go as bytes to their readers; plain text, Markdown and HTML are decoded
-first (``decoding``: any encoding an archive of Chinese commentary uses, and a page's in the
-charset it declares); JSON Lines are UTF-8 by definition and read line by line. A container
+DOCX, EPUB, ODT, RTF, MHTML) go as bytes to their readers; plain text, Markdown and HTML are
+decoded first (``decoding``: any encoding an archive of Chinese commentary uses, and a page's
+in the charset it declares); JSON Lines are UTF-8 by definition and read line by line. A container
 (an archive, a ``.gz``, an e-mail or a mailbox: ``archives``, ``email_messages``) yields
 members, each read the same way by its own name, within the bounds of ``members``; a member
 that cannot be read is left out with a warning, and the rest are read. Empty documents are
@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 
 from searcher.errors import DocumentError
 from searcher.ingest import (
-    archives, docx, email_messages, epub, html, jsonl, markdown, pdf, plain_text, rtf, scans)
+    archives, docx, email_messages, epub, html, jsonl, markdown, mhtml, pdf, plain_text, rtf,
+    scans)
 from searcher.ingest.decoding import decode
 from searcher.ingest.members import (
     MAX_NESTING, Budget, Member, document_path, member_path)
@@ -39,6 +40,7 @@ BINARY_READERS: dict[str, tuple[Callable[[bytes, str, list[str]], Document], str
     **dict.fromkeys(epub.EPUB_SUFFIXES, (epub.parse_epub, "epub")),
     **dict.fromkeys(epub.ODT_SUFFIXES, (epub.parse_odt, "odt")),
     **dict.fromkeys(rtf.SUFFIXES, (rtf.parse_rtf, "rtf")),
+    **dict.fromkeys(mhtml.SUFFIXES, (mhtml.parse_mhtml, "mhtml")),
 }
 # Readers of containers, ``(data, name, path, wanted, budget, warnings)`` → the documents and
 # the members (those whose names ``wanted`` accepts) in them; and the name ``-v`` prints.
