@@ -14,6 +14,12 @@ links can outweigh the article, is never dropped). A page control is
 boilerplate too: an element whose few words are all controls (``字級 A+ A-``, ``分享``,
 ``列印``, ``回到頂部``).
 
+Before any of that, a paragraph whose links sit inside running prose (Taiwanese news sites link
+each name: ``<a>外交部</a>、<a>國防部</a>與<a>陸委會</a>今日聯合說明。``) loses its links and
+keeps their words (``unwrap_prose_links``): trafilatura drops a ``<p>`` shorter than 30
+characters (60 if last) whose links are mostly under 10 characters (English-sized again: every
+Chinese name is), and a longer one whose links make ``LINK_SHARE`` of it is a link list here.
+
     >>> from lxml import html
     >>> page = html.fromstring("<div><p>停火協議生效，人質獲釋。</p><ul>"
     ...     + "<li><a href=/1>延伸閱讀一</a></li>" * 3 + "</ul><span>字級</span></div>")
@@ -26,6 +32,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+PROSE_LINKS = 2  # a paragraph with this many links…
+PROSE_LETTERS = 4  # …and this many letters outside them after the first is prose…
+PROSE_MARKS = "。！？；，"  # …when its text outside links has one of these (or ends in .!?)
+AMONG_PROSE = 200  # characters its parent holds: it stands among the article's paragraphs
 MIN_LINKS = 3
 LINK_SHARE = 0.7
 RUN = 3
@@ -50,6 +60,7 @@ _TOKENS_RE = re.compile(r"[\s：:｜|/／,，、]+")
 def prune(tree) -> None:
     """Remove the boilerplate blocks of an lxml ``tree`` (in place): link lists, runs of
     links and page controls."""
+    unwrap_prose_links(tree)
     elements = [e for e in tree.iter() if isinstance(e.tag, str)]
     sizes = _measure(elements)
     gone, dropped, runs = set(), [], set()
@@ -65,6 +76,59 @@ def prune(tree) -> None:
         runs.update(_link_runs(element, sizes))
     for element in dropped:
         element.drop_tree()
+
+
+def unwrap_prose_links(tree) -> None:
+    """Turn the links of each prose paragraph (``<p>``) of an lxml ``tree`` into their text, in
+    place: a paragraph with ``PROSE_LINKS`` links or more, ``PROSE_LETTERS`` letters outside
+    them after the first (the prose runs on around the links), and a mark of a sentence
+    outside them, whose parent holds ``AMONG_PROSE`` characters. A tag line, a related-reading
+    line or a breadcrumb (``標籤：<a>…</a> <a>…</a>``, ``〔相關新聞〕<a>…</a>``) has its words
+    before its links, or none; a short box (a promotion, a pop-up's "saved: see your
+    favourites") keeps its links, which are what trafilatura drops it by.
+
+    >>> from lxml import html
+    >>> page = html.fromstring('<div><p>' + '停火協議生效。' * 30 + '</p><p><a href=/1>外交部'
+    ...     '</a>、<a href=/2>國防部</a>今日說明。</p><p>標籤：<a href=/3>外交</a>，<a href=/4>'
+    ...     '國防</a></p></div>')
+    >>> unwrap_prose_links(page); [len(p.findall("a")) for p in page]
+    [0, 0, 2]
+    """
+    context: dict = {}  # a parent's characters
+    for paragraph in list(tree.iter("p")):
+        links = [a for a in paragraph.iter("a") if a.get("href") is not None]
+        parent = paragraph.getparent()
+        if len(links) < PROSE_LINKS or parent is None:
+            continue
+        if parent not in context:
+            context[parent] = sum(_visible(text) for text, _ in _pieces(parent))
+        if context[parent] < AMONG_PROSE:
+            continue
+        outside, after = [], 0  # the text outside links; its letters after the first link
+        seen_link = False
+        for text, in_link in _pieces(paragraph):
+            if in_link:
+                seen_link = seen_link or bool(text.strip())
+            else:
+                outside.append(text)
+                after += sum(c.isalpha() for c in text) if seen_link else 0
+        prose = "".join(outside).strip()
+        if after >= PROSE_LETTERS and (any(m in prose for m in PROSE_MARKS)
+                                       or re.search(r"[^.][.!?]\Z", prose)):
+            for link in links:
+                link.drop_tag()
+
+
+def _pieces(element):
+    """The visible pieces of text of ``element``, in order, each with whether it is a link's
+    (without recursion: a page may nest deeper than Python's stack)."""
+    links = {n for a in element.iter("a") if a.get("href") is not None for n in a.iter()}
+    hidden = {n for e in element.iter(*_INVISIBLE) for n in e.iter()}
+    for node in element.iter():
+        if node.text and isinstance(node.tag, str) and node not in hidden:
+            yield node.text, node in links
+        if node.tail and node is not element and node.getparent() not in hidden:
+            yield node.tail, node.getparent() in links
 
 
 def _is_boilerplate(element, size: "_Size") -> bool:
