@@ -78,17 +78,25 @@ def status_command(as_json: bool) -> None:
         click.echo(json.dumps(status, ensure_ascii=False))
         return
     click.echo(f"search server {status['pid']}: {status['identity']}\n"
-               f"since {status['since']} ({status['seconds']} s), {status['requests']} "
-               f"requests, exits after {status['idle_minutes']:g} min idle\n"
+               f"since {status['since']} ({status['seconds']} s), "
+               f"{_counted(status['requests'], 'request')}, exits after "
+               f"{status['idle_minutes']:g} min idle\n"
                f"memory: {_megabytes(status['rss_bytes'])} resident")
     if status.get("spare"):
         spare = status["spare"]
-        served = spare["served"]
-        click.echo(f"spare worker {spare['pid']}: {served} request{'s' * (served != 1)} answered, "
+        click.echo(f"spare worker {spare['pid']}: {_counted(spare['served'], 'request')} answered, "
                    f"{_megabytes(spare['private_bytes'])} of its own "
                    f"({_megabytes(spare['rss_bytes'])} resident)")
     for index in status["indexes"]:
         click.echo(f"holds {index['path']} ({index['generation']})")
+
+
+def _counted(number: int, noun: str) -> str:
+    """
+    >>> _counted(1, "request"), _counted(2, "request")
+    ('1 request', '2 requests')
+    """
+    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 def _megabytes(size: int | None) -> str:
