@@ -100,21 +100,22 @@ def reflow(pages: list[str]) -> tuple[str, tuple[int, ...]]:
     lines = _without_running_lines(lines)
     widths = sorted(_width(line) for page in lines for line in page if line.strip())
     typical = widths[round(_TYPICAL * (len(widths) - 1))] if widths else 0
-    body, starts = "", []
+    body: list[str] = []  # its pieces, joined once (thousands of pages copy nothing twice)
+    length, starts = 0, []
     ended = True  # whether the text so far ends a paragraph
     for page in lines:
         paragraphs, last_open = _paragraphs(page, typical)
         text = "\n".join(paragraphs)
-        if body and text:
+        if length and text:
             first = next(line for line in page if line.strip())
             # The separator, or the hyphen of a word the page break cut, dropped.
-            body = (body + PAGE_SEPARATOR if ended or _indented(first)
-                    else _joined(body, text)[:-len(text)])
-        starts.append(len(body))
-        body += text
+            length += (_append(body, PAGE_SEPARATOR) if ended or _indented(first)
+                       else _join_onto(body, text[0]))
+        starts.append(length)
+        length += _append(body, text)
         if text:
             ended = not last_open or sum(1 for line in page if line.strip()) < FULL_PAGE
-    return body, tuple(starts)
+    return "".join(body), tuple(starts)
 
 
 def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
@@ -151,23 +152,25 @@ def _paragraphs(page: list[str], typical: int) -> tuple[list[str], bool]:
     while page and not page[-1].strip():
         page = page[:-1]
     paragraphs: list[str] = []
-    current = ""
+    current: list[str] = []  # the paragraph's pieces, joined once it ends
     for line in page:
         if not line.strip():
             if current:
-                paragraphs.append(current)
-            current = ""
+                paragraphs.append("".join(current))
+            current = []
             continue
         text = line.strip()
         if current and (_indented(line) or _LIST_ITEM_RE.match(text)):
-            paragraphs.append(current)
-            current = ""
-        current = _joined(current, text) if current else text
+            paragraphs.append("".join(current))
+            current = []
+        if current:
+            _join_onto(current, text[0])
+        current.append(text)
         if _ends_paragraph(line, typical):
-            paragraphs.append(current)
-            current = ""
+            paragraphs.append("".join(current))
+            current = []
     if current:
-        paragraphs.append(current)
+        paragraphs.append("".join(current))
     return paragraphs, bool(current)
 
 
@@ -183,15 +186,27 @@ def _indented(line: str) -> bool:
     return line[:1].isspace()
 
 
-def _joined(before: str, after: str) -> str:
-    """Two pieces of one paragraph that a line wrap separated, joined."""
-    last, first = before[-1], after[0]
-    if last in "-\u00ad" and len(before) > 1 and before[-2].isalpha() and before[-2].isascii() \
+def _join_onto(pieces: list[str], first: str) -> int:
+    """Make the text ``pieces`` hold ready for the wrapped rest of its line, which begins
+    with ``first``: a hyphen that cut a Latin word dropped, a space between Latin words put
+    in, nothing where either side is CJK. The change in its length."""
+    tail = ((pieces[-2][-2:] if len(pieces) > 1 else "") + pieces[-1][-2:])[-2:]
+    last = tail[-1]
+    if last in "-\u00ad" and len(tail) > 1 and tail[-2].isalpha() and tail[-2].isascii() \
             and first.islower() and first.isascii():
-        return before[:-1] + after
+        pieces[-1] = pieces[-1][:-1]
+        return -1
     if _is_cjk(last) or _is_cjk(first):
-        return before + after
-    return before + " " + after
+        return 0
+    return _append(pieces, " ")
+
+
+def _append(pieces: list[str], text: str) -> int:
+    """``text`` added to ``pieces`` (an empty one left out, so the last piece holds the
+    text's end); its length."""
+    if text:
+        pieces.append(text)
+    return len(text)
 
 
 def _is_cjk(character: str) -> bool:
