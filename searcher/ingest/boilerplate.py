@@ -94,15 +94,15 @@ def unwrap_prose_links(tree) -> None:
     >>> unwrap_prose_links(page); [len(p.findall("a")) for p in page]
     [0, 0, 2]
     """
-    context: dict = {}  # a parent's characters
+    sizes = None  # every element's, measured once (a parent's subtree may be the page)
     for paragraph in list(tree.iter("p")):
         links = [a for a in paragraph.iter("a") if a.get("href") is not None]
         parent = paragraph.getparent()
         if len(links) < PROSE_LINKS or parent is None:
             continue
-        if parent not in context:
-            context[parent] = sum(_visible(text) for text, _ in _pieces(parent))
-        if context[parent] < AMONG_PROSE:
+        if sizes is None:
+            sizes = _measure([e for e in tree.iter() if isinstance(e.tag, str)])
+        if sizes[parent].chars < AMONG_PROSE:
             continue
         outside, after = [], 0  # the text outside links; its letters after the first link
         seen_link = False
