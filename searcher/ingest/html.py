@@ -66,7 +66,7 @@ _SAVED_FROM_RE = re.compile(r"saved from url=\(\d+\)(\S+)")
 _HTTP_HEADER = r"\AHTTP/\d(?:\.\d)? \d{3}[^\n]*\n(?:[^\r\n][^\n]*\n)*?\r?\n"
 _HTTP_HEADER_RE = re.compile(_HTTP_HEADER)
 _HTTP_HEADER_BYTES_RE = re.compile(_HTTP_HEADER.encode())
-_PRE_RE = re.compile(r"(<pre\b.*?</pre\s*>)", re.IGNORECASE | re.DOTALL)
+_PRE_TAG_RE = re.compile(r"<(/?)pre\b", re.IGNORECASE)
 _WBR_RE = re.compile(r"<wbr\s*/?>", re.IGNORECASE)
 _CJK_SOURCE_BREAK_RE = between_wide(r"[ \t]*\r?\n[ \t]*")
 _XML_ENCODING_RE = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:+-]+)", re.I)
@@ -294,9 +294,19 @@ def _without_soft_breaks(html: str) -> str:
     place a line may break), and a line break between two CJK characters (CSS Text 3's
     rule for wide characters; an HTML parser would make a space of it, splitting the word).
     Preformatted text keeps its lines."""
-    parts = _PRE_RE.split(html)
-    parts[::2] = [_WBR_RE.sub("", _CJK_SOURCE_BREAK_RE.sub("", part)) for part in parts[::2]]
-    return "".join(parts)
+    pieces, start, preformatted = [], 0, False
+    for tag in _PRE_TAG_RE.finditer(html):  # one pass: a page may open <pre> and never close it
+        if tag.group(1) == ("/" if preformatted else ""):
+            piece = html[start:tag.start()]
+            pieces.append(piece if preformatted else _soft_breaks_dropped(piece))
+            start, preformatted = tag.start(), not preformatted
+    rest = html[start:]
+    pieces.append(rest if preformatted else _soft_breaks_dropped(rest))
+    return "".join(pieces)
+
+
+def _soft_breaks_dropped(html: str) -> str:
+    return _WBR_RE.sub("", _CJK_SOURCE_BREAK_RE.sub("", html))
 
 
 def _parse(html: str) -> tuple[_Extractor, str | None]:
