@@ -304,10 +304,13 @@ def _without_spaces_in_cjk(sequence: list[str]) -> tuple[str, ...]:
     >>> _without_spaces_in_cjk(["所", "屬", " ", "機", "關", " ", "ok"])
     ('所', '屬', '機', '關', ' ', 'ok')
     """
+    following, after = [], ""  # each unit's next unit that is not white space
+    for unit in reversed(sequence):
+        following.append(after)
+        after = after if unit.isspace() else unit
     joined, before = [], ""
-    for index, unit in enumerate(sequence):
+    for unit, after in zip(sequence, reversed(following)):
         if unit.isspace():
-            after = next((u for u in sequence[index + 1:] if not u.isspace()), "")
             if before and after and is_cjk(before[-1]) and is_cjk(after[0]):
                 continue
         else:
