@@ -44,7 +44,7 @@ _PAGE_NUMBER_RE = re.compile(
     r"|[頁页]\s*\d{1,4}", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
-WRAPPED_LINES = 4
+WRAPPED_LINES = 6  # a note of a few lines is left as written
 WRAPPED_WIDTH = 160  # columns (CJK characters count two): 80 characters of Chinese
 WRAPPED_SLACK = 2  # columns: a wrap at any character leaves full lines this even
 WRAPPED_FULL = 0.5  # of the lines, full
@@ -71,25 +71,33 @@ def unwrapped(text: str) -> str:
     editor that wraps, a mail at 72 columns), as a PDF's are; the text as it is unless it is
     wrapped: at least ``WRAPPED_LINES`` lines, full ones at most ``WRAPPED_WIDTH`` wide and
     within ``WRAPPED_SLACK`` of one width or a character of one length (Chinese wraps at any
-    character), half of the lines
-    full and ``WRAPPED_SHARE`` of them full yet ending mid-sentence. A text written a
-    paragraph or a phrase to a line (a transcript's) has lines of every width, ending where
-    the writer ended them: it is left as it is."""
+    character), half of the lines full and ``WRAPPED_SHARE`` of them full yet ending
+    mid-sentence. A text written a paragraph or a phrase to a line (a transcript's) has lines
+    of every width, ending where the writer ended them: it is left as it is."""
     lines = [line.rstrip() for line in _LINE_BREAK_RE.split(text)]
-    filled = [line for line in lines if line.strip()]
+    filled = [line.strip() for line in lines if line.strip()]
     if len(filled) < WRAPPED_LINES:
         return text
-    widths = sorted(_width(line) for line in filled)
-    typical = widths[round(_TYPICAL * (len(widths) - 1))]
-    lengths = sorted(len(line) for line in filled)  # a wrap by characters, not columns
-    typical_length = lengths[round(_TYPICAL * (len(lengths) - 1))]
-    full = [line for line in filled if typical - WRAPPED_SLACK <= _width(line) <= typical
-            or typical_length - 1 <= len(line) <= typical_length]
+    lengths = [len(line) for line in filled]  # a wrap by characters, not columns
+    typical_length = _typical(lengths)
+    if typical_length > WRAPPED_WIDTH:  # wider still: an article written a paragraph a line
+        return text
+    # Every text file is asked: its widths roughly, every character past ASCII counted wide.
+    widths = [2 * len(line) - len(line.encode("ascii", "ignore")) for line in filled]
+    typical = _typical(widths)
+    full = [line for line, width, length in zip(filled, widths, lengths)
+            if typical - WRAPPED_SLACK <= width <= typical
+            or typical_length - 1 <= length <= typical_length]
     mid_sentence = sum(1 for line in full if line[-1] not in _SENTENCE_END)
     if typical > WRAPPED_WIDTH or len(full) < WRAPPED_FULL * len(filled) \
             or mid_sentence < WRAPPED_SHARE * len(filled):
         return text
-    return "\n".join(_paragraphs(lines, typical)[0])
+    return "\n".join(_paragraphs(lines, _typical([_width(line) for line in filled]))[0])
+
+
+def _typical(sizes: list[int]) -> int:
+    """A full line's size: ``_TYPICAL`` of the way up the lines' sizes."""
+    return sorted(sizes)[round(_TYPICAL * (len(sizes) - 1))] if sizes else 0
 
 
 def reflow(pages: list[str]) -> tuple[str, tuple[int, ...]]:
@@ -98,8 +106,7 @@ def reflow(pages: list[str]) -> tuple[str, tuple[int, ...]]:
     lines = [[line.rstrip() for line in text.replace("\r\n", "\n").strip("\n").split("\n")]
              for text in pages]  # (a first line's indentation kept)
     lines = _without_running_lines(lines)
-    widths = sorted(_width(line) for page in lines for line in page if line.strip())
-    typical = widths[round(_TYPICAL * (len(widths) - 1))] if widths else 0
+    typical = _typical([_width(line) for page in lines for line in page if line.strip()])
     body: list[str] = []  # its pieces, joined once (thousands of pages copy nothing twice)
     length, starts = 0, []
     ended = True  # whether the text so far ends a paragraph
