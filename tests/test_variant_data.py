@@ -310,6 +310,9 @@ NAME_ARTICLES = {
     "likud_tw.txt": "以色列總理所屬的利庫德集團在國會選舉中失利。",
     "kurds_tw.txt": "敘利亞北部的庫德族武裝與政府軍達成停火。",
     "kurds_cn.txt": "叙利亚北部的库尔德族武装同政府军达成停火。",
+    "laser_cn.txt": "该国展示了新型激光武器，可拦截无人机。",
+    "laser_hk.txt": "該國展示了新型鐳射武器，可攔截無人機。",
+    "laser_tw.txt": "該國展示了新型雷射武器，可攔截無人機。",
 }
 
 
@@ -342,6 +345,7 @@ def _found(index, query: str) -> set[str]:
     (("南韓", "韩国", "韓國"), {"rok_tw.txt", "rok_cn.txt"}),
     (("巡弋飛彈", "巡航导弹"), {"missile_tw.txt", "missile_cn.txt"}),
     (("庫德族", "库尔德族"), {"kurds_tw.txt", "kurds_cn.txt"}),
+    (("激光", "鐳射", "镭射", "雷射"), {"laser_cn.txt", "laser_hk.txt", "laser_tw.txt"}),
 ], ids=lambda v: "/".join(v) if isinstance(v, tuple) else None)
 def test_regional_spellings_find_each_others_articles(names_index, queries, articles) -> None:
     for query in queries:
