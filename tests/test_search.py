@@ -115,6 +115,22 @@ def test_a_phrase_pasted_with_a_space_between_chinese_characters_finds_it_whole(
         assert set(hit.matches) == {phrase}
 
 
+@pytest.mark.parametrize("typed, meant", [
+    ("普丁OR川普", "普丁 OR 川普"), ("普丁 ＯＲ 川普", "普丁 OR 川普"), ("停火 NOT伊朗", "停火 NOT 伊朗"),
+    ("停火ＡＮＤ伊朗", "停火 AND 伊朗"),
+])
+def test_operators_typed_against_chinese_or_in_full_width_are_operators(corpus_index, typed,
+                                                                        meant):
+    """Chinese sets no spaces, and an input method may type full-width letters."""
+    assert paths(corpus_index, typed) == paths(corpus_index, meant) != set()
+
+
+def test_capital_letters_in_a_latin_word_are_no_operator(corpus_index):
+    from searcher.search.query_syntax import parse
+
+    assert parse("北約NATO ORACLE") == parse("北約NATO ORACLE".replace("NATO", "NATO "))
+
+
 def test_unquoted_word_inside_a_longer_word_is_found(corpus_index):
     # 烏停 is no word; its characters still occur, and Ctrl-F would find them.
     assert paths(corpus_index, "烏停") == containing("烏停")

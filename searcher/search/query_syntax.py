@@ -19,6 +19,7 @@ Errors name the character where the problem is: ``unclosed quote at 5``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from searcher.dates import DateRange, parse_range
@@ -30,6 +31,13 @@ OPEN_PARENS = "(（"
 CLOSE_PARENS = ")）"
 STARS = "*＊"  # a word's end: ``Trum*`` (the full-width one as a Chinese input method types it)
 MAX_QUERY_LENGTH = 2000
+OPERATORS = ("OR", "AND", "NOT")
+_FULL_WIDTH_CAPITALS = {ord("Ａ") + i: ord("A") + i for i in range(26)}
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# An operator against a Chinese character on one side, and a Chinese character or the word's
+# end on the other.
+_GLUED_OPERATOR_RE = re.compile(
+    rf"(?<=[{_HAN}])(?:OR|AND|NOT)(?=[{_HAN}]|\Z)|\A(?:OR|AND|NOT)(?=[{_HAN}])")
 MAX_DEPTH = 32
 
 
@@ -141,10 +149,27 @@ def _lex(query: str) -> list[_Token]:
                     raise QuerySyntaxError(f"{field}: at {start + 1} needs a value")
                 else:
                     tokens.append(_Token("word", value, start, field))
-            elif word in ("OR", "AND", "NOT"):
-                tokens.append(_Token(word.lower(), word, start))
             else:
-                tokens.append(_Token("word", word, start))
+                tokens.extend(_words_and_operators(word, start))
+    return tokens
+
+
+def _words_and_operators(word: str, start: int) -> list[_Token]:
+    """A word as typed: an operator (``OR``, also full-width ``ＯＲ``), or words with the
+    operators typed against Chinese characters between them (``普丁OR川普``: Chinese sets no
+    spaces, and capital Latin letters between Chinese words are no word)."""
+    latin = word.translate(_FULL_WIDTH_CAPITALS)  # the same length: positions hold
+    if latin in OPERATORS:
+        return [_Token(latin.lower(), word, start)]
+    tokens, at = [], 0
+    for glued in _GLUED_OPERATOR_RE.finditer(latin):
+        if glued.start() > at:
+            tokens.append(_Token("word", word[at:glued.start()], start + at))
+        tokens.append(_Token(glued.group().lower(), word[glued.start():glued.end()],
+                             start + glued.start()))
+        at = glued.end()
+    if at < len(word):
+        tokens.append(_Token("word", word[at:], start + at))
     return tokens
 
 
@@ -297,7 +322,8 @@ def lowercase_operators(query: str) -> list[str]:
     """The lowercase ``or``/``and``/``not`` standing between words of ``query``, which are
     searched as words (only the capitalised ones are operators): worth a hint."""
     words = query.split()
-    return [w for w in words[1:-1] if w in ("or", "and", "not")]
+    return [w for w in words[1:-1] if unicodedata.normalize("NFKC", w).upper() in OPERATORS
+            and w.translate(_FULL_WIDTH_CAPITALS) not in OPERATORS]
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
