@@ -131,6 +131,18 @@ def test_capital_letters_in_a_latin_word_are_no_operator(corpus_index):
     assert parse("北約NATO ORACLE") == parse("北約NATO ORACLE".replace("NATO", "NATO "))
 
 
+def test_a_pasted_paragraph_finds_its_article_and_a_whole_page_is_refused(corpus_index):
+    """README offers ``--any`` for a pasted sentence: 300 characters are one; a query of
+    more words than the bound is one clear error, not a silent cut."""
+    from searcher.search.query_syntax import ANY
+
+    path, text = next((p, t) for p, t in TEXTS.items() if len(t) > 1500)
+    paragraph = " ".join(text[200:500].split())
+    assert search(corpus_index, paragraph, min_match=ANY).hits[0].path.endswith(path)
+    with pytest.raises(QuerySyntaxError, match="too many words .*shorter passage"):
+        search(corpus_index, " ".join(text[:1500].split()))
+
+
 def test_unquoted_word_inside_a_longer_word_is_found(corpus_index):
     # 烏停 is no word; its characters still occur, and Ctrl-F would find them.
     assert paths(corpus_index, "烏停") == containing("烏停")

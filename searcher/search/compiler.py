@@ -50,7 +50,7 @@ WORD_BOOST = 3.0  # a whole-word match outranks the same characters inside anoth
 # hidden, but ranked well below the word itself.
 MEMBER_CHARACTERS_BOOST = 0.1
 PHRASE_BONUS = 1.0  # words typed together that also stand together
-MAX_TERMS = 64
+MAX_TERMS = 256  # a pasted passage of about 500 characters (--any counts each word once)
 KEPT_QUERIES = 256  # compiled queries kept a chain (an open generation's): a few KiB each
 
 
@@ -217,7 +217,8 @@ class _Compiler:
     def count_term(self) -> None:
         self.terms += 1
         if self.terms > MAX_TERMS:  # each term costs a phrase search: bound the work
-            raise QuerySyntaxError(f"too many words in the query (more than {MAX_TERMS})")
+            raise QuerySyntaxError(f"too many words in the query (more than {MAX_TERMS}): "
+                                   f"search a shorter passage, or its key words")
 
     def prefix(self, node: qs.Prefix, positive: bool) -> p.Node:
         """``Trum*``: the words that start so (see the module's notes)."""
