@@ -4,6 +4,7 @@ dates and ranking, each checked against the text of the articles themselves."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -141,6 +142,22 @@ def test_a_pasted_paragraph_finds_its_article_and_a_whole_page_is_refused(corpus
     assert search(corpus_index, paragraph, min_match=ANY).hits[0].path.endswith(path)
     with pytest.raises(QuerySyntaxError, match="too many words .*shorter passage"):
         search(corpus_index, " ".join(text[:1500].split()))
+
+
+def test_a_phrase_finds_latin_and_chinese_with_or_without_a_space_between(tmp_path, settings):
+    """Taiwan sets a space between Chinese and a Latin word or a number (AI 晶片), the
+    mainland mostly not (AI晶片): a quoted phrase finds both, highlighted as written."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tw.txt").write_text("業者看好 AI 晶片需求，GPU 供不應求。\n", encoding="utf-8")
+    (corpus / "cn.txt").write_text("业者看好AI芯片与AI晶片需求，GPU供不应求。\n", encoding="utf-8")
+    update_index(tmp_path / "index", [corpus], settings)
+    index = open_index(tmp_path / "index")
+    for query in ['"AI晶片"', '"AI 晶片"', '"GPU供不應求"', '"GPU 供不应求"']:
+        hits = search(index, query).hits
+        assert sorted(Path(hit.path).name for hit in hits) == ["cn.txt", "tw.txt"], query
+        assert all(hit.matches for hit in hits), query
+    assert {Path(hit.path).name for hit in search(index, '"AI芯片"').hits} == {"cn.txt"}
 
 
 def test_unquoted_word_inside_a_longer_word_is_found(corpus_index):

@@ -129,8 +129,7 @@ class _Compiler:
         if isinstance(node, qs.Phrase):
             folded = fold(node.text.strip())
             if positive:
-                spellings = tuple(dict.fromkeys([folded,
-                                                 "".join(_without_spaces_in_cjk(list(folded)))]))
+                spellings = tuple("".join(spelling) for spelling in _spellings(list(folded)))
                 self.needles.update(dict.fromkeys(spellings))
                 self.lead(node.field, spellings, folded)
             return self.units(folded, node.field, node.text)
@@ -278,9 +277,7 @@ class _Compiler:
                 raise QuerySyntaxError(f"nothing to search for in {written!r}")
             certain = p.Term(f, word) if word and FIELDS[f].kind == "words" else None
             boost_here = FIELDS[f].boost * boost
-            # White space between two Chinese characters of a phrase is a copy's layout (a
-            # line a PDF wrapped, pasted): the text may have it or not.
-            spellings = dict.fromkeys([tuple(sequence), _without_spaces_in_cjk(sequence)])
+            spellings = _spellings(sequence)
             nodes = tuple(p.Term(unit_field, spelling[0], boost=boost_here)
                           if len(spelling) == 1 else
                           p.Phrase(unit_field, spelling, boost=boost_here, unless=unless,
@@ -299,22 +296,41 @@ class _Compiler:
         return folded if self.chain.query_words(folded) == [folded] else None
 
 
-def _without_spaces_in_cjk(sequence: list[str]) -> tuple[str, ...]:
-    """A phrase's units less the white space that stands between two Chinese characters.
+def _spellings(sequence: list[str]) -> tuple[tuple[str, ...], ...]:
+    """A phrase's units (or characters) as typed, and as the other habit writes them: white
+    space between two Chinese characters is a copy's layout (a line a PDF wrapped, pasted),
+    and between Chinese and a Latin word or a number a matter of style (Taiwan sets ``AI
+    晶片``, the mainland ``AI晶片``): the text may have either.
 
-    >>> _without_spaces_in_cjk(["所", "屬", " ", "機", "關", " ", "ok"])
-    ('所', '屬', '機', '關', ' ', 'ok')
+    >>> _spellings(["所", "屬", " ", "機", "關", " ", "ok"])
+    (('所', '屬', ' ', '機', '關', ' ', 'ok'), ('所', '屬', '機', '關', 'ok'), ('所', '屬', '機', '關', ' ', 'ok'))
     """
+    return tuple(dict.fromkeys([tuple(sequence), _respaced(sequence, False),
+                                _respaced(sequence, True)]))
+
+
+def _respaced(sequence: list[str], latin_spaced: bool) -> tuple[str, ...]:
+    """``sequence`` less the white space between Chinese characters and between Chinese and
+    Latin; with a space put between Chinese and Latin if ``latin_spaced``."""
     following, after = [], ""  # each unit's next unit that is not white space
     for unit in reversed(sequence):
         following.append(after)
         after = after if unit.isspace() else unit
-    joined, before = [], ""
+    respaced, before = [], ""
     for unit, after in zip(sequence, reversed(following)):
         if unit.isspace():
-            if before and after and is_cjk(before[-1]) and is_cjk(after[0]):
+            if before and after and (_mixed(before[-1], after[0])
+                                     or is_cjk(before[-1]) and is_cjk(after[0])):
                 continue
         else:
+            if latin_spaced and before and _mixed(before[-1], unit[0]):
+                respaced.append(" ")
             before = unit
-        joined.append(unit)
-    return tuple(joined)
+        respaced.append(unit)
+    return tuple(respaced)
+
+
+def _mixed(left: str, right: str) -> bool:
+    """Whether two characters side by side are Chinese and Latin (or a digit), either way."""
+    return (is_cjk(left) and bool(RUN_CHAR_RE.match(right))
+            or bool(RUN_CHAR_RE.match(left)) and is_cjk(right))
