@@ -160,6 +160,20 @@ def test_a_phrase_finds_latin_and_chinese_with_or_without_a_space_between(tmp_pa
     assert {Path(hit.path).name for hit in search(index, '"AI芯片"').hits} == {"cn.txt"}
 
 
+@pytest.mark.parametrize("pasted, words", [
+    ("「俄烏停火", "俄烏停火"), ("“俄烏停火", "俄烏停火"), ("俄烏停火」", "俄烏停火"),
+    ("特朗普（Donald Trump", "特朗普 Donald Trump"), ("停火）美國", "停火 美國"),
+])
+def test_a_pasted_passage_cut_inside_its_quotation_or_brackets_is_searched(corpus_index,
+                                                                           pasted, words):
+    """Prose's own 「」, “” and （） cut by a paste are punctuation, not syntax; an ASCII quote
+    or parenthesis left open is still one clear error."""
+    assert paths(corpus_index, pasted) == paths(corpus_index, words) != set()
+    for typed in ('"俄烏停火', "(俄烏停火"):
+        with pytest.raises(QuerySyntaxError, match="unclosed"):
+            search(corpus_index, typed)
+
+
 def test_unquoted_word_inside_a_longer_word_is_found(corpus_index):
     # 烏停 is no word; its characters still occur, and Ctrl-F would find them.
     assert paths(corpus_index, "烏停") == containing("烏停")

@@ -27,6 +27,7 @@ from searcher.errors import DateError, QuerySyntaxError
 from searcher.fields import QUERY_FIELDS
 
 QUOTES = {'"': '"', "“": "”", "「": "」", "＂": "＂"}
+PROSE_QUOTES = "“「"  # prose's own quotation marks: one left open is a pasted passage's, cut
 OPEN_PARENS = "(（"
 CLOSE_PARENS = ")）"
 STARS = "*＊"  # a word's end: ``Trum*`` (the full-width one as a Chinese input method types it)
@@ -121,6 +122,8 @@ def _lex(query: str) -> list[_Token]:
         elif c in CLOSE_PARENS:
             tokens.append(_Token("close", c, i))
             i += 1
+        elif c in PROSE_QUOTES and query.find(QUOTES[c], i + 1) < 0:
+            i += 1  # a pasted passage's quotation, cut: punctuation, not a phrase
         elif c in QUOTES:
             start = i
             text, i = _read_quoted(query, i)
@@ -151,7 +154,24 @@ def _lex(query: str) -> list[_Token]:
                     tokens.append(_Token("word", value, start, field))
             else:
                 tokens.extend(_words_and_operators(word, start))
-    return tokens
+    return _without_unpaired_prose_parens(tokens)
+
+
+def _without_unpaired_prose_parens(tokens: list[_Token]) -> list[_Token]:
+    """``tokens`` less the full-width parentheses that pair with none: a pasted passage's
+    punctuation (``特朗普（Donald Trump，又譯川普``), not a group; an ASCII one stays, for the
+    parser to name."""
+    opened, unpaired = [], set()
+    for index, token in enumerate(tokens):
+        if token.kind == "open":
+            opened.append(index)
+        elif token.kind == "close":
+            if opened:
+                opened.pop()
+            elif token.text == "）":
+                unpaired.add(index)
+    unpaired.update(index for index in opened if tokens[index].text == "（")
+    return [token for index, token in enumerate(tokens) if index not in unpaired]
 
 
 def _words_and_operators(word: str, start: int) -> list[_Token]:
