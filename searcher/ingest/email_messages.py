@@ -41,16 +41,13 @@ from searcher.ingest import html
 from searcher.ingest.decoding import decode
 from searcher.ingest.members import MAX_MEMBERS, Budget, Member, member_path
 from searcher.ingest.metadata import make_document
-from searcher.ingest.reflow import between_wide
+from searcher.ingest.reflow import SOFT_BREAK, soft_breaks_resolved
 from searcher.models import Document
 
 EML_SUFFIXES = {".eml"}
 MBOX_SUFFIXES = {".mbox", ".mbx"}
 
 _FROM_LINE_RE = re.compile(rb"^From ", re.MULTILINE)
-# A flowed line's space, until its neighbours are known (``unflowed``).
-_SOFT_BREAK = "\ufdd0"  # a noncharacter: no text holds it
-_SOFT_BREAK_RE = between_wide(_SOFT_BREAK)
 _8BIT_RE = re.compile("[\udc80-\udcff]")  # a header's raw bytes, as ``email`` keeps them
 
 
@@ -137,9 +134,9 @@ def unflowed(text: str, delete_space: bool) -> str:
             lines.append((quote, [content]))
         flowing = content.endswith(" ") and content != "-- "
         if flowing:
-            lines[-1][1][-1] = content[:-1] + ("" if delete_space else _SOFT_BREAK)
-    joined = "\n".join(quote + "".join(pieces) for quote, pieces in lines)
-    return _SOFT_BREAK_RE.sub("", joined).replace(_SOFT_BREAK, " ")
+            lines[-1][1][-1] = content[:-1] + ("" if delete_space else SOFT_BREAK)
+    return soft_breaks_resolved("\n".join(quote + "".join(pieces) for quote, pieces in lines),
+                                " ")
 
 
 def _fields(message: Message, path: str) -> dict:

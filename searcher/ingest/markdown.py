@@ -35,7 +35,7 @@ from markdown_it.token import Token
 from searcher.ingest.html import visible_text
 from searcher.ingest.jsonl import too_deep
 from searcher.ingest.metadata import MAX_DEPTH, MAX_DOCUMENT_CHARS, make_document
-from searcher.ingest.reflow import between_wide
+from searcher.ingest.reflow import SOFT_BREAK, soft_breaks_resolved
 from searcher.models import Document
 
 try:
@@ -55,10 +55,6 @@ _YAML_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\
 _TOML_RE = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
-# A soft line break, until its neighbours are known: none between wide characters (a writer
-# wrapping Chinese lines in the source; a browser draws nothing there), else a line break.
-_SOFT_BREAK = "\x00"  # markdown-it has replaced any NUL of the text
-_SOFT_BREAK_RE = between_wide(_SOFT_BREAK)
 
 
 class _Refused(yaml.YAMLError):
@@ -254,10 +250,12 @@ def _inline_text(children: list[Token]) -> str:
     for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
-        elif child.type == "softbreak":  # the source's line break, inside a paragraph
-            parts.append(_SOFT_BREAK)
+        elif child.type == "softbreak":
+            # The source's line break inside a paragraph: none between Chinese characters
+            # (a writer wrapping the source's lines; a browser draws nothing there).
+            parts.append(SOFT_BREAK)
         elif child.type == "hardbreak":
             parts.append("\n")
         elif child.type == "image":
             parts.append(_inline_text(child.children or []))
-    return _SOFT_BREAK_RE.sub("", "".join(parts)).replace(_SOFT_BREAK, "\n")
+    return soft_breaks_resolved("".join(parts), "\n")

@@ -66,6 +66,20 @@ def between_wide(pattern: str) -> re.Pattern:
     return re.compile(f"(?<=[{_WIDE}])(?:{pattern})(?=[{_WIDE}])")
 
 
+SOFT_BREAK = "\ufdd0"  # a break the source's format made, not its writer (a noncharacter)
+_SOFT_BREAK_RE = between_wide(SOFT_BREAK)
+
+
+def soft_breaks_resolved(text: str, elsewhere: str) -> str:
+    """``text`` with each ``SOFT_BREAK`` marked in it (once its neighbours are known) gone
+    between wide characters and ``elsewhere`` in its place otherwise.
+
+    >>> soft_breaks_resolved(f"新臺幣三{SOFT_BREAK}千元{SOFT_BREAK}NT$3000", " ")
+    '新臺幣三千元 NT$3000'
+    """
+    return _SOFT_BREAK_RE.sub("", text).replace(SOFT_BREAK, elsewhere)
+
+
 def unwrapped(text: str) -> str:
     """A plain text's lines joined where a hard wrap broke them (a BBS post, a file from an
     editor that wraps, a mail at 72 columns), as a PDF's are; the text as it is unless it is
