@@ -191,13 +191,19 @@ def _decoded(raw: bytes, path: str, charset: str | None = None) -> str:
         return raw.decode("utf-8", "replace")
 
 
-def _part_text(part: Message, path: str, warnings: list[str], page: bool) -> str | None:
-    """A text part's text, in the charset it declares (a ``page``'s own declaration when
-    the part declares none); None (with a warning) when it cannot be decoded."""
+def part_text(part: Message, path: str, warnings: list[str], page: bool) -> str:
+    """A MIME part's text, in the charset it declares (a ``page``'s own declaration when the
+    part declares none, as a browser reads a page whose HTTP header names none);
+    ``DocumentError`` when it cannot be decoded."""
     payload = part.get_payload(decode=True) or b""
     declared = part.get_content_charset() or (html.declared_charset(payload) if page else None)
+    return decode(payload, path, warnings, declared)[0]
+
+
+def _part_text(part: Message, path: str, warnings: list[str], page: bool) -> str | None:
+    """``part_text``, or None (with a warning) when it cannot be decoded."""
     try:
-        return decode(payload, path, warnings, declared)[0]
+        return part_text(part, path, warnings, page)
     except DocumentError as error:
         warnings.append(f"{path}: {error}; its text is not indexed")
         return None

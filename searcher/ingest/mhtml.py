@@ -43,7 +43,7 @@ from email.policy import compat32
 
 from searcher.errors import DocumentError
 from searcher.ingest import html
-from searcher.ingest.decoding import decode
+from searcher.ingest.email_messages import part_text
 from searcher.ingest.members import MAX_MEMBER_BYTES, MAX_MEMBERS
 from searcher.models import Document
 
@@ -72,11 +72,7 @@ def parse_mhtml(data: bytes, path: str, warnings: list[str]) -> Document:
         raise DocumentError(f"its page part holds more than {MAX_MEMBER_BYTES:,} bytes")
     # Only now is a part parsed whole, and only the page's: the images' base64 is never read.
     part = email.message_from_bytes(root, policy=compat32)
-    payload = part.get_payload(decode=True) or b""
-    # The part's charset is the page's HTTP header: it goes before the page's <meta>.
-    declared = part.get_content_charset() or html.declared_charset(payload)
-    text, _ = decode(payload, path, warnings, declared)
-    document = html.parse_html(text, path, warnings)
+    document = html.parse_html(part_text(part, path, warnings, page=True), path, warnings)
     address = _address(message, part)
     return replace(document, url=address) if document.url is None and address else document
 
