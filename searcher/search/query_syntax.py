@@ -19,9 +19,10 @@ Errors name the character where the problem is: ``unclosed quote at 5``.
 from __future__ import annotations
 
 import re
-import unicodedata
+import string
 from dataclasses import dataclass
 
+from searcher.analysis.units import is_cjk
 from searcher.dates import DateRange, parse_range
 from searcher.errors import DateError, QuerySyntaxError
 from searcher.fields import QUERY_FIELDS
@@ -33,12 +34,10 @@ CLOSE_PARENS = ")）"
 STARS = "*＊"  # a word's end: ``Trum*`` (the full-width one as a Chinese input method types it)
 MAX_QUERY_LENGTH = 2000
 OPERATORS = ("OR", "AND", "NOT")
-_FULL_WIDTH_CAPITALS = {ord("Ａ") + i: ord("A") + i for i in range(26)}
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# An operator against a Chinese character on one side, and a Chinese character or the word's
-# end on the other.
-_GLUED_OPERATOR_RE = re.compile(
-    rf"(?<=[{_HAN}])(?:OR|AND|NOT)(?=[{_HAN}]|\Z)|\A(?:OR|AND|NOT)(?=[{_HAN}])")
+_OPERATOR_RE = re.compile("|".join(OPERATORS))
+# Full-width Latin letters as an input method types them, as ASCII (one for one: the
+# positions in a word hold).
+_FULL_WIDTH_LATIN = {ord(letter) + 0xFEE0: ord(letter) for letter in string.ascii_letters}
 MAX_DEPTH = 32
 
 
@@ -178,11 +177,15 @@ def _words_and_operators(word: str, start: int) -> list[_Token]:
     """A word as typed: an operator (``OR``, also full-width ``ＯＲ``), or words with the
     operators typed against Chinese characters between them (``普丁OR川普``: Chinese sets no
     spaces, and capital Latin letters between Chinese words are no word)."""
-    latin = word.translate(_FULL_WIDTH_CAPITALS)  # the same length: positions hold
+    latin = word.translate(_FULL_WIDTH_LATIN)
     if latin in OPERATORS:
         return [_Token(latin.lower(), word, start)]
     tokens, at = [], 0
-    for glued in _GLUED_OPERATOR_RE.finditer(latin):
+    for glued in _OPERATOR_RE.finditer(latin):
+        before, after = latin[glued.start() - 1:glued.start()], latin[glued.end():glued.end() + 1]
+        # Against a Chinese character on one side, and one or the word's end on the other.
+        if not (is_cjk(before) and (not after or is_cjk(after)) or not before and is_cjk(after)):
+            continue
         if glued.start() > at:
             tokens.append(_Token("word", word[at:glued.start()], start + at))
         tokens.append(_Token(glued.group().lower(), word[glued.start():glued.end()],
@@ -342,8 +345,8 @@ def lowercase_operators(query: str) -> list[str]:
     """The lowercase ``or``/``and``/``not`` standing between words of ``query``, which are
     searched as words (only the capitalised ones are operators): worth a hint."""
     words = query.split()
-    return [w for w in words[1:-1] if unicodedata.normalize("NFKC", w).upper() in OPERATORS
-            and w.translate(_FULL_WIDTH_CAPITALS) not in OPERATORS]
+    return [w for w in words[1:-1] if w.translate(_FULL_WIDTH_LATIN).upper() in OPERATORS
+            and w.translate(_FULL_WIDTH_LATIN) not in OPERATORS]
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
